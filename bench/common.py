@@ -1,0 +1,146 @@
+"""What the benchmarks share: timing and its statistics, a scratch environment, the cached SQLite
+clinic file, and a throw-away PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def time_ms(fn: Callable[[], T]) -> tuple[float, T]:
+    """How long ``fn()`` took, in milliseconds, and what it returned."""
+    started = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - started) * 1000, result
+
+
+def p95(samples: list[float]) -> float:
+    """The 95th percentile (interpolated, inclusive); the sample itself when there is only one."""
+    if len(samples) < 2:
+        return samples[0]
+    return statistics.quantiles(samples, n=100, method="inclusive")[94]
+
+
+class SampleStats:
+    """Statistics over ``samples_ms`` (and ``rows``, what each call returned) for a Timing class."""
+
+    samples_ms: list[float]
+    rows: list[int]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        return p95(self.samples_ms)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "n": len(self.samples_ms),
+            "median_ms": round(self.median, 3),
+            "p95_ms": round(self.p95, 3),
+            "max_ms": round(max(self.samples_ms), 3),
+            "mean_ms": round(statistics.fmean(self.samples_ms), 3),
+            "rows_median": statistics.median(self.rows),
+        }
+
+    def slowest(self) -> int:
+        """The index of the slowest sample."""
+        return max(range(len(self.samples_ms)), key=self.samples_ms.__getitem__)
+
+
+def scratch_environment(prefix: str) -> Path:
+    """A temporary folder for the run. Set before any hms_desktop code runs: logs and backups go
+    there, never to a real data directory, and password hashing is cheap (sign-in is not measured)."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["HMS_DATA_DIR"] = str(scratch / "data")
+    os.environ.setdefault("HMS_BCRYPT_ROUNDS", "4")
+    os.environ.pop("HMS_DATABASE_URL", None)
+    return scratch
+
+
+def logger(tag: str) -> Callable[[str], None]:
+    def log(message: str) -> None:
+        print(f"[{tag}] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def sqlite_files(path: Path) -> list[Path]:
+    """The database file and its write-ahead log and shared-memory companions."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def build_into_cache(cached: Path, build: Callable[[Path], T]) -> T:
+    """Build a SQLite clinic beside ``cached`` and move it into place only once complete, as one file."""
+    building = cached.with_name(cached.name + ".building")
+    for f in sqlite_files(building):
+        f.unlink(missing_ok=True)
+    result = build(building)
+    # Fold the write-ahead log into the file, so that the cached copy is one file.
+    with sqlite3.connect(building) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.replace(building, cached)
+    for f in sqlite_files(building)[1:]:
+        f.unlink(missing_ok=True)
+    return result
+
+
+class ThrowawayDatabase:
+    """A new PostgreSQL database on ``server`` for one run; ``drop()`` removes it unless ``keep``."""
+
+    def __init__(self, server: str) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        self.server_url = make_url(server).set(drivername="postgresql+psycopg")
+        self._admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+        self.name = f"hms_bench_{uuid.uuid4().hex[:10]}"
+        with self._admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = self.server_url.set(database=self.name).render_as_string(hide_password=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.server_url.host}:{self.server_url.port or 5432}"
+
+    def vacuum_analyze(self) -> None:
+        """What autovacuum would do within a minute or so of a bulk load."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
+
+    def drop(self, *, keep: bool = False, hint: str = "") -> None:
+        from sqlalchemy import text
+
+        if keep:
+            print(f"[bench] kept the PostgreSQL database: {self.url}{hint}", file=sys.stderr)
+        else:
+            with self._admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+def pg_size(services: Any, notes: list[str]) -> int:
+    """The database's size in bytes; adds the server's version to ``notes``."""
+    from sqlalchemy import text
+
+    with services.db.read() as session:
+        size = session.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        version = session.execute(text("SHOW server_version")).scalar_one()
+    notes.append(f"server {version}")
+    return int(size)

@@ -1,0 +1,189 @@
+"""What a person waits for on screen: start-up to the login window, and the Patients tab's first rows.
+
+    .venv/bin/python -m bench.ui                    # 200,000 patients, SQLite and PostgreSQL
+    .venv/bin/python -m bench.ui --patients 20000 --db sqlite --runs 10
+
+* start to login window: the bench launches a fresh Python process that runs the app's own start-up
+  path (make_application, AppController.start: open the database, check the schema, show the login
+  window) and exits as soon as the login window is shown; the figure is the whole process's wall time
+  from launch, as seen by the parent, so interpreter start and every import are included.
+* first rows: a signed-in main window is built (as after pressing Sign in) and timed until the
+  Patients table holds its first rows; then a typed search ("tay", the debounce left out) until
+  its rows arrive. Both go through the real widgets, the worker thread and the service layer.
+
+Targets: first rows < 300 ms, start < 1 s. Clinics come from bench/patients.py (cached SQLite file,
+throw-away PostgreSQL database). Results go to bench/results/ui-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+from bench import patients as patient_bench
+from bench.common import logger, p95, scratch_environment
+
+FIRST_ROWS_TARGET_MS = 300.0
+START_TARGET_S = 1.0
+MARKER = "login-window-shown"
+
+
+def probe_startup(database: str) -> int:
+    """Child process: the app's start-up path, exiting once the login window is visible."""
+    from PySide6.QtCore import QTimer
+
+    from hms_desktop.ui.app import AppController, make_application
+    from hms_desktop.ui.messages import install_crash_handler
+
+    app = make_application()
+    install_crash_handler()
+    controller = AppController(app, database)
+    controller.start()
+    shown = controller.login is not None and controller.login.isVisible()
+    print(MARKER if shown else "login window NOT shown", flush=True)
+    QTimer.singleShot(0, app.quit)
+    app.exec()
+    if controller.services is not None:
+        controller.services.close()
+    return 0 if shown else 1
+
+
+def time_startup(database: str, runs: int, env: dict[str, str]) -> list[float]:
+    samples = []
+    for _ in range(runs + 1):  # the first run warms the disk cache and is not counted
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.ui", "--probe-startup", database],
+            capture_output=True, text=True, env=env, cwd=patient_bench.REPO, timeout=60,
+        )
+        elapsed = time.perf_counter() - started
+        if MARKER not in proc.stdout:
+            raise RuntimeError(f"start-up probe failed: {proc.stdout}\n{proc.stderr}")
+        samples.append(elapsed)
+    return samples[1:]
+
+
+def time_first_rows(services: Any, runs: int) -> tuple[list[float], list[float]]:
+    from PySide6.QtCore import QEventLoop
+
+    from hms_desktop.ui.app import make_application
+    from hms_desktop.ui.main_window import MainWindow
+    from hms_desktop.ui.worker import TaskRunner
+
+    make_application()
+    runner = TaskRunner()
+    loop = QEventLoop()
+    user = services.auth.current
+
+    def wait_rows(model: Any, generation: int) -> None:
+        deadline = time.perf_counter() + 30
+        while not (model.generation == generation and model.rowCount() > 0 and not model.loading):
+            if time.perf_counter() > deadline:
+                raise RuntimeError("no rows within 30 s")
+            loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 1)
+
+    open_ms, search_ms = [], []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        window = MainWindow(services, runner, user, idle_lock_minutes=0)
+        window.show()
+        tab = window.patients_tab
+        wait_rows(tab.model, tab.model.generation)
+        opened = time.perf_counter() - started
+        runner.wait_for_idle(30_000)
+        loop.processEvents()
+        tab.search.blockSignals(True)
+        tab.search.setText("tay")
+        tab.search.blockSignals(False)
+        started = time.perf_counter()
+        tab.reload()
+        wait_rows(tab.model, tab.model.generation)
+        searched = time.perf_counter() - started
+        runner.wait_for_idle(30_000)
+        window.close()
+        window.deleteLater()
+        loop.processEvents()
+        open_ms.append(opened * 1000)
+        search_ms.append(searched * 1000)
+    return open_ms[1:], search_ms[1:]
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples),
+        "median": round(statistics.median(samples), 3),
+        "p95": round(p95(samples), 3),
+        "max": round(max(samples), 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--probe-startup"]:
+        return probe_startup(argv[1])
+    parser = argparse.ArgumentParser(prog="python -m bench.ui", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--patients", type=int, default=200_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs of each figure (default 20)")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    # What bench.patients needs to build or reuse its clinics.
+    clinic_args = patient_bench.parse_args(["--patients", str(args.patients), "--seed", str(args.seed)])
+
+    scratch = scratch_environment("hms-bench-ui-")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    log = logger("bench.ui")
+
+    report: dict[str, Any] = {"bench": "ui", "patients": args.patients, "runs": args.runs,
+                              "environment": patient_bench.environment(),
+                              "targets": {"first_rows_ms": FIRST_ROWS_TARGET_MS, "start_s": START_TARGET_S},
+                              "databases": {}}
+    try:
+        for dialect in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+            log(f"--- {dialect}")
+            if dialect == "sqlite":
+                clinic = patient_bench.sqlite_clinic(clinic_args, scratch, log)
+            else:
+                clinic = patient_bench.postgresql_clinic(clinic_args, log)
+            try:
+                url = clinic.services.db.url.render_as_string(hide_password=False)
+                log("timing start-up to the login window")
+                start_s = time_startup(url, args.runs, dict(os.environ))
+                log("timing the Patients tab's first rows")
+                open_ms, search_ms = time_first_rows(clinic.services, args.runs)
+            finally:
+                clinic.close()
+            results = {
+                "start_to_login_s": stats(start_s),
+                "patients_tab_first_rows_ms": stats(open_ms),
+                "typed_search_rows_ms": stats(search_ms),
+            }
+            report["databases"][dialect] = results
+            print(f"\n{dialect}: {args.patients:,} patients, {args.runs} runs each")
+            print(f"  start to login window     median {results['start_to_login_s']['median']:.3f} s   "
+                  f"p95 {results['start_to_login_s']['p95']:.3f} s   (target < {START_TARGET_S:g} s)")
+            print(f"  Patients tab, first rows  median {results['patients_tab_first_rows_ms']['median']:.1f} ms  "
+                  f"p95 {results['patients_tab_first_rows_ms']['p95']:.1f} ms  (target < {FIRST_ROWS_TARGET_MS:g} ms)")
+            print(f"  typed search 'tay', rows  median {results['typed_search_rows_ms']['median']:.1f} ms  "
+                  f"p95 {results['typed_search_rows_ms']['p95']:.1f} ms")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    output = patient_bench.RESULTS_DIR / f"ui-{datetime.now():%Y%m%d-%H%M%S}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(f"Results: {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

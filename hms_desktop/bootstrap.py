@@ -1,0 +1,58 @@
+"""Wiring in one place: build the database and the services from a URL, and hand them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .services.audit import AuditService
+from .services.auth import AuthService
+from .services.database import Database
+from .services.demo_data import DemoDataService
+from .services.demo_schedule import DemoScheduleService
+from .services.doctors import DoctorService
+from .services.identity import Identity
+from .services.patients import PatientService
+from .services.scheduling import SchedulingService
+from .services.settings import SettingsService
+from .services.slips import SlipService
+from .services.staff import StaffService
+
+
+@dataclass
+class Services:
+    db: Database
+    identity: Identity
+    auth: AuthService
+    patients: PatientService
+    staff: StaffService
+    audit: AuditService
+    settings: SettingsService
+    demo: DemoDataService
+    doctors: DoctorService
+    scheduling: SchedulingService
+    slips: SlipService
+    demo_schedule: DemoScheduleService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(url: str, *, pool_size: int = 5) -> Services:
+    db = Database(url, pool_size=pool_size)
+    identity = Identity()
+    settings = SettingsService(db, identity)
+    scheduling = SchedulingService(db, identity)
+    return Services(
+        db=db,
+        identity=identity,
+        auth=AuthService(db, identity),
+        patients=PatientService(db, identity),
+        staff=StaffService(db, identity),
+        audit=AuditService(db, identity),
+        settings=settings,
+        demo=DemoDataService(db, identity),
+        doctors=DoctorService(db, identity),
+        scheduling=scheduling,
+        slips=SlipService(db, identity, scheduling, settings),
+        demo_schedule=DemoScheduleService(db, identity),
+    )

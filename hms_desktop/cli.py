@@ -1,0 +1,162 @@
+"""The ``hms`` command: starts the application, or runs an admin task from a terminal or script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from . import __version__
+
+EPILOG = """\
+Database: --database URL, else the HMS_DATABASE_URL environment variable, else the choice saved
+on this workstation, else a SQLite file in your data directory. URLs look like
+  sqlite:////path/to/clinic.sqlite3   (or just a file path)
+  postgresql://user@host:5432/hms     (the password is best kept in ~/.pgpass)
+
+Examples:
+  hms                                          start the application
+  hms db upgrade                               bring the database schema up to date
+  echo 'S3cret-pass' | hms user add --username asha --role receptionist --password-stdin
+  hms demo-data --patients 100000              add made-up patients for a trial or benchmark
+  hms demo-data --patients 2000 --doctors 12 --appointments 3000
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hms",
+        description="HMS Desktop: the hospital and clinic front-desk application.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"HMS Desktop {__version__}")
+    parser.add_argument("--database", metavar="URL", help="the database to use (see below)")
+    parser.add_argument("--verbose", action="store_true", help="log debugging detail to the terminal")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start the real main window offscreen against a throw-away database, check it, exit 0 if it came up",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema tasks")
+    db_sub = db.add_subparsers(dest="db_command", metavar="TASK", required=True)
+    db_sub.add_parser("upgrade", help="upgrade the schema to the newest revision (backs up a SQLite file first)")
+    db_sub.add_parser("current", help="print the schema revision the database is at")
+
+    user = sub.add_parser("user", help="staff accounts")
+    user_sub = user.add_subparsers(dest="user_command", metavar="TASK", required=True)
+    add = user_sub.add_parser("add", help="add a staff account")
+    add.add_argument("--username", required=True)
+    add.add_argument("--role", required=True, choices=["admin", "receptionist", "doctor", "nurse"])
+    add.add_argument("--full-name", help="the person's name as shown in the app (default: the user name)")
+    add.add_argument(
+        "--password-stdin", action="store_true", required=True,
+        help="read the password from the first line of standard input (it is never a command-line argument)",
+    )
+
+    demo = sub.add_parser("demo-data", help="add realistic made-up patients, and optionally doctors and appointments")
+    demo.add_argument("--patients", type=int, required=True, metavar="N", help="how many patients to add")
+    demo.add_argument("--doctors", type=int, default=0, metavar="D",
+                      help="also add D verified doctors with weekly hours (needs N >= 2*D+1)")
+    demo.add_argument("--appointments", type=int, default=0, metavar="A",
+                      help="with --doctors: about A appointments around today, 30%% of them still to come")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed, for repeatable data (default 2026)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    from .logging_setup import configure
+
+    configure(verbose=args.verbose)
+
+    if args.self_test:
+        from .ui.app import self_test
+
+        return self_test()
+    if args.command is None:
+        from .ui.app import run_gui
+
+        return run_gui(args.database)
+    return _run_admin_task(args)
+
+
+def _run_admin_task(args: argparse.Namespace) -> int:
+    from .bootstrap import build_services
+    from .config import resolve_database
+    from .services import migrations
+    from .services.errors import HmsError
+
+    choice = resolve_database(args.database)
+    try:
+        services = build_services(choice.url)
+    except ValueError as exc:
+        print(f"hms: {exc}", file=sys.stderr)
+        return 2
+    try:
+        services.db.check_connection()
+        if args.command == "db":
+            if args.db_command == "current":
+                print(migrations.current_revision(services.db) or "(empty database)")
+                return 0
+            before = migrations.current_revision(services.db)
+            backup = migrations.upgrade(services.db)
+            after = migrations.current_revision(services.db)
+            if backup:
+                print(f"Backed up the database to {backup}")
+            print(f"{services.db.description}: schema {before or 'empty'} -> {after}" if before != after
+                  else f"{services.db.description}: schema already at {after}")
+            return 0
+        # Every other task needs the current schema.
+        backup = migrations.upgrade(services.db)
+        if backup:
+            print(f"Backed up the database to {backup} before upgrading it", file=sys.stderr)
+        services.identity.act_as_system()
+        if args.command == "user":
+            password = sys.stdin.readline().rstrip("\r\n")
+            member = services.staff.add(args.username, args.full_name or args.username, args.role, password)
+            print(f"Added {member.role} '{member.username}' (id {member.id}) to {services.db.description}")
+            return 0
+        if args.command == "demo-data":
+            started = time.perf_counter()
+
+            def progress(done: int, total: int) -> None:
+                if sys.stderr.isatty():
+                    print(f"\r{done:,} of {total:,} patients", end="", file=sys.stderr, flush=True)
+
+            count = services.demo.load_patients(args.patients, seed=args.seed, progress=progress)
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
+            print(f"Added {count:,} demo patients to {services.db.description} in {time.perf_counter() - started:.1f} s")
+            if args.doctors:
+                started = time.perf_counter()
+                summary = services.demo_schedule.load(
+                    doctors=args.doctors, appointments=args.appointments, seed=args.seed, progress=progress
+                )
+                if sys.stderr.isatty():
+                    print(file=sys.stderr)
+                print(f"Added {summary.doctors:,} demo doctors and {summary.appointments:,} appointments "
+                      f"in {time.perf_counter() - started:.1f} s")
+            return 0
+    except HmsError as exc:
+        print(f"hms: {exc}", file=sys.stderr)
+        fields = getattr(exc, "fields", None)
+        if fields and len(fields) > 1:
+            for name, message in fields.items():
+                print(f"  {name}: {message}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"hms: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        services.close()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

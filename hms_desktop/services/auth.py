@@ -1,0 +1,184 @@
+"""Signing in and out, locking after failed attempts, changing one's own password."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from ..models import StaffAccount, utcnow
+from . import audit, passwords
+from .database import Database
+from .errors import AccountLocked, AuthenticationFailed, ValidationError
+from .identity import CurrentUser, Identity
+from .permissions import permissions_for
+
+MAX_FAILED_SIGNINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def _current_user(account: StaffAccount) -> CurrentUser:
+    return CurrentUser(
+        id=account.id,
+        username=account.username,
+        full_name=account.full_name,
+        role=account.role,
+        must_change_password=account.must_change_password,
+        permissions=permissions_for(account.role),
+    )
+
+
+def _lock_message(locked_until: datetime) -> str:
+    minutes = max(1, round((locked_until - utcnow()).total_seconds() / 60))
+    local_time = locked_until.astimezone().strftime("%H:%M")
+    return (
+        f"This account is locked after {MAX_FAILED_SIGNINS} failed sign-ins. "
+        f"Try again after {local_time} (in about {minutes} minute{'s' if minutes != 1 else ''}), "
+        "or ask an administrator to reset the password."
+    )
+
+
+class AuthService:
+    def __init__(self, db: Database, identity: Identity) -> None:
+        self._db = db
+        self._identity = identity
+
+    @property
+    def current(self) -> CurrentUser | None:
+        return self._identity.user
+
+    def sign_in(self, username: str, password: str) -> CurrentUser:
+        """Check the password and make this user the signed-in one.
+
+        Wrong name and wrong password give the same message, so the dialog never tells an
+        onlooker which user names exist. Failed attempts are committed (counter, lock, audit
+        entry) before the error is raised.
+        """
+        name = username.strip().lower()
+        if not name or not password:
+            raise AuthenticationFailed("Enter your user name and password.")
+        where = self._identity.workstation
+        error: AuthenticationFailed | None = None
+        with self._db.write() as session:
+            account = session.scalar(select(StaffAccount).where(StaffAccount.username == name))
+            now = utcnow()
+            if account is None:
+                passwords.burn_time(password)
+                audit.record(
+                    session, None, "signin.failed", workstation=where, entity_type="staff",
+                    actor_name=name[:64], summary=f"Sign-in failed: unknown user name '{name[:64]}'",
+                )
+                error = AuthenticationFailed("The user name or password is not right.")
+            elif account.locked_until is not None and account.locked_until > now:
+                audit.record(
+                    session, _current_user(account), "signin.refused", workstation=where,
+                    entity_type="staff", entity_id=account.id, summary="Sign-in refused: account locked",
+                )
+                error = AccountLocked(_lock_message(account.locked_until), account.locked_until)
+            elif not passwords.verify(password, account.password_hash):
+                # Bookkeeping goes through plain UPDATEs, not the ORM: the version column guards
+                # an admin's edits, and must not make two desks signing in at once conflict.
+                attempts = session.execute(
+                    update(StaffAccount)
+                    .where(StaffAccount.id == account.id)
+                    .values(failed_signins=StaffAccount.failed_signins + 1)
+                    .returning(StaffAccount.failed_signins)
+                ).scalar_one()
+                summary = f"Sign-in failed: wrong password (attempt {attempts})"
+                if attempts >= MAX_FAILED_SIGNINS:
+                    until = now + LOCKOUT
+                    session.execute(
+                        update(StaffAccount)
+                        .where(StaffAccount.id == account.id)
+                        .values(locked_until=until, failed_signins=0)
+                    )
+                    summary += f"; account locked for {int(LOCKOUT.total_seconds() // 60)} minutes"
+                    error = AccountLocked(_lock_message(until), until)
+                else:
+                    left = MAX_FAILED_SIGNINS - attempts
+                    hint = (
+                        f" {left} more attempt{'s' if left != 1 else ''} before the account is locked."
+                        if left <= 2 else ""
+                    )
+                    error = AuthenticationFailed("The user name or password is not right." + hint)
+                audit.record(
+                    session, _current_user(account), "signin.failed", workstation=where,
+                    entity_type="staff", entity_id=account.id, summary=summary,
+                )
+            elif not account.active:
+                audit.record(
+                    session, _current_user(account), "signin.refused", workstation=where,
+                    entity_type="staff", entity_id=account.id, summary="Sign-in refused: account deactivated",
+                )
+                error = AuthenticationFailed(
+                    "This account has been deactivated. Ask an administrator if you need access again."
+                )
+            else:
+                session.execute(
+                    update(StaffAccount)
+                    .where(StaffAccount.id == account.id)
+                    .values(failed_signins=0, locked_until=None, last_signin_at=now)
+                )
+                audit.record(
+                    session, _current_user(account), "signin.ok", workstation=where,
+                    entity_type="staff", entity_id=account.id, summary=f"{account.username} signed in",
+                )
+                user = _current_user(account)
+        if error is not None:
+            raise error
+        self._identity.set(user)
+        return user
+
+    def verify_current_password(self, password: str) -> bool:
+        """For unlocking an idle workstation. Failures count towards the lock-out like sign-ins."""
+        user = self._identity.require_signed_in()
+        try:
+            self.sign_in(user.username, password)
+        except AccountLocked:
+            self._identity.set(None)
+            raise
+        except AuthenticationFailed:
+            return False
+        return True
+
+    def sign_out(self) -> None:
+        user = self._identity.user
+        if user is not None and user.id is not None:
+            with self._db.write() as session:
+                audit.record(
+                    session, user, "signout", workstation=self._identity.workstation,
+                    entity_type="staff", entity_id=user.id, summary=f"{user.username} signed out",
+                )
+        self._identity.set(None)
+
+    def change_own_password(self, current_password: str, new_password: str) -> None:
+        user = self._identity.require_signed_in()
+        if user.id is None:
+            raise ValidationError({"password": "The command line has no password to change."})
+        problem = passwords.problem_with(new_password)
+        if problem:
+            raise ValidationError({"new_password": problem})
+        if new_password == current_password:
+            raise ValidationError({"new_password": "Choose a password different from the current one."})
+        new_hash = passwords.hash_password(new_password)
+        with self._db.write() as session:
+            account = session.get(StaffAccount, user.id)
+            if account is None or not passwords.verify(current_password, account.password_hash):
+                raise ValidationError({"current_password": "The current password is not right."})
+            account.password_hash = new_hash
+            account.must_change_password = False
+            audit.record(
+                session, user, "staff.password_changed", workstation=self._identity.workstation,
+                entity_type="staff", entity_id=user.id, summary="Changed own password",
+            )
+        self._identity.set(_replace_flag(user))
+
+    def has_any_accounts(self) -> bool:
+        with self._db.read() as session:
+            return bool(session.scalar(select(func.count()).select_from(StaffAccount)))
+
+
+def _replace_flag(user: CurrentUser) -> CurrentUser:
+    from dataclasses import replace
+
+    return replace(user, must_change_password=False)

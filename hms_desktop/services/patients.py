@@ -1,0 +1,603 @@
+"""Patients: register, find, edit, archive. The front desk's most-used service."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, text, tuple_
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..models import Patient, PatientNameToken, utcnow
+from ..models.patient import BLOOD_GROUPS, SEXES
+from . import audit
+from .database import Database
+from .errors import ConflictError, NotFound, ValidationError
+from .identity import Identity
+from .permissions import Permission
+from .text import fold, has_control_characters, prefix_upper_bound, query_tokens, tokens
+
+EMAIL_RE = re.compile(r"^(?!\.)[^@\s]+(?<!\.)@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}$")
+PHONE_CHARS_RE = re.compile(r"^[0-9+()\-. /]*$")
+OLDEST_DATE = date(1900, 1, 1)
+MAX_AGE_YEARS = 125
+
+LIMITS = {
+    "given_name": 100,
+    "family_name": 100,
+    "phone": 32,
+    "email": 254,
+    "address": 500,
+    "allergies": 2000,
+    "emergency_contact_name": 200,
+    "emergency_contact_phone": 32,
+    "notes": 10000,
+}
+MULTILINE = {"address", "allergies", "notes"}
+
+
+# --- what callers hand in and get back -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientInput:
+    """What the registration form holds. Give a date of birth, or an estimated age in years."""
+
+    given_name: str
+    family_name: str = ""
+    sex: str = "unknown"
+    date_of_birth: date | None = None
+    estimated_age_years: int | None = None
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    blood_group: str = ""
+    allergies: str = ""
+    emergency_contact_name: str = ""
+    emergency_contact_phone: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """One row of the Patients table."""
+
+    id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    sex: str
+    date_of_birth: date
+    dob_estimated: bool
+    phone: str
+    archived: bool
+    sort_key: tuple[Any, ...] = field(repr=False, compare=False, default=())
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def age_on(self, day: date) -> int:
+        return age_on(self.date_of_birth, day)
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    sex: str
+    date_of_birth: date
+    dob_estimated: bool
+    phone: str
+    email: str
+    address: str
+    blood_group: str
+    allergies: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    notes: str
+    archived: bool
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    patient: PatientSummary
+    reasons: tuple[str, ...]
+
+
+class PatientSort(StrEnum):
+    NAME = "name"
+    MRN = "mrn"
+    DATE_OF_BIRTH = "date_of_birth"
+    REGISTERED = "registered"
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    rows: list[PatientSummary]
+    # Pass back as ``after`` to get the next page; None when there is no more.
+    next_after: tuple[Any, ...] | None
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    name_tokens: tuple[str, ...] = ()
+    digits: tuple[str, ...] = ()
+    date_of_birth: date | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.name_tokens or self.digits or self.date_of_birth)
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def luhn_digit(number: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def mrn_for(patient_id: int) -> str:
+    """Eight digits or more: the id zero-padded to seven, plus a check digit that catches a typo."""
+    body = f"{patient_id:07d}"
+    return body + luhn_digit(body)
+
+
+def phone_digits(phone: str) -> str:
+    return "".join(c for c in phone if c.isdigit())[:20]
+
+
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"), ("d", "m", "y")),
+)
+
+
+def parse_date(text_value: str) -> date | None:
+    """ISO (1980-03-14) or day first (14/03/1980, 14.03.1980, 14-03-1980); None if not a date."""
+    for pattern, order in _DATE_PATTERNS:
+        m = pattern.match(text_value.strip())
+        if m:
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
+            try:
+                return date(parts["y"], parts["m"], parts["d"])
+            except ValueError:
+                return None
+    return None
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split what was typed into name words, digit strings (MRN or phone) and a date of birth."""
+    query = query.strip()
+    if not query:
+        return ParsedQuery()
+    # A phone typed with spaces ("98765 43210") is one number, not two.
+    if re.fullmatch(r"[\d\s+()\-.]+", query) and parse_date(query) is None:
+        digits = phone_digits(query)
+        return ParsedQuery(digits=(digits,) if digits else ())
+    names: list[str] = []
+    digit_parts: list[str] = []
+    born: date | None = None
+    for part in query.split():
+        as_date = parse_date(part)
+        if as_date is not None:
+            born = as_date
+        elif re.fullmatch(r"[\d+()\-.]+", part):
+            d = phone_digits(part)
+            if d:
+                digit_parts.append(d)
+        else:
+            names.extend(query_tokens(part))
+    return ParsedQuery(tuple(dict.fromkeys(names)), tuple(digit_parts), born)
+
+
+def validate(data: PatientInput, today: date | None = None) -> dict[str, Any]:
+    """Check the form; return the column values to store, or raise ValidationError per field."""
+    today = today or date.today()
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, limit in LIMITS.items():
+        raw = getattr(data, name)
+        value = raw if name in MULTILINE else raw.strip()
+        if len(value) > limit:
+            errors[name] = f"Too long: {len(value):,} characters; at most {limit:,}."
+        elif has_control_characters(value, allow_newlines=name in MULTILINE):
+            errors[name] = "Contains invisible control characters; please retype it."
+        values[name] = value
+    if "given_name" not in errors:
+        if not values["given_name"]:
+            errors["given_name"] = "Enter the patient's given (first) name."
+        elif not any(c.isalpha() for c in values["given_name"]):
+            errors["given_name"] = "A name needs at least one letter."
+    if "family_name" not in errors and values["family_name"] and not any(c.isalpha() for c in values["family_name"]):
+        errors["family_name"] = "A name needs at least one letter."
+    if data.sex not in SEXES:
+        errors["sex"] = f"Choose one of: {', '.join(SEXES)}."
+    values["sex"] = data.sex
+    if data.blood_group not in BLOOD_GROUPS:
+        errors["blood_group"] = f"Choose one of: {', '.join(b for b in BLOOD_GROUPS if b)}, or leave it empty."
+    values["blood_group"] = data.blood_group
+    if data.date_of_birth is not None:
+        if data.date_of_birth > today:
+            errors["date_of_birth"] = "The date of birth is in the future."
+        elif data.date_of_birth < OLDEST_DATE or age_on(data.date_of_birth, today) > MAX_AGE_YEARS:
+            errors["date_of_birth"] = f"That would make the patient over {MAX_AGE_YEARS}; please check the year."
+        values["date_of_birth"] = data.date_of_birth
+        values["dob_estimated"] = False
+    elif data.estimated_age_years is not None:
+        if not 0 <= data.estimated_age_years <= MAX_AGE_YEARS:
+            errors["date_of_birth"] = f"An estimated age must be between 0 and {MAX_AGE_YEARS} years."
+        else:
+            # Mid-year of the estimated birth year: the least wrong guess on average.
+            values["date_of_birth"] = date(today.year - data.estimated_age_years, 7, 1)
+            if values["date_of_birth"] > today:
+                values["date_of_birth"] = date(today.year - data.estimated_age_years - 1, 7, 1)
+            values["dob_estimated"] = True
+    else:
+        errors["date_of_birth"] = "Enter the date of birth, or an estimated age if it is not known."
+    for key in ("phone", "emergency_contact_phone"):
+        if key in errors or not values[key]:
+            continue
+        digits = phone_digits(values[key])
+        if not PHONE_CHARS_RE.match(values[key]):
+            errors[key] = "Use digits, spaces and + ( ) - only."
+        elif not 6 <= len(digits) <= 15:
+            errors[key] = f"A phone number has 6 to 15 digits; this has {len(digits)}."
+    if values["email"] and "email" not in errors and not EMAIL_RE.match(values["email"]):
+        errors["email"] = "That does not look like an e-mail address (name@example.com)."
+    if errors:
+        raise ValidationError(errors)
+    digits = phone_digits(values["phone"])
+    values["phone_digits"] = digits
+    values["phone_digits_rev"] = digits[::-1]
+    name_words = tokens(f"{values['given_name']} {values['family_name']}")
+    values["sort_name"] = f"{fold(values['family_name'])} {fold(values['given_name'])}".strip()[:220]
+    values["name_key"] = " ".join(sorted(name_words))[:220]
+    return values
+
+
+_EDITABLE = (
+    "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email", "address",
+    "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes",
+)
+_SUMMARY_COLUMNS = (
+    Patient.id, Patient.mrn, Patient.given_name, Patient.family_name, Patient.sex,
+    Patient.date_of_birth, Patient.dob_estimated, Patient.phone, Patient.archived,
+    Patient.sort_name, Patient.created_at,
+)
+_SORT_COLUMNS = {
+    PatientSort.NAME: (Patient.sort_name, Patient.id),
+    PatientSort.MRN: (Patient.mrn,),
+    PatientSort.DATE_OF_BIRTH: (Patient.date_of_birth, Patient.id),
+    PatientSort.REGISTERED: (Patient.created_at, Patient.id),
+}
+
+
+def _summary(row: Any, sort: PatientSort) -> PatientSummary:
+    key_values = {
+        PatientSort.NAME: (row.sort_name, row.id),
+        PatientSort.MRN: (row.mrn,),
+        PatientSort.DATE_OF_BIRTH: (row.date_of_birth, row.id),
+        PatientSort.REGISTERED: (row.created_at, row.id),
+    }[sort]
+    return PatientSummary(
+        id=row.id, mrn=row.mrn, given_name=row.given_name, family_name=row.family_name, sex=row.sex,
+        date_of_birth=row.date_of_birth, dob_estimated=row.dob_estimated, phone=row.phone,
+        archived=row.archived, sort_key=key_values,
+    )
+
+
+def _record(p: Patient) -> PatientRecord:
+    return PatientRecord(
+        id=p.id, mrn=p.mrn, given_name=p.given_name, family_name=p.family_name, sex=p.sex,
+        date_of_birth=p.date_of_birth, dob_estimated=p.dob_estimated, phone=p.phone, email=p.email,
+        address=p.address, blood_group=p.blood_group, allergies=p.allergies,
+        emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=p.emergency_contact_phone,
+        notes=p.notes, archived=p.archived, archived_at=p.archived_at, created_at=p.created_at,
+        updated_at=p.updated_at, version=p.version,
+    )
+
+
+def reserve_patient_ids(session: Session, count: int) -> list[int]:
+    """Ids handed out by the database, so the MRN can be written in the same INSERT.
+
+    PostgreSQL: the serial's sequence (never hands out the same number twice, even across desks).
+    SQLite: the caller holds the write lock (BEGIN IMMEDIATE), so max(id) cannot move under us.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('patients', 'id')) FROM generate_series(1, :n)"),
+            {"n": count},
+        )
+        return [r[0] for r in rows]
+    start = session.scalar(select(func.coalesce(func.max(Patient.id), 0))) or 0
+    return list(range(start + 1, start + 1 + count))
+
+
+def insert_patients(session: Session, rows: Sequence[dict[str, Any]], actor_id: int | None) -> list[int]:
+    """Insert validated column values in bulk (demo data, imports). Returns the new ids."""
+    ids = reserve_patient_ids(session, len(rows))
+    now = utcnow()
+    patient_rows = []
+    token_rows = []
+    for pid, values in zip(ids, rows, strict=True):
+        patient_rows.append(
+            {**values, "id": pid, "mrn": mrn_for(pid), "archived": False, "created_at": now,
+             "updated_at": now, "created_by_id": actor_id, "updated_by_id": actor_id, "version": 1}
+        )
+        token_rows.extend(
+            {"token": t, "patient_id": pid} for t in tokens(f"{values['given_name']} {values['family_name']}")
+        )
+    session.execute(insert(Patient), patient_rows)
+    if token_rows:
+        session.execute(insert(PatientNameToken), token_rows)
+    return ids
+
+
+class PatientService:
+    def __init__(self, db: Database, identity: Identity) -> None:
+        self._db = db
+        self._identity = identity
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        include_archived: bool = False,
+        sort: PatientSort = PatientSort.NAME,
+        descending: bool = False,
+        after: tuple[Any, ...] | None = None,
+        limit: int = 100,
+    ) -> PatientPage:
+        """Patients matching ``query`` (name words in any order, MRN, phone digits, date of birth),
+        one page at a time, ordered by ``sort``. An empty query lists everyone."""
+        self._identity.require(Permission.PATIENT_VIEW)
+        limit = max(1, min(limit, 1000))
+        parsed = parse_query(query)
+        stmt = select(*_SUMMARY_COLUMNS).where(*self._conditions(parsed, include_archived))
+        sort_cols = _SORT_COLUMNS[sort]
+        if after is not None:
+            key = tuple_(*sort_cols) if len(sort_cols) > 1 else sort_cols[0]
+            value = tuple_(*after) if len(sort_cols) > 1 else after[0]
+            stmt = stmt.where(key < value if descending else key > value)
+        fenced = bool(parsed.name_tokens)
+        if fenced:
+            # Find the matches first, then sort them. Left to itself, PostgreSQL walks the name index
+            # in order and tests each patient against the name, expecting matches to be spread
+            # evenly; but "tay" matches Taylors, who all sit together under T, so it read 160,000
+            # patients to find them (0.5 s; bench/patients.py). OFFSET 0 keeps the planner from
+            # merging the subquery into the outer query, on SQLite and PostgreSQL alike, so the cost
+            # is proportional to the number of matches, never to the size of the table.
+            matches = stmt.offset(0).subquery("matches")
+            stmt = select(*matches.c)
+            sort_cols = tuple(matches.c[c.key] for c in sort_cols)
+        stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in sort_cols)).limit(limit + 1)
+        with self._db.read() as session:
+            rows = [_summary(r, sort) for r in session.execute(stmt)]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return PatientPage(rows, rows[-1].sort_key if more and rows else None)
+
+    def count(self, query: str = "", *, include_archived: bool = False) -> int:
+        self._identity.require(Permission.PATIENT_VIEW)
+        parsed = parse_query(query)
+        stmt = select(func.count()).select_from(Patient).where(*self._conditions(parsed, include_archived))
+        with self._db.read() as session:
+            return session.scalar(stmt) or 0
+
+    def _conditions(self, parsed: ParsedQuery, include_archived: bool) -> list[Any]:
+        conditions: list[Any] = []
+        if not include_archived:
+            conditions.append(Patient.archived.is_(False))
+        for token in parsed.name_tokens:
+            matching = select(PatientNameToken.patient_id).where(
+                PatientNameToken.token >= token, PatientNameToken.token < prefix_upper_bound(token)
+            )
+            conditions.append(Patient.id.in_(matching))
+        for digits in parsed.digits:
+            options = []
+            if len(digits) <= 8:
+                options.append(and_(Patient.mrn >= digits, Patient.mrn < prefix_upper_bound(digits)))
+            # From the start only with 5 digits or more: "919" is the country code of most numbers
+            # and would match half the clinic while the number is still being typed.
+            if len(digits) >= 5:
+                options.append(
+                    and_(Patient.phone_digits >= digits, Patient.phone_digits < prefix_upper_bound(digits))
+                )
+            if len(digits) >= 3:
+                rev = digits[::-1]
+                options.append(
+                    and_(Patient.phone_digits_rev >= rev, Patient.phone_digits_rev < prefix_upper_bound(rev))
+                )
+            conditions.append(or_(*options))
+        if parsed.date_of_birth is not None:
+            conditions.append(Patient.date_of_birth == parsed.date_of_birth)
+        return conditions
+
+    def get(self, patient_id: int) -> PatientRecord:
+        self._identity.require(Permission.PATIENT_VIEW)
+        with self._db.read() as session:
+            patient = session.get(Patient, patient_id)
+            if patient is None:
+                raise NotFound("That patient record does not exist.")
+            return _record(patient)
+
+    def get_by_mrn(self, mrn: str) -> PatientRecord:
+        self._identity.require(Permission.PATIENT_VIEW)
+        with self._db.read() as session:
+            patient = session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
+            if patient is None:
+                raise NotFound(f"No patient has the MRN {mrn.strip()}.")
+            return _record(patient)
+
+    def find_duplicates(self, data: PatientInput, *, exclude_id: int | None = None) -> list[DuplicateCandidate]:
+        """Existing patients who are probably the same person: same name and date of birth, or
+        the same phone number (compared on its last 8 digits, so country codes do not hide it)."""
+        self._identity.require(Permission.PATIENT_VIEW)
+        name_key = " ".join(sorted(tokens(f"{data.given_name} {data.family_name}")))
+        digits = phone_digits(data.phone)
+        born = data.date_of_birth
+        options = []
+        if name_key and born is not None:
+            options.append(and_(Patient.name_key == name_key, Patient.date_of_birth == born))
+        phone_tail = digits[-8:][::-1] if len(digits) >= 6 else ""
+        if phone_tail:
+            options.append(
+                and_(Patient.phone_digits_rev >= phone_tail, Patient.phone_digits_rev < prefix_upper_bound(phone_tail))
+            )
+        if not options:
+            return []
+        stmt = select(*_SUMMARY_COLUMNS, Patient.name_key, Patient.phone_digits_rev).where(or_(*options))
+        if exclude_id is not None:
+            stmt = stmt.where(Patient.id != exclude_id)
+        stmt = stmt.order_by(Patient.archived, Patient.sort_name, Patient.id).limit(20)
+        found: list[DuplicateCandidate] = []
+        with self._db.read() as session:
+            for row in session.execute(stmt):
+                reasons = []
+                if born is not None and row.name_key == name_key and row.date_of_birth == born:
+                    reasons.append("same name and date of birth")
+                if phone_tail and row.phone_digits_rev.startswith(phone_tail):
+                    reasons.append("same phone number")
+                found.append(DuplicateCandidate(_summary(row, PatientSort.NAME), tuple(reasons)))
+        return found
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def register(self, data: PatientInput) -> PatientRecord:
+        actor = self._identity.require(Permission.PATIENT_REGISTER)
+        values = validate(data)
+        with self._db.write() as session:
+            (pid,) = reserve_patient_ids(session, 1)
+            patient = Patient(
+                id=pid, mrn=mrn_for(pid), archived=False, created_by_id=actor.id, updated_by_id=actor.id,
+                **values,
+            )
+            session.add(patient)
+            self._replace_tokens(session, pid, values, new=True)
+            session.flush()
+            audit.record(
+                session, actor, "patient.created", workstation=self._identity.workstation,
+                entity_type="patient", entity_id=pid,
+                summary=f"Registered {patient.given_name} {patient.family_name} ({patient.mrn})".strip(),
+                changes={k: [None, audit._plain(values[k])] for k in _EDITABLE if values.get(k) not in ("", None, False)},
+            )
+            return _record(patient)
+
+    def update(self, patient_id: int, expected_version: int, data: PatientInput) -> PatientRecord:
+        """Save an edit made to version ``expected_version``. If anyone saved in between, nothing
+        is written and ConflictError carries the record as it now stands."""
+        actor = self._identity.require(Permission.PATIENT_EDIT)
+        values = validate(data)
+        try:
+            with self._db.write() as session:
+                patient = self._load_for_change(session, patient_id, expected_version)
+                before = {k: getattr(patient, k) for k in _EDITABLE}
+                after = {k: values[k] for k in _EDITABLE}
+                changes = audit.diff(before, after)
+                if not changes:
+                    return _record(patient)
+                for key, value in values.items():
+                    setattr(patient, key, value)
+                patient.updated_by_id = actor.id
+                if {"given_name", "family_name"} & changes.keys():
+                    self._replace_tokens(session, patient_id, values, new=False)
+                session.flush()
+                audit.record(
+                    session, actor, "patient.changed", workstation=self._identity.workstation,
+                    entity_type="patient", entity_id=patient_id,
+                    summary=f"Changed {patient.given_name} {patient.family_name} ({patient.mrn})",
+                    changes=changes,
+                )
+                return _record(patient)
+        except StaleDataError as exc:
+            raise self._conflict(patient_id) from exc
+
+    def archive(self, patient_id: int, expected_version: int, *, reason: str = "") -> PatientRecord:
+        return self._set_archived(patient_id, expected_version, True, reason)
+
+    def restore(self, patient_id: int, expected_version: int) -> PatientRecord:
+        return self._set_archived(patient_id, expected_version, False, "")
+
+    def _set_archived(self, patient_id: int, expected_version: int, archived: bool, reason: str) -> PatientRecord:
+        actor = self._identity.require(Permission.PATIENT_ARCHIVE)
+        if len(reason) > 300:
+            raise ValidationError({"reason": "Keep the reason under 300 characters."})
+        try:
+            with self._db.write() as session:
+                patient = self._load_for_change(session, patient_id, expected_version)
+                if patient.archived == archived:
+                    return _record(patient)
+                patient.archived = archived
+                patient.archived_at = utcnow() if archived else None
+                patient.updated_by_id = actor.id
+                session.flush()
+                verb = "Archived" if archived else "Restored"
+                audit.record(
+                    session, actor, "patient.archived" if archived else "patient.restored",
+                    workstation=self._identity.workstation, entity_type="patient", entity_id=patient_id,
+                    summary=f"{verb} {patient.given_name} {patient.family_name} ({patient.mrn})"
+                    + (f": {reason.strip()}" if reason.strip() else ""),
+                    changes={"archived": [not archived, archived]},
+                )
+                return _record(patient)
+        except StaleDataError as exc:
+            raise self._conflict(patient_id) from exc
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _load_for_change(self, session: Session, patient_id: int, expected_version: int) -> Patient:
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            raise NotFound("That patient record does not exist.")
+        if patient.version != expected_version:
+            raise ConflictError(_CONFLICT_MESSAGE.format(name=f"{patient.given_name} {patient.family_name}".strip()),
+                                current=_record(patient))
+        return patient
+
+    def _conflict(self, patient_id: int) -> ConflictError:
+        current = self.get(patient_id)
+        return ConflictError(_CONFLICT_MESSAGE.format(name=current.full_name), current=current)
+
+    @staticmethod
+    def _replace_tokens(session: Session, patient_id: int, values: dict[str, Any], *, new: bool) -> None:
+        if not new:
+            session.execute(delete(PatientNameToken).where(PatientNameToken.patient_id == patient_id))
+        words = tokens(f"{values['given_name']} {values['family_name']}")
+        session.add_all(PatientNameToken(token=t, patient_id=patient_id) for t in words)
+
+
+_CONFLICT_MESSAGE = (
+    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours was saved. "
+    "Their version is shown now; please make your changes again on top of it."
+)
+

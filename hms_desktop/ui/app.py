@@ -1,0 +1,236 @@
+"""Starting the desktop application: choose and reach the database, sign in, open the main window."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from ..bootstrap import Services, build_services
+from ..config import resolve_database, save_database_url
+from ..paths import resources_dir
+from ..services import migrations
+from ..services.errors import HmsError
+from ..services.identity import CurrentUser
+from .database_dialog import DatabaseDialog
+from .first_run_dialog import FirstRunDialog
+from .login_dialog import LoginDialog
+from .main_thread_gc import MainThreadGarbageCollector
+from .main_window import MainWindow
+from .messages import install_crash_handler, show_error
+from .worker import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    QCoreApplication.setOrganizationName("HMS")
+    QCoreApplication.setApplicationName("HMS Desktop")
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    if getattr(app, "hms_gc", None) is None:
+        app.hms_gc = MainThreadGarbageCollector(app)  # type: ignore[attr-defined]
+    app.setStyle("Fusion")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "hms.svg")))
+    style = resources_dir() / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app  # type: ignore[return-value]
+
+
+class AppController(QObject):
+    """Walks through start-up: database -> (first run | sign in) -> main window -> sign out -> sign in."""
+
+    def __init__(self, app: QApplication, database: str | None) -> None:
+        super().__init__()
+        self.app = app
+        self.choice = resolve_database(database)
+        self.runner = TaskRunner(self)
+        self.services: Services | None = None
+        self.window: MainWindow | None = None
+        self.login: LoginDialog | None = None
+        self.first_run: FirstRunDialog | None = None
+        self.database_dialog: DatabaseDialog | None = None
+
+    def start(self) -> None:
+        self.try_database(self.choice.url, remember=False)
+
+    # --- database ----------------------------------------------------------------------------
+
+    def try_database(self, url: str, *, remember: bool) -> None:
+        try:
+            services = build_services(url)
+        except ValueError as exc:
+            self.ask_for_database(str(exc), url)
+            return
+        try:
+            services.db.check_connection()
+            backup = migrations.upgrade(services.db)
+            if backup:
+                log.info("Upgraded the database schema after backing it up to %s", backup)
+        except HmsError as exc:
+            services.close()
+            self.ask_for_database(exc.message, url)
+            return
+        except Exception as exc:  # noqa: BLE001 - e.g. a newer schema than this version knows
+            services.close()
+            log.exception("Could not prepare the database")
+            self.ask_for_database(f"The database could not be prepared: {exc}", url)
+            return
+        if remember:
+            save_database_url(url)
+        if self.services is not None:
+            self.services.close()
+        self.services = services
+        self.after_database()
+
+    def ask_for_database(self, problem: str | None, url: str) -> None:
+        from ..services.database import describe_url, normalise_url
+
+        try:
+            current = describe_url(normalise_url(url))
+        except ValueError:
+            current = url
+        dialog = DatabaseDialog(problem=problem, current=current)
+        self.database_dialog = dialog
+
+        def chosen() -> None:
+            if dialog.chosen_url:
+                self.try_database(dialog.chosen_url, remember=dialog.remember.isChecked())
+            else:
+                self.try_database(url, remember=False)
+
+        def cancelled() -> None:
+            if self.services is None:
+                self.app.quit()
+            elif self.login is not None:
+                self.login.show()
+
+        dialog.accepted.connect(chosen)
+        dialog.rejected.connect(cancelled)
+        dialog.show()
+
+    # --- signing in --------------------------------------------------------------------------
+
+    def after_database(self) -> None:
+        assert self.services is not None
+        if self.login is not None:
+            self.login.close()
+            self.login = None
+        if not self.services.auth.has_any_accounts():
+            self.first_run = FirstRunDialog(self.services, self.runner)
+            self.first_run.accepted.connect(lambda: self.signed_in(self.first_run.user))  # type: ignore[union-attr]
+            self.first_run.rejected.connect(self.app.quit)
+            self.first_run.show()
+            return
+        self.show_login()
+
+    def show_login(self) -> None:
+        assert self.services is not None
+        try:
+            clinic = self.services.settings.get().clinic_name
+        except HmsError:
+            clinic = "HMS Desktop"
+        self.login = LoginDialog(
+            self.services.auth, self.runner, clinic_name=clinic, database_description=self.services.db.description
+        )
+        self.login.accepted.connect(lambda: self.signed_in(self.login.user))  # type: ignore[union-attr]
+        self.login.rejected.connect(self._login_cancelled)
+        self.login.change_database_requested.connect(self._change_database)
+        self.login.show()
+        self.login.raise_()
+        self.login.activateWindow()
+
+    def _login_cancelled(self) -> None:
+        if self.database_dialog is None or not self.database_dialog.isVisible():
+            self.app.quit()
+
+    def _change_database(self) -> None:
+        assert self.services is not None and self.login is not None
+        self.login.hide()
+        self.ask_for_database(None, self.services.db.url.render_as_string(hide_password=False))
+
+    def signed_in(self, user: CurrentUser | None) -> None:
+        assert self.services is not None and user is not None
+        settings = self.services.settings.get()
+        self.window = MainWindow(
+            self.services, self.runner, user, idle_lock_minutes=settings.idle_lock_minutes,
+            clinic_name=settings.clinic_name,
+        )
+        self.window.sign_out_requested.connect(self.sign_out)
+        self.window.show()
+        if user.must_change_password:
+            dialog = self.window.change_password(forced=True)
+            dialog.rejected.connect(self.sign_out)
+
+    def sign_out(self) -> None:
+        assert self.services is not None
+        window, self.window = self.window, None
+        if window is not None:
+            window.idle_lock.stop()
+            window.close()
+            window.deleteLater()
+        self.runner.submit(self.services.auth.sign_out, on_done=lambda _: self.show_login(),
+                           on_error=lambda exc: (show_error(None, exc), self.show_login()))
+
+
+def run_gui(database: str | None) -> int:
+    app = make_application()
+    install_crash_handler()
+    controller = AppController(app, database)
+    QTimer.singleShot(0, controller.start)
+    code = app.exec()
+    controller.runner.shutdown(10_000)
+    if controller.services is not None:
+        controller.services.close()
+    return code
+
+
+def self_test() -> int:
+    """Start the real main window offscreen on a throw-away database and check that it works."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("HMS_BCRYPT_ROUNDS", "4")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hms-self-test-") as folder:
+        os.environ["HMS_DATA_DIR"] = folder
+        services = build_services(f"sqlite:///{Path(folder) / 'self-test.sqlite3'}")
+        try:
+            migrations.upgrade(services.db)
+            services.staff.create_first_admin("selftest", "Self Test", "Self-test-pass-1")
+            user = services.auth.sign_in("selftest", "Self-test-pass-1")
+            services.demo.load_patients(50)
+            app = make_application()
+            runner = TaskRunner()
+            window = MainWindow(services, runner, user)
+            window.show()
+            loop = QEventLoop()
+            deadline = time.perf_counter() + 20
+            model = window.patients_tab.model
+            while (model.rowCount() == 0 or runner.busy) and time.perf_counter() < deadline:
+                loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            problems = []
+            if not window.isVisible():
+                problems.append("the main window is not visible")
+            if model.rowCount() != 50:
+                problems.append(f"the Patients tab listed {model.rowCount()} of 50 patients")
+            if window.tabs.count() < 1:
+                problems.append("no tabs")
+            tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+            window.close()
+            runner.shutdown(5000)
+            app.processEvents()
+        finally:
+            services.close()
+    elapsed = time.perf_counter() - started
+    if problems:
+        print("Self-test FAILED: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    print(f"Self-test passed in {elapsed:.1f} s: main window up with tabs {', '.join(tabs)}; "
+          f"{model.rowCount()} patients listed; Qt platform {QApplication.platformName()}.")
+    return 0

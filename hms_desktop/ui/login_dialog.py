@@ -1,0 +1,126 @@
+"""The sign-in window. The password check (bcrypt) runs on the worker thread."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..services.auth import AuthService
+from ..services.errors import HmsError
+from ..services.identity import CurrentUser
+from .worker import TaskRunner
+
+
+class LoginDialog(QDialog):
+    signed_in = Signal(object)  # CurrentUser
+    change_database_requested = Signal()
+
+    def __init__(
+        self,
+        auth: AuthService,
+        runner: TaskRunner,
+        *,
+        clinic_name: str,
+        database_description: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._auth = auth
+        self._runner = runner
+        self.user: CurrentUser | None = None
+        self.setWindowTitle(f"Sign in — {clinic_name}")
+        self.setMinimumWidth(480)
+
+        heading = QLabel(clinic_name)
+        heading.setObjectName("heading")
+        sub = QLabel("HMS Desktop — sign in to continue")
+        sub.setObjectName("subtle")
+
+        self.username = QLineEdit()
+        self.username.setObjectName("username")
+        self.username.setPlaceholderText("your user name")
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow("&User name", self.username)
+        form.addRow("&Password", self.password)
+
+        self.message = QLabel()
+        self.message.setObjectName("bannerError")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.buttons = QDialogButtonBox()
+        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button.setObjectName("primary")
+        self.sign_in_button.setDefault(True)
+        self.buttons.addButton(self.sign_in_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+
+        where = QLabel(f"Database: {database_description}")
+        where.setObjectName("subtle")
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        change = QPushButton("Use another database…")
+        change.setFlat(True)
+        change.clicked.connect(self.change_database_requested)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(sub)
+        layout.addSpacing(8)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        layout.addSpacing(8)
+        layout.addWidget(where)
+        layout.addWidget(change, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.username.setFocus()
+
+    def _submit(self) -> None:
+        name = self.username.text()
+        password = self.password.text()
+        if not name.strip() or not password:
+            self._show("Enter your user name and password.")
+            return
+        self._busy(True)
+        self._runner.submit(self._auth.sign_in, name, password, on_done=self._ok, on_error=self._failed, context=self)
+
+    def _ok(self, user: CurrentUser) -> None:
+        self._busy(False)
+        self.user = user
+        self.password.clear()
+        self.signed_in.emit(user)
+        self.accept()
+
+    def _failed(self, exc: Exception) -> None:
+        self._busy(False)
+        if not isinstance(exc, HmsError):
+            raise exc
+        self._show(exc.message)
+        self.password.clear()
+        self.password.setFocus()
+
+    def _show(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def _busy(self, busy: bool) -> None:
+        self.sign_in_button.setEnabled(not busy)
+        # A disabled button stops being the default one; Enter must sign in again after a failure.
+        self.sign_in_button.setDefault(not busy)
+        self.sign_in_button.setText("Signing in…" if busy else "Sign in")
+        self.username.setEnabled(not busy)
+        self.password.setEnabled(not busy)

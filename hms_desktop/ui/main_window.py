@@ -1,0 +1,197 @@
+"""The main window: tabs for what the signed-in person's role allows, and who/where in the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+from .. import __version__
+from ..services.identity import CurrentUser
+from ..services.permissions import Permission
+from .change_password_dialog import ChangePasswordDialog
+from .idle_lock import IdleLock
+from .live_updates import ScheduleWatcher
+from .messages import show_error, show_info
+from .patients.patients_tab import PatientsTab
+from .worker import TaskRunner
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+
+    def __init__(self, services, runner: TaskRunner, user: CurrentUser, *, idle_lock_minutes: int = 10,  # type: ignore[no-untyped-def]
+                 clinic_name: str = "HMS Clinic") -> None:
+        super().__init__()
+        self.services = services
+        self.runner = runner
+        self.user = user
+        self.setWindowTitle(f"{clinic_name} — HMS Desktop")
+        self.resize(1200, 760)
+
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.setCentralWidget(self.tabs)
+        # One live-update feed for the whole window: bookings, moves, cancellations and arrivals
+        # made at other workstations reach every tab that shows them.
+        self.watcher: ScheduleWatcher | None = None
+        if user.can(Permission.SCHEDULE_VIEW):
+            self.watcher = ScheduleWatcher(services.scheduling.open_change_feed, self)
+        self.patients_tab = PatientsTab(services.patients, runner, user)
+        self.patients_tab.status_message.connect(self._show_status)
+        self.doctor_day_tab: QWidget | None = None
+        self.scheduler_tab: QWidget | None = None
+        self.doctors_tab: QWidget | None = None
+        self.staff_tab: QWidget | None = None
+        self.audit_tab: QWidget | None = None
+        is_doctor = user.role == "doctor"
+        if user.can(Permission.SCHEDULE_VIEW):
+            from .doctor_day.doctor_day_tab import DoctorDayTab
+
+            self.doctor_day_tab = DoctorDayTab(services, runner, user, self.watcher)
+            self.doctor_day_tab.notify.connect(self._show_status)
+        if is_doctor and self.doctor_day_tab is not None:
+            self.tabs.addTab(self.doctor_day_tab, "&Today")
+        self.tabs.addTab(self.patients_tab, "&Patients")
+        if user.can(Permission.SCHEDULE_VIEW):
+            from .scheduler.scheduler_tab import SchedulerTab
+
+            self.scheduler_tab = SchedulerTab(services, runner, user, self.watcher)
+            self.tabs.addTab(self.scheduler_tab, "S&cheduler")
+        if user.can(Permission.DOCTOR_VIEW):
+            from .doctors.doctors_tab import DoctorsTab
+
+            self.doctors_tab = DoctorsTab(services, runner, user)
+            self.tabs.addTab(self.doctors_tab, "&Doctors")
+        if not is_doctor and self.doctor_day_tab is not None:
+            self.tabs.addTab(self.doctor_day_tab, "&Queues")
+        if user.can(Permission.STAFF_VIEW):
+            from .staff.staff_tab import StaffTab
+
+            self.staff_tab = StaffTab(services.staff, runner, user)
+            self.tabs.addTab(self.staff_tab, "&Staff")
+        if user.can(Permission.AUDIT_VIEW):
+            from .audit.audit_tab import AuditTab
+
+            self.audit_tab = AuditTab(services.audit, runner)
+            self.tabs.addTab(self.audit_tab, "&Audit log")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self._build_menus()
+        self._build_status_bar()
+
+        self.idle_lock = IdleLock(services.auth, runner, idle_lock_minutes, self)
+        self.idle_lock.sign_out_requested.connect(self.sign_out_requested)
+        runner.default_error_handler = self._show_error
+
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.patients_tab.reload()
+        if self.watcher is not None:
+            self.watcher.start()
+        self.tabs.setCurrentIndex(0)
+        self._tab_changed(0)
+        if self.tabs.currentWidget() is self.patients_tab:
+            self.patients_tab.search.setFocus()
+
+    def _build_menus(self) -> None:
+        session = self.menuBar().addMenu("&Session")
+        self.lock_action = QAction("&Lock workstation", self, shortcut=QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(lambda: self.idle_lock.lock())
+        change = QAction("&Change my password…", self)
+        change.triggered.connect(self.change_password)
+        self.sign_out_action = QAction("Sign &out", self, shortcut=QKeySequence("Ctrl+Shift+Q"))
+        self.sign_out_action.triggered.connect(self.sign_out_requested)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (self.lock_action, change, self.sign_out_action):
+            session.addAction(action)
+        session.addSeparator()
+        session.addAction(quit_action)
+        if self.user.can(Permission.SETTINGS_MANAGE):
+            admin = self.menuBar().addMenu("&Admin")
+            settings_action = QAction("Clinic &settings…", self)
+            settings_action.triggered.connect(self.edit_clinic_settings)
+            admin.addAction(settings_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About HMS Desktop", self)
+        about.triggered.connect(self._about)
+        keys = QAction("&Keyboard shortcuts", self)
+        keys.triggered.connect(self._shortcuts)
+        help_menu.addAction(keys)
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.user_label = QLabel(f"Signed in: {self.user.full_name} ({self.user.role_label})", objectName="statusUser")
+        self.database_label = QLabel(f"Database: {self.services.db.description}", objectName="statusDatabase")
+        self.activity_label = QLabel("", objectName="statusActivity")
+        bar.addPermanentWidget(self.activity_label)
+        bar.addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.database_label)
+        # A bound method, not a lambda: Qt drops the connection when this window is deleted.
+        self.runner.idle_changed.connect(self._show_activity)
+
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    def _show_activity(self, idle: bool) -> None:
+        self.activity_label.setText("" if idle else "Working…")
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        refresh = getattr(widget, "refresh", None)
+        if widget is not self.patients_tab and callable(refresh):
+            refresh()
+
+    def change_password(self, forced: bool = False) -> ChangePasswordDialog:
+        dialog = ChangePasswordDialog(self.services.auth, self.runner, forced=forced, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.statusBar().showMessage("Your password has been changed.", 8000))
+        dialog.open()
+        return dialog
+
+    def edit_clinic_settings(self) -> None:
+        from .settings_dialog import ClinicSettingsDialog
+
+        dialog = ClinicSettingsDialog(self.services.settings, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._settings_changed)
+        dialog.open()
+
+    def _settings_changed(self) -> None:
+        self.runner.submit(self.services.settings.get, on_done=self._apply_settings, context=self)
+
+    def _apply_settings(self, settings) -> None:  # type: ignore[no-untyped-def]
+        self.idle_lock.set_minutes(settings.idle_lock_minutes)
+        self.setWindowTitle(f"{settings.clinic_name} — HMS Desktop")
+
+    def _about(self) -> None:
+        show_info(
+            self, "About HMS Desktop",
+            f"HMS Desktop {__version__}\nA front-desk application for hospitals and clinics.\n\n"
+            f"Database: {self.services.db.description}",
+        )
+
+    def _shortcuts(self) -> None:
+        show_info(
+            self, "Keyboard shortcuts",
+            "Ctrl+F  search patients\nCtrl+N  register a new patient\nEnter  open the selected patient\n"
+            "Down / Up  move between the search box and the list\nEsc  clear the search\n"
+            "Ctrl+L  lock the workstation\nCtrl+Shift+Q  sign out\n"
+            "Alt + the underlined letter of a tab  switch to that tab",
+        )
+
+    def _show_error(self, exc: Exception) -> None:
+        show_error(self, exc)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        self.idle_lock.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.runner.default_error_handler == self._show_error:
+            self.runner.default_error_handler = None
+        super().closeEvent(event)
+

@@ -1,0 +1,380 @@
+"""Register a new patient or view and edit an existing one."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services.errors import ConflictError, ValidationError
+from ...services.patients import (
+    MAX_AGE_YEARS,
+    PatientInput,
+    PatientRecord,
+    PatientService,
+    age_on,
+    parse_date,
+    validate,
+)
+from ..form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..worker import TaskRunner
+from .duplicates_dialog import DuplicatesDialog
+
+SEX_CHOICES = [("Female", "female"), ("Male", "male"), ("Other", "other"), ("Unknown", "unknown")]
+BLOOD_GROUPS = ["", "A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"]
+FIELD_LABELS = {
+    "given_name": "Given name", "family_name": "Family name", "sex": "Sex", "date_of_birth": "Date of birth",
+    "phone": "Phone", "email": "E-mail", "address": "Address", "blood_group": "Blood group",
+    "allergies": "Allergies", "emergency_contact_name": "Emergency contact",
+    "emergency_contact_phone": "Emergency phone", "notes": "Notes",
+}
+
+
+def _multiline(name: str, height: int) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setObjectName(name)
+    edit.setTabChangesFocus(True)
+    edit.setFixedHeight(height)
+    return edit
+
+
+class PatientDialog(QDialog):
+    saved = Signal(object)  # PatientRecord
+    open_existing = Signal(int)
+
+    def __init__(
+        self,
+        patients: PatientService,
+        runner: TaskRunner,
+        record: PatientRecord | None = None,
+        *,
+        can_edit: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._patients = patients
+        self._runner = runner
+        self.record = record
+        self._today = date.today()
+        self.duplicates_dialog: DuplicatesDialog | None = None
+        title = "New patient" if record is None else f"{record.full_name} — MRN {record.mrn}"
+        self.setWindowTitle(title)
+        self.setMinimumWidth(760)
+        self.errors = FieldErrors()
+        self._their_labels: dict[str, QLabel] = {}
+
+        self.banner = banner_label()
+        self.use_theirs_button = QPushButton("Discard my edits and use their version")
+        self.use_theirs_button.hide()
+        self.use_theirs_button.clicked.connect(self._use_theirs)
+
+        self.given_name = QLineEdit(objectName="given_name")
+        self.family_name = QLineEdit(objectName="family_name")
+        self.sex = QComboBox(objectName="sex")
+        for label, value in SEX_CHOICES:
+            self.sex.addItem(label, value)
+        self.sex.setCurrentIndex(3)
+        self.date_of_birth = QLineEdit(objectName="date_of_birth")
+        self.date_of_birth.setPlaceholderText("YYYY-MM-DD or DD/MM/YYYY")
+        self.dob_unknown = QCheckBox("Not known: estimate from age", objectName="dob_unknown")
+        self.estimated_age = QSpinBox(objectName="estimated_age")
+        self.estimated_age.setRange(0, MAX_AGE_YEARS)
+        self.estimated_age.setSuffix(" years")
+        self.estimated_age.setEnabled(False)
+        self.age_hint = QLabel(objectName="subtle")
+        self.phone = QLineEdit(objectName="phone")
+        self.phone.setPlaceholderText("+91 98450 12345")
+        self.email = QLineEdit(objectName="email")
+        self.address = _multiline("address", 56)
+        self.blood_group = QComboBox(objectName="blood_group")
+        for group in BLOOD_GROUPS:
+            self.blood_group.addItem(group or "Not known", group)
+        self.allergies = _multiline("allergies", 56)
+        self.emergency_contact_name = QLineEdit(objectName="emergency_contact_name")
+        self.emergency_contact_phone = QLineEdit(objectName="emergency_contact_phone")
+        self.notes = _multiline("notes", 72)
+
+        self.dob_unknown.toggled.connect(self._dob_unknown_toggled)
+        self.date_of_birth.textChanged.connect(self._update_age_hint)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        dob_row = QHBoxLayout()
+        dob_row.addWidget(self.date_of_birth, 2)
+        dob_row.addWidget(self.age_hint, 1)
+        age_row = QHBoxLayout()
+        age_row.addWidget(self.dob_unknown)
+        age_row.addWidget(self.estimated_age)
+        left = [
+            ("given_name", "&Given name *", self.given_name),
+            ("family_name", "&Family name", self.family_name),
+            ("sex", "&Sex", self.sex),
+            ("date_of_birth", "&Date of birth *", dob_row),
+            (None, "", age_row),
+            ("phone", "&Phone", self.phone),
+            ("email", "&E-mail", self.email),
+            ("address", "&Address", self.address),
+        ]
+        right = [
+            ("blood_group", "&Blood group", self.blood_group),
+            ("allergies", "All&ergies", self.allergies),
+            ("emergency_contact_name", "Emergency &contact", self.emergency_contact_name),
+            ("emergency_contact_phone", "Emergency p&hone", self.emergency_contact_phone),
+            ("notes", "&Notes", self.notes),
+        ]
+        for column, rows in ((0, left), (2, right)):
+            r = 0
+            for name, label_text, widget in rows:
+                label = QLabel(label_text)
+                label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+                grid.addWidget(label, r, column)
+                if isinstance(widget, QHBoxLayout):
+                    if name == "date_of_birth":
+                        label.setBuddy(self.date_of_birth)
+                    grid.addLayout(widget, r, column + 1)
+                else:
+                    label.setBuddy(widget)
+                    grid.addWidget(widget, r, column + 1)
+                r += 1
+                if name is not None:
+                    target = self.date_of_birth if name == "date_of_birth" else widget
+                    grid.addWidget(self.errors.add(name, target), r, column + 1)
+                    theirs = QLabel(objectName="theirValue")
+                    theirs.setWordWrap(True)
+                    theirs.hide()
+                    self._their_labels[name] = theirs
+                    r += 1
+                    grid.addWidget(theirs, r, column + 1)
+                    r += 1
+
+        self.meta = QLabel(objectName="subtle")
+        self.save_button = QPushButton("Register patient" if record is None else "Save changes")
+        self.save_button.setObjectName("primary")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.submit)
+        cancel = QPushButton("Close" if record is not None else "Cancel")
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.meta)
+        buttons.addStretch()
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.use_theirs_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(grid)
+        layout.addLayout(buttons)
+
+        if record is not None:
+            self._fill(record)
+        if not can_edit:
+            self._read_only()
+        self.given_name.setFocus()
+
+    # --- form <-> data -----------------------------------------------------------------------
+
+    def _fill(self, record: PatientRecord) -> None:
+        self.given_name.setText(record.given_name)
+        self.family_name.setText(record.family_name)
+        self.sex.setCurrentIndex(max(0, self.sex.findData(record.sex)))
+        self.dob_unknown.setChecked(False)
+        self.date_of_birth.setText(record.date_of_birth.isoformat())
+        if record.dob_estimated:
+            self.dob_unknown.setChecked(True)
+            self.estimated_age.setValue(age_on(record.date_of_birth, self._today))
+        self.phone.setText(record.phone)
+        self.email.setText(record.email)
+        self.address.setPlainText(record.address)
+        self.blood_group.setCurrentIndex(max(0, self.blood_group.findData(record.blood_group)))
+        self.allergies.setPlainText(record.allergies)
+        self.emergency_contact_name.setText(record.emergency_contact_name)
+        self.emergency_contact_phone.setText(record.emergency_contact_phone)
+        self.notes.setPlainText(record.notes)
+        status = "Archived. " if record.archived else ""
+        self.meta.setText(
+            f"{status}MRN {record.mrn} · registered {record.created_at.astimezone():%Y-%m-%d} · "
+            f"last changed {record.updated_at.astimezone():%Y-%m-%d %H:%M}"
+        )
+
+    def form_input(self) -> PatientInput:
+        """What the form holds now. Raises ValidationError for a date that cannot be read."""
+        born: date | None = None
+        estimated: int | None = None
+        if self.dob_unknown.isChecked():
+            estimated = self.estimated_age.value()
+        else:
+            text = self.date_of_birth.text().strip()
+            if text:
+                born = parse_date(text)
+                if born is None:
+                    raise ValidationError(
+                        {"date_of_birth": "Cannot read that date. Type it as 1984-05-17 or 17/05/1984."}
+                    )
+        return PatientInput(
+            given_name=self.given_name.text(),
+            family_name=self.family_name.text(),
+            sex=self.sex.currentData(),
+            date_of_birth=born,
+            estimated_age_years=estimated,
+            phone=self.phone.text(),
+            email=self.email.text(),
+            address=self.address.toPlainText(),
+            blood_group=self.blood_group.currentData(),
+            allergies=self.allergies.toPlainText(),
+            emergency_contact_name=self.emergency_contact_name.text(),
+            emergency_contact_phone=self.emergency_contact_phone.text(),
+            notes=self.notes.toPlainText(),
+        )
+
+    def _dob_unknown_toggled(self, unknown: bool) -> None:
+        self.estimated_age.setEnabled(unknown)
+        self.date_of_birth.setEnabled(not unknown)
+        self._update_age_hint()
+
+    def _update_age_hint(self) -> None:
+        if self.dob_unknown.isChecked():
+            self.age_hint.setText("")
+            return
+        born = parse_date(self.date_of_birth.text())
+        if born is None or born > self._today:
+            self.age_hint.setText("")
+        else:
+            years = age_on(born, self._today)
+            self.age_hint.setText(f"{years} year{'s' if years != 1 else ''} old")
+
+    def _read_only(self) -> None:
+        for widget in self.findChildren(QLineEdit) + self.findChildren(QPlainTextEdit):
+            widget.setReadOnly(True)
+        for widget in self.findChildren(QComboBox) + self.findChildren(QSpinBox) + self.findChildren(QCheckBox):
+            widget.setEnabled(False)
+        self.save_button.hide()
+
+    # --- saving ------------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        self.errors.clear()
+        try:
+            data = self.form_input()
+        except ValidationError as exc:
+            self.errors.show(exc.fields)
+            return
+        self._busy(True)
+        if self.record is None:
+            self._runner.submit(
+                self._check_then_register, data, on_done=self._registered_or_duplicates,
+                on_error=self._failed, context=self,
+            )
+        else:
+            self._runner.submit(
+                self._patients.update, self.record.id, self.record.version, data,
+                on_done=self._saved, on_error=self._failed, context=self,
+            )
+
+    def _check_then_register(self, data: PatientInput) -> Any:
+        # Worker thread. Validate first so a typo is reported before any duplicate question.
+        validate(data)
+        candidates = self._patients.find_duplicates(data)
+        if candidates:
+            return candidates
+        return self._patients.register(data)
+
+    def _registered_or_duplicates(self, result: Any) -> None:
+        if isinstance(result, PatientRecord):
+            self._saved(result)
+            return
+        self._busy(False)
+        self.duplicates_dialog = DuplicatesDialog(result, self)
+        self.duplicates_dialog.open_existing.connect(self._open_existing)
+        self.duplicates_dialog.register_anyway.connect(self._register_anyway)
+        self.duplicates_dialog.open()
+
+    def _open_existing(self, patient_id: int) -> None:
+        self.reject()
+        self.open_existing.emit(patient_id)
+
+    def _register_anyway(self) -> None:
+        try:
+            data = self.form_input()
+        except ValidationError as exc:
+            self.errors.show(exc.fields)
+            return
+        self._busy(True)
+        self._runner.submit(self._patients.register, data, on_done=self._saved, on_error=self._failed, context=self)
+
+    def _saved(self, record: PatientRecord) -> None:
+        self._busy(False)
+        self.record = record
+        self.saved.emit(record)
+        self.accept()
+
+    def _failed(self, exc: Exception) -> None:
+        self._busy(False)
+        if isinstance(exc, ConflictError) and isinstance(exc.current, PatientRecord):
+            self._show_conflict(exc)
+        else:
+            report_in_form(self, exc, self.errors, self.banner)
+
+    def _show_conflict(self, exc: ConflictError) -> None:
+        """Keep what this desk typed; show what the other desk saved next to each field it changed."""
+        theirs: PatientRecord = exc.current
+        mine_base = self.record
+        changed = []
+        for f in fields(PatientRecord):
+            name = f.name
+            if name not in self._their_labels or mine_base is None:
+                continue
+            before, now = getattr(mine_base, name), getattr(theirs, name)
+            label = self._their_labels[name]
+            if before != now:
+                shown = now.isoformat() if isinstance(now, date) else (str(now) or "(empty)")
+                label.setText(f"Now saved by the other desk: {shown}")
+                label.show()
+                changed.append(FIELD_LABELS.get(name, name))
+            else:
+                label.hide()
+        if theirs.archived and not mine_base.archived:  # type: ignore[union-attr]
+            changed.append("archived")
+        # The next Save is made knowingly on top of their version, never silently over it.
+        self.record = theirs
+        self._show_banner(
+            exc.message + (f" They changed: {', '.join(changed)}." if changed else ""), "bannerWarning"
+        )
+        self.use_theirs_button.show()
+
+    def _use_theirs(self) -> None:
+        if self.record is not None:
+            self._fill(self.record)
+        for label in self._their_labels.values():
+            label.hide()
+        self.banner.hide()
+        self.use_theirs_button.hide()
+
+    def _show_banner(self, text: str, kind: str) -> None:
+        show_banner(self.banner, text, kind)
+
+    def _busy(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy)
+        self.save_button.setDefault(not busy)  # a disabled button loses its default status
+        self.save_button.setText(
+            "Saving…" if busy else ("Register patient" if self.record is None else "Save changes")
+        )

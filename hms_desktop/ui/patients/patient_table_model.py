@@ -1,0 +1,151 @@
+"""The Patients table: rows arrive a page at a time from the service, through the tab.
+
+The model holds no database access. When the view scrolls near the end, ``fetchMore`` emits
+``more_wanted(after)``; the tab runs the search on the worker and hands the page back with
+``append_page``. Each reset starts a new *generation*, so a page that arrives for an older search is
+dropped: the newest search always wins.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from ...services.patients import PatientPage, PatientSort, PatientSummary
+from ..row_table_model import RowTableModel
+
+MRN, NAME, SEX, DATE_OF_BIRTH, AGE, PHONE = range(6)
+HEADERS = {MRN: "MRN", NAME: "Name", SEX: "Sex", DATE_OF_BIRTH: "Date of birth", AGE: "Age", PHONE: "Phone"}
+#: Which service sort order each column header asks for; columns not listed cannot be sorted.
+SORT_FOR_COLUMN = {
+    MRN: PatientSort.MRN,
+    NAME: PatientSort.NAME,
+    DATE_OF_BIRTH: PatientSort.DATE_OF_BIRTH,
+    AGE: PatientSort.DATE_OF_BIRTH,
+}
+
+#: Custom roles. PatientIdRole: the patient's database id (int). PatientRole: the PatientSummary.
+PatientIdRole = Qt.ItemDataRole.UserRole + 1
+PatientRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class PatientTableModel(RowTableModel):
+    headers = HEADERS
+
+    more_wanted = Signal(object)  # the ``after`` cursor of the next page
+
+    def __init__(self, parent=None, today: date | None = None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._rows: list[PatientSummary] = []
+        self._next_after: tuple[Any, ...] | None = None
+        self._waiting = False
+        self.generation = 0
+        self._today = today or date.today()
+        self._archived_brush = QBrush(QColor("#8a8f98"))
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    # --- Qt model interface ------------------------------------------------------------------
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        patient = self.row_item(index)
+        if patient is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(patient, column)
+        if role == PatientIdRole:
+            return patient.id
+        if role == PatientRole:
+            return patient
+        if role == Qt.ItemDataRole.ForegroundRole and patient.archived:
+            return self._archived_brush
+        if role == Qt.ItemDataRole.FontRole and patient.archived:
+            return self._italic
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if patient.archived:
+                return "Archived record"
+            if column in (DATE_OF_BIRTH, AGE) and patient.dob_estimated:
+                return "Estimated from the age given at registration"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (AGE,):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, p: PatientSummary, column: int) -> str | None:
+        if column == MRN:
+            return p.mrn
+        if column == NAME:
+            name = p.full_name
+            return f"{name} (archived)" if p.archived else name
+        if column == SEX:
+            return p.sex.capitalize()
+        if column == DATE_OF_BIRTH:
+            text = p.date_of_birth.isoformat()
+            return f"~{p.date_of_birth.year}" if p.dob_estimated else text
+        if column == AGE:
+            age = p.age_on(self._today)
+            return f"~{age}" if p.dob_estimated else str(age)
+        if column == PHONE:
+            return p.phone
+        return None
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: N802, B008
+        return not parent.isValid() and self._next_after is not None and not self._waiting
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: N802, B008
+        if self.canFetchMore(parent):
+            self._waiting = True
+            self.more_wanted.emit(self._next_after)
+
+    # --- fed by the tab ----------------------------------------------------------------------
+
+    def start(self) -> int:
+        """Forget the rows for a new search; returns the generation its pages must carry."""
+        self.beginResetModel()
+        self._rows = []
+        self._next_after = None
+        self._waiting = True
+        self.generation += 1
+        self.endResetModel()
+        return self.generation
+
+    def append_page(self, generation: int, page: PatientPage) -> bool:
+        """Add a page; returns False (and changes nothing) if it belongs to an older search."""
+        if generation != self.generation:
+            return False
+        self._waiting = False
+        if page.rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+            self._rows.extend(page.rows)
+            self.endInsertRows()
+        self._next_after = page.next_after
+        return True
+
+    def page_failed(self, generation: int) -> None:
+        """Let the view ask again later (e.g. after the connection is back)."""
+        if generation == self.generation:
+            self._waiting = False
+
+    def replace_patient(self, patient_id: int, summary: PatientSummary) -> None:
+        for row, existing in enumerate(self._rows):
+            if existing.id == patient_id:
+                self._rows[row] = summary
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+                return
+
+    @property
+    def has_more(self) -> bool:
+        return self._next_after is not None
+
+    @property
+    def loading(self) -> bool:
+        return self._waiting
+
+    def patient_at(self, row: int) -> PatientSummary | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None

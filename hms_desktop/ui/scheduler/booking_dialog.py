@@ -1,0 +1,318 @@
+"""Book a free slot, or add a walk-in to a doctor's queue for today.
+
+Both dialogs run their service call on the worker and stay open on failure: a slot taken by another
+desk meanwhile shows "that slot was just taken" with the doctor's next free times to pick from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services.doctors import DoctorRecord
+from ...services.scheduling import AppointmentRecord, SchedulingService, Slot, SlotTaken, WalkIn
+from ..form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..worker import TaskRunner
+from .patient_finder import ChosenPatient, PatientFinder
+
+#: The role of a suggestion item holding its Slot.
+SuggestionRole = Qt.ItemDataRole.UserRole + 1
+
+KINDS = [("Scheduled", "scheduled"), ("Follow-up", "follow_up"), ("Walk-in (joins today's queue)", "walk_in")]
+
+
+def slot_text(slot: Slot, *, with_doctor: bool = False) -> str:
+    who = f"  ·  {slot.doctor_name}" if with_doctor and slot.doctor_name else ""
+    return f"{slot.local_start:%a %d %b}  {slot.local_start:%H:%M}–{slot.local_end:%H:%M}{who}"
+
+
+def walk_in_text(result: WalkIn) -> str:
+    wait = result.estimated_wait_minutes
+    when = "now" if wait <= 0 else f"in about {wait} minute{'s' if wait != 1 else ''}"
+    ahead = result.patients_ahead
+    return (f"Token {result.token} for {result.appointment.patient_name} with {result.appointment.doctor_name}: "
+            f"expected {result.appointment.local_start:%H:%M} ({when}); "
+            f"{ahead} patient{'s' if ahead != 1 else ''} ahead.")
+
+
+class BookingDialog(QDialog):
+    """``booked(AppointmentRecord)`` once booked; ``walked_in(WalkIn)`` if added as a walk-in."""
+
+    booked = Signal(object)
+    walked_in = Signal(object)
+
+    def __init__(
+        self,
+        scheduling: SchedulingService,
+        patients,  # type: ignore[no-untyped-def] - PatientService
+        runner: TaskRunner,
+        slot: Slot,
+        *,
+        today: date | None = None,
+        can_register: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._scheduling = scheduling
+        self._runner = runner
+        self.slot = slot
+        self._today = today
+        self.setWindowTitle("Book appointment")
+        self.setMinimumWidth(620)
+        self.errors = FieldErrors()
+
+        self.heading = QLabel(objectName="heading")
+        self.where = QLabel(objectName="subtle")
+        self.banner = banner_label()
+        self.suggestions = QListWidget(objectName="suggestions")
+        self.suggestions.setMaximumHeight(130)
+        self.suggestions.setSpacing(1)
+        self.suggestions.hide()
+        self.suggestions_label = QLabel("Pick another time:", objectName="subtle")
+        self.suggestions_label.hide()
+
+        self.finder = PatientFinder(patients, runner, can_register=can_register, parent=self)
+        self.reason = QLineEdit(objectName="reason")
+        self.reason.setPlaceholderText("e.g. Fever for three days; review of blood results")
+        self.kind = QComboBox(objectName="kind")
+        for label, value in KINDS:
+            self.kind.addItem(label, value)
+        if today is None or slot.day != today:
+            # A walk-in is someone at the desk now: only offered on today's page.
+            self.kind.model().item(2).setEnabled(False)  # type: ignore[attr-defined]
+        self.kind_hint = QLabel(objectName="subtle")
+        self.kind_hint.setWordWrap(True)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow("&Patient", self.finder)
+        form.addRow("&Reason", self.reason)
+        form.addRow("", self.errors.add("reason", self.reason))
+        form.addRow("&Type", self.kind)
+        form.addRow("", self.kind_hint)
+
+        self.book_button = QPushButton(objectName="primary")
+        self.book_button.setDefault(False)
+        self.book_button.setAutoDefault(False)
+        self.book_button.clicked.connect(self.submit)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.book_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.where)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.suggestions_label)
+        layout.addWidget(self.suggestions)
+        layout.addLayout(form, 1)
+        layout.addLayout(buttons)
+
+        self.kind.currentIndexChanged.connect(lambda _i: self._show_slot())
+        self.suggestions.itemClicked.connect(self._suggestion_picked)
+        self.finder.patient_chosen.connect(lambda _p: self.reason.setFocus())
+        self._show_slot()
+        self.finder.search.setFocus()
+
+    @property
+    def patient(self) -> ChosenPatient | None:
+        return self.finder.patient
+
+    def _show_slot(self) -> None:
+        s = self.slot
+        walk_in = self.kind.currentData() == "walk_in"
+        if walk_in:
+            self.heading.setText(f"Walk-in · {s.doctor_name}")
+            self.kind_hint.setText("The patient gets the next token; the time is fitted into the doctor's day.")
+            self.book_button.setText("Add to queue")
+        else:
+            self.heading.setText(f"{s.local_start:%A %d %B %Y}, {s.local_start:%H:%M}–{s.local_end:%H:%M}")
+            self.kind_hint.setText("")
+            self.book_button.setText(f"Book {s.local_start:%H:%M}")
+        self.where.setText(f"{s.doctor_name}" + (f" · {s.location}" if s.location else ""))
+
+    def _suggestion_picked(self, item: QListWidgetItem) -> None:
+        self.slot = item.data(SuggestionRole)
+        self.banner.hide()
+        self._show_slot()
+
+    # --- booking -----------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        self.errors.clear()
+        patient = self.finder.patient
+        if patient is None:
+            self.finder.show_error("Choose the patient first (or register a new one).")
+            return
+        self._busy(True)
+        kind = self.kind.currentData()
+        if kind == "walk_in":
+            self._runner.submit(
+                self._scheduling.add_walk_in, patient.id, self.slot.doctor_id, reason=self.reason.text(),
+                on_done=self._walked_in, on_error=self._failed, context=self,
+            )
+            return
+        self._runner.submit(
+            self._scheduling.book, patient.id, self.slot.doctor_id, self.slot.starts_at,
+            reason=self.reason.text(), kind=kind,
+            on_done=self._booked, on_error=self._failed, context=self,
+        )
+
+    def _booked(self, record: AppointmentRecord) -> None:
+        self._busy(False)
+        self.booked.emit(record)
+        self.accept()
+
+    def _walked_in(self, result: WalkIn) -> None:
+        self._busy(False)
+        self.walked_in.emit(result)
+        self.accept()
+
+    def _failed(self, exc: Exception) -> None:
+        self._busy(False)
+        if isinstance(exc, SlotTaken):
+            self._offer(exc)
+        else:
+            report_in_form(self, exc, self.errors, self.banner)
+
+    def _offer(self, exc: SlotTaken) -> None:
+        self.suggestions.clear()
+        for slot in exc.suggestions:
+            item = QListWidgetItem(slot_text(slot))
+            item.setData(SuggestionRole, slot)
+            self.suggestions.addItem(item)
+        extra = "" if exc.suggestions else " There is no other free time soon; try another day or doctor."
+        show_banner(self.banner, exc.message + extra, "bannerWarning")
+        self.suggestions_label.setVisible(bool(exc.suggestions))
+        self.suggestions.setVisible(bool(exc.suggestions))
+        if exc.suggestions:
+            self.suggestions.setFocus()
+        self.heading.setText(self.heading.text() + "  (taken)")
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
+    def _busy(self, busy: bool) -> None:
+        self.book_button.setEnabled(not busy)
+        if busy:
+            self.book_button.setText("Booking…")
+        else:
+            self._show_slot()
+
+
+class WalkInDialog(QDialog):
+    """Add a patient who is at the desk now to a doctor's queue; shows the token and expected wait."""
+
+    walked_in = Signal(object)  # WalkIn
+
+    def __init__(
+        self,
+        scheduling: SchedulingService,
+        patients,  # type: ignore[no-untyped-def] - PatientService
+        runner: TaskRunner,
+        doctors: list[DoctorRecord],
+        *,
+        doctor_id: int | None = None,
+        can_register: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._scheduling = scheduling
+        self._runner = runner
+        self.result: WalkIn | None = None
+        self.setWindowTitle("Add walk-in")
+        self.setMinimumWidth(600)
+        self.errors = FieldErrors()
+
+        self.banner = banner_label()
+        self.token_label = QLabel(objectName="walkInToken")
+        self.token_label.setWordWrap(True)
+        self.token_label.setStyleSheet("font-size: 13pt; font-weight: bold; color: #0b5d52;")
+        self.token_label.hide()
+        self.finder = PatientFinder(patients, runner, can_register=can_register, parent=self)
+        self.doctor = QComboBox(objectName="walkInDoctor")
+        for d in doctors:
+            self.doctor.addItem(f"{d.full_name}" + (f" — {d.specialty_names}" if d.specialty_names else ""), d.id)
+        if doctor_id is not None and self.doctor.findData(doctor_id) >= 0:
+            self.doctor.setCurrentIndex(self.doctor.findData(doctor_id))
+        self.reason = QLineEdit(objectName="walkInReason")
+        self.reason.setPlaceholderText("Why they came in today")
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow("&Patient", self.finder)
+        form.addRow("&Doctor", self.doctor)
+        form.addRow("", self.errors.add("doctor_id", self.doctor))
+        form.addRow("&Reason", self.reason)
+        form.addRow("", self.errors.add("reason", self.reason))
+
+        self.add_button = QPushButton("Add to queue", objectName="primary")
+        self.add_button.setAutoDefault(False)
+        self.add_button.clicked.connect(self.submit)
+        self.close_button = QPushButton("Cancel")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.add_button)
+
+        layout = QVBoxLayout(self)
+        heading = QLabel("Walk-in for today", objectName="heading")
+        layout.addWidget(heading)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.token_label)
+        layout.addLayout(form, 1)
+        layout.addLayout(buttons)
+        self.finder.patient_chosen.connect(lambda _p: self.reason.setFocus())
+        self.finder.search.setFocus()
+
+    def submit(self) -> None:
+        self.errors.clear()
+        self.banner.hide()
+        patient = self.finder.patient
+        if patient is None:
+            self.finder.show_error("Choose the patient first (or register a new one).")
+            return
+        if self.doctor.currentData() is None:
+            self.errors.show({"doctor_id": "Choose the doctor."})
+            return
+        self.add_button.setEnabled(False)
+        self._runner.submit(
+            self._scheduling.add_walk_in, patient.id, self.doctor.currentData(), reason=self.reason.text(),
+            on_done=self._added, on_error=self._failed, context=self,
+        )
+
+    def _added(self, result: WalkIn) -> None:
+        self.result = result
+        self.token_label.setText(walk_in_text(result))
+        self.token_label.show()
+        # Done: the desk reads the token out; the dialog stays until closed.
+        self.add_button.hide()
+        self.close_button.setText("Done")
+        self.close_button.clicked.disconnect()
+        self.close_button.clicked.connect(self.accept)
+        self.close_button.setFocus()
+        for widget in (self.finder, self.doctor, self.reason):
+            widget.setEnabled(False)
+        self.walked_in.emit(result)
+
+    def _failed(self, exc: Exception) -> None:
+        self.add_button.setEnabled(True)
+        report_in_form(self, exc, self.errors, self.banner)

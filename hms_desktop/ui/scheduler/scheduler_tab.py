@@ -1,0 +1,959 @@
+"""The Scheduler tab: a day view (one column per doctor) and a week view (one doctor, seven days).
+
+Everything the grid shows comes from ``SchedulingService.day_view`` run on the worker; the models
+hold no database access. Click (or press Enter on) a free slot to book it; select an appointment to
+confirm, check in, move, cancel, print its slip or read its history. Changes made at other desks
+arrive through the ScheduleWatcher and reload the shown day when they concern it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, QModelIndex, QPoint, QStandardPaths, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QPainter, QShortcut, QTextCharFormat
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCalendarWidget,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services.change_feed import ScheduleChange
+from ...services.doctors import DoctorRecord, SpecialtyRecord
+from ...services.errors import ConflictError, EnvironmentProblem, HmsError
+from ...services.identity import CurrentUser
+from ...services.permissions import Permission
+from ...services.scheduling import TRANSITIONS, AppointmentRecord, DoctorDay, Slot, WalkIn
+from ..live_updates import ScheduleWatcher
+from ..messages import show_error, show_info
+from ..worker import TaskRunner
+from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
+from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
+from .day_grid_model import (
+    AppointmentRole,
+    CellKind,
+    CellKindRole,
+    DayGridModel,
+    DoctorIdRole,
+    ScheduleGridModel,
+    SlotRole,
+    WeekGridModel,
+)
+from .grid_style import STATUS_LABELS, Legend
+from .next_free_dialog import NextFreeDialog
+from .schedule_grid_view import ScheduleGridView
+
+#: The day view shows at most this many doctors side by side; the filter narrows the rest.
+MAX_COLUMNS = 24
+#: Changes from other desks often come in bursts (a walk-in is a booking and a check-in): one reload.
+LIVE_RELOAD_DELAY_MS = 150
+FILTER_DELAY_MS = 150
+WEEK_COLUMN_WIDTH = 120  # seven days side by side on a 1280-pixel screen
+DAY, WEEK = "day", "week"
+
+#: The doctor list's item role holding the doctor's id.
+DoctorListIdRole = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class _Setup:
+    today: date
+    specialties: list[SpecialtyRecord]
+    doctors: list[DoctorRecord]
+
+
+@dataclass(frozen=True)
+class _Grid:
+    mode: str
+    day: date  # the day shown, or the Monday of the week shown
+    zone: ZoneInfo
+    columns: list[DoctorDay]
+    now: datetime | None = None
+
+
+class SchedulerTab(QWidget):
+    status_message = Signal(str)
+
+    def __init__(
+        self,
+        services,  # type: ignore[no-untyped-def] - bootstrap.Services
+        runner: TaskRunner,
+        user: CurrentUser,
+        watcher: ScheduleWatcher | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._scheduling = services.scheduling
+        self._doctors = services.doctors
+        self._patients = services.patients
+        self._slips = services.slips
+        self._runner = runner
+        self._user = user
+        self._mode = DAY
+        self._day = date.today()  # until the clinic's own "today" arrives
+        self._today: date | None = None
+        self._navigated = False
+        self._all_doctors: list[DoctorRecord] = []
+        self._specialties: list[Any] = []
+        self._unchecked: set[int] = set()
+        self._generation = 0
+        self._selected_id: int | None = None
+        self._capped_from = 0
+        self.dialogs: list[QDialog] = []
+        self.context_menu: QMenu | None = None
+        self.last_message: QMessageBox | None = None
+        self.slip_box: QMessageBox | None = None
+
+        self._build_left()
+        self._build_right()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(10)
+        layout.addWidget(self.left_panel)
+        layout.addWidget(self.right_panel, 1)
+
+        self._live_timer = QTimer(self, singleShot=True, interval=LIVE_RELOAD_DELAY_MS)
+        self._live_timer.timeout.connect(self.reload_grid)
+        self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._doctors_filtered)
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.go_today)
+        QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.step(-1))
+        QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.step(1))
+
+        if watcher is not None:
+            watcher.changed.connect(self._schedule_changed)
+            watcher.start()  # idempotent; whoever made the watcher stops it
+        # Nothing is loaded until refresh(): the main window calls it when the tab is first shown,
+        # so a Scheduler nobody opened never queues work ahead of the Patients tab.
+        self._update_actions()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build_left(self) -> None:
+        self.calendar = QCalendarWidget(objectName="schedulerCalendar")
+        self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.calendar.setGridVisible(False)
+        self.calendar.setSelectedDate(_qdate(self._day))
+        self.calendar.setFixedHeight(220)
+        self.calendar.selectionChanged.connect(self._calendar_changed)
+
+        self.today_button = QPushButton("Today", objectName="schedulerToday")
+        self.today_button.setToolTip("Go to today (Ctrl+T)")
+        self.today_button.clicked.connect(self.go_today)
+        self.day_button = QPushButton("Day", objectName="dayMode", checkable=True, checked=True)
+        self.week_button = QPushButton("Week", objectName="weekMode", checkable=True)
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.setExclusive(True)
+        self._mode_group.addButton(self.day_button)
+        self._mode_group.addButton(self.week_button)
+        self.day_button.clicked.connect(lambda: self.set_mode(DAY))
+        self.week_button.clicked.connect(lambda: self.set_mode(WEEK))
+        modes = QHBoxLayout()
+        modes.addWidget(self.today_button)
+        modes.addStretch()
+        modes.addWidget(self.day_button)
+        modes.addWidget(self.week_button)
+        modes.setSpacing(4)
+
+        self.specialty = QComboBox(objectName="specialtyFilter")
+        self.specialty.addItem("All specialties", None)
+        self.specialty.currentIndexChanged.connect(lambda _i: self._doctors_filtered())
+        self.doctor_filter = QLineEdit(objectName="doctorFilter")
+        self.doctor_filter.setPlaceholderText("Filter doctors by name")
+        self.doctor_filter.setClearButtonEnabled(True)
+        self.doctor_filter.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.doctor_list = QListWidget(objectName="doctorList")
+        self.doctor_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.doctor_list.itemChanged.connect(self._doctor_checked)
+        self.all_button = QPushButton("All", objectName="checkAllDoctors")
+        self.none_button = QPushButton("None", objectName="checkNoDoctors")
+        self.all_button.clicked.connect(lambda: self._check_all(True))
+        self.none_button.clicked.connect(lambda: self._check_all(False))
+        doctors_title = QLabel("Doctors", objectName="sectionTitle")
+        doctors_title.setStyleSheet("font-weight: bold;")
+        title_row = QHBoxLayout()
+        title_row.addWidget(doctors_title)
+        title_row.addStretch()
+        title_row.addWidget(self.all_button)
+        title_row.addWidget(self.none_button)
+        for button in (self.all_button, self.none_button):
+            button.setStyleSheet("padding: 2px 8px;")
+
+        self.left_panel = QFrame(objectName="schedulerLeft")
+        self.left_panel.setFixedWidth(290)
+        left = QVBoxLayout(self.left_panel)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.calendar)
+        left.addLayout(modes)
+        left.addSpacing(6)
+        left.addLayout(title_row)
+        left.addWidget(self.specialty)
+        left.addWidget(self.doctor_filter)
+        left.addWidget(self.doctor_list, 1)
+        legend_title = QLabel("Key", objectName="sectionTitle")
+        legend_title.setStyleSheet("font-weight: bold;")
+        left.addWidget(legend_title)
+        self.legend = Legend()
+        left.addWidget(self.legend)
+
+    def _build_right(self) -> None:
+        self.selected_label = _ElidedLabel("Select an appointment, or click a free slot to book.")
+        self.selected_label.setObjectName("selectedAppointment")
+        self.prev_button = QToolButton(objectName="previousDay", text="◀")
+        self.next_button = QToolButton(objectName="nextDay", text="▶")
+        self.prev_button.setToolTip("Previous day/week (Alt+Left)")
+        self.next_button.setToolTip("Next day/week (Alt+Right)")
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.date_label = QLabel(objectName="heading")
+        self.week_doctor = QComboBox(objectName="weekDoctor")
+        self.week_doctor.setMinimumWidth(220)
+        self.week_doctor.hide()
+        self.week_doctor.currentIndexChanged.connect(lambda _i: self.reload_grid() if self._mode == WEEK else None)
+        self.next_free_button = QPushButton("Find next free…", objectName="findNextFree")
+        self.next_free_button.setToolTip("The earliest free times with a doctor, or any doctor of a specialty")
+        self.next_free_button.clicked.connect(self.find_next_free)
+        self.walk_in_button = QPushButton("Add walk-in…", objectName="addWalkIn")
+        self.walk_in_button.clicked.connect(self.add_walk_in)
+        self.walk_in_button.setVisible(self._user.can(Permission.SCHEDULE_BOOK))
+        self.refresh_button = QPushButton("Refresh", objectName="schedulerRefresh")
+        self.refresh_button.setToolTip("Reload the doctors and the schedule (F5)")
+        self.refresh_button.clicked.connect(self.refresh)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.refresh)
+        top = QHBoxLayout()
+        top.addWidget(self.prev_button)
+        top.addWidget(self.date_label)
+        top.addWidget(self.next_button)
+        top.addSpacing(8)
+        top.addWidget(self.week_doctor)
+        top.addWidget(self.selected_label, 1)
+        top.addSpacing(8)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.next_free_button)
+        top.addWidget(self.walk_in_button)
+
+        self.toolbar = QToolBar(objectName="appointmentActions")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+        def action(text: str, slot: Any, name: str, tip: str) -> QAction:
+            act = QAction(text, self)
+            act.setObjectName(name)
+            act.setToolTip(tip)
+            act.triggered.connect(slot)
+            return act
+
+        can = self._user.can
+        manages = can(Permission.VISIT_MANAGE_ANY) or can(Permission.VISIT_MANAGE_OWN)
+        self.confirm_action = action("Confirm", self.confirm_selected, "confirmAction", "Confirm a requested appointment")
+        self.check_in_action = action("Check in", self.check_in_selected, "checkInAction", "The patient has arrived")
+        self.start_visit_action = action("Start visit", self.start_visit_selected, "startVisitAction",
+                                         "The patient goes in to the doctor")
+        self.complete_action = action("Complete", self.complete_selected, "completeAction", "The visit is over")
+        self.reschedule_action = action("Reschedule…", self.reschedule_selected, "rescheduleAction",
+                                        "Move to another free time")
+        self.cancel_action = action("Cancel…", self.cancel_selected, "cancelAction", "Cancel, with a reason")
+        self.no_show_action = action("No-show", self.no_show_selected, "noShowAction", "The patient did not come")
+        self.reject_action = action("Reject…", self.reject_selected, "rejectAction", "The doctor declines, with a reason")
+        self.history_action = action("History", self.history_selected, "historyAction", "Everything that happened to it")
+        self.slip_action = action("Print slip…", self.print_slip, "slipAction", "Save the appointment slip as a PDF")
+        self.book_action = action("Book this slot…", self.book_current, "bookAction", "Book the selected free slot")
+        self.confirm_action.setVisible(can(Permission.SCHEDULE_BOOK) or manages)
+        self.check_in_action.setVisible(can(Permission.VISIT_CHECK_IN))
+        for act in (self.start_visit_action, self.complete_action, self.reject_action):
+            act.setVisible(manages)
+        for act in (self.reschedule_action, self.cancel_action, self.no_show_action, self.book_action):
+            act.setVisible(can(Permission.SCHEDULE_BOOK))
+        self.appointment_actions = [
+            self.confirm_action, self.check_in_action, self.start_visit_action, self.complete_action,
+            self.reschedule_action, self.cancel_action, self.no_show_action, self.reject_action,
+        ]
+        for act in self.appointment_actions:
+            self.toolbar.addAction(act)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.history_action)
+        self.toolbar.addAction(self.slip_action)
+
+        self.day_model = DayGridModel(self)
+        self.week_model = WeekGridModel(self)
+        self.day_view = ScheduleGridView()
+        self.day_view.setObjectName("dayGrid")
+        self.day_view.setModel(self.day_model)
+        self.week_view = ScheduleGridView(min_column_width=WEEK_COLUMN_WIDTH)
+        self.week_view.setObjectName("weekGrid")
+        self.week_view.setModel(self.week_model)
+        self.empty_label = QLabel(objectName="schedulerEmpty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setStyleSheet("color: #5d6776; font-size: 12pt; background: white; border: 1px solid #d5d9e0;")
+        self.stack = QStackedWidget(objectName="schedulerStack")
+        self.stack.addWidget(self.day_view)
+        self.stack.addWidget(self.week_view)
+        self.stack.addWidget(self.empty_label)
+        for view in (self.day_view, self.week_view):
+            view.clicked.connect(self._cell_clicked)
+            view.cell_activated.connect(self._cell_activated)
+            view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
+            view.selectionModel().currentChanged.connect(lambda *_: self._current_changed())
+        self.day_view.horizontalHeader().sectionDoubleClicked.connect(self._header_double_clicked)
+        self.status = QLabel(objectName="subtle")
+
+        self.right_panel = QWidget(objectName="schedulerRight")
+        right = QVBoxLayout(self.right_panel)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addLayout(top)
+        right.addWidget(self.toolbar)
+        right.addWidget(self.stack, 1)
+        right.addWidget(self.status)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the doctors, specialties and the clinic's date, then the grid."""
+        self.status.setText("Loading…")
+        self._runner.submit(self._fetch_setup, on_done=self._setup_arrived, on_error=self._load_failed,
+                            context=self, key=f"scheduler-setup-{id(self)}")
+
+    def _fetch_setup(self) -> _Setup:
+        # Worker thread.
+        return _Setup(self._scheduling.today(), self._doctors.specialties(),
+                      self._doctors.search(only_bookable=True, limit=5000))
+
+    def _setup_arrived(self, setup: _Setup) -> None:
+        self._today = setup.today
+        self._all_doctors = setup.doctors
+        self._specialties = setup.specialties
+        fmt = QTextCharFormat()
+        fmt.setFontWeight(700)
+        fmt.setForeground(Qt.GlobalColor.darkBlue)
+        self.calendar.setDateTextFormat(QDate(), QTextCharFormat())
+        self.calendar.setDateTextFormat(_qdate(setup.today), fmt)
+        current = self.specialty.currentData()
+        self.specialty.blockSignals(True)
+        self.specialty.clear()
+        self.specialty.addItem("All specialties", None)
+        for spec in setup.specialties:
+            self.specialty.addItem(spec.name, spec.id)
+        self.specialty.setCurrentIndex(max(0, self.specialty.findData(current)))
+        self.specialty.blockSignals(False)
+        self._fill_doctor_list()
+        if not self._navigated:
+            # The calendar starts on the computer's date, so setting the clinic's date may not
+            # change its selection (no signal): write the heading ourselves.
+            self._set_calendar(setup.today)
+            self._day = setup.today
+        self._update_heading()
+        self.reload_grid()
+
+    def reload_grid(self) -> None:
+        """Fetch the shown day (or week) again on the worker; the newest request wins."""
+        self._live_timer.stop()
+        self._generation += 1
+        generation = self._generation
+        if self._mode == DAY:
+            shown = self.shown_doctor_ids()
+            self._capped_from = len(shown)
+            ids = shown[:MAX_COLUMNS]
+            if not ids:
+                self._show_grid(generation, _Grid(DAY, self._day, ZoneInfo("UTC"), []))
+                return
+            args: tuple[Any, ...] = (DAY, self._day, ids)
+        else:
+            doctor_id = self.week_doctor.currentData()
+            if doctor_id is None:
+                self._show_grid(generation, _Grid(WEEK, _monday(self._day), ZoneInfo("UTC"), []))
+                return
+            args = (WEEK, _monday(self._day), [doctor_id])
+        self._runner.submit(
+            self._fetch_grid, *args,
+            on_done=lambda grid, g=generation: self._show_grid(g, grid),
+            on_error=self._load_failed, context=self, key=f"scheduler-grid-{id(self)}",
+        )
+
+    def _fetch_grid(self, mode: str, day: date, doctor_ids: list[int]) -> _Grid:
+        # Worker thread.
+        zone = self._scheduling.time_zone()
+        now = self._scheduling.clock().astimezone(zone)  # the service's clock: tests and demos pin it
+        if mode == DAY:
+            return _Grid(DAY, day, zone, self._scheduling.day_view(doctor_ids, day), now)
+        columns = []
+        for offset in range(7):
+            columns.extend(self._scheduling.day_view(doctor_ids, day + timedelta(days=offset)))
+        return _Grid(WEEK, day, zone, columns, now)
+
+    def _show_grid(self, generation: int, grid: _Grid) -> None:
+        if generation != self._generation:
+            return
+        view = self.current_view()
+        model = self.current_model()
+        keep_scroll = model.columns and model.columns[0].day == (grid.columns[0].day if grid.columns else None)
+        scroll = view.verticalScrollBar().value(), view.horizontalScrollBar().value()
+        model.set_columns(grid.columns, grid.zone, grid.now)
+        if keep_scroll:
+            view.verticalScrollBar().setValue(scroll[0])
+            view.horizontalScrollBar().setValue(scroll[1])
+        elif grid.now is not None and any(c.day == grid.now.date() for c in grid.columns):
+            # Today: start where the day is now (a little before), not at the first session.
+            row = model.row_of_time((grid.now - timedelta(minutes=30)).time())
+            if row is not None and model.columnCount():
+                view.scrollTo(model.index(row, 0), ScheduleGridView.ScrollHint.PositionAtTop)
+        if self._selected_id is not None:
+            index = model.find_appointment(self._selected_id)
+            if index.isValid():
+                view.setCurrentIndex(index)
+        self._show_status(grid)
+        self._update_actions()
+
+    def _show_status(self, grid: _Grid) -> None:
+        model = self.current_model()
+        if not grid.columns:
+            if self._mode == DAY:
+                text = "No doctor is selected: tick doctors in the list on the left." if self._all_doctors or not self._today \
+                    else "No bookable doctors yet: add and verify doctors in the Doctors tab."
+            else:
+                text = "Choose a doctor to see their week."
+            self.empty_label.setText(text)
+            self.stack.setCurrentWidget(self.empty_label)
+            self.status.setText("")
+            return
+        if model.rowCount() == 0:
+            if self._mode == DAY:
+                self.empty_label.setText(f"No one sees patients on {self._day:%A %d %B %Y}.")
+            else:
+                self.empty_label.setText(f"{grid.columns[0].doctor_name} has no hours in this week.")
+            self.stack.setCurrentWidget(self.empty_label)
+        else:
+            self.stack.setCurrentWidget(self.current_view())
+        booked = sum(1 for c in grid.columns for a in c.appointments if a.status not in ("no_show",))
+        free = sum(len(c.free_slots) for c in grid.columns)
+        if self._mode == DAY:
+            who = f"{len(grid.columns)} doctor{'s' if len(grid.columns) != 1 else ''}"
+            capped = (f" — showing the first {MAX_COLUMNS} of {self._capped_from}; narrow the filter to see others"
+                      if self._capped_from > MAX_COLUMNS else "")
+            self.status.setText(f"{who} · {booked} booked · {free} free{capped} · times in {grid.zone.key}")
+        else:
+            self.status.setText(f"{grid.columns[0].doctor_name}: {booked} booked · {free} free this week"
+                                f" · times in {grid.zone.key}")
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.status.setText(exc.message if isinstance(exc, HmsError) else "Could not load the schedule.")
+        self.last_message = show_error(self, exc)
+
+    # --- live refresh ------------------------------------------------------------------------
+
+    def _schedule_changed(self, changes: list[ScheduleChange]) -> None:
+        model = self.current_model()
+        doctors = {c.doctor_id for c in model.columns}
+        days = {c.day for c in model.columns}
+        for change in changes:
+            if change.kind == "resync" or (
+                (change.doctor_id is None or change.doctor_id in doctors) and (change.day is None or change.day in days)
+            ):
+                self._live_timer.start()
+                return
+
+    # --- navigation --------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def shown_day(self) -> date:
+        return self._day
+
+    def show_day(self, day: date) -> None:
+        """Show this local day (in week mode: its week)."""
+        self._navigated = True
+        if self.calendar.selectedDate() == _qdate(day):
+            self._day = day
+            self._update_heading()
+            self.reload_grid()
+        else:
+            self._set_calendar(day)
+
+    def go_today(self) -> None:
+        if self._today is not None:
+            self.show_day(self._today)
+
+    def step(self, direction: int) -> None:
+        self.show_day(self._day + timedelta(days=direction * (7 if self._mode == WEEK else 1)))
+
+    def set_mode(self, mode: str, doctor_id: int | None = None) -> None:
+        if mode == WEEK and doctor_id is None:
+            index = self.day_view.currentIndex()
+            doctor_id = index.data(DoctorIdRole) if index.isValid() else None
+        self._mode = mode
+        self.day_button.setChecked(mode == DAY)
+        self.week_button.setChecked(mode == WEEK)
+        self.week_doctor.setVisible(mode == WEEK)
+        if doctor_id is not None and self.week_doctor.findData(doctor_id) >= 0:
+            self.week_doctor.blockSignals(True)
+            self.week_doctor.setCurrentIndex(self.week_doctor.findData(doctor_id))
+            self.week_doctor.blockSignals(False)
+        self.stack.setCurrentWidget(self.current_view())
+        self._update_heading()
+        self._selected_id = None
+        self.reload_grid()
+
+    def _set_calendar(self, day: date) -> None:
+        self.calendar.setSelectedDate(_qdate(day))
+        self.calendar.setCurrentPage(day.year, day.month)
+
+    def _calendar_changed(self) -> None:
+        qd = self.calendar.selectedDate()
+        day = date(qd.year(), qd.month(), qd.day())
+        if day == self._day and self.current_model().columns:
+            return
+        self._navigated = self._navigated or self._today is not None
+        self._day = day
+        self._update_heading()
+        self.reload_grid()
+
+    def _update_heading(self) -> None:
+        if self._mode == DAY:
+            text = f"{self._day:%A %d %B %Y}"
+            if self._day == self._today:
+                text += "  ·  today"
+        else:
+            monday = _monday(self._day)
+            sunday = monday + timedelta(days=6)
+            text = f"Week of {monday:%d %b} – {sunday:%d %b %Y}"
+        self.date_label.setText(text)
+
+    def _header_double_clicked(self, column: int) -> None:
+        col = self.day_model.column(column)
+        if col is not None:
+            self.set_mode(WEEK, col.doctor_id)
+
+    # --- the doctor filter -------------------------------------------------------------------
+
+    def filtered_doctors(self) -> list[DoctorRecord]:
+        specialty = self.specialty.currentData()
+        words = self.doctor_filter.text().casefold().split()
+        return [
+            d for d in self._all_doctors
+            if (specialty is None or any(s.id == specialty for s in d.specialties))
+            and all(w in d.full_name.casefold() for w in words)
+        ]
+
+    def shown_doctor_ids(self) -> list[int]:
+        return [d.id for d in self.filtered_doctors() if d.id not in self._unchecked]
+
+    def _fill_doctor_list(self) -> None:
+        self.doctor_list.blockSignals(True)
+        self.doctor_list.clear()
+        for d in self.filtered_doctors():
+            text = d.full_name + (f"  ·  {d.specialty_names}" if d.specialty_names else "")
+            item = QListWidgetItem(text)
+            item.setData(DoctorListIdRole, d.id)
+            item.setToolTip(f"{d.full_name}\n{d.specialty_names}\n{d.location}")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if d.id in self._unchecked else Qt.CheckState.Checked)
+            self.doctor_list.addItem(item)
+        self.doctor_list.blockSignals(False)
+        current = self.week_doctor.currentData()
+        self.week_doctor.blockSignals(True)
+        self.week_doctor.clear()
+        for d in self.filtered_doctors():
+            self.week_doctor.addItem(d.full_name, d.id)
+        if current is not None and self.week_doctor.findData(current) >= 0:
+            self.week_doctor.setCurrentIndex(self.week_doctor.findData(current))
+        self.week_doctor.blockSignals(False)
+
+    def _doctors_filtered(self) -> None:
+        self._filter_timer.stop()
+        self._fill_doctor_list()
+        self.reload_grid()
+
+    def _doctor_checked(self, item: QListWidgetItem) -> None:
+        doctor_id = item.data(DoctorListIdRole)
+        if item.checkState() == Qt.CheckState.Checked:
+            self._unchecked.discard(doctor_id)
+        else:
+            self._unchecked.add(doctor_id)
+        self._filter_timer.start()
+
+    def _check_all(self, checked: bool) -> None:
+        ids = {d.id for d in self.filtered_doctors()}
+        if checked:
+            self._unchecked -= ids
+        else:
+            self._unchecked |= ids
+        self._doctors_filtered()
+
+    # --- the grid ----------------------------------------------------------------------------
+
+    def current_view(self) -> ScheduleGridView:
+        return self.day_view if self._mode == DAY else self.week_view
+
+    def current_model(self) -> ScheduleGridModel:
+        return self.day_model if self._mode == DAY else self.week_model
+
+    def selected_appointment(self) -> AppointmentRecord | None:
+        index = self.current_view().currentIndex()
+        return index.data(AppointmentRole) if index.isValid() else None
+
+    def _current_changed(self) -> None:
+        appt = self.selected_appointment()
+        self._selected_id = appt.id if appt is not None else None
+        self._update_actions()
+
+    def _cell_clicked(self, index: QModelIndex) -> None:
+        if index.data(CellKindRole) == CellKind.FREE:
+            self.book_slot(index.data(SlotRole))
+
+    def _cell_activated(self, index: QModelIndex) -> None:
+        kind = index.data(CellKindRole)
+        if kind == CellKind.FREE:
+            self.book_slot(index.data(SlotRole))
+        elif kind == CellKind.APPOINTMENT:
+            self.history_selected()
+
+    def book_current(self) -> None:
+        index = self.current_view().currentIndex()
+        if index.isValid() and index.data(CellKindRole) == CellKind.FREE:
+            self.book_slot(index.data(SlotRole))
+
+    def _context_menu(self, view: ScheduleGridView, pos: QPoint) -> None:
+        index = view.indexAt(pos)
+        if not index.isValid():
+            return
+        view.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.setObjectName("schedulerMenu")
+        kind = index.data(CellKindRole)
+        if kind == CellKind.FREE and self.book_action.isVisible():
+            menu.addAction(self.book_action)
+        elif kind == CellKind.APPOINTMENT:
+            for act in self.appointment_actions:
+                if act.isVisible():
+                    menu.addAction(act)
+            menu.addSeparator()
+            menu.addAction(self.history_action)
+            menu.addAction(self.slip_action)
+        if menu.isEmpty():
+            menu.deleteLater()
+            return
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.context_menu = menu
+        menu.popup(view.viewport().mapToGlobal(pos))
+
+    def _update_actions(self) -> None:
+        appt = self.selected_appointment()
+        index = self.current_view().currentIndex()
+        self.book_action.setEnabled(index.isValid() and index.data(CellKindRole) == CellKind.FREE)
+        for act in self.appointment_actions + [self.history_action, self.slip_action]:
+            act.setEnabled(False)
+        if appt is None:
+            self.selected_label.setText("Select an appointment, or click a free slot to book.")
+            return
+        self.selected_label.setText(
+            f"Selected: {appt.local_start:%H:%M} {appt.patient_name} · "
+            f"{STATUS_LABELS.get(appt.status, appt.status)}" + (f" · token {appt.token}" if appt.token is not None else "")
+        )
+        nexts = {str(s) for s in TRANSITIONS.get(appt.status, frozenset())}  # type: ignore[call-overload]
+        can = self._user.can
+        book = can(Permission.SCHEDULE_BOOK)
+        manages = self._manages(appt.doctor_id)
+        self.confirm_action.setEnabled("confirmed" in nexts and (book or manages))
+        self.check_in_action.setEnabled("checked_in" in nexts and can(Permission.VISIT_CHECK_IN)
+                                        and (self._today is None or appt.local_day == self._today))
+        self.start_visit_action.setEnabled("with_doctor" in nexts and manages)
+        self.complete_action.setEnabled("completed" in nexts and manages)
+        self.reschedule_action.setEnabled(appt.status in ("requested", "confirmed") and book)
+        self.cancel_action.setEnabled("cancelled" in nexts and book)
+        self.no_show_action.setEnabled("no_show" in nexts and book)
+        self.reject_action.setEnabled("rejected" in nexts and manages)
+        self.history_action.setEnabled(True)
+        self.slip_action.setEnabled(True)
+
+    def _manages(self, doctor_id: int) -> bool:
+        if self._user.can(Permission.VISIT_MANAGE_ANY):
+            return True
+        if not self._user.can(Permission.VISIT_MANAGE_OWN):
+            return False
+        doctor = next((d for d in self._all_doctors if d.id == doctor_id), None)
+        return doctor is not None and doctor.staff_account_id is not None and doctor.staff_account_id == self._user.id
+
+    def _bookable_doctors(self) -> list[DoctorRecord]:
+        return [d for d in self._all_doctors if d.bookable]
+
+    # --- booking -----------------------------------------------------------------------------
+
+    def book_slot(self, slot: Slot | None) -> BookingDialog | None:
+        if slot is None:
+            return None
+        if not self._user.can(Permission.SCHEDULE_BOOK):
+            self.status_message.emit("Your role cannot book appointments.")
+            return None
+        dialog = BookingDialog(
+            self._scheduling, self._patients, self._runner, slot, today=self._today,
+            can_register=self._user.can(Permission.PATIENT_REGISTER), parent=self,
+        )
+        dialog.booked.connect(self._booked)
+        dialog.walked_in.connect(self._walked_in)
+        self._open(dialog)
+        return dialog
+
+    def find_next_free(self) -> NextFreeDialog:
+        dialog = NextFreeDialog(
+            self._scheduling, self._runner, self._specialties, self._all_doctors,
+            specialty_id=self.specialty.currentData(), parent=self,
+        )
+        dialog.chosen.connect(self._book_found_slot)
+        self._open(dialog)
+        return dialog
+
+    def _book_found_slot(self, slot: Slot) -> None:
+        # Show the day and doctor the slot is on, so the booking lands where the eye already is.
+        if slot.doctor_id in self._unchecked:
+            self._unchecked.discard(slot.doctor_id)
+            self._fill_doctor_list()
+        self.show_day(slot.day)
+        self.book_slot(slot)
+
+    @property
+    def next_free_dialog(self) -> NextFreeDialog | None:
+        return next((d for d in reversed(self.dialogs) if isinstance(d, NextFreeDialog)), None)
+
+    @property
+    def booking_dialog(self) -> BookingDialog | None:
+        return next((d for d in reversed(self.dialogs) if isinstance(d, BookingDialog)), None)
+
+    def _booked(self, record: AppointmentRecord) -> None:
+        self._selected_id = record.id
+        self.status_message.emit(
+            f"Booked {record.patient_name} with {record.doctor_name} on {record.local_start:%a %d %b %H:%M}"
+        )
+        self.reload_grid()
+
+    def add_walk_in(self) -> WalkInDialog | None:
+        if not self._user.can(Permission.SCHEDULE_BOOK):
+            return None
+        index = self.current_view().currentIndex()
+        doctor_id = index.data(DoctorIdRole) if index.isValid() else None
+        if doctor_id is None and self._mode == WEEK:
+            doctor_id = self.week_doctor.currentData()
+        dialog = WalkInDialog(
+            self._scheduling, self._patients, self._runner, self._bookable_doctors(), doctor_id=doctor_id,
+            can_register=self._user.can(Permission.PATIENT_REGISTER), parent=self,
+        )
+        dialog.walked_in.connect(lambda result: self._walked_in(result, quiet=True))
+        self._open(dialog)
+        return dialog
+
+    @property
+    def walk_in_dialog(self) -> WalkInDialog | None:
+        return next((d for d in reversed(self.dialogs) if isinstance(d, WalkInDialog)), None)
+
+    def _walked_in(self, result: WalkIn, quiet: bool = False) -> None:
+        self._selected_id = result.appointment.id
+        self.status_message.emit(walk_in_text(result))
+        if not quiet:
+            self.last_message = show_info(self, f"Walk-in: token {result.token}", walk_in_text(result))
+        self.reload_grid()
+
+    # --- appointment actions -----------------------------------------------------------------
+
+    def _transition(self, method: Any, done: str) -> None:
+        appt = self.selected_appointment()
+        if appt is None:
+            return
+        self._runner.submit(
+            method, appt.id, expected_version=appt.version,
+            on_done=lambda record: self._changed(record, done), on_error=self._action_failed, context=self,
+        )
+
+    def confirm_selected(self) -> None:
+        self._transition(self._scheduling.confirm, "Confirmed")
+
+    def check_in_selected(self) -> None:
+        self._transition(self._scheduling.check_in, "Checked in")
+
+    def start_visit_selected(self) -> None:
+        self._transition(self._scheduling.start_visit, "Visit started for")
+
+    def complete_selected(self) -> None:
+        self._transition(self._scheduling.complete, "Completed the visit of")
+
+    def no_show_selected(self) -> None:
+        self._transition(self._scheduling.mark_no_show, "Marked as no-show:")
+
+    def _changed(self, record: AppointmentRecord, done: str) -> None:
+        self._selected_id = record.id
+        token = f" — token {record.token}" if record.status == "checked_in" and record.token is not None else ""
+        self.status_message.emit(f"{done} {record.patient_name} ({record.local_start:%H:%M}){token}")
+        self.reload_grid()
+
+    def _action_failed(self, exc: Exception) -> None:
+        self.last_message = show_error(self, exc)
+        if isinstance(exc, ConflictError):
+            self.reload_grid()  # show the appointment as it is now
+
+    def reschedule_selected(self) -> RescheduleDialog | None:
+        appt = self.selected_appointment()
+        if appt is None:
+            return None
+        dialog = RescheduleDialog(self._scheduling, self._runner, appt, self._bookable_doctors(), parent=self)
+        dialog.moved.connect(lambda record: self._changed(record, "Moved"))
+        self._open(dialog)
+        return dialog
+
+    def cancel_selected(self) -> ReasonDialog | None:
+        appt = self.selected_appointment()
+        if appt is None:
+            return None
+        scheduling = self._scheduling
+
+        def cancel(reason: str, who: str) -> AppointmentRecord:
+            return scheduling.cancel(appt.id, reason, by=who, expected_version=appt.version)
+
+        dialog = ReasonDialog(
+            self._runner, "Cancel appointment",
+            f"Cancel {appt.patient_name}'s appointment on {appt.local_start:%a %d %b at %H:%M} with "
+            f"{appt.doctor_name}? The time becomes free again.",
+            cancel, ask_who=True, confirm_text="Cancel appointment", parent=self,
+        )
+        dialog.completed.connect(lambda record: self._changed(record, "Cancelled"))
+        self._open(dialog)
+        return dialog
+
+    def reject_selected(self) -> ReasonDialog | None:
+        appt = self.selected_appointment()
+        if appt is None:
+            return None
+        scheduling = self._scheduling
+
+        def reject(reason: str, _who: str) -> AppointmentRecord:
+            return scheduling.reject(appt.id, reason, expected_version=appt.version)
+
+        dialog = ReasonDialog(
+            self._runner, "Reject appointment",
+            f"Reject {appt.patient_name}'s appointment on {appt.local_start:%a %d %b at %H:%M}? "
+            "The reason is kept in its history.",
+            reject, confirm_text="Reject", parent=self,
+        )
+        dialog.completed.connect(lambda record: self._changed(record, "Rejected"))
+        self._open(dialog)
+        return dialog
+
+    def history_selected(self) -> None:
+        appt = self.selected_appointment()
+        if appt is None:
+            return
+        self._runner.submit(
+            self._scheduling.history, appt.id,
+            on_done=lambda events, a=appt: self._open(HistoryDialog(a, events, parent=self)),
+            on_error=self._action_failed, context=self,
+        )
+
+    @property
+    def history_dialog(self) -> HistoryDialog | None:
+        return next((d for d in reversed(self.dialogs) if isinstance(d, HistoryDialog)), None)
+
+    # --- slips -------------------------------------------------------------------------------
+
+    def choose_slip_path(self, suggested: str) -> str | None:
+        """Ask where to save the slip (tests replace this method)."""
+        path, _filter = QFileDialog.getSaveFileName(self, "Save appointment slip", suggested, "PDF files (*.pdf)")
+        return path or None
+
+    def open_file(self, path: Path) -> None:
+        """Open a saved file with the desktop's viewer (tests replace this method)."""
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def print_slip(self) -> None:
+        appt = self.selected_appointment()
+        if appt is None:
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        suggested = str(Path(folder) / f"Appointment slip {appt.patient_mrn} {appt.local_start:%Y-%m-%d %H%M}.pdf")
+        chosen = self.choose_slip_path(suggested)
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        self._runner.submit(self._write_slip, appt.id, path, on_done=self._slip_written,
+                            on_error=self._action_failed, context=self)
+
+    def _write_slip(self, appointment_id: int, path: Path) -> Path:
+        # Worker thread. A full disk or a read-only folder is the desk's problem to fix, not a bug.
+        try:
+            return self._slips.write_appointment_slip(appointment_id, path)
+        except OSError as exc:
+            raise _SlipNotSaved(f"The slip could not be saved to {path}: {exc.strerror or exc}.") from exc
+
+    def _slip_written(self, path: Path) -> None:
+        self.status_message.emit(f"Slip saved to {path}")
+        box = QMessageBox(QMessageBox.Icon.Information, "Slip saved", f"The appointment slip was saved to\n{path}",
+                          QMessageBox.StandardButton.Close, self)
+        box.setObjectName("slipSaved")
+        open_button = box.addButton("Open", QMessageBox.ButtonRole.ActionRole)
+        open_button.setObjectName("openSlip")
+        open_button.clicked.connect(lambda: self.open_file(path))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.slip_box = box
+
+    # --- dialogs -----------------------------------------------------------------------------
+
+    def _open(self, dialog: QDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
+        self.dialogs.append(dialog)
+        dialog.open()
+
+
+class _ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" instead of widening the window."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setStyleSheet("color: #3b4656;")
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+
+
+class _SlipNotSaved(EnvironmentProblem):
+    title = "Slip not saved"
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+

@@ -1,0 +1,214 @@
+"""Sign-in, idle lock, sign-out and the start-up journey, through the real widgets."""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from hms_desktop.ui.app import AppController, make_application
+from hms_desktop.ui.idle_lock import IdleLock, LockDialog
+from hms_desktop.ui.login_dialog import LoginDialog
+from hms_desktop.ui.main_window import MainWindow
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, wait_idle
+
+
+def login_dialog(qtbot, services, runner) -> LoginDialog:
+    services.auth.sign_out()
+    dialog = LoginDialog(services.auth, runner, clinic_name="Test Clinic", database_description=services.db.description)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_wrong_password_then_right_one(qtbot, services, runner):
+    dialog = login_dialog(qtbot, services, runner)
+    qtbot.keyClicks(dialog.username, "admin")
+    qtbot.keyClicks(dialog.password, "guess-again")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    wait_idle(qtbot, runner)
+    assert dialog.message.text() == "The user name or password is not right."
+    assert dialog.password.text() == ""
+    assert services.auth.current is None
+    qtbot.keyClicks(dialog.password, ADMIN_PASSWORD)
+    with qtbot.waitSignal(dialog.signed_in, timeout=10_000) as signal:
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert signal.args[0].username == "admin"
+    assert services.auth.current.username == "admin"
+
+
+def test_lock_out_message_after_five_failures(qtbot, services, runner):
+    dialog = login_dialog(qtbot, services, runner)
+    qtbot.keyClicks(dialog.username, "admin")
+    for _ in range(5):
+        qtbot.keyClicks(dialog.password, "wrong-password")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        wait_idle(qtbot, runner)
+    assert "locked after 5 failed sign-ins" in dialog.message.text()
+    assert "15 minutes" in dialog.message.text()
+
+
+def test_idle_workstation_locks_keeps_unsaved_input_and_unlocks_with_password(qtbot, services, runner):
+    window = MainWindow(services, runner, services.auth.current)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, runner)
+    window.patients_tab.new_patient()
+    form = window.patients_tab.dialogs[-1]
+    qtbot.keyClicks(form.given_name, "Half-typed")
+    window.idle_lock.set_timeout_ms(100)
+    qtbot.waitUntil(lambda: window.idle_lock.locked, timeout=5000)
+    lock = window.idle_lock.dialog
+    assert isinstance(lock, LockDialog) and lock.isVisible()
+    covers = [w for w in window.findChildren(QWidget) if w.objectName() == "lockOverlay"]
+    assert covers and all(c.isVisible() for c in covers)
+    qtbot.keyClick(lock, Qt.Key.Key_Escape)  # Escape does not open it
+    assert window.idle_lock.locked
+    qtbot.keyClicks(lock.password, "not-my-password")
+    qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, runner)
+    assert lock.message.text() == "That password is not right." and window.idle_lock.locked
+    window.idle_lock.set_timeout_ms(0)  # no re-lock while the test finishes
+    qtbot.keyClicks(lock.password, ADMIN_PASSWORD)
+    qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.idle_lock.locked, timeout=10_000)
+    assert form.isVisible() and form.given_name.text() == "Half-typed"
+    assert not any(shiboken6.isValid(c) and c.isVisible() for c in covers)
+
+
+def test_ctrl_l_locks_now(qtbot, services, runner):
+    window = MainWindow(services, runner, services.auth.current, idle_lock_minutes=0)
+    qtbot.addWidget(window)
+    window.show()
+    window.lock_action.trigger()
+    assert window.idle_lock.locked
+    window.idle_lock.unlock()
+
+
+def test_receptionist_sees_only_what_the_role_allows(qtbot, services, runner):
+    add_staff(services, "desk1", "receptionist")
+    services.auth.sign_out()
+    user = services.auth.sign_in("desk1", STAFF_PASSWORD)
+    window = MainWindow(services, runner, user)
+    qtbot.addWidget(window)
+    tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+    assert tabs == ["Patients", "Scheduler", "Doctors", "Queues"]  # no Staff or Audit log
+    assert window.user_label.text() == "Signed in: Desk1 (Receptionist)"
+    assert window.database_label.text() == f"Database: {services.db.description}"
+    assert "Admin" not in [a.text().replace("&", "") for a in window.menuBar().actions()]
+    wait_idle(qtbot, runner)
+
+
+def _controller(qtbot, database: str) -> AppController:
+    app = make_application()
+    controller = AppController(app, database)
+    controller.start()
+    return controller
+
+
+def _close(controller: AppController) -> None:
+    controller.runner.wait_for_idle(10_000)
+    for widget in (controller.window, controller.login, controller.first_run, controller.database_dialog):
+        if widget is not None and shiboken6.isValid(widget):
+            widget.close()
+    if controller.services is not None:
+        controller.services.close()
+
+
+def test_first_run_creates_the_admin_loads_demo_data_and_opens_the_window(qtbot, tmp_path):
+    controller = _controller(qtbot, f"sqlite:///{tmp_path / 'new-clinic.sqlite3'}")
+    try:
+        first = controller.first_run
+        assert first is not None and first.isVisible()
+        qtbot.keyClicks(first.full_name, "Grace Admin")
+        qtbot.keyClicks(first.username, "grace")
+        qtbot.keyClicks(first.password, "Grace-pass-1")
+        qtbot.keyClicks(first.repeat, "Grace-pass-1")
+        qtbot.mouseClick(first.demo, Qt.MouseButton.LeftButton)
+        first.demo_count.setValue(300)
+        qtbot.mouseClick(first.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: controller.window is not None, timeout=20_000)
+        window = controller.window
+        assert window.user_label.text() == "Signed in: Grace Admin (Admin)"
+        assert str(tmp_path / "new-clinic.sqlite3") in window.database_label.text()
+        qtbot.waitUntil(lambda: window.patients_tab.status.text() == "300 patients", timeout=10_000)
+        assert len(controller.services.doctors.search()) == 12  # and demo doctors with their hours
+    finally:
+        _close(controller)
+
+
+def test_unreachable_server_is_explained_and_another_database_can_be_chosen(qtbot, tmp_path):
+    controller = _controller(qtbot, "postgresql://nobody@127.0.0.1:1/hms")
+    try:
+        dialog = controller.database_dialog
+        assert dialog is not None and dialog.isVisible()
+        problem = dialog.problem_label.text()
+        assert problem.startswith("Cannot reach the database server 127.0.0.1:1 (database 'hms')")
+        assert "is the server running?" in problem
+        qtbot.mouseClick(dialog.local, Qt.MouseButton.LeftButton)
+        dialog.path.setText(str(tmp_path / "fallback.sqlite3"))
+        dialog.remember.setChecked(False)
+        dialog._connect()
+        qtbot.waitUntil(lambda: controller.first_run is not None and controller.first_run.isVisible())
+        assert "fallback.sqlite3" in controller.services.db.description
+    finally:
+        _close(controller)
+
+
+def test_sign_out_returns_to_the_login_window(qtbot, services, tmp_path):
+    url = services.db.url.render_as_string(hide_password=False)
+    controller = _controller(qtbot, url)
+    try:
+        login = controller.login
+        assert login is not None and login.isVisible()
+        qtbot.keyClicks(login.username, "admin")
+        qtbot.keyClicks(login.password, ADMIN_PASSWORD)
+        qtbot.keyClick(login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: controller.window is not None, timeout=10_000)
+        controller.window.sign_out_action.trigger()
+        qtbot.waitUntil(lambda: controller.window is None and controller.login is not None and controller.login.isVisible(),
+                        timeout=10_000)
+        assert controller.services.auth.current is None
+        actions = [e.action for e in services.audit.recent(action_prefix="sign")][:2]
+        assert actions == ["signout", "signin.ok"]
+    finally:
+        _close(controller)
+
+
+def test_idle_lock_ignores_input_while_nobody_is_signed_in(qtbot, services, runner):
+    services.auth.sign_out()
+    lock = IdleLock(services.auth, runner, 0)
+    lock.lock()
+    assert not lock.locked
+    lock.stop()
+
+
+def test_a_doctor_lands_on_today_s_list(qtbot, services, runner):
+    add_staff(services, "drnair", "doctor")
+    services.auth.sign_out()
+    user = services.auth.sign_in("drnair", STAFF_PASSWORD)
+    window = MainWindow(services, runner, user)
+    qtbot.addWidget(window)
+    tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+    assert tabs == ["Today", "Patients", "Scheduler", "Doctors"]
+    assert window.tabs.currentWidget() is window.doctor_day_tab
+    wait_idle(qtbot, runner)
+    window.close()
+
+
+def test_hidden_tabs_load_nothing_until_they_are_shown(qtbot, services, runner):
+    """The worker is shared: a Scheduler nobody opened must not queue work ahead of the patients."""
+    from tests.services.conftest import make_doctor
+
+    make_doctor(services)
+    calls = []
+    original = services.scheduling.day_view
+    services.scheduling.day_view = lambda *a, **kw: calls.append("day_view") or original(*a, **kw)
+    window = MainWindow(services, runner, services.auth.current)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, runner)
+    assert calls == []
+    window.tabs.setCurrentWidget(window.scheduler_tab)
+    qtbot.waitUntil(lambda: "day_view" in calls and not runner.busy)
+    window.close()
