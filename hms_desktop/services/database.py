@@ -6,11 +6,15 @@ rolls back if it raises. Reads use ``db.read()``, which never writes.
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
@@ -18,9 +22,41 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import DatabaseUnavailable, EnvironmentProblem
+from .errors import Contention, DatabaseUnavailable, EnvironmentProblem
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# PostgreSQL's codes for "your transaction lost a tie with another one; run it again":
+# deadlock_detected and serialization_failure.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+CONTENTION_ATTEMPTS = 4
+
+
+def retry_on_contention(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a whole unit of work again when the database aborted it to break a tie between desks.
+
+    Each attempt is a fresh transaction (the aborted one was rolled back, nothing of it is kept), so
+    the method must open its own ``db.write()`` and have no side effects outside the database.
+    After the last attempt the user sees Contention's plain message.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, CONTENTION_ATTEMPTS + 1):
+            try:
+                return method(*args, **kwargs)
+            except Contention:
+                if attempt == CONTENTION_ATTEMPTS:
+                    raise
+                log.info("%s: contention, attempt %d of %d", method.__qualname__, attempt, CONTENTION_ATTEMPTS)
+                # A little random back-off so the desks that tied do not tie again.
+                time.sleep(random.uniform(0.005, 0.03) * attempt)
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 def normalise_url(raw: str) -> URL:
@@ -124,10 +160,13 @@ class Database:
     def _translate_errors(self) -> Iterator[None]:
         try:
             yield
-        except (OperationalError, SAInterfaceError) as exc:
-            raise self.explain(exc) from exc
         except DBAPIError as exc:
-            if exc.connection_invalidated:
+            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+                raise Contention(
+                    "Another workstation was saving the same records at the same moment, and this "
+                    "change could not be saved. Nothing was changed; please try again."
+                ) from exc
+            if isinstance(exc, (OperationalError, SAInterfaceError)) or exc.connection_invalidated:
                 raise self.explain(exc) from exc
             raise
 

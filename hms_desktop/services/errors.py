@@ -68,3 +68,11 @@ class EnvironmentProblem(HmsError):
 
 class DatabaseUnavailable(EnvironmentProblem):
     title = "Cannot reach the database"
+
+
+class Contention(EnvironmentProblem):
+    """The database broke a tie between desks saving the same records at the same instant (a
+    deadlock or a serialization failure). Nothing was saved; the same action can simply be repeated,
+    and the services that can meet this repeat it themselves before it ever reaches a person."""
+
+    title = "Busy moment"

@@ -36,6 +36,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -64,7 +65,7 @@ from ..models import (
 )
 from . import audit
 from .change_feed import ChangeFeed, open_change_feed, publish
-from .database import Database
+from .database import Database, retry_on_contention
 from .doctors import not_bookable_reason
 from .errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from .identity import CurrentUser, Identity
@@ -707,6 +708,7 @@ class SchedulingService:
 
     # --- booking -----------------------------------------------------------------------------
 
+    @retry_on_contention
     def book(
         self,
         patient_id: int,
@@ -736,6 +738,7 @@ class SchedulingService:
         try:
             with self._db.write() as session:
                 conn = session.connection()  # on SQLite this is BEGIN IMMEDIATE: the lock comes first
+                _queue_behind_other_desks(conn, doctor_id, patient_id)
                 zone = self._zone(session)
                 local_day = start.astimezone(zone).date()
                 ctx = _read_booking_context(
@@ -782,6 +785,7 @@ class SchedulingService:
                 return clash
         return _Clash(kind, None, None)
 
+    @retry_on_contention
     def reschedule(
         self,
         appointment_id: int,
@@ -811,6 +815,7 @@ class SchedulingService:
                         "only requested or confirmed ones can."
                     )
                 target_doctor = doctor_id or appt.doctor_id
+                _queue_behind_other_desks(session.connection(), target_doctor, appt.patient_id)
                 doctor = self._bookable_doctor(session, target_doctor)
                 patient = self._patient(session, appt.patient_id)
                 start = starts_at.astimezone(UTC)
@@ -848,6 +853,7 @@ class SchedulingService:
         except StaleDataError as exc:
             raise self._stale(appointment_id) from exc
 
+    @retry_on_contention
     def add_walk_in(self, patient_id: int, doctor_id: int, *, reason: str = "", minutes: int | None = None) -> WalkIn:
         """Put a patient who has just arrived into the doctor's queue for today: they get the next
         token and a time fitted into the doctor's free time today, or after the last patient."""
@@ -874,9 +880,8 @@ class SchedulingService:
         now = self._now().replace(second=0, microsecond=0) + timedelta(minutes=1)
         with self._db.write() as session:
             zone = self._zone(session)
-            # On PostgreSQL, walk-ins for one doctor queue up on the doctor's row: each fits into the
-            # gaps the previous one left (SQLite already holds the write lock).
-            session.execute(select(Doctor.id).where(Doctor.id == doctor_id).with_for_update())
+            # Walk-ins for one doctor queue up: each fits into the gaps the previous one left.
+            _queue_behind_other_desks(session.connection(), doctor_id, patient_id)
             doctor = self._bookable_doctor(session, doctor_id)
             patient = self._patient(session, patient_id)
             today = now.astimezone(zone).date()
@@ -947,6 +952,7 @@ class SchedulingService:
     def mark_no_show(self, appointment_id: int, *, expected_version: int | None = None) -> AppointmentRecord:
         return self.change_status(appointment_id, S.NO_SHOW, expected_version=expected_version)
 
+    @retry_on_contention
     def change_status(
         self,
         appointment_id: int,
@@ -982,6 +988,7 @@ class SchedulingService:
         except StaleDataError as exc:
             raise self._stale(appointment_id) from exc
 
+    @retry_on_contention
     def call_next(self, doctor_id: int) -> AppointmentRecord | None:
         """The doctor is ready: the earliest-arrived checked-in patient today goes in (with_doctor).
         None if nobody is waiting."""
@@ -989,9 +996,9 @@ class SchedulingService:
         try:
             with self._db.write() as session:
                 zone = self._zone(session)
-                # Row lock on PostgreSQL so two presses of "call next" queue up instead of both
-                # picking the same patient (SQLite already holds the write lock).
-                doctor = session.scalar(select(Doctor).where(Doctor.id == doctor_id).with_for_update())
+                # Two presses of "call next" queue up instead of both picking the same patient.
+                _queue_behind_other_desks(session.connection(), doctor_id)
+                doctor = session.get(Doctor, doctor_id)
                 if doctor is None:
                     raise NotFound("That doctor does not exist.")
                 self._require_for_status(user, S.WITH_DOCTOR, doctor)
@@ -1412,6 +1419,27 @@ def _next_token(session: Session, doctor_id: int, day: date) -> int:
         set_={"last_token": DailyToken.last_token + 1},
     ).returning(DailyToken.last_token)
     return session.execute(stmt).scalar_one()
+
+
+_DOCTOR_LOCK_SPACE = 1
+_PATIENT_LOCK_SPACE = 2
+_LOCK_BOOKING_KEYS = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+def _queue_behind_other_desks(conn: Any, doctor_id: int, patient_id: int | None = None) -> None:
+    """On PostgreSQL, wait for any other desk writing this doctor's (then this patient's) schedule.
+
+    The exclusion constraints alone never let two bookings overlap, but two desks inserting
+    overlapping rows at the same instant each wait for the other's row and PostgreSQL has to abort
+    one of them as a deadlock (a second's wait, then an error). Queuing on transaction-scoped
+    advisory locks, always doctor before patient, lets the second desk see the first one's committed
+    booking instead. SQLite needs nothing: every write already holds the database's write lock.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(_LOCK_BOOKING_KEYS, {"space": _DOCTOR_LOCK_SPACE, "key": doctor_id})
+    if patient_id is not None:
+        conn.execute(_LOCK_BOOKING_KEYS, {"space": _PATIENT_LOCK_SPACE, "key": patient_id})
 
 
 # --- the booking hot path: statements built once ----------------------------------------------

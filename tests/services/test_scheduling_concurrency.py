@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import time as clock
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hms_desktop.models import SLOT_HOLDING_STATUSES, Appointment
-from hms_desktop.services.errors import ConflictError
+from hms_desktop.services.database import CONTENTION_ATTEMPTS, retry_on_contention
+from hms_desktop.services.errors import ConflictError, Contention
 from hms_desktop.services.scheduling import SlotTaken
 from tests.conftest import second_desk
 from tests.services.conftest import TODAY, at, fix_clock, make_doctor, make_patients
@@ -205,3 +206,68 @@ def test_losing_desk_is_told_which_booking_is_in_the_way_and_offered_other_times
         assert "09:30" in busy.value.message
     finally:
         other.close()
+
+
+def _waiting_for_a_lock(services) -> int:
+    with services.db.read() as s:
+        return s.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+
+
+def _hold(session, patient_id, doctor_id, start, minutes=15):
+    session.add(Appointment(
+        patient_id=patient_id, doctor_id=doctor_id, starts_at=start, ends_at=start + timedelta(minutes=minutes),
+        local_day=start.date(), status="confirmed", kind="scheduled", reason="", cancelled_by="", status_reason="",
+        created_by_id=None,
+    ))
+    session.flush()
+
+
+# SQLite takes one write lock per transaction and cannot deadlock: this is PostgreSQL's alone.
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_a_booking_the_database_aborts_as_a_deadlock_is_repeated_and_succeeds(services, desks, caplog):
+    # Another program writes appointments without queuing on the desks' locks: it holds the
+    # patient at 09:00 with a second doctor, then wants the desk's doctor at 09:05. The desk's
+    # booking of the patient with that doctor at 09:00 waits for it, it waits for the desk, and
+    # PostgreSQL aborts the desk (whose deadlock timeout of one second runs out first). The desk
+    # must try again, not show an error.
+    doctor, other_doctor = make_doctor(services), make_doctor(services, "Dr Second")
+    holder_patient, patient = make_patients(services, 2)
+    outcome: list[object] = []
+
+    def book():
+        try:
+            outcome.append(desks[0].scheduling.book(patient, doctor.id, at(9), at(9, 15)))
+        except BaseException as exc:  # noqa: BLE001 - examined below
+            outcome.append(exc)
+
+    caplog.set_level("INFO", logger="hms_desktop.services.database")
+    with services.db.write() as other:
+        other.execute(text("SET LOCAL deadlock_timeout = '30s'"))
+        _hold(other, patient, other_doctor.id, at(9).astimezone(UTC))
+        desk = threading.Thread(target=book)
+        desk.start()
+        deadline = clock.monotonic() + 10
+        while _waiting_for_a_lock(services) == 0 and clock.monotonic() < deadline:
+            clock.sleep(0.02)
+        assert _waiting_for_a_lock(services) == 1, "the desk's booking should be waiting for this transaction"
+        _hold(other, holder_patient, doctor.id, at(9, 5).astimezone(UTC))  # the desk is aborted here
+        other.rollback()  # the other program gives up: the desk's second attempt can have the slot
+    desk.join(30)
+    (result,) = outcome
+    assert not isinstance(result, BaseException), result
+    assert (result.doctor_id, result.patient_id, result.starts_at) == (doctor.id, patient, at(9))
+    assert any("contention, attempt 1 of 4" in r.getMessage() for r in caplog.records)
+    assert len(_no_overlaps(services, Appointment.doctor_id)) == 1
+
+
+def test_contention_that_never_clears_ends_in_a_plain_sentence_after_four_attempts():
+    attempts = []
+
+    @retry_on_contention
+    def save():
+        attempts.append(1)
+        raise Contention("Another workstation was saving the same records at the same moment.")
+
+    with pytest.raises(Contention, match="Another workstation"):
+        save()
+    assert len(attempts) == CONTENTION_ATTEMPTS == 4
