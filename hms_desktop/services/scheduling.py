@@ -1421,9 +1421,9 @@ def _next_token(session: Session, doctor_id: int, day: date) -> int:
     return session.execute(stmt).scalar_one()
 
 
-_DOCTOR_LOCK_SPACE = 1
-_PATIENT_LOCK_SPACE = 2
-_LOCK_BOOKING_KEYS = text("SELECT pg_advisory_xact_lock(:space, :key)")
+_LOCK_DOCTOR = text("SELECT pg_advisory_xact_lock(1, :doctor_id)")
+# One round trip for both; a select list is evaluated left to right, so the doctor comes first.
+_LOCK_DOCTOR_THEN_PATIENT = text("SELECT pg_advisory_xact_lock(1, :doctor_id), pg_advisory_xact_lock(2, :patient_id)")
 
 
 def _queue_behind_other_desks(conn: Any, doctor_id: int, patient_id: int | None = None) -> None:
@@ -1437,9 +1437,10 @@ def _queue_behind_other_desks(conn: Any, doctor_id: int, patient_id: int | None 
     """
     if conn.dialect.name != "postgresql":
         return
-    conn.execute(_LOCK_BOOKING_KEYS, {"space": _DOCTOR_LOCK_SPACE, "key": doctor_id})
-    if patient_id is not None:
-        conn.execute(_LOCK_BOOKING_KEYS, {"space": _PATIENT_LOCK_SPACE, "key": patient_id})
+    if patient_id is None:
+        conn.execute(_LOCK_DOCTOR, {"doctor_id": doctor_id})
+    else:
+        conn.execute(_LOCK_DOCTOR_THEN_PATIENT, {"doctor_id": doctor_id, "patient_id": patient_id})
 
 
 # --- the booking hot path: statements built once ----------------------------------------------

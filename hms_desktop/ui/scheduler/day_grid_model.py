@@ -80,6 +80,24 @@ class Cell:
     others: tuple[AppointmentRecord, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class DropTarget:
+    """Where a dragged appointment would land: rows ``row`` to ``row + span`` of ``column``."""
+
+    row: int
+    column: int
+    span: int
+    starts_at: datetime  # local, aware
+    doctor_id: int
+    doctor_name: str
+    why_not: str = ""  # empty when every row it covers is free
+    unchanged: bool = False  # the appointment's own place
+
+    @property
+    def ok(self) -> bool:
+        return not self.why_not and not self.unchanged
+
+
 def _minute(moment: datetime, day: date, zone: ZoneInfo | None) -> int:
     """Minutes from the local midnight that begins ``day`` (wall clock; may exceed 1440)."""
     local = moment.astimezone(zone) if zone is not None else moment
@@ -291,6 +309,40 @@ class ScheduleGridModel(QAbstractTableModel):
 
     def appointments(self) -> list[AppointmentRecord]:
         return [a for col in self._columns for a in col.appointments]
+
+    def drop_target(self, appt: AppointmentRecord, row: int, column: int) -> DropTarget | None:
+        """Where ``appt`` would go if its first row were dropped on ``row`` of ``column`` (on a free
+        slot: at the slot's start): the new start, the column's doctor, and whether every row it
+        would cover is free now (or is ``appt`` itself). None outside the grid."""
+        col = self.column(column)
+        if col is None or not 0 <= row < self._rows:
+            return None
+        landing = self._cells[column][row]
+        if landing.kind == CellKind.FREE:
+            row = landing.row  # snap to the start of the free slot the card's top is over
+        minutes = max(1, int((appt.local_end - appt.local_start).total_seconds() // 60))
+        span = max(1, -(-minutes // self.step))
+        starts_at = self._starts_at(row, column)
+        assert starts_at is not None
+        why = ""
+        if not col.bookable:
+            why = f"{col.doctor_name} cannot be booked"
+        elif row + span > self._rows:
+            why = "That runs past the end of the day shown"
+        else:
+            for r in range(row, row + span):
+                cell = self._cells[column][r]
+                own = cell.appointment is not None and cell.appointment.id == appt.id
+                if cell.kind == CellKind.FREE or own:
+                    continue
+                why = {
+                    CellKind.OFF: "Outside the doctor's hours",
+                    CellKind.OPEN: "That time has passed",
+                    CellKind.BLOCKED: "The doctor is away then",
+                }.get(cell.kind, "Another appointment is there")
+                break
+        unchanged = col.doctor_id == appt.doctor_id and starts_at == appt.local_start
+        return DropTarget(row, column, span, starts_at, col.doctor_id, col.doctor_name, why, unchanged)
 
     def _starts_at(self, row: int, column: int) -> datetime | None:
         col = self._columns[column]

@@ -1,22 +1,49 @@
 """The table view both grids use: spans follow the model, cards are painted by GridDelegate, Enter
-acts on the current cell, and columns stretch to fill the width until they would get too narrow."""
+acts on the current cell, columns stretch to fill the width until they would get too narrow, and an
+appointment card can be dragged to another time (or doctor, or day) to move it.
+
+The drag is the view's own (mouse press, move, release), not Qt's drag-and-drop: the card only ever
+moves within this grid, and an outline shows where it would land, green where the time is free and
+red, with the reason, where it is not. Esc or a drop on its own place cancels it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from .day_grid_model import ScheduleGridModel
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
+
+from hms_desktop.services.scheduling import AppointmentRecord
+
+from .day_grid_model import AppointmentRole, CellKind, CellKindRole, DropTarget, ScheduleGridModel
 from .grid_style import GridDelegate
 
 MIN_COLUMN_WIDTH = 170
 ROW_HEIGHT_FOR_STEP = {5: 16, 10: 26, 15: 40}
 
 
+@dataclass
+class _Drag:
+    appointment: AppointmentRecord
+    press: QPoint
+    grab_rows: int  # how far below the card's first row it was picked up
+    active: bool = False
+    target: DropTarget | None = None
+
+
 class ScheduleGridView(QTableView):
-    """``cell_activated(index)`` on Enter/Return on a cell (clicks come through ``clicked``)."""
+    """``cell_activated(index)`` on Enter/Return on a cell (clicks come through ``clicked``);
+    ``move_requested(appointment, target)`` when a card is dropped on free time elsewhere.
+    ``can_move(appointment)`` says which cards may be picked up (none until the tab says)."""
 
     cell_activated = Signal(QModelIndex)
+    move_requested = Signal(object, object)  # AppointmentRecord, DropTarget
+    drag_refused = Signal(str)  # a drop where the appointment cannot go: why
+
+    EDGE = 24  # px from the top or bottom edge at which a drag scrolls the grid
 
     def __init__(self, parent: QWidget | None = None, *, min_column_width: int = MIN_COLUMN_WIDTH) -> None:
         super().__init__(parent)
@@ -31,6 +58,8 @@ class ScheduleGridView(QTableView):
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setMouseTracking(True)
+        self.can_move: Callable[[AppointmentRecord], bool] = lambda _appt: False
+        self._drag: _Drag | None = None
         vertical = self.verticalHeader()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setMinimumWidth(54)
@@ -85,7 +114,121 @@ class ScheduleGridView(QTableView):
         self.fit_columns()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Escape and self.dragging:
+            self._end_drag()
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.cell_activated.emit(self.currentIndex())
             return
         super().keyPressEvent(event)
+
+    # --- moving a card by dragging it ------------------------------------------------------------
+
+    @property
+    def dragging(self) -> bool:
+        return self._drag is not None and self._drag.active
+
+    @property
+    def drop_target(self) -> DropTarget | None:
+        return self._drag.target if self._drag is not None and self._drag.active else None
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().mousePressEvent(event)
+        self._drag = None
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = event.position().toPoint()
+        index = self.indexAt(pos)
+        if not index.isValid() or index.data(CellKindRole) != CellKind.APPOINTMENT:
+            return
+        appt = index.data(AppointmentRole)
+        if appt is None or not self.can_move(appt):
+            return
+        cell = self.grid_model().cell(index.row(), index.column())
+        row = self.rowAt(pos.y())
+        grab = max(0, row - cell.row) if cell is not None and row >= 0 else 0
+        self._drag = _Drag(appt, pos, grab)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        drag = self._drag
+        if drag is None or not event.buttons() & Qt.MouseButton.LeftButton:
+            super().mouseMoveEvent(event)
+            return
+        pos = event.position().toPoint()
+        if not drag.active:
+            if (pos - drag.press).manhattanLength() < QApplication.startDragDistance():
+                return
+            drag.active = True
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+        self._scroll_near_edge(pos)
+        self._aim(pos)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt override
+        drag = self._drag
+        if drag is None or not drag.active:
+            self._drag = None
+            super().mouseReleaseEvent(event)
+            return
+        self._aim(event.position().toPoint())
+        target = drag.target
+        self._end_drag()
+        super().mouseReleaseEvent(event)  # lets the view finish its own press (no click: the cell changed)
+        if target is None or target.unchanged:
+            return
+        if target.why_not:
+            self.drag_refused.emit(f"{drag.appointment.patient_name} was not moved: {target.why_not}.")
+            return
+        self.move_requested.emit(drag.appointment, target)
+
+    def _aim(self, pos: QPoint) -> None:
+        drag = self._drag
+        assert drag is not None
+        row, column = self.rowAt(pos.y()), self.columnAt(pos.x())
+        target = None
+        if row >= 0 and column >= 0:
+            target = self.grid_model().drop_target(drag.appointment, max(0, row - drag.grab_rows), column)
+        if target != drag.target:
+            drag.target = target
+            self.viewport().update()
+
+    def _scroll_near_edge(self, pos: QPoint) -> None:
+        bar = self.verticalScrollBar()
+        height = self.viewport().height()
+        if pos.y() < self.EDGE:
+            bar.setValue(bar.value() - bar.singleStep())
+        elif pos.y() > height - self.EDGE:
+            bar.setValue(bar.value() + bar.singleStep())
+
+    def _end_drag(self) -> None:
+        self._drag = None
+        self.viewport().unsetCursor()
+        self.viewport().update()
+
+    def target_rect(self, target: DropTarget) -> QRect:
+        """The outline of a drop target, in viewport coordinates."""
+        last = target.row + target.span - 1
+        top = self.rowViewportPosition(target.row)
+        bottom = self.rowViewportPosition(last) + self.rowHeight(last)
+        return QRect(self.columnViewportPosition(target.column), top, self.columnWidth(target.column), bottom - top)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        target = self.drop_target
+        if target is None or target.unchanged:
+            return
+        rect = self.target_rect(target).adjusted(2, 1, -3, -2)
+        colour = QColor("#1f7a4d") if not target.why_not else QColor("#b3261e")
+        painter = QPainter(self.viewport())
+        fill = QColor(colour)
+        fill.setAlpha(40)
+        painter.fillRect(rect, fill)
+        painter.setPen(QPen(colour, 2, Qt.PenStyle.DashLine))
+        painter.drawRect(rect)
+        label = f"{target.starts_at:%H:%M} · {target.doctor_name}"
+        if self._drag is not None and target.starts_at.date() != self._drag.appointment.local_day:
+            label = f"{target.starts_at:%a %d %b} {label}"
+        if target.why_not:
+            label += f" — {target.why_not.lower()}"
+        painter.setPen(colour.darker(120))
+        painter.drawText(rect.adjusted(6, 2, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+        painter.end()

@@ -46,7 +46,7 @@ from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ...services.scheduling import TRANSITIONS, AppointmentRecord, DoctorDay, Slot, WalkIn
 from ..live_updates import ScheduleWatcher
-from ..messages import show_error, show_info
+from ..messages import confirm, show_error, show_info
 from ..worker import TaskRunner
 from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
 from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
@@ -56,6 +56,7 @@ from .day_grid_model import (
     CellKindRole,
     DayGridModel,
     DoctorIdRole,
+    DropTarget,
     ScheduleGridModel,
     SlotRole,
     WeekGridModel,
@@ -124,6 +125,7 @@ class SchedulerTab(QWidget):
         self.context_menu: QMenu | None = None
         self.last_message: QMessageBox | None = None
         self.slip_box: QMessageBox | None = None
+        self.move_box: QMessageBox | None = None
 
         self._build_left()
         self._build_right()
@@ -316,6 +318,9 @@ class SchedulerTab(QWidget):
             view.cell_activated.connect(self._cell_activated)
             view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
             view.selectionModel().currentChanged.connect(lambda *_: self._current_changed())
+            view.can_move = self._can_move
+            view.move_requested.connect(self._move_dropped)
+            view.drag_refused.connect(self.status_message.emit)
         self.day_view.horizontalHeader().sectionDoubleClicked.connect(self._header_double_clicked)
         self.status = QLabel(objectName="subtle")
 
@@ -820,6 +825,33 @@ class SchedulerTab(QWidget):
         dialog.moved.connect(lambda record: self._changed(record, "Moved"))
         self._open(dialog)
         return dialog
+
+    def _can_move(self, appt: AppointmentRecord) -> bool:
+        return appt.status in ("requested", "confirmed") and self._user.can(Permission.SCHEDULE_BOOK)
+
+    def _move_dropped(self, appt: AppointmentRecord, target: DropTarget) -> QMessageBox:
+        """A card was dragged to free time: ask, then move it (the service checks everything again)."""
+        length = appt.local_end - appt.local_start
+        same_day = target.starts_at.date() == appt.local_day
+        when = f"{target.starts_at:%H:%M}" if same_day else f"{target.starts_at:%a %d %b %Y %H:%M}"
+        doctor = "" if target.doctor_id == appt.doctor_id else f" with {target.doctor_name}"
+        scheduling = self._scheduling
+
+        def move() -> None:
+            self._runner.submit(
+                scheduling.reschedule, appt.id, target.starts_at, doctor_id=target.doctor_id,
+                expected_version=appt.version,
+                on_done=lambda record: self._changed(record, "Moved"), on_error=self._action_failed, context=self,
+            )
+
+        self.move_box = confirm(
+            self, title="Move appointment", name="moveConfirm", action="Move",
+            text=f"Move {appt.patient_name} to {when}–{(target.starts_at + length):%H:%M}{doctor}?",
+            informative=f"Now: {appt.local_start:%a %d %b %Y %H:%M}–{appt.local_end:%H:%M} with {appt.doctor_name}. "
+            "The move is kept in the appointment's history; please let the patient know.",
+            on_yes=move,
+        )
+        return self.move_box
 
     def cancel_selected(self) -> ReasonDialog | None:
         appt = self.selected_appointment()

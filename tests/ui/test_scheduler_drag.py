@@ -1,0 +1,161 @@
+"""Moving an appointment by dragging its card in the scheduler's grids, with real mouse events."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from PySide6.QtCore import QPoint, Qt
+
+from hms_desktop.ui.scheduler.day_grid_model import CellKind, CellKindRole
+from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
+from tests.services.conftest import TODAY, at, make_doctor
+from tests.ui.test_scheduler_tab import appointment_at, cell, clinic, open_tab, tab  # noqa: F401 - fixtures
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def _centre(view, index) -> QPoint:  # type: ignore[no-untyped-def]
+    view.scrollTo(index)
+    return view.visualRect(index).center()
+
+
+def press_and_move(qtbot, view, source, target) -> None:  # type: ignore[no-untyped-def]
+    """Pick up the card at ``source`` by its middle and hold it over the middle of ``target``'s
+    block (the same length here), so that the card's first row lands on the block's first row."""
+    start = _centre(view, source)
+    qtbot.mousePress(view.viewport(), LEFT, pos=start)
+    qtbot.mouseMove(view.viewport(), pos=start + QPoint(0, 12))  # past the drag distance
+    qtbot.mouseMove(view.viewport(), pos=_centre(view, target))
+
+
+def drag(qtbot, view, source, target) -> None:  # type: ignore[no-untyped-def]
+    press_and_move(qtbot, view, source, target)
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(target).center())
+
+
+def click_move(qtbot, tab) -> None:  # type: ignore[no-untyped-def]
+    box = tab.move_box
+    assert box is not None and box.isVisible()
+    qtbot.mouseClick(box.findChild(type(box.defaultButton()), "confirmYes"), LEFT)
+
+
+def test_drag_a_card_to_a_later_free_time_and_confirm(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    booked = services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10, 30)))
+    assert view.dragging
+    target = view.drop_target
+    assert target.ok and target.starts_at == at(10, 30) and target.doctor_id == doctor.id
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(cell(tab, time(10, 30))).center())
+    assert not view.dragging
+    assert tab.move_box.text() == "Move Asha PatA0 to 10:30–10:45?"
+    assert services.scheduling.get(booked.id).local_start == at(9)  # nothing moves before the answer
+    click_move(qtbot, tab)
+    wait_idle(qtbot, runner)
+    qtbot.waitUntil(lambda: appointment_at(tab, time(10, 30)) is not None)
+    assert services.scheduling.get(booked.id).local_start == at(10, 30)
+    assert cell(tab, time(9)).data(CellKindRole) == CellKind.FREE
+    assert services.scheduling.history(booked.id)[-1].action == "rescheduled"
+
+
+def test_drag_to_another_doctor_s_column(qtbot, clinic, runner):
+    services, doctor, (asha, *_rest) = clinic
+    other = make_doctor(services, "Dr Arjun Rao")
+    booked = services.scheduling.book(asha, doctor.id, at(11))
+    tab = open_tab(qtbot, services, runner)
+    model = tab.day_model
+    source = cell(tab, time(11), model.column_of_doctor(doctor.id))
+    drag(qtbot, tab.day_view, source, cell(tab, time(11), model.column_of_doctor(other.id)))
+    assert tab.move_box.text() == "Move Asha PatA0 to 11:00–11:15 with Dr Arjun Rao?"
+    click_move(qtbot, tab)
+    wait_idle(qtbot, runner)
+    moved = services.scheduling.get(booked.id)
+    assert (moved.doctor_id, moved.local_start) == (other.id, at(11))
+
+
+def test_a_drop_on_another_appointment_or_outside_hours_moves_nothing_and_says_why(qtbot, clinic, tab, runner):
+    services, doctor, (asha, ravi, *_rest) = clinic
+    first = services.scheduling.book(asha, doctor.id, at(9))
+    services.scheduling.book(ravi, doctor.id, at(9, 30))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    messages: list[str] = []
+    tab.status_message.connect(messages.append)
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(9, 30)))
+    assert view.drop_target.why_not == "Another appointment is there"
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(cell(tab, time(9, 30))).center())
+    assert tab.move_box is None
+    assert messages == ["Asha PatA0 was not moved: Another appointment is there."]
+    lunch = cell(tab, time(13))  # between the morning and evening sessions
+    assert lunch.data(CellKindRole) == CellKind.OFF
+    drag(qtbot, view, cell(tab, time(9)), lunch)
+    assert messages[-1] == "Asha PatA0 was not moved: Outside the doctor's hours."
+    assert tab.move_box is None
+    assert services.scheduling.get(first.id).local_start == at(9)
+
+
+def test_escape_cancels_a_drag(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+    assert view.dragging
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert not view.dragging
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(cell(tab, time(10))).center())
+    assert tab.move_box is None
+
+
+def test_drag_to_another_day_in_the_week_view(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    booked = services.scheduling.book(asha, doctor.id, at(9, 15))
+    qtbot.mouseClick(tab.week_button, LEFT)
+    wait_idle(qtbot, runner)
+    view = tab.week_view
+    drag(qtbot, view, cell(tab, time(9, 15), column=0), cell(tab, time(16, 20), column=3))
+    assert tab.move_box.text() == "Move Asha PatA0 to Thu 10 Jan 2030 16:20–16:35?"
+    click_move(qtbot, tab)
+    wait_idle(qtbot, runner)
+    assert services.scheduling.get(booked.id).local_start == at(16, 20, day=TODAY + timedelta(days=3))
+    qtbot.waitUntil(lambda: appointment_at(tab, time(16, 20), column=3) is not None)
+
+
+def test_a_time_taken_at_another_desk_before_the_answer_is_refused_in_words(qtbot, clinic, tab, runner):
+    services, doctor, (asha, ravi, *_rest) = clinic
+    booked = services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    drag(qtbot, tab.day_view, cell(tab, time(9)), cell(tab, time(10)))
+    other_desk = second_desk(services)
+    try:
+        other_desk.scheduling.clock = services.scheduling.clock
+        other_desk.scheduling.book(ravi, doctor.id, at(10))
+    finally:
+        other_desk.close()
+    click_move(qtbot, tab)
+    wait_idle(qtbot, runner)
+    assert "just taken" in tab.last_message.text()
+    assert services.scheduling.get(booked.id).local_start == at(9)
+
+
+def test_a_nurse_cannot_pick_up_a_card(qtbot, clinic, runner):
+    services, doctor, (asha, *_rest) = clinic
+    services.scheduling.book(asha, doctor.id, at(9))
+    add_staff(services, "nina", "nurse")
+    nurse_desk = second_desk(services, "nina", STAFF_PASSWORD)
+    try:
+        nurse_desk.scheduling.clock = services.scheduling.clock
+        tab = open_tab(qtbot, nurse_desk, runner)
+        view = tab.day_view
+        press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+        assert not view.dragging
+        qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(cell(tab, time(10))).center())
+        assert tab.move_box is None
+    finally:
+        nurse_desk.close()
