@@ -136,6 +136,7 @@ def main() -> int:
     if appt is not None:
         view.setCurrentIndex(tab.day_model.find_appointment(appt.id))
     save(tab, folder, "scheduler_day")
+    drag_shot(tab, folder)
 
     tab.set_mode("week", doctor_ids[0])
     settle(ms=1200)
@@ -178,6 +179,49 @@ def main() -> int:
     services.close()
     app.processEvents()
     return 0
+
+
+def drag_shot(tab, folder) -> None:  # type: ignore[no-untyped-def]
+    """Pick up a confirmed card with the mouse and hold it over free time, as a receptionist would."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from hms_desktop.ui.scheduler.day_grid_model import CellKind, CellKindRole
+
+    model, view = tab.day_model, tab.day_view
+
+    def first_free_after(column: int, after: time) -> object:
+        return next((model.index(r, column) for r in range(model.rowCount())
+                     if model.index(r, column).data(CellKindRole) == CellKind.FREE
+                     and model.cell(r, column).row == r and model.row_start(r) > after), None)
+
+    # A confirmed card late in the morning and the nearest free time after it in the same column.
+    pairs = [
+        (a, f) for a in model.appointments()
+        if a.status == "confirmed" and a.local_start.hour >= 11
+        and (f := first_free_after(model.find_appointment(a.id).column(), a.local_start.time())) is not None
+    ]
+    card, free = min(pairs, key=lambda p: p[1].row() - model.find_appointment(p[0].id).row())
+    source = model.find_appointment(card.id)
+    view.scrollTo(source)
+    start = view.visualRect(source).center()
+    QTest.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    QTest.mouseMove(view.viewport(), start + QPoint(0, 12))
+    # Hold it over the free time, with the grid scrolled so both show.
+    view.scrollTo(free, view.ScrollHint.PositionAtCenter)
+    QTest.mouseMove(view.viewport(), view.visualRect(free).center())
+    save(tab, folder, "scheduler_drag")
+    # Over time that is not free (the previous appointment), the ghost turns red and says why.
+    taken = model.index(model.find_appointment(card.id).row() - 1, free.column())
+    QTest.mouseMove(view.viewport(), view.visualRect(taken).center())
+    save(tab, folder, "scheduler_drag_refused")
+    # Dropped on the free time: the desk is asked before anything moves.
+    QTest.mouseMove(view.viewport(), view.visualRect(free).center())
+    QTest.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(free).center())
+    box = tab.move_box
+    if box is not None:
+        save(box, folder, "scheduler_move_confirm")
+        box.reject()
 
 
 def patients_for_conflict(services) -> int:  # type: ignore[no-untyped-def]

@@ -213,22 +213,45 @@ class ScheduleGridView(QTableView):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
+        drag = self._drag
         target = self.drop_target
-        if target is None or target.unchanged:
+        if drag is None or target is None:
             return
-        rect = self.target_rect(target).adjusted(2, 1, -3, -2)
-        colour = QColor("#1f7a4d") if not target.why_not else QColor("#b3261e")
         painter = QPainter(self.viewport())
-        fill = QColor(colour)
-        fill.setAlpha(40)
-        painter.fillRect(rect, fill)
-        painter.setPen(QPen(colour, 2, Qt.PenStyle.DashLine))
-        painter.drawRect(rect)
-        label = f"{target.starts_at:%H:%M} · {target.doctor_name}"
-        if self._drag is not None and target.starts_at.date() != self._drag.appointment.local_day:
-            label = f"{target.starts_at:%a %d %b} {label}"
-        if target.why_not:
-            label += f" — {target.why_not.lower()}"
-        painter.setPen(colour.darker(120))
-        painter.drawText(rect.adjusted(6, 2, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+        # The card being moved fades where it is...
+        source = self.grid_model().find_appointment(drag.appointment.id)
+        if source.isValid():
+            painter.fillRect(self.visualRect(source), QColor(255, 255, 255, 150))
+        # ...and a ghost of it shows where it would land: green on free time, red with the reason.
+        if not target.unchanged:
+            self._paint_ghost(painter, drag.appointment, target)
         painter.end()
+
+    def _paint_ghost(self, painter: QPainter, appt: AppointmentRecord, target: DropTarget) -> None:
+        rect = self.target_rect(target).adjusted(2, 1, -3, -2)
+        refused = bool(target.why_not)
+        edge = QColor("#b3261e") if refused else QColor("#1f7a4d")
+        painter.fillRect(rect, QColor("#fdecea") if refused else QColor("#e3f4ea"))
+        painter.setPen(QPen(edge, 2, Qt.PenStyle.DashLine))
+        painter.drawRect(rect)
+        end = target.starts_at + (appt.local_end - appt.local_start)
+        when = f"{target.starts_at:%H:%M}–{end:%H:%M}"
+        if target.starts_at.date() != appt.local_day:
+            when = f"{target.starts_at:%a %d %b} {when}"
+        lines = [appt.patient_name, f"{when} · {target.doctor_name}"]
+        if refused:
+            lines.append(target.why_not)
+        text_rect = rect.adjusted(7, 3, -5, -2)
+        metrics = painter.fontMetrics()
+        painter.setPen(edge.darker(130))
+        y = text_rect.top()
+        for i, line in enumerate(lines):
+            if y + metrics.height() > text_rect.bottom() + 2 and i:
+                break
+            font = painter.font()
+            font.setBold(i == 0)
+            painter.setFont(font)
+            elided = painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, text_rect.width())
+            painter.drawText(QRect(text_rect.left(), y, text_rect.width(), metrics.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+            y += metrics.height()
