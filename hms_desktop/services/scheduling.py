@@ -737,8 +737,9 @@ class SchedulingService:
         # connection (no ORM objects, no flush), one read for everything the checks need.
         try:
             with self._db.write() as session:
-                conn = session.connection()  # on SQLite this is BEGIN IMMEDIATE: the lock comes first
-                _queue_behind_other_desks(conn, doctor_id, patient_id)
+                # On SQLite this is BEGIN IMMEDIATE: the lock comes first. On PostgreSQL the insert
+                # below queues behind other desks for this doctor and patient (_booking_insert_statement).
+                conn = session.connection()
                 zone = self._zone(session)
                 local_day = start.astimezone(zone).date()
                 ctx = _read_booking_context(
@@ -1502,8 +1503,20 @@ def _clash_statement() -> Any:
 
 def _booking_insert_statement() -> Any:
     """PostgreSQL: the appointment, its history row and its audit entry in one statement (data-modifying
-    CTEs; the foreign key and the exclusion constraints are checked as for separate inserts)."""
-    new = _APPOINTMENTS.insert().values(_APPOINTMENT_BINDS).returning(_APPOINTMENTS.c.id).cte("new_appointment")
+    CTEs; the foreign key and the exclusion constraints are checked as for separate inserts).
+
+    The appointment's row is selected from the advisory locks of _queue_behind_other_desks (doctor,
+    then patient), so the desk waits its turn before its row exists, with no extra round trip.
+    """
+    queued = select(
+        func.pg_advisory_xact_lock(1, _APPOINTMENT_BINDS["doctor_id"]).label("doctor_turn"),
+        func.pg_advisory_xact_lock(2, _APPOINTMENT_BINDS["patient_id"]).label("patient_turn"),
+    ).subquery("queued")
+    row = select(*(b.label(k) for k, b in _APPOINTMENT_BINDS.items())).select_from(queued)
+    new = (
+        _APPOINTMENTS.insert().from_select(list(_APPOINTMENT_BINDS), row)
+        .returning(_APPOINTMENTS.c.id).cte("new_appointment")
+    )
     event = _EVENTS.insert().from_select(
         ["appointment_id", *_EVENT_BINDS], select(new.c.id, *(b.label(k) for k, b in _EVENT_BINDS.items()))
     ).cte("new_event")

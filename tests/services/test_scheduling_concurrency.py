@@ -65,7 +65,12 @@ def _no_overlaps(services, column):
     return rows
 
 
-def test_eight_desks_racing_for_the_same_and_overlapping_slots_book_exactly_one_each_time(services, desks):
+def _contention_logged(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "contention" in r.getMessage()]
+
+
+def test_eight_desks_racing_for_the_same_and_overlapping_slots_book_exactly_one_each_time(services, desks, caplog):
+    caplog.set_level("INFO", logger="hms_desktop.services.database")
     doctor = make_doctor(services)
     patients = make_patients(services, DESKS)
     rounds = 6
@@ -94,9 +99,13 @@ def test_eight_desks_racing_for_the_same_and_overlapping_slots_book_exactly_one_
     assert len(outcomes) == rounds * DESKS
     rows = _no_overlaps(services, Appointment.doctor_id)
     assert len(rows) == rounds
+    # The desks queued on the doctor's and patient's advisory locks: PostgreSQL never had to abort
+    # one of them as a deadlock (which costs a second and a retry).
+    assert _contention_logged(caplog) == []
 
 
-def test_one_patient_booked_at_once_from_eight_desks_with_eight_doctors_gets_one_appointment(services, desks):
+def test_one_patient_booked_at_once_from_eight_desks_with_eight_doctors_gets_one_appointment(services, desks, caplog):
+    caplog.set_level("INFO", logger="hms_desktop.services.database")
     doctors = [make_doctor(services, f"Dr Number {i}") for i in range(DESKS)]
     (patient,) = make_patients(services, 1)
     results: list[str] = []
@@ -117,6 +126,7 @@ def test_one_patient_booked_at_once_from_eight_desks_with_eight_doctors_gets_one
     _run_desks(desks, work)
     assert results.count("booked") == 3
     _no_overlaps(services, Appointment.patient_id)
+    assert _contention_logged(caplog) == []
 
 
 def test_walk_in_tokens_are_unique_under_concurrency(services, desks):
@@ -271,3 +281,42 @@ def test_contention_that_never_clears_ends_in_a_plain_sentence_after_four_attemp
     with pytest.raises(Contention, match="Another workstation"):
         save()
     assert len(attempts) == CONTENTION_ATTEMPTS == 4
+
+
+def _waiting_on_advisory_lock(services) -> list[tuple[int, int]]:
+    """(class, key) of every advisory lock some session is waiting for."""
+    with services.db.read() as s:
+        return [tuple(r) for r in s.execute(text(
+            "SELECT classid::int, objid::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        ))]
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("held", ["doctor", "patient"])
+def test_a_booking_waits_its_turn_behind_another_desk_writing_the_same_doctor_or_patient(services, desks, held):
+    # Another desk is in the middle of writing this doctor's (or this patient's) schedule: the
+    # booking queues on its lock instead of racing it, and goes ahead when that desk commits.
+    doctor = make_doctor(services)
+    (patient,) = make_patients(services, 1)
+    key = (1, doctor.id) if held == "doctor" else (2, patient)
+    outcome: list[object] = []
+
+    def book():
+        try:
+            outcome.append(desks[0].scheduling.book(patient, doctor.id, at(9), at(9, 15)))
+        except BaseException as exc:  # noqa: BLE001 - examined below
+            outcome.append(exc)
+
+    with services.db.write() as other:
+        other.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": key[0], "b": key[1]})
+        desk = threading.Thread(target=book)
+        desk.start()
+        deadline = clock.monotonic() + 10
+        while not _waiting_on_advisory_lock(services) and clock.monotonic() < deadline:
+            clock.sleep(0.02)
+        assert _waiting_on_advisory_lock(services) == [key]
+        assert outcome == []  # still waiting
+    desk.join(30)
+    (result,) = outcome
+    assert not isinstance(result, BaseException), result
+    assert result.local_start == at(9)

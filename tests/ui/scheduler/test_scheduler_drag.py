@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from hms_desktop.ui.scheduler.day_grid_model import CellKind, CellKindRole
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
 from tests.services.conftest import TODAY, at, make_doctor
-from tests.ui.test_scheduler_tab import appointment_at, cell, clinic, open_tab, tab  # noqa: F401 - fixtures
+from tests.ui.scheduler.helpers import appointment_at, cell, open_tab
 
 LEFT = Qt.MouseButton.LeftButton
 
