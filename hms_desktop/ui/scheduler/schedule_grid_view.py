@@ -180,6 +180,12 @@ class ScheduleGridView(QTableView):
             return
         self.move_requested.emit(drag.appointment, target)
 
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # Another window (the idle lock, a message) took over mid-drag: the release will never come.
+        if self.dragging:
+            self._end_drag()
+        super().focusOutEvent(event)
+
     def _aim(self, pos: QPoint) -> None:
         drag = self._drag
         assert drag is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLineEdit
 
 from hms_desktop.ui.scheduler.day_grid_model import CellKind, CellKindRole
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
@@ -159,3 +160,19 @@ def test_a_nurse_cannot_pick_up_a_card(qtbot, clinic, runner):
         assert tab.move_box is None
     finally:
         nurse_desk.close()
+
+
+def test_a_drag_ends_when_another_window_takes_the_focus(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    view.setFocus()
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+    assert view.dragging
+    other = QLineEdit(tab)
+    other.show()
+    other.setFocus()
+    qtbot.waitUntil(lambda: not view.dragging)
+    assert view.drop_target is None
