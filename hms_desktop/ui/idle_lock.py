@@ -196,6 +196,9 @@ class IdleLock(QObject):
 
     def unlock(self) -> None:
         for cover in self._covers:
+            # Hidden at once: deleteLater waits for the event loop, and until then the sheet would
+            # still hide the window's contents (a test caught it still showing after an unlock).
+            cover.hide()
             cover.deleteLater()
         self._covers.clear()
         if self.dialog is not None:
