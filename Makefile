@@ -19,14 +19,17 @@ test: $(STAMP)
 
 setup: $(STAMP)
 
-# The virtual environment, rebuilt when the pinned dependencies change.
+# The virtual environment, rebuilt when the pinned dependencies change. Bytecode is compiled at
+# install: where PYTHONDONTWRITEBYTECODE is set, Python would otherwise compile SQLAlchemy and the
+# app from source on every start (1.9 s instead of 0.9 s to the login window on this machine).
 $(STAMP): pyproject.toml requirements-dev.lock scripts/install-system-deps.sh
 	scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip -q
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install -q -p $(BIN)/python -r requirements-dev.lock
+	$(BIN)/uv pip install -q -p $(BIN)/python --compile-bytecode -r requirements-dev.lock
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q hms_desktop
 	touch $@
 
 # Re-pin every dependency after changing pyproject.toml.
