@@ -198,12 +198,14 @@ class ScheduleGridView(QTableView):
             self.viewport().update()
 
     def _scroll_near_edge(self, pos: QPoint) -> None:
-        bar = self.verticalScrollBar()
-        height = self.viewport().height()
-        if pos.y() < self.EDGE:
-            bar.setValue(bar.value() - bar.singleStep())
-        elif pos.y() > height - self.EDGE:
-            bar.setValue(bar.value() + bar.singleStep())
+        """Near an edge of the grid, a held card scrolls it that way (down the day, across doctors)."""
+        for bar, at, size in ((self.verticalScrollBar(), pos.y(), self.viewport().height()),
+                              (self.horizontalScrollBar(), pos.x(), self.viewport().width())):
+            step = max(bar.singleStep(), 12)
+            if at < self.EDGE:
+                bar.setValue(bar.value() - step)
+            elif at > size - self.EDGE:
+                bar.setValue(bar.value() + step)
 
     def _end_drag(self) -> None:
         self._drag = None

@@ -176,3 +176,23 @@ def test_a_drag_ends_when_another_window_takes_the_focus(qtbot, clinic, tab, run
     other.setFocus()
     qtbot.waitUntil(lambda: not view.dragging)
     assert view.drop_target is None
+
+
+def test_a_card_held_near_the_bottom_edge_scrolls_the_day(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    source = cell(tab, time(9))
+    view.scrollTo(source)
+    press_and_move(qtbot, view, source, source)
+    bar = view.verticalScrollBar()
+    before = bar.value()
+    near_bottom = QPoint(view.viewport().width() // 2, view.viewport().height() - 5)
+    for _ in range(3):
+        qtbot.mouseMove(view.viewport(), pos=near_bottom)
+        qtbot.mouseMove(view.viewport(), pos=near_bottom + QPoint(1, 0))
+    assert bar.value() > before
+    assert view.dragging and view.drop_target is not None  # still aiming at the rows now under the card
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
