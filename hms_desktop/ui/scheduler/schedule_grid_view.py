@@ -3,8 +3,9 @@ acts on the current cell, columns stretch to fill the width until they would get
 appointment card can be dragged to another time (or doctor, or day) to move it.
 
 The drag is the view's own (mouse press, move, release), not Qt's drag-and-drop: the card only ever
-moves within this grid, and an outline shows where it would land, green where the time is free and
-red, with the reason, where it is not. Esc or a drop on its own place cancels it.
+moves within this grid. While it is held the card fades and a ghost of it shows where it would
+land, green where the time is free and red, with the reason, where it is not. Esc, another window
+taking the focus, or a drop on its own place cancels it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
 
-from hms_desktop.services.scheduling import AppointmentRecord
-
+from ...services.scheduling import AppointmentRecord
 from .day_grid_model import AppointmentRole, CellKind, CellKindRole, DropTarget, ScheduleGridModel
 from .grid_style import GridDelegate
 
@@ -43,7 +43,7 @@ class ScheduleGridView(QTableView):
     move_requested = Signal(object, object)  # AppointmentRecord, DropTarget
     drag_refused = Signal(str)  # a drop where the appointment cannot go: why
 
-    EDGE = 24  # px from the top or bottom edge at which a drag scrolls the grid
+    EDGE = 24  # px from an edge of the grid at which a held card scrolls it
 
     def __init__(self, parent: QWidget | None = None, *, min_column_width: int = MIN_COLUMN_WIDTH) -> None:
         super().__init__(parent)

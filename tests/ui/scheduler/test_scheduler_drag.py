@@ -53,6 +53,7 @@ def test_drag_a_card_to_a_later_free_time_and_confirm(qtbot, clinic, tab, runner
     qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(cell(tab, time(10, 30))).center())
     assert not view.dragging
     assert tab.move_box.text() == "Move Asha PatA0 to 10:30–10:45?"
+    assert tab.booking_dialog is None  # letting go over a free slot is not a click on it
     assert services.scheduling.get(booked.id).local_start == at(9)  # nothing moves before the answer
     click_move(qtbot, tab)
     wait_idle(qtbot, runner)
