@@ -221,7 +221,7 @@ class SchedulerTab(QWidget):
         left.addWidget(self.legend)
 
     def _build_right(self) -> None:
-        self.selected_label = _ElidedLabel("Select an appointment, or click a free slot to book.")
+        self.selected_label = _ElidedLabel("")
         self.selected_label.setObjectName("selectedAppointment")
         self.prev_button = QToolButton(objectName="previousDay", text="◀")
         self.next_button = QToolButton(objectName="nextDay", text="▶")
@@ -250,7 +250,7 @@ class SchedulerTab(QWidget):
         top.addWidget(self.next_button)
         top.addSpacing(8)
         top.addWidget(self.week_doctor)
-        top.addWidget(self.selected_label, 1)
+        top.addStretch(1)
         top.addSpacing(8)
         top.addWidget(self.refresh_button)
         top.addWidget(self.next_free_button)
@@ -328,9 +328,17 @@ class SchedulerTab(QWidget):
         right = QVBoxLayout(self.right_panel)
         right.setContentsMargins(0, 0, 0, 0)
         right.addLayout(top)
-        right.addWidget(self.toolbar)
+        actions_row = QHBoxLayout()
+        actions_row.addWidget(self.toolbar)
+        actions_row.addSpacing(8)
+        actions_row.addWidget(self.selected_label, 1)
+        right.addLayout(actions_row)
         right.addWidget(self.stack, 1)
-        right.addWidget(self.status)
+        self.hint = QLabel(self._how_to_hint(), objectName="subtle")
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.hint)
+        right.addLayout(status_row)
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -672,7 +680,7 @@ class SchedulerTab(QWidget):
         for act in self.appointment_actions + [self.history_action, self.slip_action]:
             act.setEnabled(False)
         if appt is None:
-            self.selected_label.setText("Select an appointment, or click a free slot to book.")
+            self.selected_label.setText("")
             return
         self.selected_label.setText(
             f"Selected: {appt.local_start:%H:%M} {appt.patient_name} · "
@@ -693,6 +701,11 @@ class SchedulerTab(QWidget):
         self.reject_action.setEnabled("rejected" in nexts and manages)
         self.history_action.setEnabled(True)
         self.slip_action.setEnabled(True)
+
+    def _how_to_hint(self) -> str:
+        if self._user.can(Permission.SCHEDULE_BOOK):
+            return "Click a free slot to book · drag a card to move it · right-click for more"
+        return "Select an appointment to act on it · right-click for more"
 
     def _manages(self, doctor_id: int) -> bool:
         if self._user.can(Permission.VISIT_MANAGE_ANY):
