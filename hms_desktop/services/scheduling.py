@@ -244,6 +244,7 @@ class DoctorDay:
     appointments: list[AppointmentRecord]
     free_slots: list[Slot]
     exceptions: list[ExceptionRecord]
+    slot_minutes: list[int] = field(default_factory=list)  # each session's slot length, as ``sessions``
 
 
 class SlotTaken(ConflictError):
@@ -816,7 +817,7 @@ class SchedulingService:
                         "only requested or confirmed ones can."
                     )
                 target_doctor = doctor_id or appt.doctor_id
-                _queue_behind_other_desks(session.connection(), target_doctor, appt.patient_id)
+                _queue_behind_other_desks(session.connection(), (appt.doctor_id, target_doctor), appt.patient_id)
                 doctor = self._bookable_doctor(session, target_doctor)
                 patient = self._patient(session, appt.patient_id)
                 start = starts_at.astimezone(UTC)
@@ -1151,9 +1152,10 @@ class SchedulingService:
                 doctor = doctors.get(doctor_id)
                 if doctor is None:
                     continue
+                day_sessions = cal.sessions.get(doctor_id, {}).get(day.weekday(), [])
                 sessions = [
                     tuple(x.astimezone(zone) for x in session_bounds(day, s.start_time, s.end_time, zone))
-                    for s in cal.sessions.get(doctor_id, {}).get(day.weekday(), [])
+                    for s in day_sessions
                 ]
                 exceptions = cal.exceptions.get(doctor_id, []) + cal.exceptions.get(None, [])
                 out.append(
@@ -1164,6 +1166,7 @@ class SchedulingService:
                         appointments=rows[doctor_id],
                         free_slots=[_slot(doctor, s, e, zone) for s, e in cal.free(doctor_id, day, now)],
                         exceptions=sorted((_exception_record(x) for x in exceptions), key=lambda x: x.starts_at),
+                        slot_minutes=[s.slot_minutes for s in day_sessions],
                     )
                 )
             return out
@@ -1423,25 +1426,26 @@ def _next_token(session: Session, doctor_id: int, day: date) -> int:
 
 
 _LOCK_DOCTOR = text("SELECT pg_advisory_xact_lock(1, :doctor_id)")
-# One round trip for both; a select list is evaluated left to right, so the doctor comes first.
-_LOCK_DOCTOR_THEN_PATIENT = text("SELECT pg_advisory_xact_lock(1, :doctor_id), pg_advisory_xact_lock(2, :patient_id)")
+_LOCK_PATIENT = text("SELECT pg_advisory_xact_lock(2, :patient_id)")
 
 
-def _queue_behind_other_desks(conn: Any, doctor_id: int, patient_id: int | None = None) -> None:
-    """On PostgreSQL, wait for any other desk writing this doctor's (then this patient's) schedule.
+def _queue_behind_other_desks(conn: Any, doctors: int | Iterable[int], patient_id: int | None = None) -> None:
+    """On PostgreSQL, wait for any other desk writing these doctors' (then this patient's) schedules.
 
     The exclusion constraints alone never let two bookings overlap, but two desks inserting
     overlapping rows at the same instant each wait for the other's row and PostgreSQL has to abort
     one of them as a deadlock (a second's wait, then an error). Queuing on transaction-scoped
-    advisory locks, always doctor before patient, lets the second desk see the first one's committed
-    booking instead. SQLite needs nothing: every write already holds the database's write lock.
+    advisory locks lets the second desk see the first one's committed booking instead. Every writer
+    takes them in one order, doctors by id and then the patient, so they cannot deadlock among
+    themselves (book() takes the same two inside its insert: _booking_insert_statement). SQLite
+    needs nothing: every write already holds the database's write lock.
     """
     if conn.dialect.name != "postgresql":
         return
-    if patient_id is None:
+    for doctor_id in sorted({doctors} if isinstance(doctors, int) else set(doctors)):
         conn.execute(_LOCK_DOCTOR, {"doctor_id": doctor_id})
-    else:
-        conn.execute(_LOCK_DOCTOR_THEN_PATIENT, {"doctor_id": doctor_id, "patient_id": patient_id})
+    if patient_id is not None:
+        conn.execute(_LOCK_PATIENT, {"patient_id": patient_id})
 
 
 # --- the booking hot path: statements built once ----------------------------------------------

@@ -218,9 +218,13 @@ def test_losing_desk_is_told_which_booking_is_in_the_way_and_offered_other_times
         other.close()
 
 
+# Only this test's own sessions: other databases on the server (another run, CI) wait for locks too.
+_THIS_DATABASE = "pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())"
+
+
 def _waiting_for_a_lock(services) -> int:
     with services.db.read() as s:
-        return s.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+        return s.scalar(text(f"SELECT count(*) FROM pg_locks WHERE NOT granted AND {_THIS_DATABASE}"))
 
 
 def _hold(session, patient_id, doctor_id, start, minutes=15):
@@ -287,7 +291,8 @@ def _waiting_on_advisory_lock(services) -> list[tuple[int, int]]:
     """(class, key) of every advisory lock some session is waiting for."""
     with services.db.read() as s:
         return [tuple(r) for r in s.execute(text(
-            "SELECT classid::int, objid::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            f"SELECT classid::int, objid::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            f" AND {_THIS_DATABASE}"
         ))]
 
 

@@ -206,3 +206,49 @@ def test_now_is_marked_inside_the_block_that_holds_it():
     assert model.index_at(0, time(9)).data(NowRole) is None
     model.set_columns(sample_columns(), ZONE, now=local(9, 37) + timedelta(days=1))
     assert model.index_at(0, time(9, 30)).data(NowRole) is None  # another day
+
+
+# --- where a dragged card would land ------------------------------------------------------------
+
+
+def test_a_dragged_card_lands_on_the_start_of_the_doctor_s_slot():
+    # 30-minute slots drawn in 15-minute rows: half a slot down is still the card's own place, a
+    # whole slot down is the next slot; never 09:15, which would leave slivers no one can book.
+    card = appt(1, local(9), 30)
+    free = [slot(local(9, 30) + timedelta(minutes=30 * i), 30) for i in range(5)]
+    col = column(1, sessions=[(local(9), local(12))], appointments=[card], free=free)
+    col.slot_minutes.append(30)
+    model = DayGridModel()
+    model.set_columns([col], ZONE, now=local(7))
+    assert model.step == 15
+    half = model.drop_target(card, model.row_of_time(time(9, 15)), 0)
+    assert half.starts_at == local(9) and half.unchanged and not half.ok
+    whole = model.drop_target(card, model.row_of_time(time(9, 45)), 0)
+    assert (whole.starts_at, whole.ends_at, whole.span, whole.ok) == (local(9, 30), local(10), 2, True)
+    late = model.drop_target(card, model.row_of_time(time(11, 45)), 0)
+    assert late.starts_at == local(11, 30) and late.ok
+    assert model.drop_target(card, model.rowCount(), 0) is None  # below the grid
+
+
+def test_a_dragged_card_keeps_its_real_length_across_the_spring_clock_change():
+    new_york = ZoneInfo("America/New_York")
+    day = date(2030, 3, 10)  # clocks go from 02:00 to 03:00
+
+    def ny(hh: int, mm: int = 0) -> datetime:
+        return datetime.combine(day, time(hh, mm), tzinfo=new_york)
+
+    def ny_slot(start: datetime) -> Slot:
+        end = (start.astimezone(UTC) + timedelta(minutes=30)).astimezone(new_york)
+        return Slot(1, start.astimezone(UTC), end.astimezone(UTC), start, end, "Dr 1", "Room 12")
+
+    card = AppointmentRecord(**{**appt(1, ny(0), 60).__dict__, "local_day": day})
+    free = [ny_slot(ny(1)), ny_slot(ny(1, 30)), ny_slot(ny(3)), ny_slot(ny(3, 30)), ny_slot(ny(4))]
+    col = DoctorDay(doctor_id=1, doctor_name="Dr 1", location="Room 12", bookable=True, day=day,
+                    sessions=[(ny(0), ny(5))], appointments=[card], free_slots=free, exceptions=[], slot_minutes=[30])
+    model = DayGridModel()
+    model.set_columns([col], new_york, now=ny(0) - timedelta(hours=2))
+    target = model.drop_target(card, model.row_of_time(time(1, 30)), 0)
+    # One real hour after 01:30 EST is 03:30 EDT; the rows from 02:00 to 03:00 do not happen that day.
+    assert target.starts_at == ny(1, 30)
+    assert target.ends_at == ny(3, 30) and target.ends_at - target.starts_at != timedelta(hours=1)
+    assert target.ends_at.astimezone(UTC) - target.starts_at.astimezone(UTC) == timedelta(hours=1)

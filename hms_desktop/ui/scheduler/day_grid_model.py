@@ -15,7 +15,7 @@ out to whole rows. On the fall-back daylight-saving day the repeated hour shares
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from math import gcd
 from typing import Any
@@ -88,6 +88,7 @@ class DropTarget:
     column: int
     span: int
     starts_at: datetime  # local, aware
+    ends_at: datetime  # local, aware: the same length of real time later
     doctor_id: int
     doctor_name: str
     why_not: str = ""  # empty when every row it covers is free
@@ -311,19 +312,24 @@ class ScheduleGridModel(QAbstractTableModel):
         return [a for col in self._columns for a in col.appointments]
 
     def drop_target(self, appt: AppointmentRecord, row: int, column: int) -> DropTarget | None:
-        """Where ``appt`` would go if its first row were dropped on ``row`` of ``column`` (on a free
-        slot: at the slot's start): the new start, the column's doctor, and whether every row it
-        would cover is free now (or is ``appt`` itself). None outside the grid."""
+        """Where ``appt`` would go if its first row were dropped on ``row`` of ``column``: snapped
+        back to the start of the doctor's slot there (so a move never leaves slivers no one can
+        book), the column's doctor, and whether every row it would cover is free now (or is
+        ``appt`` itself). The length is kept in real time, so it holds across a clock change.
+        None outside the grid."""
         col = self.column(column)
         if col is None or not 0 <= row < self._rows:
             return None
-        landing = self._cells[column][row]
-        if landing.kind == CellKind.FREE:
-            row = landing.row  # snap to the start of the free slot the card's top is over
-        minutes = max(1, int((appt.local_end - appt.local_start).total_seconds() // 60))
-        span = max(1, -(-minutes // self.step))
+        row = self._slot_start_row(col, column, row)
         starts_at = self._starts_at(row, column)
         assert starts_at is not None
+        elapsed = appt.ends_at - appt.starts_at
+        if self.zone is not None:
+            ends_at = (starts_at.astimezone(UTC) + elapsed).astimezone(self.zone)
+        else:
+            ends_at = starts_at + elapsed
+        end_row = -(-(_minute(ends_at, col.day, self.zone) - self.first_minute) // self.step)
+        span = max(1, end_row - row)
         why = ""
         if not col.bookable:
             why = f"{col.doctor_name} cannot be booked"
@@ -342,7 +348,19 @@ class ScheduleGridModel(QAbstractTableModel):
                 }.get(cell.kind, "Another appointment is there")
                 break
         unchanged = col.doctor_id == appt.doctor_id and starts_at == appt.local_start
-        return DropTarget(row, column, span, starts_at, col.doctor_id, col.doctor_name, why, unchanged)
+        return DropTarget(row, column, span, starts_at, ends_at, col.doctor_id, col.doctor_name, why, unchanged)
+
+    def _slot_start_row(self, col: DoctorDay, column: int, row: int) -> int:
+        """The row where the doctor's slot holding ``row`` begins: by the session's slot length when
+        the column says it, else the free slot's own start; ``row`` itself outside any session."""
+        minute = self.first_minute + row * self.step
+        for (start, end), length in zip(col.sessions, col.slot_minutes, strict=False):
+            first, last = _minute(start, col.day, self.zone), _minute(end, col.day, self.zone)
+            if length > 0 and first <= minute < last:
+                snapped = first + (minute - first) // length * length
+                return max(0, (snapped - self.first_minute) // self.step)
+        landing = self._cells[column][row]
+        return landing.row if landing.kind == CellKind.FREE else row
 
     def _starts_at(self, row: int, column: int) -> datetime | None:
         col = self._columns[column]

@@ -31,7 +31,9 @@ class _Drag:
     press: QPoint
     grab_rows: int  # how far below the card's first row it was picked up
     active: bool = False
+    cancelled: bool = False  # Esc or lost focus: moves are ignored until the button comes up
     target: DropTarget | None = None
+    pointer: QPoint | None = None  # where the pointer last was, to aim again when the grid scrolls
 
 
 class ScheduleGridView(QTableView):
@@ -60,6 +62,10 @@ class ScheduleGridView(QTableView):
         self.setMouseTracking(True)
         self.can_move: Callable[[AppointmentRecord], bool] = lambda _appt: False
         self._drag: _Drag | None = None
+        # Whatever scrolls the grid under a held card (the edge, the wheel, Qt's own scrolling to
+        # the pressed cell), the ghost follows what is now under the pointer.
+        self.verticalScrollBar().valueChanged.connect(self._reaim)
+        self.horizontalScrollBar().valueChanged.connect(self._reaim)
         vertical = self.verticalHeader()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setMinimumWidth(54)
@@ -115,7 +121,7 @@ class ScheduleGridView(QTableView):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Escape and self.dragging:
-            self._end_drag()
+            self._cancel_drag()
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.cell_activated.emit(self.currentIndex())
@@ -126,13 +132,17 @@ class ScheduleGridView(QTableView):
 
     @property
     def dragging(self) -> bool:
-        return self._drag is not None and self._drag.active
+        return self._drag is not None and self._drag.active and not self._drag.cancelled
 
     @property
     def drop_target(self) -> DropTarget | None:
-        return self._drag.target if self._drag is not None and self._drag.active else None
+        return self._drag.target if self.dragging and self._drag is not None else None
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._drag is not None and self._drag.active:
+            # Another button while a card is held: the drag is over, and this press is not a click.
+            self._cancel_drag()
+            return
         super().mousePressEvent(event)
         self._drag = None
         if event.button() != Qt.MouseButton.LeftButton:
@@ -151,6 +161,8 @@ class ScheduleGridView(QTableView):
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
         drag = self._drag
+        if drag is not None and drag.cancelled:
+            return  # not a drag any more, and not a drag-selection either
         if drag is None or not event.buttons() & Qt.MouseButton.LeftButton:
             super().mouseMoveEvent(event)
             return
@@ -165,6 +177,11 @@ class ScheduleGridView(QTableView):
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt override
         drag = self._drag
+        if drag is not None and drag.cancelled:
+            if event.button() == Qt.MouseButton.LeftButton:  # the button that held the card
+                self._drag = None
+                super().mouseReleaseEvent(event)
+            return
         if drag is None or not drag.active:
             self._drag = None
             super().mouseReleaseEvent(event)
@@ -183,15 +200,21 @@ class ScheduleGridView(QTableView):
     def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
         # Another window (the idle lock, a message) took over mid-drag: the release will never come.
         if self.dragging:
-            self._end_drag()
+            self._cancel_drag()
         super().focusOutEvent(event)
+
+    def _reaim(self) -> None:
+        if self.dragging and self._drag is not None and self._drag.pointer is not None:
+            self._aim(self._drag.pointer)
 
     def _aim(self, pos: QPoint) -> None:
         drag = self._drag
         assert drag is not None
+        drag.pointer = pos
         row, column = self.rowAt(pos.y()), self.columnAt(pos.x())
         target = None
-        if row >= 0 and column >= 0:
+        # Only what can be seen: over a header or below the grid there is no target.
+        if row >= 0 and column >= 0 and self.viewport().rect().contains(pos):
             target = self.grid_model().drop_target(drag.appointment, max(0, row - drag.grab_rows), column)
         if target != drag.target:
             drag.target = target
@@ -209,6 +232,14 @@ class ScheduleGridView(QTableView):
 
     def _end_drag(self) -> None:
         self._drag = None
+        self.viewport().unsetCursor()
+        self.viewport().update()
+
+    def _cancel_drag(self) -> None:
+        """Drop nothing; the mouse button may still be down, so its moves and release are swallowed."""
+        if self._drag is not None:
+            self._drag.cancelled = True
+            self._drag.target = None
         self.viewport().unsetCursor()
         self.viewport().update()
 
@@ -242,8 +273,7 @@ class ScheduleGridView(QTableView):
         painter.fillRect(rect, QColor("#fdecea") if refused else QColor("#e3f4ea"))
         painter.setPen(QPen(edge, 2, Qt.PenStyle.DashLine))
         painter.drawRect(rect)
-        end = target.starts_at + (appt.local_end - appt.local_start)
-        when = f"{target.starts_at:%H:%M}–{end:%H:%M}"
+        when = f"{target.starts_at:%H:%M}–{target.ends_at:%H:%M}"
         if target.starts_at.date() != appt.local_day:
             when = f"{target.starts_at:%a %d %b} {when}"
         lines = [appt.patient_name, f"{when} · {target.doctor_name}"]

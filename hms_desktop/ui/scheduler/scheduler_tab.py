@@ -136,7 +136,7 @@ class SchedulerTab(QWidget):
         layout.addWidget(self.right_panel, 1)
 
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_RELOAD_DELAY_MS)
-        self._live_timer.timeout.connect(self.reload_grid)
+        self._live_timer.timeout.connect(self._live_reload)
         self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._doctors_filtered)
         QShortcut(QKeySequence("Ctrl+T"), self, activated=self.go_today)
@@ -474,6 +474,12 @@ class SchedulerTab(QWidget):
         self.last_message = show_error(self, exc)
 
     # --- live refresh ------------------------------------------------------------------------
+
+    def _live_reload(self) -> None:
+        if self.current_view().dragging:
+            self._live_timer.start()  # not under a held card: after it is dropped
+            return
+        self.reload_grid()
 
     def _schedule_changed(self, changes: list[ScheduleChange]) -> None:
         model = self.current_model()
@@ -844,7 +850,6 @@ class SchedulerTab(QWidget):
 
     def _move_dropped(self, appt: AppointmentRecord, target: DropTarget) -> QMessageBox:
         """A card was dragged to free time: ask, then move it (the service checks everything again)."""
-        length = appt.local_end - appt.local_start
         same_day = target.starts_at.date() == appt.local_day
         when = f"{target.starts_at:%H:%M}" if same_day else f"{target.starts_at:%a %d %b %Y %H:%M}"
         doctor = "" if target.doctor_id == appt.doctor_id else f" with {target.doctor_name}"
@@ -859,7 +864,7 @@ class SchedulerTab(QWidget):
 
         self.move_box = confirm(
             self, title="Move appointment", name="moveConfirm", action="Move",
-            text=f"Move {appt.patient_name} to {when}–{(target.starts_at + length):%H:%M}{doctor}?",
+            text=f"Move {appt.patient_name} to {when}–{target.ends_at:%H:%M}{doctor}?",
             informative=f"Now: {appt.local_start:%a %d %b %Y %H:%M}–{appt.local_end:%H:%M} with {appt.doctor_name}. "
             "The move is kept in the appointment's history; please let the patient know.",
             on_yes=move,

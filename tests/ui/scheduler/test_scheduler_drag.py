@@ -197,3 +197,49 @@ def test_a_card_held_near_the_bottom_edge_scrolls_the_day(qtbot, clinic, tab, ru
     assert bar.value() > before
     assert view.dragging and view.drop_target is not None  # still aiming at the rows now under the card
     qtbot.keyClick(view, Qt.Key.Key_Escape)
+
+
+def test_after_esc_the_held_button_neither_selects_nor_books_what_it_passes_over(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    free = cell(tab, time(11))
+    qtbot.mouseMove(view.viewport(), pos=_centre(view, free))
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(free).center())
+    assert tab.selected_appointment() is not None and tab.selected_appointment().patient_name == "Asha PatA0"
+    assert tab.booking_dialog is None and tab.move_box is None
+
+
+def test_another_button_while_a_card_is_held_cancels_the_drag(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+    target = _centre(view, cell(tab, time(10)))
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.RightButton, pos=target)
+    assert not view.dragging and view.drop_target is None
+    assert view.viewport().cursor().shape() != Qt.CursorShape.ClosedHandCursor
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.RightButton, pos=target)
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=target)
+    assert tab.move_box is None and tab.booking_dialog is None
+
+
+def test_letting_go_outside_the_grid_moves_nothing(qtbot, clinic, tab, runner):
+    services, doctor, (asha, *_rest) = clinic
+    booked = services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    view = tab.day_view
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+    below = QPoint(view.viewport().width() // 2, view.viewport().height() + 30)
+    qtbot.mouseMove(view.viewport(), pos=below)
+    assert view.drop_target is None
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=below)
+    assert tab.move_box is None
+    assert services.scheduling.get(booked.id).local_start == at(9)
