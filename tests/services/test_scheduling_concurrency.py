@@ -227,6 +227,27 @@ def _waiting_for_a_lock(services) -> int:
         return s.scalar(text(f"SELECT count(*) FROM pg_locks WHERE NOT granted AND {_THIS_DATABASE}"))
 
 
+def _book_nine_in_background(desk, patient_id, doctor_id) -> tuple[threading.Thread, list[object]]:
+    """Start booking 09:00-09:15 at ``desk`` on a thread; the list gets the record or the error."""
+    outcome: list[object] = []
+
+    def book():
+        try:
+            outcome.append(desk.scheduling.book(patient_id, doctor_id, at(9), at(9, 15)))
+        except BaseException as exc:  # noqa: BLE001 - examined by the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=book)
+    thread.start()
+    return thread, outcome
+
+
+def _wait_until(condition, seconds: float = 10) -> None:
+    deadline = clock.monotonic() + seconds
+    while not condition() and clock.monotonic() < deadline:
+        clock.sleep(0.02)
+
+
 def _hold(session, patient_id, doctor_id, start, minutes=15):
     session.add(Appointment(
         patient_id=patient_id, doctor_id=doctor_id, starts_at=start, ends_at=start + timedelta(minutes=minutes),
@@ -246,23 +267,13 @@ def test_a_booking_the_database_aborts_as_a_deadlock_is_repeated_and_succeeds(se
     # must try again, not show an error.
     doctor, other_doctor = make_doctor(services), make_doctor(services, "Dr Second")
     holder_patient, patient = make_patients(services, 2)
-    outcome: list[object] = []
-
-    def book():
-        try:
-            outcome.append(desks[0].scheduling.book(patient, doctor.id, at(9), at(9, 15)))
-        except BaseException as exc:  # noqa: BLE001 - examined below
-            outcome.append(exc)
 
     caplog.set_level("INFO", logger="hms_desktop.services.database")
     with services.db.write() as other:
         other.execute(text("SET LOCAL deadlock_timeout = '30s'"))
         _hold(other, patient, other_doctor.id, at(9).astimezone(UTC))
-        desk = threading.Thread(target=book)
-        desk.start()
-        deadline = clock.monotonic() + 10
-        while _waiting_for_a_lock(services) == 0 and clock.monotonic() < deadline:
-            clock.sleep(0.02)
+        desk, outcome = _book_nine_in_background(desks[0], patient, doctor.id)
+        _wait_until(lambda: _waiting_for_a_lock(services) > 0)
         assert _waiting_for_a_lock(services) == 1, "the desk's booking should be waiting for this transaction"
         _hold(other, holder_patient, doctor.id, at(9, 5).astimezone(UTC))  # the desk is aborted here
         other.rollback()  # the other program gives up: the desk's second attempt can have the slot
@@ -304,21 +315,11 @@ def test_a_booking_waits_its_turn_behind_another_desk_writing_the_same_doctor_or
     doctor = make_doctor(services)
     (patient,) = make_patients(services, 1)
     key = (1, doctor.id) if held == "doctor" else (2, patient)
-    outcome: list[object] = []
-
-    def book():
-        try:
-            outcome.append(desks[0].scheduling.book(patient, doctor.id, at(9), at(9, 15)))
-        except BaseException as exc:  # noqa: BLE001 - examined below
-            outcome.append(exc)
 
     with services.db.write() as other:
         other.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": key[0], "b": key[1]})
-        desk = threading.Thread(target=book)
-        desk.start()
-        deadline = clock.monotonic() + 10
-        while not _waiting_on_advisory_lock(services) and clock.monotonic() < deadline:
-            clock.sleep(0.02)
+        desk, outcome = _book_nine_in_background(desks[0], patient, doctor.id)
+        _wait_until(lambda: bool(_waiting_on_advisory_lock(services)))
         assert _waiting_on_advisory_lock(services) == [key]
         assert outcome == []  # still waiting
     desk.join(30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
@@ -13,6 +14,16 @@ from tests.services.conftest import TODAY, at, make_doctor
 from tests.ui.scheduler.helpers import appointment_at, cell, open_tab
 
 LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def nine(qtbot, clinic, tab, runner):  # type: ignore[no-untyped-def]
+    """Asha PatA0's appointment at 09:00, shown in the open tab's day view."""
+    services, doctor, (asha, *_rest) = clinic
+    booked = services.scheduling.book(asha, doctor.id, at(9))
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    return booked
 
 
 def _centre(view, index) -> QPoint:  # type: ignore[no-untyped-def]
@@ -40,12 +51,9 @@ def click_move(qtbot, tab) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(box.findChild(type(box.defaultButton()), "confirmYes"), LEFT)
 
 
-def test_drag_a_card_to_a_later_free_time_and_confirm(qtbot, clinic, tab, runner):
-    services, doctor, (asha, *_rest) = clinic
-    booked = services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
-    view = tab.day_view
+def test_drag_a_card_to_a_later_free_time_and_confirm(qtbot, clinic, tab, runner, nine):
+    services, doctor, _patients = clinic
+    booked, view = nine, tab.day_view
     press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10, 30)))
     assert view.dragging
     target = view.drop_target
@@ -100,11 +108,7 @@ def test_a_drop_on_another_appointment_or_outside_hours_moves_nothing_and_says_w
     assert services.scheduling.get(first.id).local_start == at(9)
 
 
-def test_escape_cancels_a_drag(qtbot, clinic, tab, runner):
-    services, doctor, (asha, *_rest) = clinic
-    services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
+def test_escape_cancels_a_drag(qtbot, clinic, tab, runner, nine):
     view = tab.day_view
     press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
     assert view.dragging
@@ -163,11 +167,7 @@ def test_a_nurse_cannot_pick_up_a_card(qtbot, clinic, runner):
         nurse_desk.close()
 
 
-def test_a_drag_ends_when_another_window_takes_the_focus(qtbot, clinic, tab, runner):
-    services, doctor, (asha, *_rest) = clinic
-    services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
+def test_a_drag_ends_when_another_window_takes_the_focus(qtbot, clinic, tab, runner, nine):
     view = tab.day_view
     view.setFocus()
     press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
@@ -179,11 +179,7 @@ def test_a_drag_ends_when_another_window_takes_the_focus(qtbot, clinic, tab, run
     assert view.drop_target is None
 
 
-def test_a_card_held_near_the_bottom_edge_scrolls_the_day(qtbot, clinic, tab, runner):
-    services, doctor, (asha, *_rest) = clinic
-    services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
+def test_a_card_held_near_the_bottom_edge_scrolls_the_day(qtbot, clinic, tab, runner, nine):
     view = tab.day_view
     source = cell(tab, time(9))
     view.scrollTo(source)
@@ -199,11 +195,7 @@ def test_a_card_held_near_the_bottom_edge_scrolls_the_day(qtbot, clinic, tab, ru
     qtbot.keyClick(view, Qt.Key.Key_Escape)
 
 
-def test_after_esc_the_held_button_neither_selects_nor_books_what_it_passes_over(qtbot, clinic, tab, runner):
-    services, doctor, (asha, *_rest) = clinic
-    services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
+def test_after_esc_the_held_button_neither_selects_nor_books_what_it_passes_over(qtbot, clinic, tab, runner, nine):
     view = tab.day_view
     press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
     qtbot.keyClick(view, Qt.Key.Key_Escape)
@@ -214,11 +206,7 @@ def test_after_esc_the_held_button_neither_selects_nor_books_what_it_passes_over
     assert tab.booking_dialog is None and tab.move_box is None
 
 
-def test_another_button_while_a_card_is_held_cancels_the_drag(qtbot, clinic, tab, runner):
-    services, doctor, (asha, *_rest) = clinic
-    services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
+def test_another_button_while_a_card_is_held_cancels_the_drag(qtbot, clinic, tab, runner, nine):
     view = tab.day_view
     press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
     target = _centre(view, cell(tab, time(10)))
@@ -230,12 +218,9 @@ def test_another_button_while_a_card_is_held_cancels_the_drag(qtbot, clinic, tab
     assert tab.move_box is None and tab.booking_dialog is None
 
 
-def test_letting_go_outside_the_grid_moves_nothing(qtbot, clinic, tab, runner):
-    services, doctor, (asha, *_rest) = clinic
-    booked = services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
-    view = tab.day_view
+def test_letting_go_outside_the_grid_moves_nothing(qtbot, clinic, tab, runner, nine):
+    services, doctor, _patients = clinic
+    booked, view = nine, tab.day_view
     press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
     below = QPoint(view.viewport().width() // 2, view.viewport().height() + 30)
     qtbot.mouseMove(view.viewport(), pos=below)
