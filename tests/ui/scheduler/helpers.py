@@ -59,3 +59,12 @@ def select_appointment(qtbot, tab: SchedulerTab, at_time: time) -> None:
     assert index.data(CellKindRole) == CellKind.APPOINTMENT
     click_cell(qtbot, tab.current_view(), index)
     assert tab.selected_appointment() is not None
+
+
+def book_and_select(qtbot, runner, tab: SchedulerTab, services, patient_id: int, doctor_id: int, start):  # type: ignore[no-untyped-def]
+    """Book straight through the service, show the day again and select the new card."""
+    booked = services.scheduling.book(patient_id, doctor_id, start)
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    select_appointment(qtbot, tab, start.time())
+    return booked

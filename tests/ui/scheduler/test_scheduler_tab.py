@@ -22,6 +22,7 @@ from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
 from tests.services.conftest import TODAY, at, fix_clock, make_doctor, make_patients
 from tests.ui.scheduler.helpers import (
     appointment_at,
+    book_and_select,
     cell,
     click_action,
     click_cell,
@@ -154,10 +155,7 @@ def test_check_in_start_visit_and_complete(qtbot, clinic, tab, runner):
 
 def test_cancel_with_a_reason_frees_the_slot(qtbot, clinic, tab, runner):
     services, doctor, (asha, *_rest) = clinic
-    booked = services.scheduling.book(asha, doctor.id, at(10))
-    tab.refresh()
-    wait_idle(qtbot, runner)
-    select_appointment(qtbot, tab, time(10))
+    booked = book_and_select(qtbot, runner, tab, services, asha, doctor.id, at(10))
     click_action(qtbot, tab, tab.cancel_action)
     dialog = tab.dialogs[-1]
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
@@ -175,10 +173,7 @@ def test_cancel_with_a_reason_frees_the_slot(qtbot, clinic, tab, runner):
 
 def test_reschedule_to_another_free_slot(qtbot, clinic, tab, runner):
     services, doctor, (asha, *_rest) = clinic
-    booked = services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
-    select_appointment(qtbot, tab, time(9))
+    booked = book_and_select(qtbot, runner, tab, services, asha, doctor.id, at(9))
     click_action(qtbot, tab, tab.reschedule_action)
     dialog = tab.dialogs[-1]
     qtbot.waitUntil(lambda: dialog.slots.count() > 0)
@@ -264,10 +259,7 @@ def test_walk_in_is_not_offered_for_another_day(qtbot, clinic, tab, runner):
 
 def test_an_appointment_changed_elsewhere_shows_the_services_message(qtbot, clinic, tab, runner):
     services, doctor, (asha, *_rest) = clinic
-    booked = services.scheduling.book(asha, doctor.id, at(9))
-    tab.refresh()
-    wait_idle(qtbot, runner)
-    select_appointment(qtbot, tab, time(9))
+    booked = book_and_select(qtbot, runner, tab, services, asha, doctor.id, at(9))
     other = second_desk(services)
     try:
         other.scheduling.mark_no_show(booked.id)
