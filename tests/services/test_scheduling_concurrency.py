@@ -326,3 +326,31 @@ def test_a_booking_waits_its_turn_behind_another_desk_writing_the_same_doctor_or
     (result,) = outcome
     assert not isinstance(result, BaseException), result
     assert result.local_start == at(9)
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_a_move_to_another_doctor_waits_for_a_desk_writing_the_old_doctor_s_schedule(services, desks):
+    # Moving Asha from doctor A to doctor B touches both schedules, so it queues behind a desk
+    # in the middle of writing A's, in the same order (doctors by id, then the patient) as others.
+    first, second = make_doctor(services), make_doctor(services, "Dr Second")
+    (patient,) = make_patients(services, 1)
+    booked = services.scheduling.book(patient, first.id, at(9), at(9, 15))
+    outcome: list[object] = []
+
+    def move():
+        try:
+            outcome.append(desks[0].scheduling.reschedule(booked.id, at(10), doctor_id=second.id))
+        except BaseException as exc:  # noqa: BLE001 - examined below
+            outcome.append(exc)
+
+    with services.db.write() as other:
+        other.execute(text("SELECT pg_advisory_xact_lock(1, :doctor)"), {"doctor": first.id})
+        desk = threading.Thread(target=move)
+        desk.start()
+        _wait_until(lambda: bool(_waiting_on_advisory_lock(services)))
+        assert _waiting_on_advisory_lock(services) == [(1, first.id)]
+        assert outcome == []
+    desk.join(30)
+    (result,) = outcome
+    assert not isinstance(result, BaseException), result
+    assert (result.doctor_id, result.local_start) == (second.id, at(10))

@@ -228,3 +228,27 @@ def test_letting_go_outside_the_grid_moves_nothing(qtbot, clinic, tab, runner, n
     qtbot.mouseRelease(view.viewport(), LEFT, pos=below)
     assert tab.move_box is None
     assert services.scheduling.get(booked.id).local_start == at(9)
+
+
+def test_a_change_from_another_desk_is_shown_after_the_card_is_dropped_not_under_it(qtbot, clinic, tab, runner, nine):
+    view = tab.day_view
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+    reloads: list[bool] = []
+    tab.day_model.modelReset.connect(lambda: reloads.append(True))
+    tab._live_timer.timeout.emit()  # noqa: SLF001 - as the live-update timer fires after another desk's change
+    wait_idle(qtbot, runner)
+    assert reloads == [] and view.dragging
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=view.visualRect(cell(tab, time(10))).center())
+    qtbot.waitUntil(lambda: reloads != [], timeout=5000)  # the postponed reload runs once it is let go
+
+
+def test_when_the_grid_scrolls_under_a_held_card_the_ghost_follows_the_pointer(qtbot, clinic, tab, runner, nine):
+    view = tab.day_view
+    press_and_move(qtbot, view, cell(tab, time(9)), cell(tab, time(10)))
+    before = view.drop_target
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.value() + 3 * view.rowHeight(0))  # as Qt's own scrolling to the pressed cell does
+    after = view.drop_target
+    assert after is not None and after.starts_at > before.starts_at
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
