@@ -44,7 +44,7 @@ from ...services.doctors import DoctorRecord, SpecialtyRecord
 from ...services.errors import ConflictError, EnvironmentProblem, HmsError
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
-from ...services.scheduling import TRANSITIONS, AppointmentRecord, DoctorDay, Slot, WalkIn
+from ...services.scheduling import MOVABLE, TRANSITIONS, AppointmentRecord, DoctorDay, Slot, WalkIn
 from ..live_updates import ScheduleWatcher
 from ..messages import confirm, show_error, show_info
 from ..worker import TaskRunner
@@ -701,7 +701,7 @@ class SchedulerTab(QWidget):
                                         and (self._today is None or appt.local_day == self._today))
         self.start_visit_action.setEnabled("with_doctor" in nexts and manages)
         self.complete_action.setEnabled("completed" in nexts and manages)
-        self.reschedule_action.setEnabled(appt.status in ("requested", "confirmed") and book)
+        self.reschedule_action.setEnabled(self._can_move(appt))
         self.cancel_action.setEnabled("cancelled" in nexts and book)
         self.no_show_action.setEnabled("no_show" in nexts and book)
         self.reject_action.setEnabled("rejected" in nexts and manages)
@@ -846,7 +846,8 @@ class SchedulerTab(QWidget):
         return dialog
 
     def _can_move(self, appt: AppointmentRecord) -> bool:
-        return appt.status in ("requested", "confirmed") and self._user.can(Permission.SCHEDULE_BOOK)
+        """Reschedule (from the toolbar or by dragging the card): the service's rule, for those who book."""
+        return appt.status in MOVABLE and self._user.can(Permission.SCHEDULE_BOOK)
 
     def _move_dropped(self, appt: AppointmentRecord, target: DropTarget) -> QMessageBox:
         """A card was dragged to free time: ask, then move it (the service checks everything again)."""
