@@ -16,12 +16,14 @@ from .services.scheduling import SchedulingService
 from .services.settings import SettingsService
 from .services.slips import SlipService
 from .services.staff import StaffService
+from .services.unit_of_work import UnitsOfWork
 
 
 @dataclass
 class Services:
     db: Database
     identity: Identity
+    units: UnitsOfWork
     auth: AuthService
     patients: PatientService
     staff: StaffService
@@ -40,19 +42,21 @@ class Services:
 def build_services(url: str, *, pool_size: int = 5) -> Services:
     db = Database(url, pool_size=pool_size)
     identity = Identity()
-    settings = SettingsService(db, identity)
-    scheduling = SchedulingService(db, identity)
+    units = UnitsOfWork(db, identity)
+    settings = SettingsService(units)
+    scheduling = SchedulingService(units)
     return Services(
         db=db,
         identity=identity,
-        auth=AuthService(db, identity),
-        patients=PatientService(db, identity),
-        staff=StaffService(db, identity),
-        audit=AuditService(db, identity),
+        units=units,
+        auth=AuthService(units),
+        patients=PatientService(units),
+        staff=StaffService(units),
+        audit=AuditService(units),
         settings=settings,
-        demo=DemoDataService(db, identity),
-        doctors=DoctorService(db, identity),
+        demo=DemoDataService(units),
+        doctors=DoctorService(units),
         scheduling=scheduling,
-        slips=SlipService(db, identity, scheduling, settings),
-        demo_schedule=DemoScheduleService(db, identity),
+        slips=SlipService(units, scheduling, settings),
+        demo_schedule=DemoScheduleService(units),
     )

@@ -3,6 +3,7 @@
 from .audit import AuditEntry, ClinicSetting
 from .base import Base, UTCDateTime, utcnow
 from .doctor import Doctor, DoctorSpecialty, Specialty
+from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
 from .patient import Patient, PatientNameToken
 from .scheduling import (
     SLOT_HOLDING_STATUSES,
@@ -11,7 +12,6 @@ from .scheduling import (
     AppointmentKind,
     AppointmentStatus,
     AvailabilityException,
-    ChangeLogEntry,
     DailyToken,
     ExceptionKind,
     WeeklySession,
@@ -31,6 +31,8 @@ __all__ = [
     "Doctor",
     "DoctorSpecialty",
     "ExceptionKind",
+    "OutboxEntry",
+    "OutboxStatus",
     "Specialty",
     "WeeklySession",
     "Base",

@@ -1,4 +1,4 @@
-"""Availability, appointments, their history, walk-in tokens and the change log.
+"""Availability, appointments, their history and walk-in tokens.
 
 Every instant is stored in UTC (UTCDateTime); dates and weekdays are the clinic's local ones.
 
@@ -173,19 +173,3 @@ class DailyToken(Base):
     doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_token: Mapped[int] = mapped_column(Integer)
-
-
-class ChangeLogEntry(Base):
-    """SQLite's change feed: one row per booking/move/cancel/check-in, read by id by other desks.
-
-    PostgreSQL uses LISTEN/NOTIFY instead and leaves this table empty.
-    """
-
-    __tablename__ = "change_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    kind: Mapped[str] = mapped_column(String(32))
-    doctor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    day: Mapped[date | None] = mapped_column(Date, nullable=True)
-    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,21 +1,31 @@
-"""Writing and reading the audit log."""
+"""The audit log: the one builder of its rows, and reading it back.
+
+Every row is made by ``audit_values`` — through ``UnitOfWork.audit`` for ordinary writes, and
+directly by the booking statement, which writes the appointment, its history and its audit row in
+one round trip. Change the format here and every writer follows.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ..models import AuditEntry
-from .database import Database
-from .identity import CurrentUser, Identity
+from ..models import AuditEntry, utcnow
+from .identity import CurrentUser
 from .permissions import Permission
 
+if TYPE_CHECKING:
+    from .unit_of_work import UnitsOfWork
 
-def _plain(value: Any) -> Any:
+SUMMARY_LIMIT = 500
+NAME_LIMIT = 200
+
+
+def plain(value: Any) -> Any:
+    """A value as it is kept in the log's JSON: dates and times as ISO text."""
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
@@ -24,36 +34,41 @@ def _plain(value: Any) -> Any:
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Fields whose value changed, as {field: [old, new]}."""
     return {
-        key: [_plain(before.get(key)), _plain(after.get(key))]
+        key: [plain(before.get(key)), plain(after.get(key))]
         for key in after
         if before.get(key) != after.get(key)
     }
 
 
-def record(
-    session: Session,
+def created(values: dict[str, Any], fields: tuple[str, ...] | list[str]) -> dict[str, list[Any]]:
+    """The fields of a new record that hold something, as {field: [None, value]}."""
+    return {k: [None, plain(values[k])] for k in fields if values.get(k) not in ("", None, False)}
+
+
+def audit_values(
     actor: CurrentUser | None,
     action: str,
     *,
-    workstation: str = "",
+    workstation: str,
     entity_type: str = "",
     entity_id: object = "",
     summary: str = "",
     changes: dict[str, Any] | None = None,
     actor_name: str | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            actor_id=actor.id if actor else None,
-            actor_name=actor_name or (actor.username if actor else "unknown"),
-            workstation=workstation,
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id) if entity_id != "" else "",
-            summary=summary[:500],
-            changes=changes or None,
-        )
-    )
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one audit row."""
+    return {
+        "at": at or utcnow(),
+        "actor_id": actor.id if actor else None,
+        "actor_name": (actor_name or (actor.username if actor else "unknown"))[:NAME_LIMIT],
+        "workstation": workstation[:NAME_LIMIT],
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id) if entity_id not in ("", None) else "",
+        "summary": summary[:SUMMARY_LIMIT],
+        "changes": changes or None,
+    }
 
 
 @dataclass(frozen=True)
@@ -70,9 +85,8 @@ class AuditRecord:
 
 
 class AuditService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
 
     def recent(
         self,
@@ -84,7 +98,6 @@ class AuditService:
         action_prefix: str | None = None,
     ) -> list[AuditRecord]:
         """Newest first; page on with ``before_id`` set to the last id you got."""
-        self._identity.require(Permission.AUDIT_VIEW)
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 1000)))
         if before_id is not None:
             query = query.where(AuditEntry.id < before_id)
@@ -94,18 +107,11 @@ class AuditService:
             query = query.where(AuditEntry.entity_id == entity_id)
         if action_prefix:
             query = query.where(AuditEntry.action.startswith(action_prefix))
-        with self._db.read() as session:
+        with self._units.read(Permission.AUDIT_VIEW) as uow:
             return [
                 AuditRecord(
-                    id=e.id,
-                    at=e.at,
-                    actor_name=e.actor_name,
-                    workstation=e.workstation,
-                    action=e.action,
-                    entity_type=e.entity_type,
-                    entity_id=e.entity_id,
-                    summary=e.summary,
-                    changes=e.changes,
+                    id=e.id, at=e.at, actor_name=e.actor_name, workstation=e.workstation, action=e.action,
+                    entity_type=e.entity_type, entity_id=e.entity_id, summary=e.summary, changes=e.changes,
                 )
-                for e in session.scalars(query)
+                for e in uow.session.scalars(query)
             ]

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from ..models import StaffAccount, utcnow
-from . import audit, passwords
-from .database import Database
-from .errors import AccountLocked, AuthenticationFailed, ValidationError
-from .identity import CurrentUser, Identity
+from . import passwords
+from .errors import AccountLocked, AuthenticationFailed, SessionEnded, ValidationError
+from .identity import CurrentUser
 from .permissions import permissions_for
+from .unit_of_work import UnitsOfWork
 
 MAX_FAILED_SIGNINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -39,9 +39,9 @@ def _lock_message(locked_until: datetime) -> str:
 
 
 class AuthService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
+        self._identity = units.identity
 
     @property
     def current(self) -> CurrentUser | None:
@@ -57,23 +57,21 @@ class AuthService:
         name = username.strip().lower()
         if not name or not password:
             raise AuthenticationFailed("Enter your user name and password.")
-        where = self._identity.workstation
         error: AuthenticationFailed | None = None
-        with self._db.write() as session:
+        with self._units.write(anonymous=True) as uow:
+            session = uow.session
             account = session.scalar(select(StaffAccount).where(StaffAccount.username == name))
             now = utcnow()
             if account is None:
                 passwords.burn_time(password)
-                audit.record(
-                    session, None, "signin.failed", workstation=where, entity_type="staff",
-                    actor_name=name[:64], summary=f"Sign-in failed: unknown user name '{name[:64]}'",
+                uow.audit(
+                    "signin.failed", entity_type="staff", actor_name=name[:64],
+                    summary=f"Sign-in failed: unknown user name '{name[:64]}'",
                 )
                 error = AuthenticationFailed("The user name or password is not right.")
             elif account.locked_until is not None and account.locked_until > now:
-                audit.record(
-                    session, _current_user(account), "signin.refused", workstation=where,
-                    entity_type="staff", entity_id=account.id, summary="Sign-in refused: account locked",
-                )
+                uow.audit("signin.refused", entity_type="staff", entity_id=account.id,
+                          actor=_current_user(account), summary="Sign-in refused: account locked")
                 error = AccountLocked(_lock_message(account.locked_until), account.locked_until)
             elif not passwords.verify(password, account.password_hash):
                 # Bookkeeping goes through plain UPDATEs, not the ORM: the version column guards
@@ -101,15 +99,11 @@ class AuthService:
                         if left <= 2 else ""
                     )
                     error = AuthenticationFailed("The user name or password is not right." + hint)
-                audit.record(
-                    session, _current_user(account), "signin.failed", workstation=where,
-                    entity_type="staff", entity_id=account.id, summary=summary,
-                )
+                uow.audit("signin.failed", entity_type="staff", entity_id=account.id,
+                          actor=_current_user(account), summary=summary)
             elif not account.active:
-                audit.record(
-                    session, _current_user(account), "signin.refused", workstation=where,
-                    entity_type="staff", entity_id=account.id, summary="Sign-in refused: account deactivated",
-                )
+                uow.audit("signin.refused", entity_type="staff", entity_id=account.id,
+                          actor=_current_user(account), summary="Sign-in refused: account deactivated")
                 error = AuthenticationFailed(
                     "This account has been deactivated. Ask an administrator if you need access again."
                 )
@@ -119,10 +113,8 @@ class AuthService:
                     .where(StaffAccount.id == account.id)
                     .values(failed_signins=0, locked_until=None, last_signin_at=now)
                 )
-                audit.record(
-                    session, _current_user(account), "signin.ok", workstation=where,
-                    entity_type="staff", entity_id=account.id, summary=f"{account.username} signed in",
-                )
+                uow.audit("signin.ok", entity_type="staff", entity_id=account.id,
+                          actor=_current_user(account), summary=f"{account.username} signed in")
                 user = _current_user(account)
         if error is not None:
             raise error
@@ -143,13 +135,14 @@ class AuthService:
 
     def sign_out(self) -> None:
         user = self._identity.user
-        if user is not None and user.id is not None:
-            with self._db.write() as session:
-                audit.record(
-                    session, user, "signout", workstation=self._identity.workstation,
-                    entity_type="staff", entity_id=user.id, summary=f"{user.username} signed out",
-                )
-        self._identity.set(None)
+        try:
+            if user is not None and user.id is not None:
+                with self._units.write() as uow:
+                    uow.audit("signout", entity_type="staff", entity_id=user.id, summary=f"{user.username} signed out")
+        except SessionEnded:
+            pass  # the account was deactivated meanwhile: signed out all the same
+        finally:
+            self._identity.set(None)
 
     def change_own_password(self, current_password: str, new_password: str) -> None:
         user = self._identity.require_signed_in()
@@ -161,21 +154,19 @@ class AuthService:
         if new_password == current_password:
             raise ValidationError({"new_password": "Choose a password different from the current one."})
         new_hash = passwords.hash_password(new_password)
-        with self._db.write() as session:
-            account = session.get(StaffAccount, user.id)
+        with self._units.write() as uow:
+            account = uow.session.get(StaffAccount, user.id)
             if account is None or not passwords.verify(current_password, account.password_hash):
                 raise ValidationError({"current_password": "The current password is not right."})
             account.password_hash = new_hash
             account.must_change_password = False
-            audit.record(
-                session, user, "staff.password_changed", workstation=self._identity.workstation,
-                entity_type="staff", entity_id=user.id, summary="Changed own password",
-            )
+            uow.audit("staff.password_changed", entity_type="staff", entity_id=user.id,
+                      summary="Changed own password")
         self._identity.set(_replace_flag(user))
 
     def has_any_accounts(self) -> bool:
-        with self._db.read() as session:
-            return bool(session.scalar(select(func.count()).select_from(StaffAccount)))
+        with self._units.read(anonymous=True) as uow:
+            return bool(uow.session.scalar(select(func.count()).select_from(StaffAccount)))
 
 
 def _replace_flag(user: CurrentUser) -> CurrentUser:

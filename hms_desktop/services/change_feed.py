@@ -1,17 +1,17 @@
-"""A cheap feed of schedule changes, so other workstations can refresh without re-reading everything.
+"""A cheap feed of committed changes, so other workstations can refresh without re-reading everything.
 
-Writers call ``publish`` inside their own transaction, so a change is announced exactly when (and
-only if) it commits:
+A unit of work announces its changes (``UnitOfWork.announce``) and they are written just before it
+commits, in its transaction, so a notice exists exactly when (and only if) its change committed:
 
-* PostgreSQL: ``pg_notify`` on the channel ``hms_schedule``; a ``ChangeFeed`` holds one dedicated
+* PostgreSQL: ``pg_notify`` on the channel ``hms_changes``; a ``ChangeFeed`` holds one dedicated
   connection that LISTENs on it.
 * SQLite: a row in ``change_log``; a ``ChangeFeed`` watches ``PRAGMA data_version`` (which moves
   whenever another connection commits, and costs no disk read) and then reads the rows after the
   last id it saw. Writers hold the write lock, so ids appear in commit order and none is skipped.
 
-The same ``poll(timeout)`` works for both: a Qt worker thread or timer calls it and gets a list of
-``ScheduleChange`` (possibly empty). A ``resync`` change means "events may have been missed (the
-connection dropped); reload whatever you show".
+The same ``poll(timeout)`` works for both: a Qt thread calls it and gets a list of ``Change``
+(possibly empty). A ``resync`` change means "notices may have been missed (the connection
+dropped); reload whatever you show".
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -32,42 +33,98 @@ from .database import Database
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "hms_schedule"
+CHANNEL = "hms_changes"
 # SQLite keeps only the newest rows; a desk that falls further behind than this gets a resync.
 KEEP_ROWS = 5000
+TOPICS = frozenset(
+    {"schedule", "patients", "doctors", "staff", "settings", "billing", "records", "notifications"}
+)
 
 
 @dataclass(frozen=True)
-class ScheduleChange:
-    """``kind``: booked, moved, cancelled, status, checked_in, walk_in, availability, resync."""
+class Change:
+    """One committed change. ``topic`` says what area it concerns, ``kind`` what happened:
+
+    * schedule: booked, moved, cancelled, status, checked_in, walk_in, availability
+      (``doctor_id``, ``day`` and ``appointment_id`` say which column and day to reload);
+    * any other topic: created, changed, archived, ... with ``entity_id`` naming the record.
+
+    ``origin`` is the desk (one running app) that made it; ``resync`` (topic "") means reload all.
+    """
 
     kind: str
     doctor_id: int | None = None
     day: date | None = None
     appointment_id: int | None = None
+    topic: str = "schedule"
+    entity_id: int | None = None
+    origin: str = ""
+
+    @property
+    def is_resync(self) -> bool:
+        return self.kind == "resync"
 
 
-def publish(
-    session: Session, kind: str, doctor_id: int | None, day: date | None, appointment_id: int | None = None
-) -> None:
-    """Announce a change as part of the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        payload = json.dumps(
-            {"k": kind, "d": doctor_id, "day": day.isoformat() if day else None, "a": appointment_id}
-        )
-        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+RESYNC = Change("resync", topic="")
+
+# The scheduler's name for it, from when the feed carried only schedule changes.
+ScheduleChange = Change
+
+
+def write_changes(session: Session, changes: Sequence[Change]) -> None:
+    """Write the notices of one unit of work, in its transaction, in one statement."""
+    if not changes:
         return
-    new_id = session.execute(
-        insert(ChangeLogEntry)
-        .values(kind=kind, doctor_id=doctor_id, day=day, appointment_id=appointment_id)
-        .returning(ChangeLogEntry.id)
-    ).scalar_one()
-    if new_id % 1000 == 0:
-        session.execute(delete(ChangeLogEntry).where(ChangeLogEntry.id <= new_id - KEEP_ROWS))
+    if session.get_bind().dialect.name == "postgresql":
+        payloads = [json.dumps(_encode(c), separators=(",", ":")) for c in changes]
+        session.execute(
+            text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
+            {"channel": CHANNEL, "payloads": payloads},
+        )
+        return
+    ids = session.execute(
+        insert(ChangeLogEntry).returning(ChangeLogEntry.id),
+        [
+            {"topic": c.topic, "kind": c.kind, "entity_id": c.entity_id, "doctor_id": c.doctor_id,
+             "day": c.day, "appointment_id": c.appointment_id, "origin": c.origin}
+            for c in changes
+        ],
+    ).scalars().all()
+    newest = max(ids)
+    if newest // 1000 != (newest - len(ids)) // 1000:
+        session.execute(delete(ChangeLogEntry).where(ChangeLogEntry.id <= newest - KEEP_ROWS))
+
+
+def _encode(c: Change) -> dict[str, object]:
+    data: dict[str, object] = {"t": c.topic, "k": c.kind}
+    for key, value in (("e", c.entity_id), ("d", c.doctor_id), ("a", c.appointment_id)):
+        if value is not None:
+            data[key] = value
+    if c.day is not None:
+        data["day"] = c.day.isoformat()
+    if c.origin:
+        data["o"] = c.origin
+    return data
+
+
+def _decode(payload: str) -> Change:
+    try:
+        data = json.loads(payload)
+        return Change(
+            kind=str(data["k"]),
+            topic=str(data.get("t", "schedule")),
+            entity_id=data.get("e"),
+            doctor_id=data.get("d"),
+            day=date.fromisoformat(data["day"]) if data.get("day") else None,
+            appointment_id=data.get("a"),
+            origin=str(data.get("o", "")),
+        )
+    except (ValueError, KeyError, TypeError):
+        return RESYNC
 
 
 class ChangeFeed(Protocol):
-    def poll(self, timeout: float = 0.0) -> list[ScheduleChange]:
+    def poll(self, timeout: float = 0.0) -> list[Change]:
         """Changes committed since the last poll; waits up to ``timeout`` seconds for the first."""
 
     def close(self) -> None: ...
@@ -92,25 +149,26 @@ class PostgresChangeFeed:
         self._conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
         self._conn.execute(f"LISTEN {CHANNEL}")
 
-    def poll(self, timeout: float = 0.0) -> list[ScheduleChange]:
-        import psycopg
-
-        changes: list[ScheduleChange] = []
+    def poll(self, timeout: float = 0.0) -> list[Change]:
+        """Raises ``psycopg.OperationalError`` when the server cannot be reached; the caller
+        decides how long to wait before the next try (see ui/live_updates), and the poll after a
+        lost connection starts with a resync."""
+        changes: list[Change] = []
+        if self._conn is None or self._conn.closed:
+            self._conn = None
+            self._connect()
+            changes.append(RESYNC)
+        assert self._conn is not None
         try:
-            if self._conn is None or self._conn.closed:
-                self._connect()
-                changes.append(ScheduleChange("resync"))
-            assert self._conn is not None
             # Wait for the first notification, then take whatever else has already arrived.
             for notify in self._conn.notifies(timeout=max(timeout, 0.0), stop_after=1):
                 changes.append(_decode(notify.payload))
             if changes:
                 for notify in self._conn.notifies(timeout=0.0):
                     changes.append(_decode(notify.payload))
-        except psycopg.OperationalError as exc:
-            log.warning("Change feed connection lost: %s", exc)
+        except Exception:
             self.close()
-            return [ScheduleChange("resync")]
+            raise
         return changes
 
     def close(self) -> None:
@@ -119,19 +177,6 @@ class PostgresChangeFeed:
                 self._conn.close()
             finally:
                 self._conn = None
-
-
-def _decode(payload: str) -> ScheduleChange:
-    try:
-        data = json.loads(payload)
-        return ScheduleChange(
-            kind=str(data["k"]),
-            doctor_id=data.get("d"),
-            day=date.fromisoformat(data["day"]) if data.get("day") else None,
-            appointment_id=data.get("a"),
-        )
-    except (ValueError, KeyError, TypeError):
-        return ScheduleChange("resync")
 
 
 class SQLiteChangeFeed:
@@ -148,7 +193,7 @@ class SQLiteChangeFeed:
     def _data_version(self) -> int:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def poll(self, timeout: float = 0.0) -> list[ScheduleChange]:
+    def poll(self, timeout: float = 0.0) -> list[Change]:
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:
             version = self._data_version()
@@ -162,22 +207,26 @@ class SQLiteChangeFeed:
                 return []
             time.sleep(min(self.CHECK_INTERVAL, remaining))
 
-    def _read(self) -> list[ScheduleChange]:
+    def _read(self) -> list[Change]:
         first = self._conn.execute("SELECT min(id) FROM change_log").fetchone()[0]
         rows = self._conn.execute(
-            "SELECT id, kind, doctor_id, day, appointment_id FROM change_log WHERE id > ? ORDER BY id",
+            "SELECT id, topic, kind, entity_id, doctor_id, day, appointment_id, origin FROM change_log "
+            "WHERE id > ? ORDER BY id",
             (self._last_id,),
         ).fetchall()
-        changes: list[ScheduleChange] = []
+        changes: list[Change] = []
         if first is not None and self._last_id and first > self._last_id + 1:
-            changes.append(ScheduleChange("resync"))  # pruned past us: we may have missed some
-        for row_id, kind, doctor_id, day, appointment_id in rows:
+            changes.append(RESYNC)  # pruned past us: we may have missed some
+        for row_id, topic, kind, entity_id, doctor_id, day, appointment_id, origin in rows:
             self._last_id = row_id
-            changes.append(ScheduleChange(kind, doctor_id, date.fromisoformat(day) if day else None, appointment_id))
+            changes.append(
+                Change(kind, doctor_id, date.fromisoformat(day) if day else None, appointment_id, topic,
+                       entity_id, origin or "")
+            )
         return changes
 
     def close(self) -> None:
         self._conn.close()
 
 
-__all__ = ["CHANNEL", "ChangeFeed", "ScheduleChange", "open_change_feed", "publish"]
+__all__ = ["CHANNEL", "RESYNC", "TOPICS", "Change", "ChangeFeed", "ScheduleChange", "open_change_feed", "write_changes"]

@@ -1,20 +1,17 @@
-"""The database connection: engine, units of work, and turning driver errors into plain words.
+"""The database connection: the engine, transactions, and driver errors sorted into "the
+environment's fault" (told in plain words) and everything else.
 
-One user action is one unit of work: ``with db.write() as session:`` commits when the block ends and
-rolls back if it raises. Reads use ``db.read()``, which never writes.
+Services never open transactions here themselves: every service call goes through a unit of work
+(``services/unit_of_work.py``), which uses ``write()`` and ``read()``.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import random
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
@@ -26,37 +23,9 @@ from .errors import Contention, DatabaseUnavailable, EnvironmentProblem
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 # PostgreSQL's codes for "your transaction lost a tie with another one; run it again":
 # deadlock_detected and serialization_failure.
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
-CONTENTION_ATTEMPTS = 4
-
-
-def retry_on_contention(method: Callable[P, R]) -> Callable[P, R]:
-    """Run a whole unit of work again when the database aborted it to break a tie between desks.
-
-    Each attempt is a fresh transaction (the aborted one was rolled back, nothing of it is kept), so
-    the method must open its own ``db.write()`` and have no side effects outside the database.
-    After the last attempt the user sees Contention's plain message.
-    """
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(1, CONTENTION_ATTEMPTS + 1):
-            try:
-                return method(*args, **kwargs)
-            except Contention:
-                if attempt == CONTENTION_ATTEMPTS:
-                    raise
-                log.info("%s: contention, attempt %d of %d", method.__qualname__, attempt, CONTENTION_ATTEMPTS)
-                # A little random back-off so the desks that tied do not tie again.
-                time.sleep(random.uniform(0.005, 0.03) * attempt)
-        raise AssertionError("unreachable")
-
-    return wrapper
 
 
 def normalise_url(raw: str) -> URL:
@@ -128,6 +97,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A transaction that only reads. Only the unit of work calls this and ``write``."""
         with self._translate_errors(), self._sessions() as session:
             try:
                 yield session
@@ -138,7 +108,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A unit of work that commits on success. On SQLite it takes the write lock up front
         (``BEGIN IMMEDIATE``) so check-then-write sequences cannot interleave between desks."""
-        with self._translate_errors(), self._sessions() as session:
+        with self._translate_errors(writing=True), self._sessions() as session:
             if self.is_sqlite:
                 session.connection(execution_options={"hms_sqlite_begin": "BEGIN IMMEDIATE"})
             try:
@@ -157,53 +127,132 @@ class Database:
         self.engine.dispose()
 
     @contextmanager
-    def _translate_errors(self) -> Iterator[None]:
+    def _translate_errors(self, *, writing: bool = False) -> Iterator[None]:
+        """Driver errors that are the environment's fault (server gone, disk full, file read-only,
+        another desk's lock) become typed errors in plain words; everything else goes on as it is
+        (the unit of work turns integrity, data and stale-version errors into typed errors)."""
         try:
             yield
         except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
-                raise Contention(
-                    "Another workstation was saving the same records at the same moment, and this "
-                    "change could not be saved. Nothing was changed; please try again."
-                ) from exc
-            if isinstance(exc, (OperationalError, SAInterfaceError)) or exc.connection_invalidated:
-                raise self.explain(exc) from exc
+            problem = self.classify(exc, writing=writing)
+            if problem is not None:
+                raise problem from exc
             raise
 
-    def explain(self, exc: DBAPIError) -> EnvironmentProblem:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        lower = reason.lower()
+    def classify(self, exc: DBAPIError, *, writing: bool = False) -> EnvironmentProblem | None:
+        """The environment problem behind a driver error, by its SQLite result code or PostgreSQL
+        SQLSTATE (never by the English text); None when it is not the environment's fault."""
+        orig = exc.orig
         if self.is_sqlite:
-            if "locked" in lower or "busy" in lower:
-                return EnvironmentProblem(
-                    "The database file is busy with another program. Please try again in a moment."
-                )
-            if "disk" in lower and "full" in lower:
-                return EnvironmentProblem("The disk holding the database is full. Nothing was saved.")
-            if "unable to open" in lower or "readonly" in lower or "read-only" in lower:
-                return DatabaseUnavailable(
-                    f"Cannot open the database file {self.sqlite_path}: {reason}. "
-                    "Check that the folder exists and that you may write to it."
-                )
-            return DatabaseUnavailable(f"The database file {self.sqlite_path} cannot be used: {reason}.")
+            code = getattr(orig, "sqlite_errorcode", None)
+            primary = code & 0xFF if isinstance(code, int) else None
+            if primary in _SQLITE_ENVIRONMENT or (primary is None and exc.connection_invalidated):
+                return self._explain_sqlite(primary, orig, writing=writing)
+            return None
+        sqlstate = getattr(orig, "sqlstate", None) or ""
+        if sqlstate in _RETRYABLE_SQLSTATES:
+            return Contention(
+                "Another workstation was saving the same records at the same moment, and this "
+                "change could not be saved. Nothing was changed; please try again."
+            )
+        if sqlstate[:2] in _PG_ENVIRONMENT_CLASSES or sqlstate in _PG_ENVIRONMENT_STATES:
+            return self._explain_postgres(sqlstate, exc, writing=writing)
+        if not sqlstate and (isinstance(exc, OperationalError | SAInterfaceError) or exc.connection_invalidated):
+            # No SQLSTATE: the connection could not be made or was lost (psycopg says why in words).
+            return self._explain_postgres("", exc, writing=writing)
+        return None
+
+    def explain(self, exc: DBAPIError, *, writing: bool = False) -> EnvironmentProblem:
+        """Plain words for a driver error known to be the environment's fault."""
+        return self.classify(exc, writing=writing) or self._explain_postgres("", exc, writing=writing)
+
+    def _explain_sqlite(self, primary: int | None, orig: BaseException | None, *, writing: bool) -> EnvironmentProblem:
+        nothing_saved = " Nothing was saved by the last action." if writing else ""
+        reason = str(orig).strip().splitlines()[0] if orig else "unknown error"
+        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return EnvironmentProblem(
+                "The database file is busy with another program or workstation. Please try again in a moment."
+                + nothing_saved
+            )
+        if primary == _SQLITE_FULL:
+            return EnvironmentProblem("The disk holding the database is full." + nothing_saved)
+        if primary == _SQLITE_READONLY:
+            return DatabaseUnavailable(
+                f"The database file {self.sqlite_path} cannot be written to just now (it is read-only for "
+                "this program). Check that the disk is not write-protected and that you may write to the "
+                "file and its folder; the app will use it again as soon as it can." + nothing_saved
+            )
+        if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return DatabaseUnavailable(
+                f"The database file {self.sqlite_path} is damaged or is not an HMS database ({reason}). "
+                "Ask an administrator to restore it from a backup." + nothing_saved
+            )
+        return DatabaseUnavailable(
+            f"Cannot use the database file {self.sqlite_path}: {reason}. "
+            "Check that the folder exists and that you may write to it." + nothing_saved
+        )
+
+    def _explain_postgres(self, sqlstate: str, exc: DBAPIError, *, writing: bool) -> EnvironmentProblem:
+        nothing_saved = " Nothing was saved by the last action." if writing else ""
         host = self.url.host or "localhost"
         port = self.url.port or 5432
-        if "password authentication" in lower or "no password" in lower:
+        where = f"the database server {host}:{port} (database '{self.url.database}')"
+        if sqlstate == "53100":
+            return EnvironmentProblem(f"The disk of {where} is full." + nothing_saved)
+        if sqlstate[:2] == "53":
+            return EnvironmentProblem(
+                f"{where[0].upper()}{where[1:]} is overloaded just now (out of memory or connections). "
+                "Please try again in a moment." + nothing_saved
+            )
+        if sqlstate == "57014":
+            return EnvironmentProblem(f"{where[0].upper()}{where[1:]} took too long to answer." + nothing_saved)
+        if sqlstate in ("42501", "25006"):
+            return EnvironmentProblem(
+                f"{where[0].upper()}{where[1:]} refused the change: this account may only read there "
+                "(a read-only or standby server, or missing rights)." + nothing_saved
+            )
+        if sqlstate[:2] == "28":
             why = "the server refused the user name or password"
-        elif "does not exist" in lower:
-            why = reason
-        elif "refused" in lower:
-            why = "nothing is accepting connections there (is the server running?)"
-        elif "timeout" in lower or "timed out" in lower:
-            why = "the server did not answer in time"
-        elif "could not translate host name" in lower or "name or service not known" in lower:
-            why = "that host name is unknown"
+        elif sqlstate == "3D000":
+            why = "that database does not exist on the server"
+        elif sqlstate[:3] == "57P":
+            why = "the server is shutting down or restarting"
         else:
-            why = reason
-        return DatabaseUnavailable(
-            f"Cannot reach the database server {host}:{port} (database '{self.url.database}'): {why}. "
-            "Nothing was saved by the last action."
-        )
+            why = _connection_reason(exc)
+        return DatabaseUnavailable(f"Cannot reach {where}: {why}." + nothing_saved)
+
+
+# SQLite primary result codes (https://sqlite.org/rescode.html) that mean "the environment".
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN = 10, 11, 13, 14
+_SQLITE_PROTOCOL, _SQLITE_AUTH, _SQLITE_NOTADB = 15, 23, 26
+_SQLITE_ENVIRONMENT = frozenset({
+    _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT,
+    _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_PROTOCOL, _SQLITE_AUTH, _SQLITE_NOTADB,
+})
+# A connection that met one of these may be unusable for good (SQLite opens a file it may not
+# write read-only and stays so): it is thrown away, so the next unit of work opens a fresh one.
+_SQLITE_DISCARD = frozenset({_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN, _SQLITE_NOTADB, _SQLITE_PERM})
+# PostgreSQL SQLSTATE classes and codes (appendix A of its manual) that mean "the environment":
+# connection exceptions, insufficient resources, operator intervention, authorisation, no database.
+_PG_ENVIRONMENT_CLASSES = frozenset({"08", "53", "57", "28"})
+_PG_ENVIRONMENT_STATES = frozenset({"3D000", "42501", "25006"})
+
+
+def _connection_reason(exc: DBAPIError) -> str:
+    # psycopg gives no SQLSTATE for a connection it could not make, only libpq's sentence; this
+    # picks the words for the reason shown, the classification above never depends on them.
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    lower = reason.lower()
+    if "password authentication" in lower or "no password" in lower:
+        return "the server refused the user name or password"
+    if "refused" in lower:
+        return "nothing is accepting connections there (is the server running?)"
+    if "timeout" in lower or "timed out" in lower:
+        return "the server did not answer in time"
+    if "could not translate host name" in lower or "name or service not known" in lower:
+        return "that host name is unknown"
+    return reason
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -217,6 +266,12 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context) -> None:  # type: ignore[no-untyped-def]
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in _SQLITE_DISCARD:
+            context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]

@@ -11,11 +11,9 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from . import audit
-from .database import Database
-from .identity import Identity
 from .patients import PatientInput, insert_patients, validate
 from .permissions import Permission
+from .unit_of_work import UnitsOfWork
 
 # (locale, weight): a city clinic's mix, mostly Latin-script names with some that are not.
 LOCALES = (
@@ -88,15 +86,14 @@ def generate(count: int, *, seed: int = 2026, today: date | None = None) -> Iter
 
 
 class DemoDataService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
 
     def load_patients(
         self, count: int, *, seed: int = 2026, progress: Callable[[int, int], None] | None = None
     ) -> int:
         """Add ``count`` made-up patients, in batches; returns how many were added."""
-        actor = self._identity.require(Permission.DEMO_DATA)
+        actor = self._units.authorise(Permission.DEMO_DATA)
         if not 0 < count <= 5_000_000:
             raise ValueError("Choose between 1 and 5,000,000 demo patients.")
         done = 0
@@ -110,16 +107,14 @@ class DemoDataService:
                     progress(done, count)
         if batch:
             done += self._write(batch, actor.id)
-        with self._db.write() as session:
-            audit.record(
-                session, actor, "demo.patients_loaded", workstation=self._identity.workstation,
-                entity_type="patient", summary=f"Loaded {done:,} demo patients",
-            )
+        with self._units.write(Permission.DEMO_DATA) as uow:
+            uow.audit("demo.patients_loaded", entity_type="patient", summary=f"Loaded {done:,} demo patients")
+            uow.announce("patients", "created")
         if progress:
             progress(done, count)
         return done
 
     def _write(self, batch: list[dict[str, Any]], actor_id: int | None) -> int:
-        with self._db.write() as session:
-            insert_patients(session, batch, actor_id)
+        with self._units.write(Permission.DEMO_DATA) as uow:
+            insert_patients(uow.session, batch, actor_id)
         return len(batch)

@@ -32,14 +32,12 @@ from ..models import (
     WeeklySession,
     utcnow,
 )
-from . import audit
-from .database import Database
 from .errors import ValidationError
-from .identity import Identity
 from .permissions import Permission
 from .scheduling import session_slots
 from .settings import ClinicSettings, is_valid_time_zone
 from .text import fold
+from .unit_of_work import UnitsOfWork
 
 SPECIALTIES = (
     "General Medicine", "Paediatrics", "Dermatology", "Cardiology", "Orthopaedics", "Gynaecology",
@@ -75,9 +73,8 @@ class DemoScheduleSummary:
 
 
 class DemoScheduleService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
 
     def load(
         self,
@@ -93,15 +90,15 @@ class DemoScheduleService:
         """Add ``doctors`` verified doctors with weekly hours and about ``appointments`` appointments
         spread over ``days`` days (default: enough to fill about 70% of the slots), ``future_share``
         of them from today on."""
-        actor = self._identity.require(Permission.DEMO_DATA)
+        self._units.authorise(Permission.DEMO_DATA)
         if not 1 <= doctors <= 5000:
             raise ValidationError({"doctors": "Choose between 1 and 5,000 demo doctors."})
         if not 0 <= appointments <= 20_000_000:
             raise ValidationError({"appointments": "Choose at most 20,000,000 demo appointments."})
         rng = random.Random(seed)
-        with self._db.read() as session:
-            patient_ids = list(session.scalars(select(Patient.id).where(Patient.archived.is_(False))))
-            zone = _zone(session)
+        with self._units.read(Permission.DEMO_DATA) as uow:
+            patient_ids = list(uow.session.scalars(select(Patient.id).where(Patient.archived.is_(False))))
+            zone = _zone(uow.session)
         if appointments and len(patient_ids) < 2 * doctors + 1:
             raise ValidationError(
                 {"patients": f"Load at least {2 * doctors + 1:,} demo patients first (there are {len(patient_ids):,})."}
@@ -109,8 +106,9 @@ class DemoScheduleService:
         rng.shuffle(patient_ids)
         today = today or datetime.now(zone).date()
 
-        with self._db.write() as session:
-            doctor_rows = self._add_doctors(session, rng, doctors)
+        with self._units.write(Permission.DEMO_DATA) as uow:
+            doctor_rows = self._add_doctors(uow.session, rng, doctors)
+            uow.announce("doctors", "created")
         pattern_of = {d: PATTERNS[i % len(PATTERNS)] for i, d in enumerate(doctor_rows)}
         slots_per_week = sum(
             6 * sum(int((_minutes(e) - _minutes(s)) // m) for s, e in sessions)
@@ -149,9 +147,9 @@ class DemoScheduleService:
                                 progress(written, appointments)
         if batch:
             written += self._write(batch)
-        with self._db.write() as session:
+        with self._units.write(Permission.DEMO_DATA) as uow:
             # Past days' tokens are taken; the counters must know, or a late walk-in would collide.
-            session.execute(
+            uow.session.execute(
                 insert(DailyToken).from_select(
                     ["doctor_id", "day", "last_token"],
                     select(Appointment.doctor_id, Appointment.local_day, func.max(Appointment.token))
@@ -159,12 +157,12 @@ class DemoScheduleService:
                     .group_by(Appointment.doctor_id, Appointment.local_day),
                 )
             )
-            audit.record(
-                session, actor, "demo.schedule_loaded", workstation=self._identity.workstation,
-                entity_type="appointment",
+            uow.audit(
+                "demo.schedule_loaded", entity_type="appointment",
                 summary=f"Loaded {len(doctor_rows):,} demo doctors and {written:,} demo appointments "
                 f"({first_day:%d %b %Y} to {last_day:%d %b %Y})",
             )
+            uow.announce("schedule", "availability")
         if progress:
             progress(written, appointments)
         sessions_count = sum(6 * len(s) for s, _ in pattern_of.values())
@@ -199,11 +197,11 @@ class DemoScheduleService:
         )
 
     def _write(self, batch: list[tuple[Any, ...]]) -> int:
-        with self._db.write() as session:
-            if self._db.is_sqlite:
-                session.execute(insert(Appointment), [dict(zip(COLUMNS, row, strict=True)) for row in batch])
+        with self._units.write(Permission.DEMO_DATA) as uow:
+            if not uow.is_postgresql:
+                uow.session.execute(insert(Appointment), [dict(zip(COLUMNS, row, strict=True)) for row in batch])
             else:
-                raw = session.connection().connection.driver_connection
+                raw = uow.connection.connection.driver_connection
                 with raw.cursor() as cur, cur.copy(f"COPY appointments ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                     for row in batch:
                         copy.write_row(row)

@@ -11,18 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import Doctor, DoctorSpecialty, Role, Specialty, StaffAccount, WeeklySession, utcnow
 from . import audit
-from .database import Database
 from .errors import ConflictError, NotFound, ValidationError
-from .identity import Identity
 from .patients import EMAIL_RE, PHONE_CHARS_RE, phone_digits
 from .permissions import Permission
-from .text import fold, has_control_characters
+from .text import check_text, fold, has_control_characters
+from .unit_of_work import UnitsOfWork
 
 MAX_FEE_MINOR = 100_000_000  # one million in major units: a typo guard, not a policy
 LIMITS = {"full_name": 200, "qualifications": 300, "location": 200, "phone": 32, "email": 254, "notes": 5000}
@@ -179,108 +176,95 @@ _AUDITED = (
 
 
 class DoctorService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
 
     # --- specialties -------------------------------------------------------------------------
 
     def specialties(self, *, include_inactive: bool = False) -> list[SpecialtyRecord]:
-        self._identity.require(Permission.DOCTOR_VIEW)
         query = select(Specialty).order_by(Specialty.name_key)
         if not include_inactive:
             query = query.where(Specialty.active.is_(True))
-        with self._db.read() as session:
-            return [_specialty(s) for s in session.scalars(query)]
+        with self._units.read(Permission.DOCTOR_VIEW) as uow:
+            return [_specialty(s) for s in uow.session.scalars(query)]
 
     def add_specialty(self, name: str) -> SpecialtyRecord:
-        actor = self._identity.require(Permission.DOCTOR_MANAGE)
-        name = self._check_specialty_name(name)
-        try:
-            with self._db.write() as session:
-                if session.scalar(select(Specialty.id).where(Specialty.name_key == fold(name))):
-                    raise ValidationError({"name": f"The specialty '{name}' is already on the list."})
-                spec = Specialty(name=name, name_key=fold(name), active=True)
-                session.add(spec)
-                session.flush()
-                audit.record(
-                    session, actor, "specialty.created", workstation=self._identity.workstation,
-                    entity_type="specialty", entity_id=spec.id, summary=f"Added specialty '{name}'",
-                )
-                return _specialty(spec)
-        except IntegrityError as exc:
-            raise ValidationError({"name": f"The specialty '{name}' is already on the list."}) from exc
+        with self._units.write(Permission.DOCTOR_MANAGE) as uow:
+            name = self._check_specialty_name(name)
+            taken = ValidationError({"name": f"The specialty '{name}' is already on the list."})
+            uow.explain_constraint("uq_specialties_name_key", lambda: taken)
+            if uow.session.scalar(select(Specialty.id).where(Specialty.name_key == fold(name))):
+                raise taken
+            spec = Specialty(name=name, name_key=fold(name), active=True)
+            uow.session.add(spec)
+            uow.session.flush()
+            uow.audit("specialty.created", entity_type="specialty", entity_id=spec.id,
+                      summary=f"Added specialty '{name}'")
+            uow.announce("doctors", "specialties")
+            return _specialty(spec)
 
     def rename_specialty(self, specialty_id: int, name: str) -> SpecialtyRecord:
-        actor = self._identity.require(Permission.DOCTOR_MANAGE)
-        name = self._check_specialty_name(name)
-        try:
-            with self._db.write() as session:
-                spec = session.get(Specialty, specialty_id)
-                if spec is None:
-                    raise NotFound("That specialty no longer exists.")
-                clash = session.scalar(
-                    select(Specialty.id).where(Specialty.name_key == fold(name), Specialty.id != specialty_id)
-                )
-                if clash:
-                    raise ValidationError({"name": f"The specialty '{name}' is already on the list."})
-                old = spec.name
-                spec.name, spec.name_key = name, fold(name)
-                audit.record(
-                    session, actor, "specialty.changed", workstation=self._identity.workstation,
-                    entity_type="specialty", entity_id=spec.id, summary=f"Renamed specialty '{old}' to '{name}'",
-                    changes={"name": [old, name]},
-                )
-                return _specialty(spec)
-        except IntegrityError as exc:
-            raise ValidationError({"name": f"The specialty '{name}' is already on the list."}) from exc
+        with self._units.write(Permission.DOCTOR_MANAGE) as uow:
+            name = self._check_specialty_name(name)
+            taken = ValidationError({"name": f"The specialty '{name}' is already on the list."})
+            uow.explain_constraint("uq_specialties_name_key", lambda: taken)
+            spec = uow.session.get(Specialty, specialty_id)
+            if spec is None:
+                raise NotFound("That specialty no longer exists.")
+            clash = uow.session.scalar(
+                select(Specialty.id).where(Specialty.name_key == fold(name), Specialty.id != specialty_id)
+            )
+            if clash:
+                raise taken
+            old = spec.name
+            spec.name, spec.name_key = name, fold(name)
+            uow.audit("specialty.changed", entity_type="specialty", entity_id=spec.id,
+                      summary=f"Renamed specialty '{old}' to '{name}'", changes={"name": [old, name]})
+            uow.announce("doctors", "specialties")
+            return _specialty(spec)
 
     def set_specialty_active(self, specialty_id: int, active: bool) -> SpecialtyRecord:
         """A retired specialty stays on doctors who have it but is no longer offered for new ones."""
-        actor = self._identity.require(Permission.DOCTOR_MANAGE)
-        with self._db.write() as session:
-            spec = session.get(Specialty, specialty_id)
+        with self._units.write(Permission.DOCTOR_MANAGE) as uow:
+            spec = uow.session.get(Specialty, specialty_id)
             if spec is None:
                 raise NotFound("That specialty no longer exists.")
             if spec.active != active:
                 spec.active = active
-                audit.record(
-                    session, actor, "specialty.changed", workstation=self._identity.workstation,
-                    entity_type="specialty", entity_id=spec.id,
+                uow.audit(
+                    "specialty.changed", entity_type="specialty", entity_id=spec.id,
                     summary=f"{'Restored' if active else 'Retired'} specialty '{spec.name}'",
                     changes={"active": [not active, active]},
                 )
+                uow.announce("doctors", "specialties")
             return _specialty(spec)
 
     @staticmethod
     def _check_specialty_name(name: str) -> str:
+        name = check_text("name", name, 100)
         name = " ".join(name.split())
         if not name or not any(c.isalpha() for c in name):
             raise ValidationError({"name": "Enter the specialty's name."})
-        if len(name) > 100:
-            raise ValidationError({"name": "Use at most 100 characters."})
         return name
 
     # --- reading doctors ---------------------------------------------------------------------
 
     def get(self, doctor_id: int) -> DoctorRecord:
-        self._identity.require(Permission.DOCTOR_VIEW)
-        with self._db.read() as session:
-            doctor = session.get(Doctor, doctor_id)
+        with self._units.read(Permission.DOCTOR_VIEW) as uow:
+            doctor = uow.session.get(Doctor, doctor_id)
             if doctor is None:
                 raise NotFound("That doctor does not exist.")
-            return _record(doctor, specialties_of(session, [doctor_id])[doctor_id])
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id])
 
     def for_current_user(self) -> DoctorRecord | None:
         """The doctor profile linked to the signed-in account (a doctor's own day list), if any."""
-        user = self._identity.require(Permission.DOCTOR_VIEW)
-        if user.id is None:
-            return None
-        with self._db.read() as session:
-            doctor = session.scalar(select(Doctor).where(Doctor.staff_account_id == user.id))
+        with self._units.read(Permission.DOCTOR_VIEW) as uow:
+            if uow.actor.id is None:
+                return None
+            doctor = uow.session.scalar(select(Doctor).where(Doctor.staff_account_id == uow.actor.id))
             if doctor is None:
                 return None
-            return _record(doctor, specialties_of(session, [doctor.id])[doctor.id])
+            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id])
 
     def search(
         self,
@@ -299,7 +283,6 @@ class DoctorService:
         "A dermatologist in the east wing on Thursday" is
         ``search(specialty_id=derm.id, location="east wing", weekday=3)``.
         """
-        self._identity.require(Permission.DOCTOR_VIEW)
         stmt = select(Doctor)
         for word in fold(query).split():
             stmt = stmt.where(Doctor.sort_name.contains(word, autoescape=True))
@@ -318,99 +301,84 @@ class DoctorService:
         if only_bookable:
             stmt = stmt.where(Doctor.verified.is_(True))
         stmt = stmt.order_by(Doctor.sort_name, Doctor.id).limit(max(1, min(limit, 5000)))
-        with self._db.read() as session:
-            doctors = list(session.scalars(stmt))
-            specs = specialties_of(session, [d.id for d in doctors])
+        with self._units.read(Permission.DOCTOR_VIEW) as uow:
+            doctors = list(uow.session.scalars(stmt))
+            specs = specialties_of(uow.session, [d.id for d in doctors])
             return [_record(d, specs[d.id]) for d in doctors]
 
     # --- writing -----------------------------------------------------------------------------
 
     def add(self, data: DoctorInput) -> DoctorRecord:
         """A new doctor starts unverified: bookable only once an administrator verifies them."""
-        actor = self._identity.require(Permission.DOCTOR_MANAGE)
-        values = validate(data)
-        try:
-            with self._db.write() as session:
-                self._check_links(session, data, doctor_id=None)
-                doctor = Doctor(**values, active=True, verified=False)
-                session.add(doctor)
-                session.flush()
-                self._set_specialties(session, doctor.id, data.specialty_ids)
-                audit.record(
-                    session, actor, "doctor.created", workstation=self._identity.workstation,
-                    entity_type="doctor", entity_id=doctor.id, summary=f"Added doctor {doctor.full_name}",
-                    changes={k: [None, values[k]] for k in _AUDITED if values[k] not in ("", None, 0)},
-                )
-                return _record(doctor, specialties_of(session, [doctor.id])[doctor.id])
-        except IntegrityError as exc:
-            raise self._link_conflict() from exc
+        with self._units.write(Permission.DOCTOR_MANAGE) as uow:
+            values = validate(data)
+            uow.explain_constraint("uq_doctors_staff_account_id", self._link_conflict)
+            self._check_links(uow.session, data, doctor_id=None)
+            doctor = Doctor(**values, active=True, verified=False)
+            uow.session.add(doctor)
+            uow.session.flush()
+            self._set_specialties(uow.session, doctor.id, data.specialty_ids)
+            uow.audit(
+                "doctor.created", entity_type="doctor", entity_id=doctor.id, summary=f"Added doctor {doctor.full_name}",
+                changes={k: [None, values[k]] for k in _AUDITED if values[k] not in ("", None, 0)},
+            )
+            uow.announce("doctors", "created", entity_id=doctor.id)
+            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id])
 
     def update(self, doctor_id: int, expected_version: int, data: DoctorInput) -> DoctorRecord:
-        actor = self._identity.require(Permission.DOCTOR_MANAGE)
-        values = validate(data)
-        try:
-            with self._db.write() as session:
-                doctor = self._load(session, doctor_id, expected_version)
-                self._check_links(session, data, doctor_id=doctor_id)
-                before = {k: getattr(doctor, k) for k in _AUDITED}
-                old_specs = specialties_of(session, [doctor_id])[doctor_id]
-                changes = audit.diff(before, {k: values[k] for k in _AUDITED})
-                if sorted(s.id for s in old_specs) != sorted(set(data.specialty_ids)):
-                    changes["specialties"] = [sorted(s.id for s in old_specs), sorted(set(data.specialty_ids))]
-                    self._set_specialties(session, doctor_id, data.specialty_ids, replace=True)
-                if not changes:
-                    return _record(doctor, old_specs)
-                for key, value in values.items():
-                    setattr(doctor, key, value)
-                # Bumps the version even when only the specialties changed.
-                doctor.updated_at = utcnow()
-                session.flush()
-                audit.record(
-                    session, actor, "doctor.changed", workstation=self._identity.workstation,
-                    entity_type="doctor", entity_id=doctor_id, summary=f"Changed doctor {doctor.full_name}",
-                    changes=changes,
-                )
-                return _record(doctor, specialties_of(session, [doctor_id])[doctor_id])
-        except StaleDataError as exc:
-            raise self._conflict(doctor_id) from exc
-        except IntegrityError as exc:
-            raise self._link_conflict() from exc
+        with self._units.write(Permission.DOCTOR_MANAGE, stale=lambda: self._conflict(doctor_id)) as uow:
+            values = validate(data)
+            uow.explain_constraint("uq_doctors_staff_account_id", self._link_conflict)
+            session = uow.session
+            doctor = self._load(session, doctor_id, expected_version)
+            self._check_links(session, data, doctor_id=doctor_id)
+            before = {k: getattr(doctor, k) for k in _AUDITED}
+            old_specs = specialties_of(session, [doctor_id])[doctor_id]
+            changes = audit.diff(before, {k: values[k] for k in _AUDITED})
+            if sorted(s.id for s in old_specs) != sorted(set(data.specialty_ids)):
+                changes["specialties"] = [sorted(s.id for s in old_specs), sorted(set(data.specialty_ids))]
+                self._set_specialties(session, doctor_id, data.specialty_ids, replace=True)
+            if not changes:
+                return _record(doctor, old_specs)
+            for key, value in values.items():
+                setattr(doctor, key, value)
+            # Bumps the version even when only the specialties changed.
+            doctor.updated_at = utcnow()
+            session.flush()
+            uow.audit("doctor.changed", entity_type="doctor", entity_id=doctor_id,
+                      summary=f"Changed doctor {doctor.full_name}", changes=changes)
+            uow.announce("doctors", "changed", entity_id=doctor_id)
+            return _record(doctor, specialties_of(session, [doctor_id])[doctor_id])
 
     def verify(self, doctor_id: int) -> DoctorRecord:
         """Approve a new doctor: from now on they can be booked (if active)."""
-        actor = self._identity.require(Permission.DOCTOR_VERIFY)
-        with self._db.write() as session:
-            doctor = self._load(session, doctor_id)
+        with self._units.write(Permission.DOCTOR_VERIFY, stale=lambda: self._conflict(doctor_id)) as uow:
+            doctor = self._load(uow.session, doctor_id)
             if not doctor.verified:
                 doctor.verified = True
                 doctor.verified_at = utcnow()
-                doctor.verified_by_id = actor.id
-                session.flush()
-                audit.record(
-                    session, actor, "doctor.verified", workstation=self._identity.workstation,
-                    entity_type="doctor", entity_id=doctor_id, summary=f"Verified doctor {doctor.full_name}",
-                    changes={"verified": [False, True]},
-                )
-            return _record(doctor, specialties_of(session, [doctor_id])[doctor_id])
+                doctor.verified_by_id = uow.actor.id
+                uow.session.flush()
+                uow.audit("doctor.verified", entity_type="doctor", entity_id=doctor_id,
+                          summary=f"Verified doctor {doctor.full_name}", changes={"verified": [False, True]})
+                uow.announce("doctors", "verified", entity_id=doctor_id)
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id])
 
     def set_active(self, doctor_id: int, expected_version: int, active: bool) -> DoctorRecord:
         """An inactive doctor cannot be booked; existing appointments are kept (rebook them)."""
-        actor = self._identity.require(Permission.DOCTOR_MANAGE)
-        try:
-            with self._db.write() as session:
-                doctor = self._load(session, doctor_id, expected_version)
-                if doctor.active != active:
-                    doctor.active = active
-                    session.flush()
-                    audit.record(
-                        session, actor, "doctor.activated" if active else "doctor.deactivated",
-                        workstation=self._identity.workstation, entity_type="doctor", entity_id=doctor_id,
-                        summary=f"{'Reactivated' if active else 'Deactivated'} doctor {doctor.full_name}",
-                        changes={"active": [not active, active]},
-                    )
-                return _record(doctor, specialties_of(session, [doctor_id])[doctor_id])
-        except StaleDataError as exc:
-            raise self._conflict(doctor_id) from exc
+        with self._units.write(Permission.DOCTOR_MANAGE, stale=lambda: self._conflict(doctor_id)) as uow:
+            doctor = self._load(uow.session, doctor_id, expected_version)
+            if doctor.active != active:
+                doctor.active = active
+                uow.session.flush()
+                uow.audit(
+                    "doctor.activated" if active else "doctor.deactivated", entity_type="doctor",
+                    entity_id=doctor_id,
+                    summary=f"{'Reactivated' if active else 'Deactivated'} doctor {doctor.full_name}",
+                    changes={"active": [not active, active]},
+                )
+                uow.announce("doctors", "activated" if active else "deactivated", entity_id=doctor_id)
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id])
 
     # --- internals ---------------------------------------------------------------------------
 

@@ -76,3 +76,10 @@ class Contention(EnvironmentProblem):
     and the services that can meet this repeat it themselves before it ever reaches a person."""
 
     title = "Busy moment"
+
+
+class SessionEnded(PermissionDenied):
+    """The signed-in account was deactivated, or its role changed, since this desk signed in: the
+    call is refused and the desk must return to the sign-in window."""
+
+    title = "Signed out"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 
 from .errors import PermissionDenied
@@ -42,6 +43,9 @@ class Identity:
         self._user: CurrentUser | None = None
         self._lock = threading.Lock()
         self.workstation = workstation_name()
+        # This running app among all desks: change notices carry it, so the screen that made a
+        # change can tell its own notices from other desks' ones.
+        self.desk_id = uuid.uuid4().hex[:12]
 
     @property
     def user(self) -> CurrentUser | None:

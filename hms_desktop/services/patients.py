@@ -11,16 +11,14 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import Patient, PatientNameToken, utcnow
 from ..models.patient import BLOOD_GROUPS, SEXES
 from . import audit
-from .database import Database
 from .errors import ConflictError, NotFound, ValidationError
-from .identity import Identity
 from .permissions import Permission
-from .text import fold, has_control_characters, prefix_upper_bound, query_tokens, tokens
+from .text import check_text, fold, has_control_characters, prefix_upper_bound, query_tokens, tokens
+from .unit_of_work import UnitsOfWork
 
 EMAIL_RE = re.compile(r"^(?!\.)[^@\s]+(?<!\.)@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}$")
 PHONE_CHARS_RE = re.compile(r"^[0-9+()\-. /]*$")
@@ -362,9 +360,8 @@ def insert_patients(session: Session, rows: Sequence[dict[str, Any]], actor_id: 
 
 
 class PatientService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -380,7 +377,6 @@ class PatientService:
     ) -> PatientPage:
         """Patients matching ``query`` (name words in any order, MRN, phone digits, date of birth),
         one page at a time, ordered by ``sort``. An empty query lists everyone."""
-        self._identity.require(Permission.PATIENT_VIEW)
         limit = max(1, min(limit, 1000))
         parsed = parse_query(query)
         stmt = select(*_SUMMARY_COLUMNS).where(*self._conditions(parsed, include_archived))
@@ -401,18 +397,17 @@ class PatientService:
             stmt = select(*matches.c)
             sort_cols = tuple(matches.c[c.key] for c in sort_cols)
         stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in sort_cols)).limit(limit + 1)
-        with self._db.read() as session:
-            rows = [_summary(r, sort) for r in session.execute(stmt)]
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            rows = [_summary(r, sort) for r in uow.session.execute(stmt)]
         more = len(rows) > limit
         rows = rows[:limit]
         return PatientPage(rows, rows[-1].sort_key if more and rows else None)
 
     def count(self, query: str = "", *, include_archived: bool = False) -> int:
-        self._identity.require(Permission.PATIENT_VIEW)
         parsed = parse_query(query)
         stmt = select(func.count()).select_from(Patient).where(*self._conditions(parsed, include_archived))
-        with self._db.read() as session:
-            return session.scalar(stmt) or 0
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            return uow.session.scalar(stmt) or 0
 
     def _conditions(self, parsed: ParsedQuery, include_archived: bool) -> list[Any]:
         conditions: list[Any] = []
@@ -444,17 +439,15 @@ class PatientService:
         return conditions
 
     def get(self, patient_id: int) -> PatientRecord:
-        self._identity.require(Permission.PATIENT_VIEW)
-        with self._db.read() as session:
-            patient = session.get(Patient, patient_id)
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            patient = uow.session.get(Patient, patient_id)
             if patient is None:
                 raise NotFound("That patient record does not exist.")
             return _record(patient)
 
     def get_by_mrn(self, mrn: str) -> PatientRecord:
-        self._identity.require(Permission.PATIENT_VIEW)
-        with self._db.read() as session:
-            patient = session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            patient = uow.session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
             if patient is None:
                 raise NotFound(f"No patient has the MRN {mrn.strip()}.")
             return _record(patient)
@@ -462,7 +455,7 @@ class PatientService:
     def find_duplicates(self, data: PatientInput, *, exclude_id: int | None = None) -> list[DuplicateCandidate]:
         """Existing patients who are probably the same person: same name and date of birth, or
         the same phone number (compared on its last 8 digits, so country codes do not hide it)."""
-        self._identity.require(Permission.PATIENT_VIEW)
+        self._units.authorise(Permission.PATIENT_VIEW)
         name_key = " ".join(sorted(tokens(f"{data.given_name} {data.family_name}")))
         digits = phone_digits(data.phone)
         born = data.date_of_birth
@@ -481,8 +474,8 @@ class PatientService:
             stmt = stmt.where(Patient.id != exclude_id)
         stmt = stmt.order_by(Patient.archived, Patient.sort_name, Patient.id).limit(20)
         found: list[DuplicateCandidate] = []
-        with self._db.read() as session:
-            for row in session.execute(stmt):
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            for row in uow.session.execute(stmt):
                 reasons = []
                 if born is not None and row.name_key == name_key and row.date_of_birth == born:
                     reasons.append("same name and date of birth")
@@ -494,53 +487,48 @@ class PatientService:
     # --- writing -----------------------------------------------------------------------------
 
     def register(self, data: PatientInput) -> PatientRecord:
-        actor = self._identity.require(Permission.PATIENT_REGISTER)
-        values = validate(data)
-        with self._db.write() as session:
-            (pid,) = reserve_patient_ids(session, 1)
+        with self._units.write(Permission.PATIENT_REGISTER) as uow:
+            values = validate(data)
+            (pid,) = reserve_patient_ids(uow.session, 1)
+            actor = uow.actor
             patient = Patient(
                 id=pid, mrn=mrn_for(pid), archived=False, created_by_id=actor.id, updated_by_id=actor.id,
                 **values,
             )
-            session.add(patient)
-            self._replace_tokens(session, pid, values, new=True)
-            session.flush()
-            audit.record(
-                session, actor, "patient.created", workstation=self._identity.workstation,
-                entity_type="patient", entity_id=pid,
+            uow.session.add(patient)
+            self._replace_tokens(uow.session, pid, values, new=True)
+            uow.session.flush()
+            uow.audit(
+                "patient.created", entity_type="patient", entity_id=pid,
                 summary=f"Registered {patient.given_name} {patient.family_name} ({patient.mrn})".strip(),
-                changes={k: [None, audit._plain(values[k])] for k in _EDITABLE if values.get(k) not in ("", None, False)},
+                changes=audit.created(values, _EDITABLE),
             )
+            uow.announce("patients", "created", entity_id=pid)
             return _record(patient)
 
     def update(self, patient_id: int, expected_version: int, data: PatientInput) -> PatientRecord:
         """Save an edit made to version ``expected_version``. If anyone saved in between, nothing
         is written and ConflictError carries the record as it now stands."""
-        actor = self._identity.require(Permission.PATIENT_EDIT)
-        values = validate(data)
-        try:
-            with self._db.write() as session:
-                patient = self._load_for_change(session, patient_id, expected_version)
-                before = {k: getattr(patient, k) for k in _EDITABLE}
-                after = {k: values[k] for k in _EDITABLE}
-                changes = audit.diff(before, after)
-                if not changes:
-                    return _record(patient)
-                for key, value in values.items():
-                    setattr(patient, key, value)
-                patient.updated_by_id = actor.id
-                if {"given_name", "family_name"} & changes.keys():
-                    self._replace_tokens(session, patient_id, values, new=False)
-                session.flush()
-                audit.record(
-                    session, actor, "patient.changed", workstation=self._identity.workstation,
-                    entity_type="patient", entity_id=patient_id,
-                    summary=f"Changed {patient.given_name} {patient.family_name} ({patient.mrn})",
-                    changes=changes,
-                )
+        with self._units.write(Permission.PATIENT_EDIT, stale=lambda: self._conflict(patient_id)) as uow:
+            values = validate(data)
+            patient = self._load_for_change(uow.session, patient_id, expected_version)
+            before = {k: getattr(patient, k) for k in _EDITABLE}
+            after = {k: values[k] for k in _EDITABLE}
+            changes = audit.diff(before, after)
+            if not changes:
                 return _record(patient)
-        except StaleDataError as exc:
-            raise self._conflict(patient_id) from exc
+            for key, value in values.items():
+                setattr(patient, key, value)
+            patient.updated_by_id = uow.actor.id
+            if {"given_name", "family_name"} & changes.keys():
+                self._replace_tokens(uow.session, patient_id, values, new=False)
+            uow.session.flush()
+            uow.audit(
+                "patient.changed", entity_type="patient", entity_id=patient_id,
+                summary=f"Changed {patient.given_name} {patient.family_name} ({patient.mrn})", changes=changes,
+            )
+            uow.announce("patients", "changed", entity_id=patient_id)
+            return _record(patient)
 
     def archive(self, patient_id: int, expected_version: int, *, reason: str = "") -> PatientRecord:
         return self._set_archived(patient_id, expected_version, True, reason)
@@ -549,29 +537,25 @@ class PatientService:
         return self._set_archived(patient_id, expected_version, False, "")
 
     def _set_archived(self, patient_id: int, expected_version: int, archived: bool, reason: str) -> PatientRecord:
-        actor = self._identity.require(Permission.PATIENT_ARCHIVE)
-        if len(reason) > 300:
-            raise ValidationError({"reason": "Keep the reason under 300 characters."})
-        try:
-            with self._db.write() as session:
-                patient = self._load_for_change(session, patient_id, expected_version)
-                if patient.archived == archived:
-                    return _record(patient)
-                patient.archived = archived
-                patient.archived_at = utcnow() if archived else None
-                patient.updated_by_id = actor.id
-                session.flush()
-                verb = "Archived" if archived else "Restored"
-                audit.record(
-                    session, actor, "patient.archived" if archived else "patient.restored",
-                    workstation=self._identity.workstation, entity_type="patient", entity_id=patient_id,
-                    summary=f"{verb} {patient.given_name} {patient.family_name} ({patient.mrn})"
-                    + (f": {reason.strip()}" if reason.strip() else ""),
-                    changes={"archived": [not archived, archived]},
-                )
+        with self._units.write(Permission.PATIENT_ARCHIVE, stale=lambda: self._conflict(patient_id)) as uow:
+            reason = check_text("reason", reason, 300, multiline=True)
+            patient = self._load_for_change(uow.session, patient_id, expected_version)
+            if patient.archived == archived:
                 return _record(patient)
-        except StaleDataError as exc:
-            raise self._conflict(patient_id) from exc
+            patient.archived = archived
+            patient.archived_at = utcnow() if archived else None
+            patient.updated_by_id = uow.actor.id
+            uow.session.flush()
+            verb = "Archived" if archived else "Restored"
+            uow.audit(
+                "patient.archived" if archived else "patient.restored", entity_type="patient",
+                entity_id=patient_id,
+                summary=f"{verb} {patient.given_name} {patient.family_name} ({patient.mrn})"
+                + (f": {reason}" if reason else ""),
+                changes={"archived": [not archived, archived]},
+            )
+            uow.announce("patients", "archived" if archived else "restored", entity_id=patient_id)
+            return _record(patient)
 
     # --- internals ---------------------------------------------------------------------------
 

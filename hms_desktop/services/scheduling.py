@@ -41,9 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import (
     SLOT_HOLDING_STATUSES,
@@ -63,15 +61,15 @@ from ..models import (
     WeeklySession,
     utcnow,
 )
-from . import audit
-from .change_feed import ChangeFeed, open_change_feed, publish
-from .database import Database, retry_on_contention
+from .audit import audit_values
+from .change_feed import ChangeFeed, open_change_feed
 from .doctors import not_bookable_reason
-from .errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from .identity import CurrentUser, Identity
+from .errors import ConflictError, Contention, NotFound, PermissionDenied, ValidationError
+from .identity import CurrentUser
 from .permissions import Permission
 from .settings import ClinicSettings, is_valid_time_zone
 from .text import fold, has_control_characters
+from .unit_of_work import UnitOfWork, UnitsOfWork, retry_on_contention
 
 S = AppointmentStatus
 MAX_APPOINTMENT = timedelta(hours=4)  # also bounds the overlap queries' index range
@@ -93,6 +91,22 @@ TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
     S.REJECTED: frozenset(),
     S.NO_SHOW: frozenset(),
 }
+
+# Who may ask for each status at all (the finer "own patients" rule is checked once the doctor is known).
+_MANAGE = (Permission.VISIT_MANAGE_ANY, Permission.VISIT_MANAGE_OWN)
+_STATUS_PERMISSIONS: dict[AppointmentStatus, tuple[Permission, ...]] = {
+    S.REQUESTED: (Permission.SCHEDULE_BOOK,),
+    S.CONFIRMED: (Permission.SCHEDULE_BOOK, *_MANAGE),
+    S.CHECKED_IN: (Permission.VISIT_CHECK_IN,),
+    S.WITH_DOCTOR: _MANAGE,
+    S.COMPLETED: _MANAGE,
+    S.REJECTED: _MANAGE,
+    S.CANCELLED: (Permission.SCHEDULE_BOOK,),
+    S.NO_SHOW: (Permission.SCHEDULE_BOOK,),
+}
+_AVAILABILITY = (Permission.AVAILABILITY_EDIT_OWN, Permission.AVAILABILITY_EDIT_ANY)
+# The PostgreSQL exclusion constraints against double booking (migration 0002), and whose time they guard.
+_OVERLAP_CONSTRAINTS = {"ex_appointments_doctor_id_overlap": "doctor", "ex_appointments_patient_id_overlap": "patient"}
 
 _REFUSALS = {
     S.COMPLETED: "This visit is already completed; it cannot change any more.",
@@ -397,9 +411,9 @@ def _load_calendar(
 
 
 class SchedulingService:
-    def __init__(self, db: Database, identity: Identity, *, clock: Callable[[], datetime] = utcnow) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._units = units
+        self._is_sqlite = units.db.is_sqlite
         # Tests (and a demo mode) may set their own clock; it must return an aware datetime.
         self.clock = clock
         self._zone_cache: tuple[float, ZoneInfo] | None = None
@@ -407,8 +421,8 @@ class SchedulingService:
     # --- time zone ---------------------------------------------------------------------------
 
     def time_zone(self) -> ZoneInfo:
-        with self._db.read() as session:
-            return self._zone(session)
+        with self._units.read(anonymous=True) as uow:
+            return self._zone(uow.session)
 
     def _zone(self, session: Session) -> ZoneInfo:
         # Read at most every few seconds: it is on every booking's path, and a clinic changes its
@@ -433,8 +447,8 @@ class SchedulingService:
     # --- weekly templates and exceptions -----------------------------------------------------
 
     def weekly_template(self, doctor_id: int) -> list[WeeklySessionRecord]:
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             return [
                 _session_record(ws)
                 for ws in session.scalars(
@@ -447,9 +461,10 @@ class SchedulingService:
     def set_weekly_template(self, doctor_id: int, sessions: Sequence[SessionInput]) -> TemplateChange:
         """Replace a doctor's weekly template. Booked appointments are never dropped: those that no
         longer fit are returned in ``displaced`` for the desk to rebook."""
-        validated = _validate_sessions(sessions)
-        with self._db.write() as session:
-            actor, doctor = self._require_availability_edit(session, doctor_id)
+        with self._units.write(any_of=_AVAILABILITY) as uow:
+            session = uow.session
+            actor, doctor = self._require_availability_edit(uow, doctor_id)
+            validated = _validate_sessions(sessions)
             old = [
                 _session_record(ws)
                 for ws in session.scalars(select(WeeklySession).where(WeeklySession.doctor_id == doctor_id))
@@ -464,89 +479,90 @@ class SchedulingService:
             session.flush()
             zone = self._zone(session)
             displaced = self._displaced(session, zone, [doctor_id])
-            audit.record(
-                session, actor, "availability.template_changed", workstation=self._identity.workstation,
-                entity_type="doctor", entity_id=doctor_id,
+            uow.audit(
+                "availability.template_changed", entity_type="doctor", entity_id=doctor_id,
                 summary=f"Changed the weekly hours of {doctor.full_name}"
                 + (f"; {len(displaced)} appointment(s) to rebook" if displaced else ""),
                 changes={"sessions": [[_describe_session(s) for s in old], [_describe_session(s) for s in validated]]},
             )
-            publish(session, "availability", doctor_id, None)
+            uow.announce("schedule", "availability", doctor_id=doctor_id)
             return TemplateChange(sorted((_session_record(ws) for ws in new_rows), key=_session_key), displaced)
 
     def add_leave(self, doctor_id: int, first_day: date, last_day: date | None = None, reason: str = "") -> ExceptionChange:
         """Whole local days off for one doctor."""
-        last_day = last_day or first_day
-        reason = _check_reason(reason, required=False)
-        _check_days(first_day, last_day)
-        with self._db.write() as session:
-            actor, doctor = self._require_availability_edit(session, doctor_id)
+        with self._units.write(any_of=_AVAILABILITY) as uow:
+            session = uow.session
+            actor, doctor = self._require_availability_edit(uow, doctor_id)
+            last_day = last_day or first_day
+            reason = _check_reason(reason, required=False)
+            _check_days(first_day, last_day)
             zone = self._zone(session)
             start, _ = local_day_bounds(first_day, zone)
             _, end = local_day_bounds(last_day, zone)
             return self._add_exception(
-                session, actor, zone, doctor_id, ExceptionKind.LEAVE, start, end, first_day, last_day, reason,
+                uow, zone, doctor_id, ExceptionKind.LEAVE, start, end, first_day, last_day, reason,
                 f"Leave for {doctor.full_name} {first_day:%d %b %Y}"
                 + (f" to {last_day:%d %b %Y}" if last_day != first_day else ""),
             )
 
     def add_block(self, doctor_id: int, starts_at: datetime, ends_at: datetime, reason: str) -> ExceptionChange:
         """Block a time range for one doctor (a meeting, surgery); a reason is required."""
-        reason = _check_reason(reason, required=True)
-        if not (_is_aware(starts_at) and _is_aware(ends_at)):
-            raise ValidationError({"starts_at": "Give the block's start and end with a time zone."})
-        if ends_at <= starts_at:
-            raise ValidationError({"ends_at": "The block must end after it starts."})
-        if ends_at - starts_at > timedelta(days=366):
-            raise ValidationError({"ends_at": "Block at most a year at a time."})
-        with self._db.write() as session:
-            actor, doctor = self._require_availability_edit(session, doctor_id)
+        with self._units.write(any_of=_AVAILABILITY) as uow:
+            session = uow.session
+            actor, doctor = self._require_availability_edit(uow, doctor_id)
+            reason = _check_reason(reason, required=True)
+            if not (_is_aware(starts_at) and _is_aware(ends_at)):
+                raise ValidationError({"starts_at": "Give the block's start and end with a time zone."})
+            if ends_at <= starts_at:
+                raise ValidationError({"ends_at": "The block must end after it starts."})
+            if ends_at - starts_at > timedelta(days=366):
+                raise ValidationError({"ends_at": "Block at most a year at a time."})
             zone = self._zone(session)
             return self._add_exception(
-                session, actor, zone, doctor_id, ExceptionKind.BLOCKED, starts_at.astimezone(UTC),
+                uow, zone, doctor_id, ExceptionKind.BLOCKED, starts_at.astimezone(UTC),
                 ends_at.astimezone(UTC), None, None, reason,
                 f"Blocked {_fmt(starts_at, zone)} to {_fmt(ends_at, zone)} for {doctor.full_name}",
             )
 
     def add_clinic_holiday(self, first_day: date, last_day: date | None = None, reason: str = "") -> ExceptionChange:
         """Whole local days the clinic is closed, for every doctor."""
-        last_day = last_day or first_day
-        reason = _check_reason(reason, required=True)
-        _check_days(first_day, last_day)
-        actor = self._identity.require(Permission.AVAILABILITY_EDIT_ANY)
-        with self._db.write() as session:
+        with self._units.write(Permission.AVAILABILITY_EDIT_ANY) as uow:
+            session = uow.session
+            last_day = last_day or first_day
+            reason = _check_reason(reason, required=True)
+            _check_days(first_day, last_day)
             zone = self._zone(session)
             start, _ = local_day_bounds(first_day, zone)
             _, end = local_day_bounds(last_day, zone)
             return self._add_exception(
-                session, actor, zone, None, ExceptionKind.HOLIDAY, start, end, first_day, last_day, reason,
+                uow, zone, None, ExceptionKind.HOLIDAY, start, end, first_day, last_day, reason,
                 f"Clinic holiday {first_day:%d %b %Y}" + (f" to {last_day:%d %b %Y}" if last_day != first_day else ""),
             )
 
     def remove_exception(self, exception_id: int) -> None:
-        self._identity.require_signed_in()  # before anything, so a stranger learns nothing
-        with self._db.write() as session:
+        # Before anything is read, so a stranger learns nothing.
+        with self._units.write(any_of=_AVAILABILITY) as uow:
+            session = uow.session
             exc = session.get(AvailabilityException, exception_id)
             if exc is None:
                 raise NotFound("That leave, block or holiday no longer exists.")
             if exc.doctor_id is None:
-                actor = self._identity.require(Permission.AVAILABILITY_EDIT_ANY)
+                uow.require(Permission.AVAILABILITY_EDIT_ANY)
             else:
-                actor, _ = self._require_availability_edit(session, exc.doctor_id)
+                self._require_availability_edit(uow, exc.doctor_id)
             zone = self._zone(session)
             summary = f"Removed {exc.kind} {_fmt(exc.starts_at, zone)} to {_fmt(exc.ends_at, zone)}"
             session.delete(exc)
-            audit.record(
-                session, actor, "availability.exception_removed", workstation=self._identity.workstation,
-                entity_type="doctor" if exc.doctor_id else "clinic", entity_id=exc.doctor_id or "",
-                summary=summary,
+            uow.audit(
+                "availability.exception_removed", entity_type="doctor" if exc.doctor_id else "clinic",
+                entity_id=exc.doctor_id or "", summary=summary,
             )
-            publish(session, "availability", exc.doctor_id, None)
+            uow.announce("schedule", "availability", doctor_id=exc.doctor_id)
 
     def exceptions(self, doctor_id: int | None, first_day: date, last_day: date) -> list[ExceptionRecord]:
         """Leave and blocks of ``doctor_id`` (None: none) plus clinic holidays touching those days."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             zone = self._zone(session)
             start, _ = local_day_bounds(first_day, zone)
             _, end = local_day_bounds(last_day, zone)
@@ -562,17 +578,18 @@ class SchedulingService:
 
     def displaced_appointments(self, doctor_id: int) -> list[AppointmentRecord]:
         """Upcoming booked appointments that fall outside the doctor's availability (to rebook)."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             return self._displaced(session, self._zone(session), [doctor_id])
 
     def _add_exception(
-        self, session: Session, actor: CurrentUser, zone: ZoneInfo, doctor_id: int | None, kind: ExceptionKind,
+        self, uow: UnitOfWork, zone: ZoneInfo, doctor_id: int | None, kind: ExceptionKind,
         start: datetime, end: datetime, first_day: date | None, last_day: date | None, reason: str, summary: str,
     ) -> ExceptionChange:
+        session = uow.session
         exc = AvailabilityException(
             doctor_id=doctor_id, kind=kind.value, starts_at=start, ends_at=end, first_day=first_day,
-            last_day=last_day, reason=reason, created_by_id=actor.id,
+            last_day=last_day, reason=reason, created_by_id=uow.actor.id,
         )
         session.add(exc)
         session.flush()
@@ -588,13 +605,13 @@ class SchedulingService:
         else:
             doctor_ids = [doctor_id]
         displaced = self._displaced(session, zone, doctor_ids, window=(start, end)) if doctor_ids else []
-        audit.record(
-            session, actor, f"availability.{kind.value}_added", workstation=self._identity.workstation,
-            entity_type="doctor" if doctor_id else "clinic", entity_id=doctor_id or "",
+        uow.audit(
+            f"availability.{kind.value}_added", entity_type="doctor" if doctor_id else "clinic",
+            entity_id=doctor_id or "",
             summary=summary + (f": {reason}" if reason else "")
             + (f"; {len(displaced)} appointment(s) to rebook" if displaced else ""),
         )
-        publish(session, "availability", doctor_id, first_day)
+        uow.announce("schedule", "availability", doctor_id=doctor_id, day=first_day)
         return ExceptionChange(_exception_record(exc), displaced)
 
     def _displaced(
@@ -620,10 +637,10 @@ class SchedulingService:
                 out.append(_appointment_record(row, zone, now))
         return out
 
-    def _require_availability_edit(self, session: Session, doctor_id: int) -> tuple[CurrentUser, Doctor]:
+    def _require_availability_edit(self, uow: UnitOfWork, doctor_id: int) -> tuple[CurrentUser, Doctor]:
         """A doctor edits their own availability; an administrator edits anyone's."""
-        user = self._identity.require_signed_in()
-        doctor = session.get(Doctor, doctor_id)
+        user = uow.actor
+        doctor = uow.session.get(Doctor, doctor_id)
         if doctor is None:
             raise NotFound("That doctor does not exist.")
         if user.can(Permission.AVAILABILITY_EDIT_ANY):
@@ -632,15 +649,15 @@ class SchedulingService:
             if user.id is not None and doctor.staff_account_id == user.id:
                 return user, doctor
             raise PermissionDenied("You can change only your own hours and leave, not another doctor's.")
-        return self._identity.require(Permission.AVAILABILITY_EDIT_ANY), doctor
+        return uow.require(Permission.AVAILABILITY_EDIT_ANY), doctor
 
     # --- free slots --------------------------------------------------------------------------
 
     def free_slots(self, doctor_id: int, day: date, *, include_past: bool = False) -> list[Slot]:
         """The doctor's free slots on a local day: template sessions minus bookings, leave, blocks and
         holidays (and, unless ``include_past``, minus slots that have already begun)."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             zone = self._zone(session)
             doctor = session.get(Doctor, doctor_id)
             if doctor is None:
@@ -655,8 +672,8 @@ class SchedulingService:
     def next_available(self, doctor_id: int, *, after: datetime | None = None, count: int = 1) -> list[Slot]:
         """The doctor's next ``count`` free slots from ``after`` (default now). Empty if the doctor cannot
         be booked or has nothing free within the search horizon."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             doctor = session.get(Doctor, doctor_id)
             if doctor is None:
                 raise NotFound("That doctor does not exist.")
@@ -668,8 +685,8 @@ class SchedulingService:
         self, specialty_id: int, *, after: datetime | None = None, count: int = 5, location: str = ""
     ) -> list[Slot]:
         """The earliest free slots with any bookable doctor of the specialty, earliest first."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             stmt = select(Doctor).where(
                 Doctor.active.is_(True), Doctor.verified.is_(True),
                 Doctor.id.in_(select(DoctorSpecialty.doctor_id).where(DoctorSpecialty.specialty_id == specialty_id)),
@@ -726,22 +743,21 @@ class SchedulingService:
 
         Raises SlotTaken (with ``suggestions``) if the doctor or the patient is busy then.
         """
-        actor = self._identity.require(Permission.SCHEDULE_BOOK)
-        reason = _check_reason(reason, required=False, limit=500)
-        if kind not in (AppointmentKind.SCHEDULED, AppointmentKind.FOLLOW_UP):
-            raise ValidationError({"kind": "Choose scheduled or follow-up (walk-ins are added to the queue)."})
-        self._check_times(starts_at, ends_at)
         now = self._now()
-        start = starts_at.astimezone(UTC)
+        start = starts_at.astimezone(UTC) if _is_aware(starts_at) else starts_at
         end: datetime | None = None
         # The hot path of the busiest write: Core statements built once, run on the unit of work's
         # connection (no ORM objects, no flush), one read for everything the checks need.
         try:
-            with self._db.write() as session:
+            with self._units.write(Permission.SCHEDULE_BOOK) as uow:
+                reason = _check_reason(reason, required=False, limit=500)
+                if kind not in (AppointmentKind.SCHEDULED, AppointmentKind.FOLLOW_UP):
+                    raise ValidationError({"kind": "Choose scheduled or follow-up (walk-ins are added to the queue)."})
+                self._check_times(starts_at, ends_at)
                 # On SQLite this is BEGIN IMMEDIATE: the lock comes first. On PostgreSQL the insert
                 # below queues behind other desks for this doctor and patient (_booking_insert_statement).
-                conn = session.connection()
-                zone = self._zone(session)
+                conn = uow.connection
+                zone = self._zone(uow.session)
                 local_day = start.astimezone(zone).date()
                 ctx = _read_booking_context(
                     conn, zone, doctor_id, patient_id, local_day.weekday(), start,
@@ -751,38 +767,38 @@ class SchedulingService:
                 end = ends_at.astimezone(UTC) if ends_at is not None else _slot_end(cal, doctor, start, zone)
                 self._check_window(start, end, now, zone)
                 self._check_fits(cal, doctor, start, end, local_day, zone)
-                if self._db.is_sqlite:
+                if self._is_sqlite:
                     # SQLite has no exclusion constraint: this check, under the write lock taken above,
                     # is what refuses the overlap. PostgreSQL's exclusion constraints refuse it on the
                     # insert below (also against bookings not yet committed); the clash is looked up
                     # for the message only then, so a booking that fits costs no extra query.
                     _raise_first_clash(conn, doctor_id, patient_id, start, end)
+                clash_window = (start, end)
+                for constraint, who in _OVERLAP_CONSTRAINTS.items():
+                    uow.explain_constraint(constraint, lambda who=who: self._slot_taken(
+                        self._clash_after(who, doctor_id, patient_id, *clash_window), doctor_id, patient_id, starts_at))
                 status = S.CONFIRMED if confirmed else S.REQUESTED
                 values = _BookingValues(
                     patient_id=patient_id, doctor_id=doctor_id, starts_at=start, ends_at=end, local_day=local_day,
-                    status=status.value, kind=str(kind), reason=reason, actor=actor, at=self._now(),
-                    written_at=utcnow(), workstation=self._identity.workstation,
-                    summary=f"Booked {_patient_name(patient)} ({patient.mrn}) with {doctor.full_name} "
-                    f"at {_fmt(start, zone)}",
+                    status=status.value, kind=str(kind), reason=reason, actor=uow.actor, at=self._now(),
+                    written_at=utcnow(),
+                    audit=uow.audit_values(
+                        "appointment.booked", entity_type="appointment",
+                        summary=f"Booked {_patient_name(patient)} ({patient.mrn}) with {doctor.full_name} "
+                        f"at {_fmt(start, zone)}",
+                    ),
                 )
                 appointment_id = _insert_booking(conn, values)
-                publish(session, "booked", doctor_id, local_day, appointment_id)
+                uow.announce("schedule", "booked", doctor_id=doctor_id, day=local_day, appointment_id=appointment_id)
                 return _booked_record(appointment_id, values, patient, doctor, zone)
         except _Clash as clash:
             raise self._slot_taken(clash, doctor_id, patient_id, starts_at) from None
-        except IntegrityError as exc:
-            kind_ = _violation(exc)
-            if kind_ in ("doctor", "patient") and end is not None:
-                # Name the appointment in the way, as the SQLite path (and a pre-check) would.
-                raise self._slot_taken(self._clash_after(kind_, doctor_id, patient_id, start, end),
-                                       doctor_id, patient_id, starts_at) from exc
-            raise self._translate_integrity(exc, doctor_id, patient_id, starts_at) from exc
 
     def _clash_after(self, kind: str, doctor_id: int, patient_id: int, start: datetime, end: datetime) -> _Clash:
         """After the database refused an overlap: the appointment it clashed with, if it is still there."""
-        with self._db.read() as session:
+        with self._units.read() as uow:
             try:
-                _raise_first_clash(session.connection(), doctor_id, patient_id, start, end)
+                _raise_first_clash(uow.connection, doctor_id, patient_id, start, end)
             except _Clash as clash:
                 return clash
         return _Clash(kind, None, None)
@@ -800,14 +816,14 @@ class SchedulingService:
     ) -> AppointmentRecord:
         """Move a requested or confirmed appointment to a new free time (and optionally doctor).
         Without ``ends_at`` it keeps its length. The move is kept in the appointment's history."""
-        actor = self._identity.require(Permission.SCHEDULE_BOOK)
-        reason = _check_reason(reason, required=False)
-        self._check_times(starts_at, ends_at)
         now = self._now()
         target_doctor = doctor_id
         patient_id = 0
         try:
-            with self._db.write() as session:
+            with self._units.write(Permission.SCHEDULE_BOOK, stale=lambda: self._stale(appointment_id)) as uow:
+                reason = _check_reason(reason, required=False)
+                self._check_times(starts_at, ends_at)
+                session = uow.session
                 zone = self._zone(session)
                 appt = self._load_for_change(session, appointment_id, expected_version, zone)
                 patient_id = appt.patient_id
@@ -817,6 +833,7 @@ class SchedulingService:
                         "only requested or confirmed ones can."
                     )
                 target_doctor = doctor_id or appt.doctor_id
+                self._explain_schedule_constraints(uow, target_doctor, patient_id, starts_at)
                 _queue_behind_other_desks(session.connection(), (appt.doctor_id, target_doctor), appt.patient_id)
                 doctor = self._bookable_doctor(session, target_doctor)
                 patient = self._patient(session, appt.patient_id)
@@ -833,97 +850,100 @@ class SchedulingService:
                     appt.token = None  # a token belongs to one doctor's queue on one day
                 session.flush()
                 moved_to = f" to {doctor.full_name}" if old[2] != target_doctor else ""
-                self._event(session, actor, appt, "rescheduled", appt.status, appt.status,
+                self._event(session, uow.actor, appt, "rescheduled", appt.status, appt.status,
                             old_times=(old[0], old[1]), new_times=(start, end), reason=reason)
-                audit.record(
-                    session, actor, "appointment.rescheduled", workstation=self._identity.workstation,
-                    entity_type="appointment", entity_id=appt.id,
+                uow.audit(
+                    "appointment.rescheduled", entity_type="appointment", entity_id=appt.id,
                     summary=f"Moved {_patient_name(patient)}'s appointment from {_fmt(old[0], zone)} "
                     f"to {_fmt(start, zone)}{moved_to}" + (f": {reason}" if reason else ""),
                     changes={"starts_at": [old[0].isoformat(), start.isoformat()],
                              "doctor_id": [old[2], target_doctor]},
                 )
-                publish(session, "moved", old[2], old[3], appt.id)
+                uow.announce("schedule", "moved", doctor_id=old[2], day=old[3], appointment_id=appt.id)
                 if (old[2], old[3]) != (target_doctor, local_day):
-                    publish(session, "moved", target_doctor, local_day, appt.id)
+                    uow.announce("schedule", "moved", doctor_id=target_doctor, day=local_day, appointment_id=appt.id)
                 session.flush()
                 return self._load_record(session, appt.id, zone)
         except _Clash as clash:
             raise self._slot_taken(clash, target_doctor or 0, patient_id, starts_at) from None
-        except IntegrityError as exc:
-            raise self._translate_integrity(exc, target_doctor or 0, patient_id, starts_at) from exc
-        except StaleDataError as exc:
-            raise self._stale(appointment_id) from exc
+
+    def _explain_schedule_constraints(self, uow: UnitOfWork, doctor_id: int, patient_id: int, around: datetime) -> None:
+        """What the desk is told when the database refuses this unit on a schedule constraint."""
+        for constraint, who in _OVERLAP_CONSTRAINTS.items():
+            uow.explain_constraint(
+                constraint, lambda who=who: self._slot_taken(_Clash(who, None, None), doctor_id, patient_id, around)
+            )
+        uow.explain_constraint(
+            "uq_appointments_doctor_day_token",
+            lambda: ConflictError("Two desks gave out a token at the same moment. Please try again."),
+        )
 
     @retry_on_contention
     def add_walk_in(self, patient_id: int, doctor_id: int, *, reason: str = "", minutes: int | None = None) -> WalkIn:
         """Put a patient who has just arrived into the doctor's queue for today: they get the next
         token and a time fitted into the doctor's free time today, or after the last patient."""
-        actor = self._identity.require(Permission.SCHEDULE_BOOK)
+        now = self._now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+        try:
+            with self._units.write(Permission.SCHEDULE_BOOK) as uow:
+                return self._add_walk_in(uow, now, patient_id, doctor_id, reason, minutes)
+        except _Clash as clash:
+            raise self._slot_taken(clash, doctor_id, patient_id, self._now()) from None
+
+    def _add_walk_in(
+        self, uow: UnitOfWork, now: datetime, patient_id: int, doctor_id: int, reason: str, minutes: int | None
+    ) -> WalkIn:
         reason = _check_reason(reason, required=False, limit=500)
         if minutes is not None and not (isinstance(minutes, int) and MIN_SLOT_MINUTES <= minutes <= MAX_SLOT_MINUTES):
             raise ValidationError({"minutes": f"Choose {MIN_SLOT_MINUTES} to {MAX_SLOT_MINUTES} minutes."})
-        # On PostgreSQL a concurrent booking can take the gap we chose between our read and our
-        # insert; the exclusion constraint refuses ours and we simply fit the walk-in again.
-        for attempt in range(5):
-            try:
-                return self._add_walk_in(actor, patient_id, doctor_id, reason, minutes)
-            except IntegrityError as exc:
-                kind = _violation(exc)
-                if kind != "doctor" or attempt == 4:
-                    raise self._translate_integrity(exc, doctor_id, patient_id, self._now()) from exc
-            except _Clash as clash:
-                raise self._slot_taken(clash, doctor_id, patient_id, self._now()) from None
-        raise AssertionError("unreachable")
-
-    def _add_walk_in(
-        self, actor: CurrentUser, patient_id: int, doctor_id: int, reason: str, minutes: int | None
-    ) -> WalkIn:
-        now = self._now().replace(second=0, microsecond=0) + timedelta(minutes=1)
-        with self._db.write() as session:
-            zone = self._zone(session)
-            # Walk-ins for one doctor queue up: each fits into the gaps the previous one left.
-            _queue_behind_other_desks(session.connection(), doctor_id, patient_id)
-            doctor = self._bookable_doctor(session, doctor_id)
-            patient = self._patient(session, patient_id)
-            today = now.astimezone(zone).date()
-            day_start, day_end = local_day_bounds(today, zone)
-            cal = _load_calendar(session, zone, [doctor_id], day_start, day_end + MAX_APPOINTMENT)
-            windows = sorted(
-                (session_bounds(today, s.start_time, s.end_time, zone), s.slot_minutes)
-                for s in cal.sessions.get(doctor_id, {}).get(today.weekday(), [])
+        self._explain_schedule_constraints(uow, doctor_id, patient_id, self._now())
+        # A booking at another desk can take the gap chosen below between the read and the insert;
+        # the exclusion constraint refuses the walk-in then, and the one retry policy fits it again.
+        uow.explain_constraint("ex_appointments_doctor_id_overlap", lambda: Contention(
+            "Another desk filled the doctor's time at the same moment; please add the walk-in again."))
+        session = uow.session
+        actor = uow.actor
+        zone = self._zone(session)
+        # Walk-ins for one doctor queue up: each fits into the gaps the previous one left.
+        _queue_behind_other_desks(session.connection(), doctor_id, patient_id)
+        doctor = self._bookable_doctor(session, doctor_id)
+        patient = self._patient(session, patient_id)
+        today = now.astimezone(zone).date()
+        day_start, day_end = local_day_bounds(today, zone)
+        cal = _load_calendar(session, zone, [doctor_id], day_start, day_end + MAX_APPOINTMENT)
+        windows = sorted(
+            (session_bounds(today, s.start_time, s.end_time, zone), s.slot_minutes)
+            for s in cal.sessions.get(doctor_id, {}).get(today.weekday(), [])
+        )
+        length = timedelta(minutes=minutes or _slot_length_at(windows, now))
+        start = _fit(now, length, [w for w, _ in windows], cal.busy.get(doctor_id, []))
+        end = start + length
+        self._check_clashes(session, zone, doctor, patient, start, end)
+        local_day = start.astimezone(zone).date()
+        token = _next_token(session, doctor_id, local_day)
+        appt = Appointment(
+            patient_id=patient_id, doctor_id=doctor_id, starts_at=start, ends_at=end, local_day=local_day,
+            status=S.CHECKED_IN.value, kind=AppointmentKind.WALK_IN.value, reason=reason, token=token,
+            arrived_at=self._now(), cancelled_by="", status_reason="", created_by_id=actor.id,
+        )
+        session.add(appt)
+        session.flush()
+        self._event(session, actor, appt, "walk_in", "", S.CHECKED_IN, new_times=(start, end), reason=reason)
+        uow.audit(
+            "appointment.walk_in", entity_type="appointment", entity_id=appt.id,
+            summary=f"Walk-in {_patient_name(patient)} ({patient.mrn}) for {doctor.full_name}, token {token}",
+        )
+        uow.announce("schedule", "walk_in", doctor_id=doctor_id, day=local_day, appointment_id=appt.id)
+        session.flush()
+        ahead = session.scalar(
+            select(func.count()).select_from(Appointment).where(
+                Appointment.doctor_id == doctor_id, Appointment.local_day == local_day,
+                Appointment.status == S.CHECKED_IN.value, Appointment.id != appt.id,
+                Appointment.starts_at < start,
             )
-            length = timedelta(minutes=minutes or _slot_length_at(windows, now))
-            start = _fit(now, length, [w for w, _ in windows], cal.busy.get(doctor_id, []))
-            end = start + length
-            self._check_clashes(session, zone, doctor, patient, start, end)
-            local_day = start.astimezone(zone).date()
-            token = _next_token(session, doctor_id, local_day)
-            appt = Appointment(
-                patient_id=patient_id, doctor_id=doctor_id, starts_at=start, ends_at=end, local_day=local_day,
-                status=S.CHECKED_IN.value, kind=AppointmentKind.WALK_IN.value, reason=reason, token=token,
-                arrived_at=self._now(), cancelled_by="", status_reason="", created_by_id=actor.id,
-            )
-            session.add(appt)
-            session.flush()
-            self._event(session, actor, appt, "walk_in", "", S.CHECKED_IN, new_times=(start, end), reason=reason)
-            audit.record(
-                session, actor, "appointment.walk_in", workstation=self._identity.workstation,
-                entity_type="appointment", entity_id=appt.id,
-                summary=f"Walk-in {_patient_name(patient)} ({patient.mrn}) for {doctor.full_name}, token {token}",
-            )
-            publish(session, "walk_in", doctor_id, local_day, appt.id)
-            session.flush()
-            ahead = session.scalar(
-                select(func.count()).select_from(Appointment).where(
-                    Appointment.doctor_id == doctor_id, Appointment.local_day == local_day,
-                    Appointment.status == S.CHECKED_IN.value, Appointment.id != appt.id,
-                    Appointment.starts_at < start,
-                )
-            ) or 0
-            record = self._load_record(session, appt.id, zone)
-            wait = max(0, int((start - self._now()).total_seconds() // 60))
-            return WalkIn(record, token, wait, ahead)
+        ) or 0
+        record = self._load_record(session, appt.id, zone)
+        wait = max(0, int((start - self._now()).total_seconds() // 60))
+        return WalkIn(record, token, wait, ahead)
 
     # --- the visit workflow ------------------------------------------------------------------
 
@@ -970,87 +990,85 @@ class SchedulingService:
             target = S(new_status)
         except ValueError:
             raise ValidationError({"status": f"'{new_status}' is not an appointment status."}) from None
-        user = self._identity.require_signed_in()
-        if target in (S.CANCELLED, S.REJECTED):
-            reason = _check_reason(reason, required=True)
-        else:
-            reason = _check_reason(reason, required=False)
-        if target == S.CANCELLED and cancelled_by not in ("patient", "clinic"):
-            raise ValidationError({"cancelled_by": "Say whether the patient or the clinic cancelled."})
-        try:
-            with self._db.write() as session:
-                zone = self._zone(session)
-                appt = self._load_for_change(session, appointment_id, expected_version, zone)
-                doctor = session.get(Doctor, appt.doctor_id)
-                assert doctor is not None
-                self._require_for_status(user, target, doctor)
-                self._apply(session, user, zone, appt, target, reason=reason, cancelled_by=cancelled_by)
-                session.flush()
-                return self._load_record(session, appt.id, zone)
-        except StaleDataError as exc:
-            raise self._stale(appointment_id) from exc
+        with self._units.write(any_of=_STATUS_PERMISSIONS[target], stale=lambda: self._stale(appointment_id)) as uow:
+            if target in (S.CANCELLED, S.REJECTED):
+                reason = _check_reason(reason, required=True)
+            else:
+                reason = _check_reason(reason, required=False)
+            if target == S.CANCELLED and cancelled_by not in ("patient", "clinic"):
+                raise ValidationError({"cancelled_by": "Say whether the patient or the clinic cancelled."})
+            session = uow.session
+            zone = self._zone(session)
+            appt = self._load_for_change(session, appointment_id, expected_version, zone)
+            self._explain_schedule_constraints(uow, appt.doctor_id, appt.patient_id, appt.starts_at)
+            doctor = session.get(Doctor, appt.doctor_id)
+            assert doctor is not None
+            self._require_for_status(uow, target, doctor)
+            self._apply(uow, zone, appt, target, reason=reason, cancelled_by=cancelled_by)
+            session.flush()
+            return self._load_record(session, appt.id, zone)
 
     @retry_on_contention
     def call_next(self, doctor_id: int) -> AppointmentRecord | None:
         """The doctor is ready: the earliest-arrived checked-in patient today goes in (with_doctor).
         None if nobody is waiting."""
-        user = self._identity.require_signed_in()
-        try:
-            with self._db.write() as session:
-                zone = self._zone(session)
-                # Two presses of "call next" queue up instead of both picking the same patient.
-                _queue_behind_other_desks(session.connection(), doctor_id)
-                doctor = session.get(Doctor, doctor_id)
-                if doctor is None:
-                    raise NotFound("That doctor does not exist.")
-                self._require_for_status(user, S.WITH_DOCTOR, doctor)
-                today = self._now().astimezone(zone).date()
-                with_doctor = session.execute(
-                    _appointment_query().where(
-                        Appointment.doctor_id == doctor_id, Appointment.local_day == today,
-                        Appointment.status == S.WITH_DOCTOR.value,
-                    ).limit(1)
-                ).first()
-                if with_doctor is not None:
-                    raise ConflictError(
-                        f"{doctor.full_name} is still with {with_doctor.given_name} {with_doctor.family_name}"
-                        f" (token {with_doctor.token}). Complete that visit first."
-                    )
-                nxt = session.scalar(
-                    select(Appointment)
-                    .where(Appointment.doctor_id == doctor_id, Appointment.local_day == today,
-                           Appointment.status == S.CHECKED_IN.value)
-                    .order_by(Appointment.arrived_at, Appointment.id)
-                    .limit(1)
+        stale = ConflictError("Another desk called a patient at the same moment. Please look at the list again.")
+        with self._units.write(any_of=_STATUS_PERMISSIONS[S.WITH_DOCTOR], stale=lambda: stale) as uow:
+            session = uow.session
+            zone = self._zone(session)
+            # Two presses of "call next" queue up instead of both picking the same patient.
+            _queue_behind_other_desks(session.connection(), doctor_id)
+            doctor = session.get(Doctor, doctor_id)
+            if doctor is None:
+                raise NotFound("That doctor does not exist.")
+            self._require_for_status(uow, S.WITH_DOCTOR, doctor)
+            today = self._now().astimezone(zone).date()
+            with_doctor = session.execute(
+                _appointment_query().where(
+                    Appointment.doctor_id == doctor_id, Appointment.local_day == today,
+                    Appointment.status == S.WITH_DOCTOR.value,
+                ).limit(1)
+            ).first()
+            if with_doctor is not None:
+                raise ConflictError(
+                    f"{doctor.full_name} is still with {with_doctor.given_name} {with_doctor.family_name}"
+                    f" (token {with_doctor.token}). Complete that visit first."
                 )
-                if nxt is None:
-                    return None
-                self._apply(session, user, zone, nxt, S.WITH_DOCTOR)
-                session.flush()
-                return self._load_record(session, nxt.id, zone)
-        except StaleDataError as exc:
-            raise ConflictError("Another desk called a patient at the same moment. Please look at the list again.") from exc
+            nxt = session.scalar(
+                select(Appointment)
+                .where(Appointment.doctor_id == doctor_id, Appointment.local_day == today,
+                       Appointment.status == S.CHECKED_IN.value)
+                .order_by(Appointment.arrived_at, Appointment.id)
+                .limit(1)
+            )
+            if nxt is None:
+                return None
+            self._apply(uow, zone, nxt, S.WITH_DOCTOR)
+            session.flush()
+            return self._load_record(session, nxt.id, zone)
 
-    def _require_for_status(self, user: CurrentUser, target: AppointmentStatus, doctor: Doctor) -> None:
+    def _require_for_status(self, uow: UnitOfWork, target: AppointmentStatus, doctor: Doctor) -> None:
+        user = uow.actor
         own = user.id is not None and doctor.staff_account_id == user.id
         manages = user.can(Permission.VISIT_MANAGE_ANY) or (user.can(Permission.VISIT_MANAGE_OWN) and own)
         if target == S.CHECKED_IN:
-            self._identity.require(Permission.VISIT_CHECK_IN)
+            uow.require(Permission.VISIT_CHECK_IN)
         elif target in (S.WITH_DOCTOR, S.COMPLETED, S.REJECTED):
             if not manages:
                 if user.can(Permission.VISIT_MANAGE_OWN):
                     raise PermissionDenied(f"Only {doctor.full_name} (or an administrator) can do this for their patients.")
-                self._identity.require(Permission.VISIT_MANAGE_ANY)
+                uow.require(Permission.VISIT_MANAGE_ANY)
         elif target == S.CONFIRMED:
             if not (manages or user.can(Permission.SCHEDULE_BOOK)):
-                self._identity.require(Permission.SCHEDULE_BOOK)
+                uow.require(Permission.SCHEDULE_BOOK)
         else:  # cancelled, no-show
-            self._identity.require(Permission.SCHEDULE_BOOK)
+            uow.require(Permission.SCHEDULE_BOOK)
 
     def _apply(
-        self, session: Session, user: CurrentUser, zone: ZoneInfo, appt: Appointment, target: AppointmentStatus,
+        self, uow: UnitOfWork, zone: ZoneInfo, appt: Appointment, target: AppointmentStatus,
         *, reason: str = "", cancelled_by: str = "clinic",
     ) -> None:
+        session, user = uow.session, uow.actor
         current = S(appt.status)
         if target not in TRANSITIONS[current]:
             raise ConflictError(_refusal(current, target))
@@ -1077,27 +1095,26 @@ class SchedulingService:
         session.flush()
         self._event(session, user, appt, "status", current, target, reason=reason)
         who = f" by the {cancelled_by}" if target == S.CANCELLED else ""
-        audit.record(
-            session, user, f"appointment.{target.value}", workstation=self._identity.workstation,
-            entity_type="appointment", entity_id=appt.id,
+        uow.audit(
+            f"appointment.{target.value}", entity_type="appointment", entity_id=appt.id,
             summary=f"Appointment at {_fmt(appt.starts_at, zone)}: {current.label} -> {target.label}{who}"
             + (f" ({reason})" if reason else ""),
             changes={"status": [current.value, target.value]},
         )
         kind = {S.CHECKED_IN: "checked_in", S.CANCELLED: "cancelled"}.get(target, "status")
-        publish(session, kind, appt.doctor_id, appt.local_day, appt.id)
+        uow.announce("schedule", kind, doctor_id=appt.doctor_id, day=appt.local_day, appointment_id=appt.id)
 
     # --- reading appointments ----------------------------------------------------------------
 
     def get(self, appointment_id: int) -> AppointmentRecord:
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             return self._load_record(session, appointment_id, self._zone(session))
 
     def history(self, appointment_id: int) -> list[AppointmentEventRecord]:
         """Every change to the appointment, oldest first."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             return [
                 AppointmentEventRecord(
                     id=e.id, at=e.at, actor_name=e.actor_name, action=e.action, from_status=e.from_status,
@@ -1112,16 +1129,16 @@ class SchedulingService:
 
     def doctor_day(self, doctor_id: int, day: date | None = None, *, include_cancelled: bool = False) -> list[AppointmentRecord]:
         """A doctor's day list in time order: time, patient, reason, status, token, waiting time."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             zone = self._zone(session)
             day = day or self._now().astimezone(zone).date()
             return self._day_rows(session, zone, [doctor_id], day, include_cancelled)[doctor_id]
 
     def queue(self, doctor_id: int, day: date | None = None) -> list[AppointmentRecord]:
         """Patients checked in and waiting for the doctor, in arrival order (walk-ins included)."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             zone = self._zone(session)
             day = day or self._now().astimezone(zone).date()
             now = self._now()
@@ -1136,11 +1153,11 @@ class SchedulingService:
     def day_view(self, doctor_ids: Sequence[int], day: date) -> list[DoctorDay]:
         """The scheduler's columns: for each doctor (in the order given) their sessions, appointments,
         free slots and exceptions on the local ``day``. A handful of index range scans in all."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
         ids = list(dict.fromkeys(doctor_ids))
         if not ids:
             return []
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             zone = self._zone(session)
             doctors = {d.id: d for d in session.scalars(select(Doctor).where(Doctor.id.in_(ids)))}
             start, end = local_day_bounds(day, zone)
@@ -1173,8 +1190,8 @@ class SchedulingService:
 
     def patient_appointments(self, patient_id: int, *, upcoming_only: bool = False, limit: int = 100) -> list[AppointmentRecord]:
         """A patient's appointments, newest first (or, with ``upcoming_only``, the coming ones soonest first)."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        with self._db.read() as session:
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            session = uow.session
             zone = self._zone(session)
             now = self._now()
             stmt = _appointment_query().where(Appointment.patient_id == patient_id)
@@ -1186,9 +1203,10 @@ class SchedulingService:
             return [_appointment_record(r, zone, now) for r in session.execute(stmt.limit(max(1, min(limit, 1000))))]
 
     def open_change_feed(self) -> ChangeFeed:
-        """A feed of bookings, moves, cancellations and check-ins made at any desk; see change_feed."""
-        self._identity.require(Permission.SCHEDULE_VIEW)
-        return open_change_feed(self._db)
+        """A feed of the changes committed at any desk (bookings, moves, arrivals, and the patients,
+        doctors, staff and settings other desks save); see change_feed."""
+        self._units.authorise(Permission.SCHEDULE_VIEW)
+        return open_change_feed(self._units.db)
 
     def _day_rows(
         self, session: Session, zone: ZoneInfo, doctor_ids: list[int], day: date, include_cancelled: bool
@@ -1312,18 +1330,14 @@ class SchedulingService:
         to_status: str, *, old_times: tuple[datetime, datetime] | None = None,
         new_times: tuple[datetime, datetime] | None = None, reason: str = "",
     ) -> None:
-        session.add(
-            AppointmentEvent(
-                appointment_id=appt.id, at=self._now(), actor_id=actor.id, actor_name=actor.username,
-                action=action, from_status=str(from_status), to_status=str(to_status),
-                old_starts_at=old_times[0] if old_times else None, old_ends_at=old_times[1] if old_times else None,
-                new_starts_at=new_times[0] if new_times else None, new_ends_at=new_times[1] if new_times else None,
-                reason=reason[:300],
-            )
-        )
+        session.add(AppointmentEvent(
+            appointment_id=appt.id,
+            **_event_values(actor, action, from_status, to_status, self._now(), old_times, new_times, reason),
+        ))
 
     def _slot_taken(self, clash: _Clash, doctor_id: int, patient_id: int, around: datetime) -> SlotTaken:
-        with self._db.read() as session:
+        with self._units.read() as uow:
+            session = uow.session
             zone = self._zone(session)
             suggestions = self._suggest(session, zone, doctor_id, patient_id, around)
         if clash.starts_at is not None and clash.ends_at is not None:
@@ -1365,14 +1379,6 @@ class SchedulingService:
             slots = [s for s in slots if (s.starts_at, s.ends_at) in keep]
         return slots[:SUGGESTIONS]
 
-    def _translate_integrity(self, exc: IntegrityError, doctor_id: int, patient_id: int, around: datetime) -> ConflictError:
-        kind = _violation(exc)
-        if kind in ("doctor", "patient"):
-            return self._slot_taken(_Clash(kind, None, None), doctor_id, patient_id, around)
-        if kind == "token":
-            return ConflictError("Two desks gave out a token at the same moment. Please try again.")
-        raise exc
-
 
 _STALE_MESSAGE = (
     "Someone at another desk changed this appointment meanwhile. Nothing of yours was saved; "
@@ -1386,20 +1392,6 @@ class _Clash(Exception):
         self.who = who
         self.starts_at = starts_at
         self.ends_at = ends_at
-
-
-def _violation(exc: IntegrityError) -> str | None:
-    """Which of our constraints a database error is about: doctor/patient overlap or token."""
-    orig = exc.orig
-    name = getattr(getattr(orig, "diag", None), "constraint_name", None) or ""
-    text_ = f"{name} {orig}"
-    if "ex_appointments_doctor_id_overlap" in text_:
-        return "doctor"
-    if "ex_appointments_patient_id_overlap" in text_:
-        return "patient"
-    if "uq_appointments_doctor_day_token" in text_ or "appointments.token" in text_:
-        return "token"
-    return None
 
 
 def _refusal(current: AppointmentStatus, target: AppointmentStatus) -> str:
@@ -1531,6 +1523,20 @@ def _booking_insert_statement() -> Any:
     return select(new.c.id).add_cte(event, entry)
 
 
+def _event_values(
+    actor: CurrentUser | None, action: str, from_status: str, to_status: str, at: datetime,
+    old_times: tuple[datetime, datetime] | None, new_times: tuple[datetime, datetime] | None, reason: str,
+) -> dict[str, Any]:
+    """The columns of one row of an appointment's history (everything but the appointment's id)."""
+    return {
+        "at": at, "actor_id": actor.id if actor else None, "actor_name": actor.username if actor else "",
+        "action": action, "from_status": str(from_status), "to_status": str(to_status),
+        "old_starts_at": old_times[0] if old_times else None, "old_ends_at": old_times[1] if old_times else None,
+        "new_starts_at": new_times[0] if new_times else None, "new_ends_at": new_times[1] if new_times else None,
+        "reason": reason[:300],
+    }
+
+
 def _binds(table: Any, prefix: str, names: Sequence[str]) -> dict[str, Any]:
     return {n: bindparam(f"{prefix}{n}", type_=table.c[n].type) for n in names}
 
@@ -1539,12 +1545,12 @@ _APPOINTMENT_BINDS = _binds(_APPOINTMENTS, "a_", (
     "patient_id", "doctor_id", "starts_at", "ends_at", "local_day", "status", "kind", "reason", "cancelled_by",
     "status_reason", "created_at", "updated_at", "created_by_id", "version",
 ))
-_EVENT_BINDS = _binds(_EVENTS, "e_", (
-    "at", "actor_id", "actor_name", "action", "from_status", "to_status", "new_starts_at", "new_ends_at", "reason",
-))
-_AUDIT_BINDS = _binds(_AUDIT, "l_", (
-    "at", "actor_id", "actor_name", "workstation", "action", "entity_type", "summary", "changes",
-))
+# The history and audit columns written, as the builders make them (the audit builder decides its
+# own columns: a new one reaches the booking statement without touching this file).
+_EVENT_COLUMNS = tuple(_event_values(None, "", "", "", utcnow(), None, None, ""))
+_AUDIT_COLUMNS = tuple(k for k in audit_values(None, "", workstation="") if k != "entity_id")
+_EVENT_BINDS = _binds(_EVENTS, "e_", _EVENT_COLUMNS)
+_AUDIT_BINDS = _binds(_AUDIT, "l_", _AUDIT_COLUMNS)
 _CONTEXT = _context_statement()
 _CLASH = _clash_statement()
 _INSERT_BOOKING = _booking_insert_statement()
@@ -1654,25 +1660,21 @@ class _BookingValues:
     reason: str
     actor: CurrentUser
     at: datetime  # the service clock: the history row's time
-    written_at: datetime  # the real time: created_at and the audit entry's time, as the column defaults give
-    workstation: str
-    summary: str
+    written_at: datetime  # the real time: created_at, as the column default gives
+    audit: dict[str, Any]  # the audit row's columns, from the one builder (UnitOfWork.audit_values)
 
 
 def _insert_booking(conn: Any, v: _BookingValues) -> int:
-    """The appointment, its ``booked`` history row and its audit entry (the same values the ORM models
-    and audit.record would write); returns the appointment's id."""
+    """The appointment, its ``booked`` history row and its audit entry (history and audit from the
+    same builders the rest of the scheduler uses); returns the appointment's id."""
+    event = _event_values(v.actor, "booked", "", v.status, v.at, None, (v.starts_at, v.ends_at), v.reason)
     params = {
         "a_patient_id": v.patient_id, "a_doctor_id": v.doctor_id, "a_starts_at": v.starts_at, "a_ends_at": v.ends_at,
         "a_local_day": v.local_day, "a_status": v.status, "a_kind": v.kind, "a_reason": v.reason,
         "a_cancelled_by": "", "a_status_reason": "", "a_created_at": v.written_at, "a_updated_at": v.written_at,
         "a_created_by_id": v.actor.id, "a_version": 1,  # the ORM's version counter starts at 1
-        "e_at": v.at, "e_actor_id": v.actor.id, "e_actor_name": v.actor.username, "e_action": "booked",
-        "e_from_status": "", "e_to_status": v.status, "e_new_starts_at": v.starts_at, "e_new_ends_at": v.ends_at,
-        "e_reason": v.reason[:300],
-        "l_at": v.written_at, "l_actor_id": v.actor.id, "l_actor_name": v.actor.username, "l_workstation": v.workstation,
-        "l_action": "appointment.booked", "l_entity_type": "appointment", "l_summary": v.summary[:500],
-        "l_changes": None,
+        **{f"e_{k}": event[k] for k in _EVENT_COLUMNS},
+        **{f"l_{k}": v.audit[k] for k in _AUDIT_COLUMNS},
     }
     if conn.dialect.name == "postgresql":
         return int(conn.execute(_INSERT_BOOKING, params).scalar_one())

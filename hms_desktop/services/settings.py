@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..models import ClinicSetting
 from . import audit
-from .database import Database
 from .errors import ValidationError
-from .identity import Identity
 from .permissions import Permission
+from .text import text_problem
+from .unit_of_work import UnitsOfWork
 
 
 @dataclass(frozen=True)
@@ -35,15 +38,18 @@ def is_valid_time_zone(name: str) -> bool:
 
 
 class SettingsService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
 
     def get(self) -> ClinicSettings:
         """Readable before sign-in: the login window shows the clinic's name."""
+        with self._units.read(anonymous=True) as uow:
+            return self._stored(uow.session)
+
+    @staticmethod
+    def _stored(session: Session) -> ClinicSettings:
         defaults = ClinicSettings()
-        with self._db.read() as session:
-            stored = {s.key: s.value for s in session.query(ClinicSetting).all()}
+        stored = {s.key: s.value for s in session.scalars(select(ClinicSetting))}
         values = {}
         for f in fields(ClinicSettings):
             value = stored.get(f.name, getattr(defaults, f.name))
@@ -51,33 +57,35 @@ class SettingsService:
         return ClinicSettings(**values)
 
     def update(self, new: ClinicSettings) -> ClinicSettings:
-        actor = self._identity.require(Permission.SETTINGS_MANAGE)
-        errors = {}
-        if not new.clinic_name.strip() or len(new.clinic_name) > 120:
-            errors["clinic_name"] = "Give the clinic a name of 1 to 120 characters."
-        if not 0 <= new.idle_lock_minutes <= 240:
-            errors["idle_lock_minutes"] = "Choose between 0 (never lock) and 240 minutes."
-        if not is_valid_time_zone(new.time_zone):
-            errors["time_zone"] = (
-                f"'{new.time_zone}' is not a time zone name; choose one such as Asia/Kolkata or Europe/London."
+        with self._units.write(Permission.SETTINGS_MANAGE) as uow:
+            errors = {}
+            problem = text_problem(new.clinic_name, 120) if isinstance(new.clinic_name, str) else "Enter a name."
+            if problem:
+                errors["clinic_name"] = problem
+            elif not new.clinic_name.strip():
+                errors["clinic_name"] = "Give the clinic a name of 1 to 120 characters."
+            if not isinstance(new.idle_lock_minutes, int) or not 0 <= new.idle_lock_minutes <= 240:
+                errors["idle_lock_minutes"] = "Choose between 0 (never lock) and 240 minutes."
+            if not is_valid_time_zone(new.time_zone):
+                errors["time_zone"] = (
+                    f"'{new.time_zone}' is not a time zone name; choose one such as Asia/Kolkata or Europe/London."
+                )
+            if errors:
+                raise ValidationError(errors)
+            new = replace(new, clinic_name=new.clinic_name.strip())
+            old = self._stored(uow.session)
+            changes = audit.diff(
+                {f.name: getattr(old, f.name) for f in fields(ClinicSettings)},
+                {f.name: getattr(new, f.name) for f in fields(ClinicSettings)},
             )
-        if errors:
-            raise ValidationError(errors)
-        old = self.get()
-        changes = audit.diff(
-            {f.name: getattr(old, f.name) for f in fields(ClinicSettings)},
-            {f.name: getattr(new, f.name) for f in fields(ClinicSettings)},
-        )
-        with self._db.write() as session:
             for key in changes:
-                row = session.get(ClinicSetting, key)
+                row = uow.session.get(ClinicSetting, key)
                 if row is None:
-                    session.add(ClinicSetting(key=key, value=getattr(new, key)))
+                    uow.session.add(ClinicSetting(key=key, value=getattr(new, key)))
                 else:
                     row.value = getattr(new, key)
             if changes:
-                audit.record(
-                    session, actor, "settings.changed", workstation=self._identity.workstation,
-                    entity_type="settings", summary="Changed clinic settings", changes=changes,
-                )
+                uow.audit("settings.changed", entity_type="settings", summary="Changed clinic settings",
+                          changes=changes)
+                uow.announce("settings", "changed")
         return new

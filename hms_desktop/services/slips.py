@@ -11,12 +11,11 @@ import threading
 from pathlib import Path
 
 from ..models import AppointmentKind, AppointmentStatus
-from .database import Database
 from .doctors import specialties_of
-from .identity import Identity
 from .permissions import Permission
 from .scheduling import AppointmentRecord, SchedulingService
 from .settings import SettingsService
+from .unit_of_work import UnitsOfWork
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -156,17 +155,16 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 
 class SlipService:
-    def __init__(self, db: Database, identity: Identity, scheduling: SchedulingService, settings: SettingsService) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork, scheduling: SchedulingService, settings: SettingsService) -> None:
+        self._units = units
         self._scheduling = scheduling
         self._settings = settings
 
     def appointment_slip(self, appointment_id: int) -> bytes:
-        self._identity.require(Permission.SCHEDULE_VIEW)
+        self._units.authorise(Permission.SCHEDULE_VIEW)
         appt = self._scheduling.get(appointment_id)
-        with self._db.read() as session:
-            specialties = ", ".join(s.name for s in specialties_of(session, [appt.doctor_id])[appt.doctor_id])
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            specialties = ", ".join(s.name for s in specialties_of(uow.session, [appt.doctor_id])[appt.doctor_id])
         return render_slip(appt, clinic_name=self._settings.get().clinic_name, specialties=specialties)
 
     def write_appointment_slip(self, appointment_id: int, path: str | Path) -> Path:

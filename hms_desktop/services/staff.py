@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import Role, StaffAccount
 from . import audit, passwords
-from .database import Database
 from .errors import ConflictError, NotFound, ValidationError
-from .identity import Identity
 from .permissions import Permission
+from .text import check_text, text_problem
+from .unit_of_work import UnitsOfWork
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -61,10 +57,11 @@ def _check_new_account(username: str, full_name: str, role: str, password: str) 
             "Use 2 to 64 characters: lower-case letters, digits, dot, dash or underscore, "
             "starting with a letter or digit."
         )
-    if not full_name.strip():
+    problem = text_problem(full_name, 200) if isinstance(full_name, str) else "Enter the person's full name."
+    if problem:
+        errors["full_name"] = problem
+    elif not full_name.strip():
         errors["full_name"] = "Enter the person's full name."
-    elif len(full_name) > 200:
-        errors["full_name"] = "Use at most 200 characters."
     if role not in {r.value for r in Role}:
         errors["role"] = f"Choose one of: {', '.join(r.value for r in Role)}."
     problem = passwords.problem_with(password)
@@ -74,141 +71,126 @@ def _check_new_account(username: str, full_name: str, role: str, password: str) 
 
 
 class StaffService:
-    def __init__(self, db: Database, identity: Identity) -> None:
-        self._db = db
-        self._identity = identity
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
 
     def list(self, *, include_inactive: bool = True) -> list[StaffMember]:
-        self._identity.require(Permission.STAFF_VIEW)
         query = select(StaffAccount).order_by(StaffAccount.full_name, StaffAccount.id)
         if not include_inactive:
             query = query.where(StaffAccount.active.is_(True))
-        with self._db.read() as session:
-            return [_member(a) for a in session.scalars(query)]
+        with self._units.read(Permission.STAFF_VIEW) as uow:
+            return [_member(a) for a in uow.session.scalars(query)]
 
     def get(self, staff_id: int) -> StaffMember:
-        self._identity.require(Permission.STAFF_VIEW)
-        with self._db.read() as session:
-            return _member(self._load(session, staff_id))
+        with self._units.read(Permission.STAFF_VIEW) as uow:
+            return _member(self._load(uow.session, staff_id))
 
     def add(self, username: str, full_name: str, role: str, password: str) -> StaffMember:
-        self._identity.require(Permission.STAFF_MANAGE)
-        return self._create(username, full_name, role, password, actor_required=True, must_change=True)
+        self._units.authorise(Permission.STAFF_MANAGE)
+        return self._create(username, full_name, role, password, first_admin=False)
 
     def create_first_admin(self, username: str, full_name: str, password: str) -> StaffMember:
         """First run of a new clinic: allowed only while there are no accounts at all."""
-        return self._create(username, full_name, Role.ADMIN.value, password, actor_required=False, must_change=False)
+        return self._create(username, full_name, Role.ADMIN.value, password, first_admin=True)
 
-    def _create(
-        self, username: str, full_name: str, role: str, password: str, *, actor_required: bool, must_change: bool
-    ) -> StaffMember:
-        username = username.strip().lower()
-        full_name = full_name.strip()
+    def _create(self, username: str, full_name: str, role: str, password: str, *, first_admin: bool) -> StaffMember:
+        username = username.strip().lower() if isinstance(username, str) else username
+        full_name = full_name.strip() if isinstance(full_name, str) else full_name
         errors = _check_new_account(username, full_name, role, password)
         if errors:
             raise ValidationError(errors)
+        # bcrypt takes a good part of a second: never inside the transaction (SQLite's write lock).
         hashed = passwords.hash_password(password)
-        actor = self._identity.user
-        try:
-            with self._db.write() as session:
-                if not actor_required:
-                    if session.scalar(select(func.count()).select_from(StaffAccount)):
-                        raise ConflictError(
-                            "This clinic already has staff accounts; ask an administrator to add yours."
-                        )
-                if session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
-                    raise ValidationError({"username": f"The user name '{username}' is already taken."})
-                account = StaffAccount(
-                    username=username,
-                    full_name=full_name,
-                    role=role,
-                    password_hash=hashed,
-                    active=True,
-                    must_change_password=must_change,
-                    failed_signins=0,
-                )
-                session.add(account)
-                session.flush()
-                audit.record(
-                    session, actor, "staff.created", workstation=self._identity.workstation,
-                    entity_type="staff", entity_id=account.id,
-                    actor_name=None if actor else "first-run setup",
-                    summary=f"Created {role} account '{username}' ({full_name})",
-                    changes={"username": [None, username], "full_name": [None, full_name], "role": [None, role]},
-                )
-                return _member(account)
-        except IntegrityError as exc:
-            raise ValidationError({"username": f"The user name '{username}' is already taken."}) from exc
+        taken = ValidationError({"username": f"The user name '{username}' is already taken."})
+        permission = None if first_admin else Permission.STAFF_MANAGE
+        with self._units.write(permission, anonymous=first_admin) as uow:
+            uow.explain_constraint("uq_staff_accounts_username", lambda: taken)
+            session = uow.session
+            if first_admin and session.scalar(select(func.count()).select_from(StaffAccount)):
+                raise ConflictError("This clinic already has staff accounts; ask an administrator to add yours.")
+            if session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
+                raise taken
+            account = StaffAccount(
+                username=username, full_name=full_name, role=role, password_hash=hashed, active=True,
+                must_change_password=not first_admin, failed_signins=0,
+            )
+            session.add(account)
+            session.flush()
+            uow.audit(
+                "staff.created", entity_type="staff", entity_id=account.id,
+                actor_name="first-run setup" if first_admin else None,
+                summary=f"Created {role} account '{username}' ({full_name})",
+                changes={"username": [None, username], "full_name": [None, full_name], "role": [None, role]},
+            )
+            uow.announce("staff", "created", entity_id=account.id)
+            return _member(account)
 
     def update(self, staff_id: int, expected_version: int, *, full_name: str, role: str) -> StaffMember:
-        actor = self._identity.require(Permission.STAFF_MANAGE)
-        full_name = full_name.strip()
-        errors: dict[str, str] = {}
-        if not full_name:
-            errors["full_name"] = "Enter the person's full name."
-        elif len(full_name) > 200:
-            errors["full_name"] = "Use at most 200 characters."
-        if role not in {r.value for r in Role}:
-            errors["role"] = f"Choose one of: {', '.join(r.value for r in Role)}."
-        if errors:
-            raise ValidationError(errors)
-        with self._guard_stale(staff_id), self._db.write() as session:
-            account = self._load(session, staff_id, expected_version)
+        with self._units.write(Permission.STAFF_MANAGE, stale=lambda: self._conflict(staff_id)) as uow:
+            errors: dict[str, str] = {}
+            try:
+                full_name = check_text("full_name", full_name, 200, required="Enter the person's full name.")
+            except ValidationError as exc:
+                errors.update(exc.fields)
+            if role not in {r.value for r in Role}:
+                errors["role"] = f"Choose one of: {', '.join(r.value for r in Role)}."
+            if errors:
+                raise ValidationError(errors)
+            account = self._load(uow.session, staff_id, expected_version)
             if account.role == Role.ADMIN and role != Role.ADMIN:
-                self._ensure_other_admin(session, account.id, "change the role of")
+                self._ensure_other_admin(uow.session, account.id, "change the role of")
             before = {"full_name": account.full_name, "role": account.role}
             account.full_name = full_name
             account.role = role
             changes = audit.diff(before, {"full_name": full_name, "role": role})
             if changes:
-                session.flush()
-                audit.record(
-                    session, actor, "staff.changed", workstation=self._identity.workstation,
-                    entity_type="staff", entity_id=account.id,
+                uow.session.flush()
+                uow.audit(
+                    "staff.changed", entity_type="staff", entity_id=account.id,
                     summary=f"Changed account '{account.username}'", changes=changes,
                 )
+                uow.announce("staff", "changed", entity_id=account.id)
             return _member(account)
 
     def reset_password(self, staff_id: int, new_password: str) -> StaffMember:
         """Set a temporary password; the person must choose their own at next sign-in. Unlocks."""
-        actor = self._identity.require(Permission.STAFF_MANAGE)
+        self._units.authorise(Permission.STAFF_MANAGE)
         problem = passwords.problem_with(new_password)
         if problem:
             raise ValidationError({"password": problem})
         hashed = passwords.hash_password(new_password)
-        with self._guard_stale(staff_id), self._db.write() as session:
-            account = self._load(session, staff_id)
+        with self._units.write(Permission.STAFF_MANAGE, stale=lambda: self._conflict(staff_id)) as uow:
+            account = self._load(uow.session, staff_id)
             account.password_hash = hashed
             account.must_change_password = True
             account.failed_signins = 0
             account.locked_until = None
-            session.flush()
-            audit.record(
-                session, actor, "staff.password_reset", workstation=self._identity.workstation,
-                entity_type="staff", entity_id=account.id,
+            uow.session.flush()
+            uow.audit(
+                "staff.password_reset", entity_type="staff", entity_id=account.id,
                 summary=f"Reset the password of '{account.username}' (and cleared any lock)",
             )
+            uow.announce("staff", "changed", entity_id=account.id)
             return _member(account)
 
     def set_active(self, staff_id: int, expected_version: int, active: bool) -> StaffMember:
-        actor = self._identity.require(Permission.STAFF_MANAGE)
-        with self._guard_stale(staff_id), self._db.write() as session:
-            account = self._load(session, staff_id, expected_version)
+        with self._units.write(Permission.STAFF_MANAGE, stale=lambda: self._conflict(staff_id)) as uow:
+            account = self._load(uow.session, staff_id, expected_version)
             if not active:
-                if actor.id == account.id:
+                if uow.actor.id == account.id:
                     raise ValidationError({"active": "You cannot deactivate your own account."})
                 if account.role == Role.ADMIN:
-                    self._ensure_other_admin(session, account.id, "deactivate")
+                    self._ensure_other_admin(uow.session, account.id, "deactivate")
             if account.active == active:
                 return _member(account)
             account.active = active
-            session.flush()
-            audit.record(
-                session, actor, "staff.activated" if active else "staff.deactivated",
-                workstation=self._identity.workstation, entity_type="staff", entity_id=account.id,
+            uow.session.flush()
+            uow.audit(
+                "staff.activated" if active else "staff.deactivated", entity_type="staff", entity_id=account.id,
                 summary=f"{'Reactivated' if active else 'Deactivated'} account '{account.username}'",
                 changes={"active": [not active, active]},
             )
+            uow.announce("staff", "activated" if active else "deactivated", entity_id=account.id)
             return _member(account)
 
     def _load(self, session: Session, staff_id: int, expected_version: int | None = None) -> StaffAccount:
@@ -232,15 +214,11 @@ class StaffService:
         if not others:
             raise ValidationError({"role": f"You cannot {verb} the last active administrator."})
 
-    @contextmanager
-    def _guard_stale(self, staff_id: int) -> Iterator[None]:
-        """Turns a lost race on the version column (two desks saving at once) into a ConflictError."""
-        try:
-            yield
-        except StaleDataError as exc:
-            current = self.get(staff_id)
-            raise ConflictError(
-                f"Someone else changed the account '{current.username}' at the same moment. "
-                "The current details are shown; please make your change again.",
-                current=current,
-            ) from exc
+    def _conflict(self, staff_id: int) -> ConflictError:
+        """A lost race on the version column (two desks saving at once), with the account as it is now."""
+        current = self.get(staff_id)
+        return ConflictError(
+            f"Someone else changed the account '{current.username}' at the same moment. "
+            "The current details are shown; please make your change again.",
+            current=current,
+        )

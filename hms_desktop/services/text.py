@@ -56,3 +56,35 @@ def has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
         if unicodedata.category(c) == "Cc" and not (allow_newlines and c in "\n\r\t"):
             return True
     return False
+
+
+CONTROL_MESSAGE = "Contains invisible control characters; please retype it."
+
+
+def text_problem(value: str, limit: int, *, multiline: bool = False) -> str | None:
+    """What is wrong with a text value for storing, in words for the field; None if nothing."""
+    if len(value) > limit:
+        return f"Too long: {len(value):,} characters; at most {limit:,}."
+    if has_control_characters(value, allow_newlines=multiline):
+        return CONTROL_MESSAGE
+    return None
+
+
+def check_text(
+    field: str, value: str, limit: int, *, multiline: bool = False, required: str = "", strip: bool = True
+) -> str:
+    """One text field checked for storing: stripped (unless ``strip`` is False or it is multi-line),
+    not longer than ``limit``, free of control characters (line breaks and tabs allowed in
+    multi-line text), and present if ``required`` (the message to show when it is missing).
+    Raises ValidationError({field: message}); returns the value to store."""
+    from .errors import ValidationError
+
+    if not isinstance(value, str):
+        raise ValidationError({field: "Enter text here."})
+    cleaned = value.strip() if strip and not multiline else value
+    problem = text_problem(cleaned, limit, multiline=multiline)
+    if problem is None and required and not cleaned.strip():
+        problem = required
+    if problem:
+        raise ValidationError({field: problem})
+    return cleaned

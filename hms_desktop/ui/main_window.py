@@ -11,7 +11,7 @@ from ..services.identity import CurrentUser
 from ..services.permissions import Permission
 from .change_password_dialog import ChangePasswordDialog
 from .idle_lock import IdleLock
-from .live_updates import ScheduleWatcher
+from .live_updates import ChangeWatcher
 from .messages import show_error, show_info
 from .patients.patients_tab import PatientsTab
 from .worker import TaskRunner
@@ -33,9 +33,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         # One live-update feed for the whole window: bookings, moves, cancellations and arrivals
         # made at other workstations reach every tab that shows them.
-        self.watcher: ScheduleWatcher | None = None
+        self.watcher: ChangeWatcher | None = None
         if user.can(Permission.SCHEDULE_VIEW):
-            self.watcher = ScheduleWatcher(services.scheduling.open_change_feed, self)
+            self.watcher = ChangeWatcher(services.scheduling.open_change_feed, self)
         self.patients_tab = PatientsTab(services.patients, runner, user)
         self.patients_tab.status_message.connect(self._show_status)
         self.doctor_day_tab: QWidget | None = None

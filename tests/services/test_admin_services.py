@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from hms_desktop.models import Role
-from hms_desktop.services import audit
 from hms_desktop.services.errors import AuthenticationFailed, PermissionDenied
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.permissions import ROLES, permissions_for, role_label
@@ -50,9 +49,9 @@ def test_audit_filters_used_by_the_audit_tab(services):
 
 
 def test_audit_pages_cover_the_whole_log_once(services):
-    with services.db.write() as session:
+    with services.units.write() as uow:
         for n in range(450):
-            audit.record(session, services.auth.current, "signin.failed", entity_type="staff", entity_id=n)
+            uow.audit("signin.failed", entity_type="staff", entity_id=n)
     seen = []
     before = None
     while True:

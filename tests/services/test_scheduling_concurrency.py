@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, text
 
 from hms_desktop.models import SLOT_HOLDING_STATUSES, Appointment
-from hms_desktop.services.database import CONTENTION_ATTEMPTS, retry_on_contention
 from hms_desktop.services.errors import ConflictError, Contention
 from hms_desktop.services.scheduling import SlotTaken
+from hms_desktop.services.unit_of_work import CONTENTION_ATTEMPTS, retry_on_contention
 from tests.conftest import second_desk
 from tests.services.conftest import TODAY, at, fix_clock, make_doctor, make_patients
 
@@ -70,7 +70,7 @@ def _contention_logged(caplog) -> list[str]:
 
 
 def test_eight_desks_racing_for_the_same_and_overlapping_slots_book_exactly_one_each_time(services, desks, caplog):
-    caplog.set_level("INFO", logger="hms_desktop.services.database")
+    caplog.set_level("INFO", logger="hms_desktop.services.unit_of_work")
     doctor = make_doctor(services)
     patients = make_patients(services, DESKS)
     rounds = 6
@@ -105,7 +105,7 @@ def test_eight_desks_racing_for_the_same_and_overlapping_slots_book_exactly_one_
 
 
 def test_one_patient_booked_at_once_from_eight_desks_with_eight_doctors_gets_one_appointment(services, desks, caplog):
-    caplog.set_level("INFO", logger="hms_desktop.services.database")
+    caplog.set_level("INFO", logger="hms_desktop.services.unit_of_work")
     doctors = [make_doctor(services, f"Dr Number {i}") for i in range(DESKS)]
     (patient,) = make_patients(services, 1)
     results: list[str] = []
@@ -268,7 +268,7 @@ def test_a_booking_the_database_aborts_as_a_deadlock_is_repeated_and_succeeds(se
     doctor, other_doctor = make_doctor(services), make_doctor(services, "Dr Second")
     holder_patient, patient = make_patients(services, 2)
 
-    caplog.set_level("INFO", logger="hms_desktop.services.database")
+    caplog.set_level("INFO", logger="hms_desktop.services.unit_of_work")
     with services.db.write() as other:
         other.execute(text("SET LOCAL deadlock_timeout = '30s'"))
         _hold(other, patient, other_doctor.id, at(9).astimezone(UTC))

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 from PySide6.QtCore import Qt
 
-from hms_desktop.services import audit as audit_log
 from hms_desktop.services.audit import AuditRecord
 from hms_desktop.services.errors import AuthenticationFailed
 from hms_desktop.services.patients import PatientInput
@@ -176,12 +175,9 @@ def test_filter_by_kind_and_by_record(qtbot, services, runner):
 
 
 def test_older_entries_are_fetched_as_you_scroll(qtbot, services, runner, qtmodeltester):
-    with services.db.write() as session:
+    with services.units.write() as uow:
         for n in range(450):
-            audit_log.record(
-                session, services.auth.current, "signin.failed", workstation="BULK", entity_type="staff",
-                entity_id=n, summary=f"Bulk entry {n}",
-            )
+            uow.audit("signin.failed", entity_type="staff", entity_id=n, summary=f"Bulk entry {n}")
     total = len(services.audit.recent(limit=1000))
     assert total == 452
     tab = open_tab(qtbot, services, runner)

@@ -1,0 +1,77 @@
+"""What a committed unit of work leaves for others: change notices and outgoing messages.
+
+Both are written inside the transaction that made the change, so each exists exactly when (and only
+if) that change committed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Date, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class ChangeLogEntry(Base):
+    """SQLite's change feed: one row per announced change, read by id by other desks.
+
+    PostgreSQL uses LISTEN/NOTIFY instead and leaves this table empty.
+    """
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # schedule, patients, doctors, staff, settings, billing, records, notifications
+    topic: Mapped[str] = mapped_column(String(32), default="schedule", server_default="schedule")
+    kind: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    doctor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Which workstation process made the change, so the screen that made it need not reload twice.
+    origin: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for the dispatcher (or for its next attempt)
+    SENT = "sent"
+    FAILED = "failed"  # given up after the last attempt; an administrator sees it
+    CANCELLED = "cancelled"  # no longer wanted (e.g. the appointment it reminded of was cancelled)
+
+
+class OutboxEntry(Base):
+    """A message to send (e-mail, SMS, in-app), queued by the unit of work that caused it.
+
+    The dispatcher (one workstation at a time) sends pending rows and records the outcome; a
+    message whose change rolled back was never written, so it can never be sent.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What happened, e.g. "appointment.booked"; templates and consent are looked up by it.
+    event: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))  # email, sms, in_app
+    recipient: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Anything else the sender needs (ids, attachments to build), as plain JSON.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    entity_type: Mapped[str] = mapped_column(String(64), default="")
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    # Two writers asking for the same message (a retried unit of work, two desks) leave one row.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(1000), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
