@@ -41,7 +41,7 @@ def probe_startup(database: str) -> int:
     from PySide6.QtCore import QTimer
 
     from hms_desktop.ui.app import AppController, make_application
-    from hms_desktop.ui.messages import install_crash_handler
+    from hms_desktop.ui.common.messages import install_crash_handler
 
     app = make_application()
     install_crash_handler()
@@ -75,8 +75,8 @@ def time_first_rows(services: Any, runs: int) -> tuple[list[float], list[float]]
     from PySide6.QtCore import QEventLoop
 
     from hms_desktop.ui.app import make_application
+    from hms_desktop.ui.common.worker import TaskRunner
     from hms_desktop.ui.main_window import MainWindow
-    from hms_desktop.ui.worker import TaskRunner
 
     make_application()
     runner = TaskRunner()

@@ -19,10 +19,10 @@ from hms_desktop.services.errors import AuthenticationFailed  # noqa: E402
 from hms_desktop.ui.app import make_application  # noqa: E402
 from hms_desktop.ui.audit.audit_tab import AuditTab  # noqa: E402
 from hms_desktop.ui.audit.audit_table_model import AuditRecordRole  # noqa: E402
-from hms_desktop.ui.settings_dialog import ClinicSettingsDialog  # noqa: E402
+from hms_desktop.ui.common.worker import TaskRunner  # noqa: E402
+from hms_desktop.ui.settings.clinic_settings_dialog import ClinicSettingsDialog  # noqa: E402
 from hms_desktop.ui.staff.staff_dialog import ResetPasswordDialog, StaffDialog  # noqa: E402
 from hms_desktop.ui.staff.staff_tab import StaffTab  # noqa: E402
-from hms_desktop.ui.worker import TaskRunner  # noqa: E402
 
 STAFF_PASSWORD = "Staff-pass-1"
 

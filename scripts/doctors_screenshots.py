@@ -20,11 +20,11 @@ from hms_desktop.services.doctors import DoctorInput  # noqa: E402
 from hms_desktop.services.patients import PatientInput  # noqa: E402
 from hms_desktop.services.scheduling import SessionInput  # noqa: E402
 from hms_desktop.ui.app import make_application  # noqa: E402
-from hms_desktop.ui.doctors.availability_dialog import AvailabilityDialog  # noqa: E402
+from hms_desktop.ui.availability.availability_dialog import AvailabilityDialog  # noqa: E402
+from hms_desktop.ui.common.worker import TaskRunner  # noqa: E402
 from hms_desktop.ui.doctors.doctor_dialog import DoctorDialog  # noqa: E402
 from hms_desktop.ui.doctors.doctors_tab import DoctorsTab  # noqa: E402
 from hms_desktop.ui.doctors.specialties_dialog import SpecialtiesDialog  # noqa: E402
-from hms_desktop.ui.worker import TaskRunner  # noqa: E402
 
 
 def main() -> int:

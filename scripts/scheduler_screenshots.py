@@ -20,8 +20,8 @@ from hms_desktop.services.doctors import DoctorInput  # noqa: E402
 from hms_desktop.services.errors import HmsError  # noqa: E402
 from hms_desktop.services.scheduling import SessionInput  # noqa: E402
 from hms_desktop.ui.app import make_application  # noqa: E402
-from hms_desktop.ui.live_updates import ScheduleWatcher  # noqa: E402
-from hms_desktop.ui.worker import TaskRunner  # noqa: E402
+from hms_desktop.ui.common.live_updates import ScheduleWatcher  # noqa: E402
+from hms_desktop.ui.common.worker import TaskRunner  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Kolkata")
 DAY = date(2030, 1, 9)  # a Wednesday

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 from hms_desktop.bootstrap import Services, build_services  # noqa: E402
 from hms_desktop.services import migrations  # noqa: E402
 from hms_desktop.services.identity import CurrentUser  # noqa: E402
-from hms_desktop.ui.worker import TaskRunner  # noqa: E402
+from hms_desktop.ui.common.worker import TaskRunner  # noqa: E402
 
 ADMIN_PASSWORD = "Front-desk-1"
 

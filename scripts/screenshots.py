@@ -16,9 +16,9 @@ from screenshot_kit import output_folder, save, scratch_clinic, settle  # noqa: 
 
 from hms_desktop.services.patients import PatientInput  # noqa: E402
 from hms_desktop.ui.app import make_application  # noqa: E402
-from hms_desktop.ui.login_dialog import LoginDialog  # noqa: E402
+from hms_desktop.ui.common.worker import TaskRunner  # noqa: E402
 from hms_desktop.ui.main_window import MainWindow  # noqa: E402
-from hms_desktop.ui.worker import TaskRunner  # noqa: E402
+from hms_desktop.ui.session.login_dialog import LoginDialog  # noqa: E402
 
 
 def main() -> int:

@@ -150,7 +150,7 @@ def _collector(request):
         return
     from PySide6.QtWidgets import QApplication
 
-    from hms_desktop.ui.main_thread_gc import MainThreadGarbageCollector
+    from hms_desktop.ui.common.main_thread_gc import MainThreadGarbageCollector
 
     app = QApplication.instance()
     if getattr(app, "hms_gc", None) is None:
@@ -161,7 +161,7 @@ def _collector(request):
 @pytest.fixture
 def runner(qtbot):  # noqa: ARG001 - qtbot makes sure a QApplication exists
     """The background worker the widgets use; stopped before the test's database goes away."""
-    from hms_desktop.ui.worker import TaskRunner
+    from hms_desktop.ui.common.worker import TaskRunner
 
     task_runner = TaskRunner()
     yield task_runner

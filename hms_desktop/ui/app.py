@@ -19,13 +19,13 @@ from ..paths import resources_dir
 from ..services import migrations
 from ..services.errors import HmsError
 from ..services.identity import CurrentUser
-from .database_dialog import DatabaseDialog
-from .first_run_dialog import FirstRunDialog
-from .login_dialog import LoginDialog
-from .main_thread_gc import MainThreadGarbageCollector
+from .common.main_thread_gc import MainThreadGarbageCollector
+from .common.messages import install_crash_handler, show_error
+from .common.worker import TaskRunner
 from .main_window import MainWindow
-from .messages import install_crash_handler, show_error
-from .worker import TaskRunner
+from .session.database_dialog import DatabaseDialog
+from .session.first_run_dialog import FirstRunDialog
+from .session.login_dialog import LoginDialog
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 from .. import __version__
 from ..services.identity import CurrentUser
 from ..services.permissions import Permission
-from .change_password_dialog import ChangePasswordDialog
-from .idle_lock import IdleLock
-from .live_updates import ChangeWatcher
-from .messages import show_error, show_info
+from .common.live_updates import ChangeWatcher
+from .common.messages import show_error, show_info
+from .common.worker import TaskRunner
 from .patients.patients_tab import PatientsTab
-from .worker import TaskRunner
+from .session.change_password_dialog import ChangePasswordDialog
+from .session.idle_lock import IdleLock
 
 
 class MainWindow(QMainWindow):
@@ -38,19 +38,19 @@ class MainWindow(QMainWindow):
             self.watcher = ChangeWatcher(services.scheduling.open_change_feed, self)
         self.patients_tab = PatientsTab(services.patients, runner, user)
         self.patients_tab.status_message.connect(self._show_status)
-        self.doctor_day_tab: QWidget | None = None
+        self.queues_tab: QWidget | None = None
         self.scheduler_tab: QWidget | None = None
         self.doctors_tab: QWidget | None = None
         self.staff_tab: QWidget | None = None
         self.audit_tab: QWidget | None = None
         is_doctor = user.role == "doctor"
         if user.can(Permission.SCHEDULE_VIEW):
-            from .doctor_day.doctor_day_tab import DoctorDayTab
+            from .queues.queues_tab import QueuesTab
 
-            self.doctor_day_tab = DoctorDayTab(services, runner, user, self.watcher)
-            self.doctor_day_tab.notify.connect(self._show_status)
-        if is_doctor and self.doctor_day_tab is not None:
-            self.tabs.addTab(self.doctor_day_tab, "&Today")
+            self.queues_tab = QueuesTab(services, runner, user, self.watcher)
+            self.queues_tab.notify.connect(self._show_status)
+        if is_doctor and self.queues_tab is not None:
+            self.tabs.addTab(self.queues_tab, "&Today")
         self.tabs.addTab(self.patients_tab, "&Patients")
         if user.can(Permission.SCHEDULE_VIEW):
             from .scheduler.scheduler_tab import SchedulerTab
@@ -62,8 +62,8 @@ class MainWindow(QMainWindow):
 
             self.doctors_tab = DoctorsTab(services, runner, user)
             self.tabs.addTab(self.doctors_tab, "&Doctors")
-        if not is_doctor and self.doctor_day_tab is not None:
-            self.tabs.addTab(self.doctor_day_tab, "&Queues")
+        if not is_doctor and self.queues_tab is not None:
+            self.tabs.addTab(self.queues_tab, "&Queues")
         if user.can(Permission.STAFF_VIEW):
             from .staff.staff_tab import StaffTab
 
@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def edit_clinic_settings(self) -> None:
-        from .settings_dialog import ClinicSettingsDialog
+        from .settings.clinic_settings_dialog import ClinicSettingsDialog
 
         dialog = ClinicSettingsDialog(self.services.settings, self.runner, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -12,11 +12,14 @@ from PySide6.QtWidgets import QWidget
 
 from hms_desktop.services.errors import PermissionDenied
 from hms_desktop.services.scheduling import AppointmentRecord, ExceptionRecord, SessionInput
-from hms_desktop.ui.doctors.availability_dialog import AvailabilityDialog
-from hms_desktop.ui.doctors.displaced_table_model import PATIENT, WHEN, AppointmentRole, DisplacedTableModel
-from hms_desktop.ui.doctors.doctor_table_model import NAME
-from hms_desktop.ui.doctors.doctors_tab import DoctorsTab
-from hms_desktop.ui.doctors.exception_table_model import (
+from hms_desktop.ui.availability.availability_dialog import AvailabilityDialog
+from hms_desktop.ui.availability.displaced_table_model import (
+    PATIENT,
+    WHEN,
+    AppointmentRole,
+    DisplacedTableModel,
+)
+from hms_desktop.ui.availability.exception_table_model import (
     FROM,
     KIND,
     REASON,
@@ -24,7 +27,9 @@ from hms_desktop.ui.doctors.exception_table_model import (
     ExceptionRole,
     ExceptionTableModel,
 )
-from hms_desktop.ui.doctors.schedule_fields import parse_time
+from hms_desktop.ui.availability.schedule_fields import parse_time
+from hms_desktop.ui.doctors.doctor_table_model import NAME
+from hms_desktop.ui.doctors.doctors_tab import DoctorsTab
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
 from tests.services.conftest import at, fix_clock, make_doctor, make_patients
 from tests.ui.widget_helpers import named_box

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from hms_desktop.ui.app import AppController, make_application
-from hms_desktop.ui.idle_lock import IdleLock, LockDialog
-from hms_desktop.ui.login_dialog import LoginDialog
 from hms_desktop.ui.main_window import MainWindow
+from hms_desktop.ui.session.idle_lock import IdleLock, LockDialog
+from hms_desktop.ui.session.login_dialog import LoginDialog
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, wait_idle
 
 
@@ -191,7 +191,7 @@ def test_a_doctor_lands_on_today_s_list(qtbot, services, runner):
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
     assert tabs == ["Today", "Patients", "Scheduler", "Doctors"]
-    assert window.tabs.currentWidget() is window.doctor_day_tab
+    assert window.tabs.currentWidget() is window.queues_tab
     wait_idle(qtbot, runner)
     window.close()
 

@@ -8,7 +8,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 
 from hms_desktop.services.settings import ClinicSettings
-from hms_desktop.ui.settings_dialog import ClinicSettingsDialog
+from hms_desktop.ui.settings.clinic_settings_dialog import ClinicSettingsDialog
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
 
 

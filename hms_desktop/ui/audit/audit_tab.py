@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.audit import AuditRecord, AuditService
-from ..messages import show_error
-from ..row_table_model import CELL_PADDING, make_record_table
-from ..worker import TaskRunner
+from ..common.messages import show_error
+from ..common.row_table_model import CELL_PADDING, make_record_table
+from ..common.worker import TaskRunner
 from .audit_table_model import (
     ACTION,
     RECORD,

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from ...services.audit import AuditRecord
-from ..row_table_model import RowTableModel
+from ..common.row_table_model import RowTableModel
 
 WHEN, WHO, WORKSTATION, ACTION, RECORD, SUMMARY = range(6)
 HEADERS = {

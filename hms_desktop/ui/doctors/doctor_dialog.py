@@ -35,9 +35,9 @@ from ...services.errors import ConflictError, HmsError, PermissionDenied, Valida
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ...services.staff import StaffService
-from ..form_helpers import FieldErrors, banner_label, show_banner
-from ..messages import confirm, show_error
-from ..worker import TaskRunner
+from ..common.form_helpers import FieldErrors, banner_label, show_banner
+from ..common.messages import confirm, show_error
+from ..common.worker import TaskRunner
 from .money import FeeError, fee_for_editing, format_fee, parse_fee
 
 FIELD_LABELS = {

@@ -15,7 +15,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ...services.doctors import DoctorRecord
 from ...services.scheduling import Slot
-from ..row_table_model import RowTableModel
+from ..common.row_table_model import RowTableModel
 from .money import format_fee
 
 NAME, SPECIALTIES, LOCATION, FEE, EXPERIENCE, STATUS, NEXT_AVAILABLE = range(7)

@@ -33,14 +33,14 @@ from ...services.errors import ConflictError, NotFound
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ...services.scheduling import SchedulingService, Slot
-from ..messages import confirm, show_error
-from ..row_table_model import CELL_PADDING, make_record_table, select_by_id
-from ..worker import TaskRunner, Ticket
-from .availability_dialog import AvailabilityDialog, can_edit_availability
+from ..availability.availability_dialog import AvailabilityDialog, can_edit_availability
+from ..availability.weekly_template_editor import WEEKDAYS
+from ..common.messages import confirm, show_error
+from ..common.row_table_model import CELL_PADDING, make_record_table, select_by_id
+from ..common.worker import TaskRunner, Ticket
 from .doctor_dialog import DoctorDialog
 from .doctor_table_model import NAME, SPECIALTIES, DoctorRole, DoctorTableModel, SortRole
 from .specialties_dialog import SpecialtiesDialog
-from .weekly_template_editor import WEEKDAYS
 
 SEARCH_DELAY_MS = 200
 NEXT_AVAILABLE_BATCH = 15

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from ...services.doctors import DoctorService, SpecialtyRecord
 from ...services.errors import HmsError, ValidationError
-from ..form_helpers import FieldErrors
-from ..messages import show_error
-from ..worker import TaskRunner
+from ..common.form_helpers import FieldErrors
+from ..common.messages import show_error
+from ..common.worker import TaskRunner
 
 SpecialtyRole = Qt.ItemDataRole.UserRole  # an item's SpecialtyRecord
 

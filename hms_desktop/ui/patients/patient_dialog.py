@@ -32,8 +32,8 @@ from ...services.patients import (
     parse_date,
     validate,
 )
-from ..form_helpers import FieldErrors, banner_label, report_in_form, show_banner
-from ..worker import TaskRunner
+from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..common.worker import TaskRunner
 from .duplicates_dialog import DuplicatesDialog
 
 SEX_CHOICES = [("Female", "female"), ("Male", "male"), ("Other", "other"), ("Unknown", "unknown")]

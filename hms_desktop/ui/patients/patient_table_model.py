@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...services.patients import PatientPage, PatientSort, PatientSummary
-from ..row_table_model import RowTableModel
+from ..common.row_table_model import RowTableModel
 
 MRN, NAME, SEX, DATE_OF_BIRTH, AGE, PHONE = range(6)
 HEADERS = {MRN: "MRN", NAME: "Name", SEX: "Sex", DATE_OF_BIRTH: "Date of birth", AGE: "Age", PHONE: "Phone"}

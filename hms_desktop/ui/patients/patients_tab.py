@@ -19,10 +19,10 @@ from ...services.errors import HmsError
 from ...services.identity import CurrentUser
 from ...services.patients import PatientPage, PatientRecord, PatientService, PatientSort, PatientSummary
 from ...services.permissions import Permission
-from ..messages import show_error
-from ..row_table_model import make_record_table
-from ..search_box import SearchBox
-from ..worker import TaskRunner
+from ..common.messages import show_error
+from ..common.row_table_model import make_record_table
+from ..common.search_box import SearchBox
+from ..common.worker import TaskRunner
 from .archive_dialog import ArchiveDialog
 from .patient_dialog import PatientDialog
 from .patient_table_model import NAME, PHONE, SORT_FOR_COLUMN, PatientIdRole, PatientTableModel

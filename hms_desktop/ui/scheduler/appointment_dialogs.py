@@ -38,8 +38,8 @@ from ...services.scheduling import (
     Slot,
     SlotTaken,
 )
-from ..form_helpers import FieldErrors, banner_label, report_in_form, show_banner
-from ..worker import TaskRunner
+from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..common.worker import TaskRunner
 from .booking_dialog import SuggestionRole, slot_text
 from .grid_style import STATUS_LABELS
 

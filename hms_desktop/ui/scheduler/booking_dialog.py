@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from ...services.doctors import DoctorRecord
 from ...services.scheduling import AppointmentRecord, SchedulingService, Slot, SlotTaken, WalkIn
-from ..form_helpers import FieldErrors, banner_label, report_in_form, show_banner
-from ..worker import TaskRunner
+from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..common.worker import TaskRunner
 from .patient_finder import ChosenPatient, PatientFinder
 
 #: The role of a suggestion item holding its Slot.

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from ...services.doctors import DoctorRecord, SpecialtyRecord
 from ...services.errors import HmsError
 from ...services.scheduling import SchedulingService, Slot
-from ..messages import show_error
-from ..worker import TaskRunner
+from ..common.messages import show_error
+from ..common.worker import TaskRunner
 
 RESULTS = 12
 SlotRole = Qt.ItemDataRole.UserRole + 1

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 
 from ...services.errors import HmsError
 from ...services.patients import PatientPage, PatientRecord, PatientService, PatientSummary
-from ..form_helpers import error_label
-from ..messages import show_error
+from ..common.form_helpers import error_label
+from ..common.messages import show_error
+from ..common.search_box import SearchBox
+from ..common.worker import TaskRunner
 from ..patients.patient_dialog import PatientDialog
-from ..search_box import SearchBox
-from ..worker import TaskRunner
 
 RESULTS = 20
 SEARCH_DELAY_MS = 150

@@ -45,9 +45,9 @@ from ...services.errors import ConflictError, EnvironmentProblem, HmsError
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ...services.scheduling import MOVABLE, TRANSITIONS, AppointmentRecord, DoctorDay, Slot, WalkIn
-from ..live_updates import ScheduleWatcher
-from ..messages import confirm, show_error, show_info
-from ..worker import TaskRunner
+from ..common.live_updates import ScheduleWatcher
+from ..common.messages import confirm, show_error, show_info
+from ..common.worker import TaskRunner
 from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
 from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
 from .day_grid_model import (

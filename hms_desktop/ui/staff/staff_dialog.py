@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from ...services.errors import ConflictError, HmsError, ValidationError
 from ...services.permissions import ROLES, role_label
 from ...services.staff import StaffMember, StaffService
-from ..form_helpers import FieldErrors, banner_label
-from ..messages import show_error
-from ..worker import TaskRunner
+from ..common.form_helpers import FieldErrors, banner_label
+from ..common.messages import show_error
+from ..common.worker import TaskRunner
 
 PASSWORD_HINT = "At least 8 characters. A short sentence is easy to remember and hard to guess."
 
@@ -262,4 +262,4 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 # Kept importable from here for screens written before it moved to messages.py.
-from ..messages import confirm as confirm  # noqa: E402
+from ..common.messages import confirm as confirm  # noqa: E402

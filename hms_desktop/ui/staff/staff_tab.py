@@ -21,9 +21,9 @@ from ...services.errors import ConflictError, NotFound
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ...services.staff import StaffMember, StaffService
-from ..messages import confirm, show_error
-from ..row_table_model import CELL_PADDING, make_record_table, select_by_id
-from ..worker import TaskRunner
+from ..common.messages import confirm, show_error
+from ..common.row_table_model import CELL_PADDING, make_record_table, select_by_id
+from ..common.worker import TaskRunner
 from .staff_dialog import ResetPasswordDialog, StaffDialog
 from .staff_table_model import FULL_NAME, ROLE, USERNAME, SortRole, StaffMemberRole, StaffTableModel
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ...services.permissions import role_label
 from ...services.staff import StaffMember
-from ..row_table_model import RowTableModel
+from ..common.row_table_model import RowTableModel
 
 USERNAME, FULL_NAME, ROLE, STATUS, LAST_SIGN_IN = range(5)
 HEADERS = {

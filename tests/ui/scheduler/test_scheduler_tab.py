@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from hms_desktop.ui.live_updates import ScheduleWatcher
+from hms_desktop.ui.common.live_updates import ScheduleWatcher
 from hms_desktop.ui.scheduler.day_grid_model import CellKind, CellKindRole
 from hms_desktop.ui.scheduler.scheduler_tab import SchedulerTab
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..services.errors import ValidationError
-from ..services.identity import CurrentUser
-from .form_helpers import FieldErrors
-from .messages import show_error
-from .worker import TaskRunner
+from ...services.errors import ValidationError
+from ...services.identity import CurrentUser
+from ..common.form_helpers import FieldErrors
+from ..common.messages import show_error
+from ..common.worker import TaskRunner
 
 DEFAULT_DEMO_PATIENTS = 2000
 DEMO_DOCTORS = 12

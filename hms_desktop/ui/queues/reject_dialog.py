@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.scheduling import AppointmentRecord
-from ..messages import confirm
+from ..common.messages import confirm
 
 REASON_LIMIT = 300  # the scheduling service keeps at most this many characters
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ...services.scheduling import ExceptionRecord
-from ..row_table_model import RowTableModel
+from ..common.row_table_model import RowTableModel
 
 KIND, FROM, TO, REASON = range(4)
 HEADERS = {KIND: "What", FROM: "From", TO: "To", REASON: "Reason"}

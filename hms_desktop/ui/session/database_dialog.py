@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..config import default_database_url
-from ..paths import default_database_path
+from ...config import default_database_url
+from ...paths import default_database_path
 
 
 def postgres_url(host: str, port: int, database: str, user: str, password: str) -> str:

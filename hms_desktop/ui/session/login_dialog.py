@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..services.auth import AuthService
-from ..services.errors import HmsError
-from ..services.identity import CurrentUser
-from .worker import TaskRunner
+from ...services.auth import AuthService
+from ...services.errors import HmsError
+from ...services.identity import CurrentUser
+from ..common.worker import TaskRunner
 
 
 class LoginDialog(QDialog):

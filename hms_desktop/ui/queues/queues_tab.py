@@ -34,18 +34,18 @@ from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord
-from ..live_updates import ScheduleWatcher
-from ..messages import show_error
+from ..common.live_updates import ScheduleWatcher
+from ..common.messages import show_error
+from ..common.row_table_model import make_record_table
+from ..common.worker import TaskRunner
 from ..patients.patient_dialog import PatientDialog
-from ..row_table_model import make_record_table
-from ..worker import TaskRunner
-from .doctor_day_model import (
+from .notices import ANNOUNCED, NoticeList, concerns, notice_text
+from .queue_model import (
     PATIENT,
     REASON,
     AppointmentRole,
-    DoctorDayModel,
+    QueueModel,
 )
-from .notices import ANNOUNCED, NoticeList, concerns, notice_text
 from .reject_dialog import RejectDialog, confirm_no_show
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def day_heading(name: str, day: date, booked: int, waiting: int, seen: int) -> s
     return f"{doctor_title(name)} — {day:%A} {day.day} {day:%B}: {booked} booked, {waiting} waiting, {seen} seen"
 
 
-class DoctorDayTab(QWidget):
+class QueuesTab(QWidget):
     #: A one-line notice ("10:42 Asha Rao arrived") for the main window's status bar.
     notify = Signal(str)
 
@@ -181,7 +181,7 @@ class DoctorDayTab(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.open_patient_button)
 
-        self.model = DoctorDayModel(self, now=self._now)
+        self.model = QueueModel(self, now=self._now)
         self.table = QTableView(objectName="doctorDayTable")
         self.table.setModel(self.model)
         self.table.setStyleSheet(CELL_PADDING)

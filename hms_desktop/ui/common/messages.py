@@ -12,8 +12,8 @@ from types import TracebackType
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..paths import log_dir
-from ..services.errors import EnvironmentProblem, HmsError
+from ...paths import log_dir
+from ...services.errors import EnvironmentProblem, HmsError
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ..services.auth import AuthService
-from ..services.errors import ValidationError
-from .form_helpers import FieldErrors
-from .messages import show_error
-from .worker import TaskRunner
+from ...services.auth import AuthService
+from ...services.errors import ValidationError
+from ..common.form_helpers import FieldErrors
+from ..common.messages import show_error
+from ..common.worker import TaskRunner
 
 
 class ChangePasswordDialog(QDialog):

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..services.errors import HmsError, ValidationError
-from ..services.settings import ClinicSettings, SettingsService
-from .form_helpers import FieldErrors, banner_label
-from .messages import show_error
-from .worker import TaskRunner
+from ...services.errors import HmsError, ValidationError
+from ...services.settings import ClinicSettings, SettingsService
+from ..common.form_helpers import FieldErrors, banner_label
+from ..common.messages import show_error
+from ..common.worker import TaskRunner
 
 MAX_IDLE_LOCK_MINUTES = 240
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from ...services.scheduling import SessionInput, WeeklySessionRecord
-from ..form_helpers import error_label, mark_invalid
+from ..common.form_helpers import error_label, mark_invalid
 from .schedule_fields import TimeField
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

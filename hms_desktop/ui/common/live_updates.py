@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..services.change_feed import RESYNC, Change, ChangeFeed
+from ...services.change_feed import RESYNC, Change, ChangeFeed
 
 log = logging.getLogger(__name__)
 

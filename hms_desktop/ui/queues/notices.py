@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ...services.change_feed import ScheduleChange
 from ...services.scheduling import AppointmentRecord
-from .doctor_day_model import clock_text
+from .queue_model import clock_text
 
 #: Changes worth telling the doctor about (the list is reloaded as well).
 ANNOUNCED = frozenset({"booked", "cancelled", "checked_in", "walk_in"})

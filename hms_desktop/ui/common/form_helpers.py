@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ..services.errors import HmsError, ValidationError
+from ...services.errors import HmsError, ValidationError
 from .messages import show_error
 
 

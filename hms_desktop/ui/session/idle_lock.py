@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..services.auth import AuthService
-from ..services.errors import AccountLocked, HmsError
-from .worker import TaskRunner
+from ...services.auth import AuthService
+from ...services.errors import AccountLocked, HmsError
+from ..common.worker import TaskRunner
 
 _INPUT_EVENTS = {
     QEvent.Type.KeyPress,

@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...services.scheduling import AppointmentRecord
-from ..row_table_model import RowTableModel
+from ..common.row_table_model import RowTableModel
 
 TIME, TOKEN, PATIENT, REASON, STATUS, ARRIVED, WAITING = range(7)
 HEADERS = {
@@ -85,7 +85,7 @@ class DayCounts:
     no_show: int
 
 
-class DoctorDayModel(RowTableModel):
+class QueueModel(RowTableModel):
     """One row per appointment of the day, in :func:`day_order`.
 
     ``now`` returns the current instant (an aware datetime); it decides the Waiting column.

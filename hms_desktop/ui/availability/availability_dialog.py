@@ -45,10 +45,10 @@ from ...services.scheduling import (
     TemplateChange,
     WeeklySessionRecord,
 )
-from ..form_helpers import FieldErrors, banner_label
-from ..messages import confirm, show_error
-from ..row_table_model import make_record_table
-from ..worker import TaskRunner
+from ..common.form_helpers import FieldErrors, banner_label
+from ..common.messages import confirm, show_error
+from ..common.row_table_model import make_record_table
+from ..common.worker import TaskRunner
 from .displaced_table_model import DisplacedTableModel
 from .exception_table_model import KIND_LABELS, REASON, ExceptionRole, ExceptionTableModel, describe_range
 from .schedule_fields import DateField, TimeField, day_hint

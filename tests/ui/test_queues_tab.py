@@ -16,7 +16,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QWidget
 
 from hms_desktop.services.change_feed import ScheduleChange
-from hms_desktop.ui.doctor_day.doctor_day_model import (
+from hms_desktop.ui.common.live_updates import ScheduleWatcher
+from hms_desktop.ui.patients.patient_dialog import PatientDialog
+from hms_desktop.ui.queues.notices import notice_text
+from hms_desktop.ui.queues.queue_model import (
     ARRIVED,
     HEADERS,
     PATIENT,
@@ -25,15 +28,12 @@ from hms_desktop.ui.doctor_day.doctor_day_model import (
     TOKEN,
     WAITING,
     AppointmentRole,
-    DoctorDayModel,
+    QueueModel,
     WaitingMinutesRole,
     day_order,
 )
-from hms_desktop.ui.doctor_day.doctor_day_tab import WAITING_REFRESH_MS, DoctorDayTab, day_heading
-from hms_desktop.ui.doctor_day.notices import notice_text
-from hms_desktop.ui.doctor_day.reject_dialog import RejectDialog
-from hms_desktop.ui.live_updates import ScheduleWatcher
-from hms_desktop.ui.patients.patient_dialog import PatientDialog
+from hms_desktop.ui.queues.queues_tab import WAITING_REFRESH_MS, QueuesTab, day_heading
+from hms_desktop.ui.queues.reject_dialog import RejectDialog
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
 from tests.services.conftest import KOLKATA, TODAY, at, fix_clock, make_doctor, make_patients
 from tests.ui.widget_helpers import named_box, open_dialog
@@ -76,9 +76,9 @@ def clinic(services) -> Clinic:
     return Clinic(services)
 
 
-def make_tab(qtbot, clinic: Clinic, runner, username: str | None = "drpriya", watcher=None) -> DoctorDayTab:
+def make_tab(qtbot, clinic: Clinic, runner, username: str | None = "drpriya", watcher=None) -> QueuesTab:
     user = clinic.sign_in(username) if username else clinic.svc.auth.current
-    tab = DoctorDayTab(clinic.svc, runner, user, watcher)
+    tab = QueuesTab(clinic.svc, runner, user, watcher)
     qtbot.addWidget(tab)
     tab.resize(1200, 600)
     tab.show()
@@ -108,15 +108,15 @@ def start(qtbot, watcher: ScheduleWatcher) -> None:
     qtbot.waitUntil(watcher.listening.is_set, timeout=10_000)
 
 
-def names(tab: DoctorDayTab) -> list[str]:
+def names(tab: QueuesTab) -> list[str]:
     return [tab.model.index(row, PATIENT).data() for row in range(tab.model.rowCount())]
 
 
-def cell(tab: DoctorDayTab, name: str, column: int) -> str:
+def cell(tab: QueuesTab, name: str, column: int) -> str:
     return tab.model.index(names(tab).index(name), column).data()
 
 
-def click_row(qtbot, tab: DoctorDayTab, name: str) -> None:
+def click_row(qtbot, tab: QueuesTab, name: str) -> None:
     row = names(tab).index(name)
     rect = tab.table.visualRect(tab.model.index(row, PATIENT))
     qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -150,7 +150,7 @@ def test_model_passes_qtmodeltester_and_orders_walk_ins_by_arrival(qtmodeltester
     svc.scheduling.call_next(clinic.doctor.id)  # the 09:30 patient, who arrived first
     rows = svc.scheduling.doctor_day(clinic.doctor.id, TODAY)
 
-    model = DoctorDayModel(now=lambda: at(9, 5))
+    model = QueueModel(now=lambda: at(9, 5))
     model.set_rows(rows)
     qtmodeltester.check(model, force_py=True)
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
@@ -189,7 +189,7 @@ def test_waiting_column_counts_minutes_since_arrival_by_the_injected_clock(qtbot
     fix_clock(svc, at(8, 40))
     svc.scheduling.check_in(appts[1].id)
     now = [at(8, 52)]
-    model = DoctorDayModel(now=lambda: now[0])
+    model = QueueModel(now=lambda: now[0])
     model.set_rows(svc.scheduling.doctor_day(clinic.doctor.id, TODAY))
     row = model.row_of(appts[1].id)
     assert model.index(row, WAITING).data() == "12 min"
@@ -461,7 +461,7 @@ def test_open_patient_record_editable_for_a_doctor_read_only_for_others(qtbot, c
     user = replace(clinic.svc.auth.current, permissions=clinic.svc.auth.current.permissions - {
         p for p in clinic.svc.auth.current.permissions if p.value == "patient.edit"
     })
-    viewer = DoctorDayTab(clinic.svc, runner, user)
+    viewer = QueuesTab(clinic.svc, runner, user)
     qtbot.addWidget(viewer)
     viewer.show()
     viewer.refresh()

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from ...services.scheduling import AppointmentRecord
-from ..row_table_model import RowTableModel
+from ..common.row_table_model import RowTableModel
 
 WHEN, PATIENT, MRN, STATUS = range(4)
 HEADERS = {WHEN: "When", PATIENT: "Patient", MRN: "MRN", STATUS: "Status"}

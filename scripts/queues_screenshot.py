@@ -1,6 +1,6 @@
 """Render the Doctor's day tab to PNG files for review.
 
-    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/doctor_day_screenshot.py [shots/]
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/queues_screenshot.py [shots/]
 
 Builds a throw-away SQLite database with a doctor (linked to the account 'dr.nair'), a weekly template
 and a morning of bookings on a fixed clock: some seen, one with the doctor, some waiting, a walk-in
@@ -26,9 +26,9 @@ from hms_desktop.services.doctors import DoctorInput  # noqa: E402
 from hms_desktop.services.patients import PatientInput  # noqa: E402
 from hms_desktop.services.scheduling import SessionInput  # noqa: E402
 from hms_desktop.ui.app import make_application  # noqa: E402
-from hms_desktop.ui.doctor_day.doctor_day_tab import DoctorDayTab  # noqa: E402
-from hms_desktop.ui.live_updates import ScheduleWatcher  # noqa: E402
-from hms_desktop.ui.worker import TaskRunner  # noqa: E402
+from hms_desktop.ui.common.live_updates import ScheduleWatcher  # noqa: E402
+from hms_desktop.ui.common.worker import TaskRunner  # noqa: E402
+from hms_desktop.ui.queues.queues_tab import QueuesTab  # noqa: E402
 
 ADMIN_PASSWORD = "Front-desk-1"
 STAFF_PASSWORD = "Staff-pass-1"
@@ -151,7 +151,7 @@ def main() -> int:
     watcher.start()
     user = doc.auth.current
     assert user is not None
-    tab = DoctorDayTab(doc, runner, user, watcher)
+    tab = QueuesTab(doc, runner, user, watcher)
     tab.notify.connect(lambda text: print("notify:", text))
     tab.resize(1240, 700)
     tab.show()
@@ -185,7 +185,7 @@ def main() -> int:
     reception = desk(url, clock, "rita", STAFF_PASSWORD)
     desk_user = reception.auth.current
     assert desk_user is not None
-    front_tab = DoctorDayTab(reception, runner, desk_user, watcher)
+    front_tab = QueuesTab(reception, runner, desk_user, watcher)
     front_tab.resize(1240, 700)
     front_tab.show()
     front_tab.refresh()
