@@ -24,6 +24,34 @@ class ClinicSettings:
     # The clinic's IANA time zone: appointment times are stored in UTC and shown, and slots laid
     # out, in this zone (daylight saving included).
     time_zone: str = "Asia/Kolkata"
+    # ISO 3166 country: the default region for phone numbers typed without a country code.
+    country: str = "IN"
+    # ISO 4217 currency and the CLDR locale money and numbers are written in ("en_IN": 12,50,000.00).
+    currency: str = "INR"
+    locale: str = "en_IN"
+
+
+def is_valid_country(code: str) -> bool:
+    """An ISO 3166 alpha-2 code phone numbers know ("IN", "GB"); imported here, not at start-up."""
+    import phonenumbers
+
+    return isinstance(code, str) and code in phonenumbers.SUPPORTED_REGIONS
+
+
+def is_valid_currency(code: str) -> bool:
+    from babel.numbers import list_currencies
+
+    return isinstance(code, str) and code in list_currencies()
+
+
+def is_valid_locale(name: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
 
 
 def is_valid_time_zone(name: str) -> bool:
@@ -70,6 +98,12 @@ class SettingsService:
                 errors["time_zone"] = (
                     f"'{new.time_zone}' is not a time zone name; choose one such as Asia/Kolkata or Europe/London."
                 )
+            if not is_valid_country(new.country):
+                errors["country"] = f"'{new.country}' is not a country code; use two letters such as IN or GB."
+            if not is_valid_currency(new.currency):
+                errors["currency"] = f"'{new.currency}' is not a currency code; use three letters such as INR or EUR."
+            if not is_valid_locale(new.locale):
+                errors["locale"] = f"'{new.locale}' is not a language and region such as en_IN or de_DE."
             if errors:
                 raise ValidationError(errors)
             new = replace(new, clinic_name=new.clinic_name.strip())
