@@ -8,7 +8,9 @@ Services never open transactions here themselves: every service call goes throug
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,7 +79,7 @@ class Database:
                 raise ValueError("HMS needs a SQLite file, not an in-memory database.")
             path.parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(self.url, connect_args={"timeout": 15, "check_same_thread": False}, pool_size=pool_size)
-            _install_sqlite_hooks(engine)
+            _install_sqlite_hooks(engine, path)
             return engine
         return create_engine(
             self.url,
@@ -255,11 +257,27 @@ def _connection_reason(exc: DBAPIError) -> str:
     return reason
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _heal_wal_files(path: Path | None) -> None:
+    """SQLite creates the -wal and -shm files with the database file's permissions. A file that
+    was read-only when they were made leaves them read-only after it is writable again, and every
+    write then fails; give them the database file's mode back (they are ours: we made them)."""
+    if path is None or not os.access(path, os.W_OK):
+        return
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists() and not os.access(companion, os.W_OK):
+            try:
+                os.chmod(companion, stat.S_IMODE(path.stat().st_mode))
+            except OSError as exc:
+                log.warning("Cannot make %s writable again: %s", companion, exc)
+
+
+def _install_sqlite_hooks(engine: Engine, path: Path | None) -> None:
     # pysqlite begins transactions lazily and on its own terms; take over so that we can
     # say BEGIN IMMEDIATE for writes (the documented SQLAlchemy recipe).
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        _heal_wal_files(path)
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")

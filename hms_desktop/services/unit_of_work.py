@@ -44,11 +44,13 @@ from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import AuditEntry, Base, OutboxEntry, StaffAccount, utcnow
+from ..models import AuditEntry, Base, OutboxEntry, OutboxStatus, StaffAccount, utcnow
 from .audit import audit_values
 from .change_feed import TOPICS, Change, write_changes
 from .database import Database
@@ -174,19 +176,24 @@ class UnitOfWork:
         self._changes.append(Change(kind, doctor_id, day, appointment_id, topic, entity_id, self.origin))
 
     def enqueue(self, message: OutboxMessage) -> None:
-        """Queue a message (e-mail, SMS, in-app) to be sent after this unit commits."""
+        """Queue a message (e-mail, SMS, in-app) to be sent after this unit commits. A message
+        whose ``dedupe_key`` is already queued (a repeated action, another desk) is not queued twice."""
         if not self.writable:
             raise RuntimeError("a read unit of work cannot queue messages")
-        self.session.add(
-            OutboxEntry(
-                event=message.event, channel=message.channel, recipient=message.recipient,
-                subject=message.subject, body=message.body, payload=message.payload,
-                entity_type=message.entity_type,
-                entity_id=str(message.entity_id) if message.entity_id not in ("", None) else "",
-                dedupe_key=message.dedupe_key, not_before=message.not_before or utcnow(),
-                created_by_id=self.maybe_actor.id if self.maybe_actor else None,
-            )
-        )
+        values = {
+            "event": message.event, "channel": message.channel, "recipient": message.recipient,
+            "subject": message.subject, "body": message.body, "payload": message.payload,
+            "entity_type": message.entity_type,
+            "entity_id": str(message.entity_id) if message.entity_id not in ("", None) else "",
+            "dedupe_key": message.dedupe_key, "not_before": message.not_before or utcnow(),
+            "created_at": utcnow(), "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": "",
+            "created_by_id": self.maybe_actor.id if self.maybe_actor else None,
+        }
+        insert_ = pg_insert if self.is_postgresql else sqlite_insert
+        statement = insert_(OutboxEntry).values(values)
+        if message.dedupe_key is not None:
+            statement = statement.on_conflict_do_nothing(index_elements=[OutboxEntry.dedupe_key])
+        self.session.execute(statement)
 
     def explain_constraint(self, name: str, error: Callable[[], HmsError]) -> None:
         """If the database refuses this unit on the named constraint, raise ``error()`` instead."""
@@ -251,6 +258,10 @@ class UnitsOfWork:
                 log.info("Value refused before it reached the database: %s", exc.orig)
                 raise ValidationError({"": DATA_MESSAGE}) from exc
             raise
+        except OverflowError as exc:
+            # sqlite3 refuses an integer beyond 64 bits before SQLAlchemy sees a driver error.
+            log.info("Value refused by the driver: %s", exc)
+            raise ValidationError({"": DATA_MESSAGE}) from exc
         for fn in unit._after_commit:
             fn()
 
