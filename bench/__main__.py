@@ -7,6 +7,7 @@ A first argument chooses another bench; the rest pass through to it:
     python -m bench patients --db sqlite              # the same, named
     python -m bench scheduling --db postgresql        # the scheduler: reads and booking throughput
     python -m bench ui --runs 10                      # start-up and first rows on screen (bench/ui.py)
+    python -m bench documents                         # PDF render times: receipts, invoices (bench/documents.py)
     python -m bench all                               # patients, scheduling, then ui, each with its defaults
 
 With ``all`` no further arguments are accepted (the benches take different ones). The exit status
@@ -16,6 +17,7 @@ is the first non-zero one of the benches run.
 import sys
 
 BENCHES = ("patients", "scheduling", "ui")
+OTHER_BENCHES = ("documents",)  # not in "all": they need no clinic database
 
 
 def _run(name: str, argv: list[str]) -> int:
@@ -23,6 +25,8 @@ def _run(name: str, argv: list[str]) -> int:
         from bench.patients import main
     elif name == "scheduling":
         from bench.scheduling import main
+    elif name == "documents":
+        from bench.documents import main
     else:
         from bench.ui import main
     return main(argv)
@@ -36,7 +40,7 @@ def main(argv: list[str]) -> int:
             return 2
         statuses = [_run(name, []) for name in BENCHES]
         return next((s for s in statuses if s), 0)
-    if argv and argv[0] in BENCHES:
+    if argv and argv[0] in BENCHES + OTHER_BENCHES:
         return _run(argv[0], argv[1:])
     return _run("patients", argv)
 

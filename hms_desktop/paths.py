@@ -49,3 +49,10 @@ def backup_dir() -> Path:
 
 def default_database_path() -> Path:
     return data_dir() / "hms.sqlite3"
+
+
+def documents_dir() -> Path:
+    """Where "Save as PDF" puts invoices, receipts and slips unless the person picks elsewhere."""
+    path = data_dir() / "documents"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -12,8 +12,11 @@ worker thread, never the GUI thread. ReportLab does not promise to be thread-saf
 glyphs to the shared font objects), so keep renders on that one worker.
 """
 
-from .closure import render_shift_closure
-from .invoice import InvoiceFiguresMismatch, render_invoice
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from .model import (
     AppointmentSlip,
     Clinic,
@@ -27,9 +30,25 @@ from .model import (
     Receipt,
     ShiftClosure,
 )
-from .receipt import render_receipt
-from .slip import render_appointment_slip
-from .stamp import COPY_MARK, stamp_copy
+
+# The renderers pull in ReportLab (about 0.1 s); they are imported on first use, so a service can
+# import this package at start-up and pay for ReportLab only when something is printed.
+_RENDERERS = {
+    "render_invoice": ".invoice",
+    "InvoiceFiguresMismatch": ".invoice",
+    "render_receipt": ".receipt",
+    "render_shift_closure": ".closure",
+    "render_appointment_slip": ".slip",
+    "stamp_copy": ".stamp",
+    "COPY_MARK": ".stamp",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENDERERS:
+        return getattr(importlib.import_module(_RENDERERS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COPY_MARK",

@@ -84,11 +84,6 @@ class Money:
     def __call__(self, minor: int) -> str:
         return format_money(minor, self.currency, self.locale)
 
-    def minus(self, minor: int) -> str:
-        """A deduction as printed in a totals column: "-₹50.00" (nothing for zero)."""
-        return format_money(-minor, self.currency, self.locale) if minor else format_money(0, self.currency,
-                                                                                             self.locale)
-
 
 def logo(png: bytes | None, height: float) -> Flowable | None:
     if not png:

@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
 from ...services.doctors import DoctorInput, DoctorRecord, DoctorService, SpecialtyRecord, validate
 from ...services.errors import ConflictError, HmsError, PermissionDenied, ValidationError
 from ...services.identity import CurrentUser
+from ...services.money import MoneyError, format_money
 from ...services.permissions import Permission
 from ...services.staff import StaffService
 from ..common.form_helpers import FieldErrors, banner_label, show_banner
 from ..common.messages import confirm, show_error
+from ..common.money_field import MoneyField
 from ..common.worker import TaskRunner
-from .money import FeeError, fee_for_editing, format_fee, parse_fee
 
 FIELD_LABELS = {
     "full_name": "Full name", "specialty_ids": "Specialties", "qualifications": "Qualifications",
@@ -170,6 +171,8 @@ class DoctorDialog(QDialog):
         user: CurrentUser,
         record: DoctorRecord | None = None,
         parent: QWidget | None = None,
+        currency: str = "INR",  # the clinic's, once clinic settings hold it
+        locale: str = "en_IN",
     ) -> None:
         super().__init__(parent)
         self._doctors = doctors
@@ -219,9 +222,7 @@ class DoctorDialog(QDialog):
         self.phone = QLineEdit(objectName="phone")
         self.phone.setPlaceholderText("+91 98450 12345")
         self.email = QLineEdit(objectName="email")
-        self.fee = QLineEdit(objectName="consultation_fee_minor")
-        self.fee.setPlaceholderText("e.g. 500 or 500.50")
-        self.fee.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.fee = MoneyField(currency, locale, objectName="consultation_fee_minor")
         self.fee.setMaximumWidth(160)
         self.staff_account = QComboBox(objectName="staff_account_id")
         self.staff_account.addItem("Not linked", None)
@@ -364,7 +365,7 @@ class DoctorDialog(QDialog):
         self.location.setText(record.location)
         self.phone.setText(record.phone)
         self.email.setText(record.email)
-        self.fee.setText(fee_for_editing(record.consultation_fee_minor))
+        self.fee.set_value_minor(record.consultation_fee_minor)
         self._select_staff(record.staff_account_id)
         self.notes.setPlainText(record.notes)
         verified = (
@@ -376,8 +377,8 @@ class DoctorDialog(QDialog):
     def form_input(self) -> DoctorInput:
         """What the form holds now. Raises ValidationError for a fee that cannot be read."""
         try:
-            fee = parse_fee(self.fee.text())
-        except FeeError as exc:
+            fee = self.fee.value_minor()
+        except MoneyError as exc:
             raise ValidationError({"consultation_fee_minor": str(exc)}) from None
         return self._input_with_fee(fee)
 
@@ -545,8 +546,8 @@ class DoctorDialog(QDialog):
     def _form_values(self) -> dict[str, object]:
         """The form in the same terms as :func:`_record_values`, for comparing."""
         try:
-            fee: object = parse_fee(self.fee.text())
-        except FeeError:
+            fee: object = self.fee.value_minor()
+        except MoneyError:
             fee = self.fee.text()  # unreadable, so certainly typed here
         return {
             "full_name": self.full_name.text().strip(),
@@ -579,7 +580,7 @@ class DoctorDialog(QDialog):
         elif name == "email":
             self.email.setText(record.email)
         elif name == "consultation_fee_minor":
-            self.fee.setText(fee_for_editing(record.consultation_fee_minor))
+            self.fee.set_value_minor(record.consultation_fee_minor)
         elif name == "staff_account_id":
             self._select_staff(record.staff_account_id)
         elif name == "notes":
@@ -593,7 +594,7 @@ class DoctorDialog(QDialog):
         if name == "years_experience":
             return f"{record.years_experience} years"
         if name == "consultation_fee_minor":
-            return format_fee(record.consultation_fee_minor)
+            return format_money(record.consultation_fee_minor, self.fee.currency, self.fee.locale)
         if name == "staff_account_id":
             index = self.staff_account.findData(record.staff_account_id)
             return self.staff_account.itemText(index) if index >= 0 else "Not linked"
