@@ -6,6 +6,14 @@ from dataclasses import dataclass
 
 from .services.audit import AuditService
 from .services.auth import AuthService
+from .services.billing import (
+    BillingDocuments,
+    InvoiceService,
+    JournalService,
+    PaymentService,
+    PriceListService,
+    ShiftService,
+)
 from .services.database import Database
 from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
@@ -34,6 +42,12 @@ class Services:
     scheduling: SchedulingService
     slips: SlipService
     demo_schedule: DemoScheduleService
+    invoices: InvoiceService
+    payments: PaymentService
+    shifts: ShiftService
+    price_list: PriceListService
+    billing_documents: BillingDocuments
+    journal: JournalService
 
     def close(self) -> None:
         self.db.dispose()
@@ -59,4 +73,10 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         scheduling=scheduling,
         slips=SlipService(units, scheduling, settings),
         demo_schedule=DemoScheduleService(units),
+        invoices=InvoiceService(units),
+        payments=PaymentService(units),
+        shifts=ShiftService(units),
+        price_list=PriceListService(units),
+        billing_documents=BillingDocuments(units),
+        journal=JournalService(units),
     )

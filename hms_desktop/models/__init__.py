@@ -1,6 +1,23 @@
 """SQLAlchemy models. Nothing here knows about Qt or about the services above it."""
 
 from .audit import AuditEntry, ClinicSetting
+from .billing import (
+    ArchivedDocument,
+    CashierShift,
+    CreditNote,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoiceState,
+    ItemKind,
+    PayerAccount,
+    Payment,
+    PaymentMethod,
+    PriceItem,
+    Refund,
+    ShiftState,
+    TaxRate,
+)
 from .base import Base, UTCDateTime, utcnow
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
@@ -19,6 +36,21 @@ from .scheduling import (
 from .staff import Role, StaffAccount
 
 __all__ = [
+    "ArchivedDocument",
+    "CashierShift",
+    "CreditNote",
+    "DocumentCounter",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceState",
+    "ItemKind",
+    "PayerAccount",
+    "Payment",
+    "PaymentMethod",
+    "PriceItem",
+    "Refund",
+    "ShiftState",
+    "TaxRate",
     "SLOT_HOLDING_STATUSES",
     "Appointment",
     "AppointmentEvent",
