@@ -26,6 +26,7 @@ from ...models import (
     PayerAccount,
     Payment,
 )
+from ...models.base import utcnow
 from .. import audit
 from ..errors import ConflictError, NotFound, ValidationError
 from ..money import LineAmounts, MoneyError, invoice_totals, round_half_up
@@ -62,8 +63,9 @@ def line_amounts(line: LineInput, tax_inclusive: bool) -> LineAmounts:
 
 
 class InvoiceService(ClockMixin):
-    def __init__(self, units: UnitsOfWork) -> None:
+    def __init__(self, units: UnitsOfWork, clock: Clock = utcnow) -> None:
         self._units = units
+        self.clock = clock  # tests set a fixed clock
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -128,6 +130,7 @@ class InvoiceService(ClockMixin):
         """A new draft for the patient. From a visit (checked in, with the doctor or completed) the
         doctor's consultation is its first line; a follow-up within the clinic's free days is free,
         and the line says why."""
+        self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
         claim_reference = check_text("claim_reference", claim_reference, 64)
         with self._units.write(Permission.INVOICE_CREATE) as uow:
             uow.explain_constraint("uq_invoices_appointment_live", lambda: ConflictError(
@@ -187,6 +190,7 @@ class InvoiceService(ClockMixin):
     ) -> InvoiceRecord:
         """Replace a draft's lines and details. Discounts need the permission, a reason, and stay
         within the role's limit."""
+        self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
         claim_reference = check_text("claim_reference", claim_reference, 64)
         notes = check_text("notes", notes, 500, multiline=True)
         if not _is_int(payer_share) or payer_share < 0:
@@ -267,6 +271,7 @@ class InvoiceService(ClockMixin):
 
     def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
         """Cancel an issued invoice that nothing is paid on (refund first); it keeps its number."""
+        self._units.authorise(Permission.INVOICE_VOID)  # before any check of the input
         reason = check_text("reason", reason, 300, required="Say why the invoice is void.")
         with self._units.write(Permission.INVOICE_VOID) as uow:
             s = uow.session
@@ -298,6 +303,7 @@ class InvoiceService(ClockMixin):
     def credit_note(self, invoice_id: int, version: int, amount: int, reason: str) -> InvoiceRecord:
         """Take ``amount`` off what an issued invoice asks (all of it or part), as a numbered credit
         note. Only the unpaid part can be credited: money already paid is refunded first."""
+        self._units.authorise(Permission.INVOICE_VOID)  # before any check of the input
         reason = check_text("reason", reason, 300, required="Say why the invoice is credited.")
         if not _is_int(amount) or amount <= 0:
             raise ValidationError({"amount": "Enter an amount above zero."})

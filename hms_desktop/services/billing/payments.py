@@ -12,12 +12,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import CashierShift, Invoice, InvoiceState, Patient, Payment, PaymentMethod, Refund, ShiftState
+from ...models.base import utcnow
 from ..errors import ConflictError, NotFound, ValidationError
 from ..permissions import Permission
 from ..text import check_text
 from ..unit_of_work import UnitOfWork, UnitsOfWork
 from . import numbering
-from .common import ClockMixin, Terms, local_day, lock_invoice, names, payment_record, refresh_state, terms
+from .common import (
+    Clock,
+    ClockMixin,
+    Terms,
+    local_day,
+    lock_invoice,
+    names,
+    payment_record,
+    refresh_state,
+    terms,
+)
 from .records import PaymentRecord, RefundRecord
 
 LAST4 = re.compile(r"^\d{4}$")
@@ -40,8 +51,9 @@ def open_shift_of(s: Session, uow: UnitOfWork, *, lock: bool = True) -> CashierS
 
 
 class PaymentService(ClockMixin):
-    def __init__(self, units: UnitsOfWork) -> None:
+    def __init__(self, units: UnitsOfWork, clock: Clock = utcnow) -> None:
         self._units = units
+        self.clock = clock  # tests set a fixed clock
 
     def pay(
         self,
@@ -56,6 +68,7 @@ class PaymentService(ClockMixin):
         change is worked out. Card: ``reference`` is the card's last four digits or the slip number.
         "credit" uses the patient's advances. Never more than is owed (by the patient, or for
         "payer", by the insurer or company)."""
+        self._units.authorise(Permission.PAYMENT_TAKE)  # before any check of the input
         method, reference = self._check(method, amount, tendered, reference)
         with self._units.write(Permission.PAYMENT_TAKE) as uow:
             uow.explain_constraint(OVERPAID, self._overpaid)
@@ -113,6 +126,7 @@ class PaymentService(ClockMixin):
     def advance(self, patient_id: int, method: str, amount: int, *, tendered: int | None = None,
                 reference: str = "") -> PaymentRecord:
         """A deposit held as the patient's credit and used on later invoices (method "credit")."""
+        self._units.authorise(Permission.PAYMENT_TAKE)  # before any check of the input
         method, reference = self._check(method, amount, tendered, reference)
         if method in (PaymentMethod.PAYER, PaymentMethod.CREDIT):
             raise ValidationError({"method": "An advance is paid by the patient: cash, card, UPI, bank or other."})
@@ -143,6 +157,7 @@ class PaymentService(ClockMixin):
     def refund(self, payment_id: int, amount: int, reason: str, *, method: str | None = None) -> RefundRecord:
         """Give back part or all of a payment (never more than was paid and not yet given back or
         used), from the refunding cashier's open shift; it shows on that shift's closure."""
+        self._units.authorise(Permission.PAYMENT_REFUND)  # before any check of the input
         reason = check_text("reason", reason, 300, required="Say why the money is given back.")
         if not _is_int(amount) or amount <= 0:
             raise ValidationError({"amount": "Enter an amount above zero."})

@@ -46,6 +46,7 @@ class PriceListService:
         return rows
 
     def add_item(self, code: str, name: str, kind: str, price_minor: int, tax_rate_bp: int = 0) -> PriceItemRecord:
+        self._units.authorise(Permission.PRICE_LIST_MANAGE)  # before any check of the input
         code, name = self._check(code, name, kind, price_minor, tax_rate_bp)
         taken = ValidationError({"code": f"The code {code} is already in the price list."})
         with self._units.write(Permission.PRICE_LIST_MANAGE) as uow:
@@ -99,6 +100,7 @@ class PriceListService:
             return [TaxRateRecord(r.id, r.name, r.rate_bp, r.active) for r in uow.session.scalars(query)]
 
     def add_tax_rate(self, name: str, rate_bp: int) -> TaxRateRecord:
+        self._units.authorise(Permission.PRICE_LIST_MANAGE)  # before any check of the input
         name = check_text("name", name, 60, required="Name the rate, e.g. GST 18 %.")
         if not _is_int(rate_bp) or not 0 <= rate_bp <= 10000:
             raise ValidationError({"rate_bp": "The rate must be between 0 % and 100 %."})
@@ -142,6 +144,7 @@ class PriceListService:
             return [PayerRecord(p.id, p.name, p.kind, p.active) for p in uow.session.scalars(query)]
 
     def add_payer(self, name: str, kind: str = "insurer") -> PayerRecord:
+        self._units.authorise(Permission.PRICE_LIST_MANAGE)  # before any check of the input
         name = check_text("name", name, 200, required="Name the insurer or company.")
         if kind not in ("insurer", "company"):
             raise ValidationError({"kind": "Choose insurer or company."})

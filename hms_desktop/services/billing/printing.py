@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ...models import ArchivedDocument, Invoice, InvoiceState, Payment, PaymentMethod
+from ...models.base import utcnow
 from .. import documents as docs
 from ..errors import NotFound, ValidationError
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
-from .common import ClockMixin, Terms, invoice_record, names, terms
+from .common import Clock, ClockMixin, Terms, invoice_record, names, terms
 from .records import InvoiceRecord, PaymentRecord
 from .shifts import clinic_from
 
@@ -90,8 +91,9 @@ def receipt_document(payment: PaymentRecord, invoice: InvoiceRecord | None, pati
 
 
 class BillingDocuments(ClockMixin):
-    def __init__(self, units: UnitsOfWork) -> None:
+    def __init__(self, units: UnitsOfWork, clock: Clock = utcnow) -> None:
         self._units = units
+        self.clock = clock  # tests set a fixed clock
 
     def invoice_pdf(self, number: str) -> PrintedDocument:
         """The A4 invoice: the original at first print, a COPY after that."""

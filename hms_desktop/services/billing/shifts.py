@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import CashierShift, Payment, PaymentMethod, Refund, ShiftState, StaffAccount
+from ...models.base import utcnow
 from ..documents import Clinic, Denomination, MethodCount, Paper, ShiftClosure
 from ..errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from ..permissions import Permission
 from ..text import check_text
 from ..unit_of_work import UnitsOfWork
-from .common import ClockMixin, Terms, names, terms
+from .common import Clock, ClockMixin, Terms, names, terms
 from .records import ShiftRecord
 
 DRAWER_METHODS = tuple(m.value for m in PaymentMethod if m not in (PaymentMethod.CREDIT,))
@@ -55,8 +56,9 @@ def shift_record(s: Session, shift: CashierShift) -> ShiftRecord:
 
 
 class ShiftService(ClockMixin):
-    def __init__(self, units: UnitsOfWork) -> None:
+    def __init__(self, units: UnitsOfWork, clock: Clock = utcnow) -> None:
         self._units = units
+        self.clock = clock  # tests set a fixed clock
 
     def current(self) -> ShiftRecord | None:
         """The signed-in cashier's open shift, if any."""
@@ -88,6 +90,7 @@ class ShiftService(ClockMixin):
             return [shift_record(s, shift) for shift in s.scalars(query)]
 
     def open(self, opening_float: int) -> ShiftRecord:
+        self._units.authorise(Permission.SHIFT_CLOSE)  # before any check of the input
         if not _is_int(opening_float) or opening_float < 0:
             raise ValidationError({"opening_float": "Enter the cash in the drawer at the start (zero or more)."})
         with self._units.write(Permission.SHIFT_CLOSE) as uow:
@@ -118,6 +121,7 @@ class ShiftService(ClockMixin):
     ) -> ShiftRecord:
         """Close with what was counted, by method (cash may be counted note by note: then the notes
         must add up to the cash given). Over or short needs a reason."""
+        self._units.authorise(Permission.SHIFT_CLOSE)  # before any check of the input
         reason = check_text("reason", reason, 300)
         with self._units.write(Permission.SHIFT_CLOSE) as uow:
             s = uow.session
@@ -178,6 +182,7 @@ class ShiftService(ClockMixin):
 
     def reopen(self, shift_id: int, version: int, reason: str) -> ShiftRecord:
         """Reopen a closed shift (administrators), never silently: the reason is audited."""
+        self._units.authorise(Permission.SHIFT_VIEW_ALL)  # before any check of the input
         reason = check_text("reason", reason, 300, required="Say why the shift is reopened.")
         with self._units.write(Permission.SHIFT_VIEW_ALL) as uow:
             s = uow.session
