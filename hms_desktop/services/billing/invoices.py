@@ -35,6 +35,7 @@ from ..text import check_text
 from ..unit_of_work import UnitOfWork, UnitsOfWork
 from . import listing, numbering
 from .common import (
+    Clock,
     ClockMixin,
     Terms,
     check_version,
