@@ -151,15 +151,15 @@ class AuthService:
             return _current_user(account)
 
     def verify_current_password(self, password: str) -> bool:
-        """For unlocking an idle workstation. Failures count towards the lock-out like sign-ins."""
+        """For unlocking an idle workstation: True, or ``AuthenticationFailed`` saying how many
+        attempts are left. Failures count towards the lock-out like sign-ins; the lock-out itself
+        (``AccountLocked``) also signs this desk out."""
         user = self._identity.require_signed_in()
         try:
             self.sign_in(user.username, password)
         except AccountLocked:
             self._identity.set(None)
             raise
-        except AuthenticationFailed:
-            return False
         return True
 
     def sign_out(self) -> None:

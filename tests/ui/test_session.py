@@ -67,7 +67,8 @@ def test_idle_workstation_locks_keeps_unsaved_input_and_unlocks_with_password(qt
     qtbot.keyClicks(lock.password, "not-my-password")
     qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, runner)
-    assert lock.message.text() == "That password is not right." and window.idle_lock.locked
+    assert lock.message.text() == "That password is not right. 4 more attempts before the account is locked."
+    assert window.idle_lock.locked
     window.idle_lock.set_timeout_ms(0)  # no re-lock while the test finishes
     qtbot.keyClicks(lock.password, ADMIN_PASSWORD)
     qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
@@ -168,6 +169,7 @@ def test_sign_out_returns_to_the_login_window(qtbot, services, tmp_path):
         controller.window.sign_out_action.trigger()
         qtbot.waitUntil(lambda: controller.window is None and controller.login is not None and controller.login.isVisible(),
                         timeout=10_000)
+        controller.runner.wait_for_idle(10_000)  # the sign-out's audit row is written on the worker
         assert controller.services.auth.current is None
         actions = [e.action for e in services.audit.recent(action_prefix="sign")][:2]
         assert actions == ["signout", "signin.ok"]
