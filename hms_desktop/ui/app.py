@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer
@@ -66,11 +67,11 @@ class AppController(QObject):
 
     # --- database ----------------------------------------------------------------------------
 
-    def try_database(self, url: str, *, remember: bool) -> None:
+    def try_database(self, url: str, *, remember: bool, retried: bool = False) -> None:
         try:
             services = build_services(url)
         except ValueError as exc:
-            self.ask_for_database(str(exc), url)
+            self.ask_for_database(str(exc), url, retried=retried)
             return
         try:
             services.db.check_connection()
@@ -79,12 +80,12 @@ class AppController(QObject):
                 log.info("Upgraded the database schema after backing it up to %s", backup)
         except HmsError as exc:
             services.close()
-            self.ask_for_database(exc.message, url)
+            self.ask_for_database(exc.message, url, retried=retried)
             return
         except Exception as exc:  # noqa: BLE001 - e.g. a newer schema than this version knows
             services.close()
             log.exception("Could not prepare the database")
-            self.ask_for_database(f"The database could not be prepared: {exc}", url)
+            self.ask_for_database(f"The database could not be prepared: {exc}", url, retried=retried)
             return
         if remember:
             save_database_url(url)
@@ -93,21 +94,27 @@ class AppController(QObject):
         self.services = services
         self.after_database()
 
-    def ask_for_database(self, problem: str | None, url: str) -> None:
+    def ask_for_database(self, problem: str | None, url: str, *, retried: bool = False) -> None:
         from ..services.database import describe_url, normalise_url
 
         try:
             current = describe_url(normalise_url(url))
         except ValueError:
-            current = url
-        dialog = DatabaseDialog(problem=problem, current=current)
+            current = "(not a database address this program understands)"
+        if problem and retried:
+            # "Try again" with the server still down must not look as if nothing happened.
+            problem = f"Still not reachable (tried again at {datetime.now().strftime('%H:%M:%S')}). {problem}"
+        if self.database_dialog is not None:
+            self.database_dialog.hide()
+            self.database_dialog.deleteLater()
+        dialog = DatabaseDialog(problem=problem, current=current, url=url)
         self.database_dialog = dialog
 
         def chosen() -> None:
             if dialog.chosen_url:
                 self.try_database(dialog.chosen_url, remember=dialog.remember.isChecked())
             else:
-                self.try_database(url, remember=False)
+                self.try_database(url, remember=False, retried=True)
 
         def cancelled() -> None:
             if self.services is None:

@@ -135,6 +135,11 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.database_label)
         # A bound method, not a lambda: Qt drops the connection when this window is deleted.
         self.runner.idle_changed.connect(self._show_activity)
+        self.runner.submit(self.services.db.connection_security, on_done=self._show_security,
+                           on_error=lambda exc: None, context=self)
+
+    def _show_security(self, security: str) -> None:
+        self.database_label.setText(f"Database: {self.services.db.description} · {security}")
 
     def _place_on_screen(self) -> None:
         """The user's last size and place, else 1200x760, but always within the screen it is on."""
