@@ -128,6 +128,24 @@ def test_first_run_creates_the_admin_loads_demo_data_and_opens_the_window(qtbot,
         qtbot.mouseClick(first.demo, Qt.MouseButton.LeftButton)
         first.demo_count.setValue(300)
         qtbot.mouseClick(first.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+        # Demo sign-ins for each role, with their temporary passwords, shown once.
+        qtbot.waitUntil(lambda: first.accounts.isVisible(), timeout=30_000)
+        shown = first.accounts.text()
+        for username in ("demo.doctor", "demo.reception", "demo.nurse"):
+            assert username in shown
+        assert "only this once" in shown
+        import re
+
+        from hms_desktop.bootstrap import build_services
+
+        password = re.search(r"demo\.nurse</b></td><td><tt>([^<]+)</tt>", shown).group(1)
+        desk = build_services(controller.services.db.url.render_as_string(hide_password=False))
+        try:
+            assert desk.auth.sign_in("demo.nurse", password).must_change_password  # the one shown works
+        finally:
+            desk.close()
+        assert controller.window is None
+        qtbot.mouseClick(first.buttons.button(first.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: controller.window is not None, timeout=20_000)
         window = controller.window
         assert window.user_label.text() == "Signed in: Grace Admin (Admin)"
