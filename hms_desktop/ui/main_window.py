@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.idle_lock.sign_out_requested.connect(self.sign_out_requested)
         runner.default_error_handler = self._show_error
 
+        self._placed = False
         self._place_on_screen()
         self.patients_tab.reload()
         if self.watcher is not None:
@@ -201,6 +202,16 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, exc: Exception) -> None:
         show_error(self, exc)
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().showEvent(event)
+        if not self._placed:
+            # Once the window manager has framed it, the frame's real size is known: fit again.
+            self._placed = True
+            QTimer.singleShot(0, self, self._fit_after_frame)
+
+    def _fit_after_frame(self) -> None:
+        clamp_to_screen(self)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         QSettings().setValue("main_window/geometry", self.saveGeometry())

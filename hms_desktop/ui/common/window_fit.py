@@ -7,6 +7,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QPainter, QScreen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+FRAME_ALLOWANCE = (8, 36)
+
 
 def screen_of(widget: QWidget) -> QScreen | None:
     return widget.screen() or QGuiApplication.primaryScreen()
@@ -23,6 +25,9 @@ def clamp_to_screen(widget: QWidget, preferred: QSize | None = None) -> None:
     area = available(widget)
     frame_w = max(0, widget.frameGeometry().width() - widget.width())
     frame_h = max(0, widget.frameGeometry().height() - widget.height())
+    if not widget.isVisible() and frame_h == 0:
+        # Not framed by the window manager yet: allow for a title bar and borders.
+        frame_w, frame_h = FRAME_ALLOWANCE
     size = preferred or widget.size()
     width = min(size.width(), area.width() - frame_w)
     height = min(size.height(), area.height() - frame_h)
