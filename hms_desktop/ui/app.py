@@ -209,6 +209,8 @@ class AppController(QObject):
 
     def session_ended(self, message: str) -> None:
         """A service call found this desk's account deactivated or given another role."""
+        if self.window is None and self.password_dialog is None:
+            return  # another queued call of the same session found out first: already signed out
         self.sign_out(message)
 
     def sign_out(self, message: str = "") -> None:
