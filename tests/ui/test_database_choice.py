@@ -217,3 +217,18 @@ def test_connecting_with_remember_keeps_the_password_out_of_the_file_and_shows_n
         assert SECRET not in caplog.text
     finally:
         _close(controller)
+
+
+def test_tls_required_against_a_server_without_it_is_refused_in_plain_words(pg_url):
+    from hms_desktop.services.database import Database
+    from hms_desktop.services.errors import DatabaseUnavailable
+
+    db = Database(_with_password(pg_url, sslmode="require"))
+    try:
+        assert make_url(str(db.url)).query["sslmode"] == "require"
+        with pytest.raises(DatabaseUnavailable) as err:  # this test server has TLS switched off
+            db.check_connection()
+        assert "SSL" in err.value.message and "Nothing was saved" not in err.value.message
+        assert SECRET not in err.value.message
+    finally:
+        db.dispose()
