@@ -118,6 +118,7 @@ class QueuesTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self._scheduling = services.scheduling
+        self._visits = services.visits
         self._doctors = services.doctors
         self._patients = services.patients
         self._runner = runner
@@ -290,18 +291,18 @@ class QueuesTab(QWidget):
     def call_next(self) -> None:
         if self._doctor is None or self._acting:
             return
-        self._act(self._scheduling.call_next, self._doctor.id, on_done=self._called)
+        self._act(self._visits.call_next, self._doctor.id, on_done=self._called)
 
     def start_selected(self) -> None:
         record = self._selected_for_action()
         if record is not None:
-            self._act(self._scheduling.start_visit, record.id, expected_version=record.version,
+            self._act(self._visits.start_visit, record.id, expected_version=record.version,
                       on_done=lambda r: self._changed(r, f"Started the visit with {r.patient_name}."))
 
     def complete_selected(self) -> None:
         record = self._selected_for_action()
         if record is not None:
-            self._act(self._scheduling.complete, record.id, expected_version=record.version,
+            self._act(self._visits.complete, record.id, expected_version=record.version,
                       on_done=lambda r: self._changed(r, f"Completed the visit with {r.patient_name}."))
 
     def no_show_selected(self) -> None:
@@ -310,7 +311,7 @@ class QueuesTab(QWidget):
             return
 
         def mark() -> None:
-            self._act(self._scheduling.mark_no_show, record.id, expected_version=record.version,
+            self._act(self._visits.mark_no_show, record.id, expected_version=record.version,
                       on_done=lambda r: self._changed(r, f"Marked {r.patient_name} ({r.local_start:%H:%M}) as a no-show."))
 
         self._keep(confirm_no_show(self, record, mark))
@@ -323,7 +324,7 @@ class QueuesTab(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.reason_given.connect(
             lambda reason: self._act(
-                self._scheduling.reject, record.id, reason, expected_version=record.version,
+                self._visits.reject, record.id, reason, expected_version=record.version,
                 on_done=lambda r: self._changed(r, f"Rejected the {r.local_start:%H:%M} appointment of {r.patient_name}."),
             )
         )

@@ -106,6 +106,7 @@ class SchedulerTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self._scheduling = services.scheduling
+        self._visits = services.visits
         self._doctors = services.doctors
         self._patients = services.patients
         self._slips = services.slips
@@ -811,19 +812,19 @@ class SchedulerTab(QWidget):
         )
 
     def confirm_selected(self) -> None:
-        self._transition(self._scheduling.confirm, "Confirmed")
+        self._transition(self._visits.confirm, "Confirmed")
 
     def check_in_selected(self) -> None:
-        self._transition(self._scheduling.check_in, "Checked in")
+        self._transition(self._visits.check_in, "Checked in")
 
     def start_visit_selected(self) -> None:
-        self._transition(self._scheduling.start_visit, "Visit started for")
+        self._transition(self._visits.start_visit, "Visit started for")
 
     def complete_selected(self) -> None:
-        self._transition(self._scheduling.complete, "Completed the visit of")
+        self._transition(self._visits.complete, "Completed the visit of")
 
     def no_show_selected(self) -> None:
-        self._transition(self._scheduling.mark_no_show, "Marked as no-show:")
+        self._transition(self._visits.mark_no_show, "Marked as no-show:")
 
     def _changed(self, record: AppointmentRecord, done: str) -> None:
         self._selected_id = record.id
@@ -876,10 +877,10 @@ class SchedulerTab(QWidget):
         appt = self.selected_appointment()
         if appt is None:
             return None
-        scheduling = self._scheduling
+        visits = self._visits
 
         def cancel(reason: str, who: str) -> AppointmentRecord:
-            return scheduling.cancel(appt.id, reason, by=who, expected_version=appt.version)
+            return visits.cancel(appt.id, reason, by=who, expected_version=appt.version)
 
         dialog = ReasonDialog(
             self._runner, "Cancel appointment",
@@ -895,10 +896,10 @@ class SchedulerTab(QWidget):
         appt = self.selected_appointment()
         if appt is None:
             return None
-        scheduling = self._scheduling
+        visits = self._visits
 
         def reject(reason: str, _who: str) -> AppointmentRecord:
-            return scheduling.reject(appt.id, reason, expected_version=appt.version)
+            return visits.reject(appt.id, reason, expected_version=appt.version)
 
         dialog = ReasonDialog(
             self._runner, "Reject appointment",
