@@ -33,7 +33,7 @@ from .records import (
     WeeklySessionRecord,
 )
 from .slot_math import MAX_APPOINTMENT, local_day_bounds, session_slots
-from .visit_rules import MOVABLE, TRANSITIONS, VisitAction, allowed_actions
+from .visit_rules import MOVABLE, TRANSITIONS, VisitAction, allowed_actions, manages_visits
 from .visits import VisitService
 
 __all__ = [
@@ -58,5 +58,6 @@ __all__ = [
     "WeeklySessionRecord",
     "allowed_actions",
     "local_day_bounds",
+    "manages_visits",
     "session_slots",
 ]
