@@ -170,7 +170,7 @@ def test_clash_in_the_repeated_hour_says_which_one_o_clock(services):
     services.scheduling.book(asha, doctor.id, datetime(2026, 11, 1, 8, 0, tzinfo=UTC))  # 03:00 EST
     with pytest.raises(SlotTaken) as plain:
         services.scheduling.book(ravi, doctor.id, datetime(2026, 11, 1, 8, 0, tzinfo=UTC))
-    assert "03:00-03:30." in str(plain.value).replace(". Nothing", ".") or "03:00-03:30" in str(plain.value)
+    assert "03:00-03:30" in str(plain.value)
     assert "UTC" not in str(plain.value)
 
 

@@ -18,10 +18,10 @@ from ...models import Appointment, AvailabilityException, Doctor, ExceptionKind,
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..identity import CurrentUser
 from ..permissions import Permission
-from ..unit_of_work import UnitOfWork, UnitsOfWork
+from ..unit_of_work import UnitOfWork
 from .booking_checks import check_days, check_reason, hours_refusal
 from .booking_sql import appointment_query
-from .clinic_clock import ClinicClock
+from .clinic_clock import ClockedService
 from .doctor_calendar import load_calendar
 from .records import (
     AppointmentRecord,
@@ -40,17 +40,7 @@ from .visit_rules import MOVABLE
 _AVAILABILITY = (Permission.AVAILABILITY_EDIT_OWN, Permission.AVAILABILITY_EDIT_ANY)
 
 
-class AvailabilityService:
-    def __init__(self, units: UnitsOfWork, clock: ClinicClock) -> None:
-        self._units = units
-        self._clock = clock
-        self.clinic_clock = clock  # the clinic's zone, "today" and "now", shared with scheduling
-
-    def _zone(self, session: Session) -> ZoneInfo:
-        return self._clock.zone(session)
-
-    def _now(self) -> datetime:
-        return self._clock.now()
+class AvailabilityService(ClockedService):
 
     def weekly_template(self, doctor_id: int) -> list[WeeklySessionRecord]:
         with self._units.read(Permission.SCHEDULE_VIEW) as uow:
@@ -101,10 +91,8 @@ class AvailabilityService:
             actor, doctor = self._require_availability_edit(uow, doctor_id)
             last_day = last_day or first_day
             reason = check_reason(reason, required=False)
-            check_days(first_day, last_day)
             zone = self._zone(session)
-            start, _ = local_day_bounds(first_day, zone)
-            _, end = local_day_bounds(last_day, zone)
+            start, end = _whole_days(first_day, last_day, zone)
             return self._add_exception(
                 uow, zone, doctor_id, ExceptionKind.LEAVE, start, end, first_day, last_day, reason,
                 f"Leave for {doctor.full_name} {first_day:%d %b %Y}"
@@ -136,10 +124,8 @@ class AvailabilityService:
             session = uow.session
             last_day = last_day or first_day
             reason = check_reason(reason, required=True)
-            check_days(first_day, last_day)
             zone = self._zone(session)
-            start, _ = local_day_bounds(first_day, zone)
-            _, end = local_day_bounds(last_day, zone)
+            start, end = _whole_days(first_day, last_day, zone)
             return self._add_exception(
                 uow, zone, None, ExceptionKind.HOLIDAY, start, end, first_day, last_day, reason,
                 f"Clinic holiday {first_day:%d %b %Y}" + (f" to {last_day:%d %b %Y}" if last_day != first_day else ""),
@@ -259,6 +245,14 @@ class AvailabilityService:
         return uow.require(Permission.AVAILABILITY_EDIT_ANY), doctor
 
     # --- free slots --------------------------------------------------------------------------
+
+def _whole_days(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants from the start of ``first_day`` to the end of ``last_day`` (checked first)."""
+    check_days(first_day, last_day)
+    start, _ = local_day_bounds(first_day, zone)
+    _, end = local_day_bounds(last_day, zone)
+    return start, end
+
 
 class _CalendarDoctor:
     """The two things hours_refusal asks of a doctor, from an appointment row."""

@@ -60,7 +60,7 @@ from .booking_sql import (
     queue_behind_other_desks,
     read_booking_context,
 )
-from .clinic_clock import ClinicClock
+from .clinic_clock import ClinicClock, ClockedService
 from .doctor_calendar import load_calendar
 from .free_time import next_free, slot_taken
 from .records import (
@@ -91,11 +91,10 @@ from .visit_rules import VisitAction, refusal
 S = AppointmentStatus
 
 
-class SchedulingService:
+class SchedulingService(ClockedService):
     def __init__(self, units: UnitsOfWork, clock: ClinicClock | None = None) -> None:
-        self._units = units
+        super().__init__(units, clock)
         self._is_sqlite = units.db.is_sqlite
-        self._clock = clock or ClinicClock(units)
 
     # --- the clinic's clock ------------------------------------------------------------------
 
@@ -110,12 +109,6 @@ class SchedulingService:
 
     def time_zone(self) -> ZoneInfo:
         return self._clock.time_zone()
-
-    def _zone(self, session: Session) -> ZoneInfo:
-        return self._clock.zone(session)
-
-    def _now(self) -> datetime:
-        return self._clock.now()
 
     def today(self) -> date:
         """Today's date in the clinic's time zone."""

@@ -51,3 +51,18 @@ class ClinicClock:
     def today(self) -> date:
         """Today's date in the clinic's time zone."""
         return self.now().astimezone(self.time_zone()).date()
+
+
+class ClockedService:
+    """What the three scheduling services share: their units of work and the one clinic clock."""
+
+    def __init__(self, units: UnitsOfWork, clock: ClinicClock | None = None) -> None:
+        self._units = units
+        self._clock = clock or ClinicClock(units)
+        self.clinic_clock = self._clock  # the clinic's zone, "today" and "now", shared by the three
+
+    def _zone(self, session: Session) -> ZoneInfo:
+        return self._clock.zone(session)
+
+    def _now(self) -> datetime:
+        return self._clock.now()

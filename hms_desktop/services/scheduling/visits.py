@@ -7,20 +7,19 @@ their buttons).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ...models import Appointment, AppointmentStatus, Doctor
 from ..errors import ConflictError, NotFound, ValidationError
 from ..permissions import Permission
-from ..unit_of_work import UnitOfWork, UnitsOfWork, retry_on_contention
+from ..unit_of_work import UnitOfWork, retry_on_contention
 from .appointment_changes import explain_schedule_constraints, load_for_change, load_record, stale
 from .booking_checks import check_reason
 from .booking_sql import add_event, appointment_query, next_token, queue_behind_other_desks
-from .clinic_clock import ClinicClock
+from .clinic_clock import ClockedService
 from .records import AppointmentRecord, appointment_record
 from .slot_math import fmt
 from .visit_rules import (
@@ -35,17 +34,7 @@ from .visit_rules import (
 S = AppointmentStatus
 
 
-class VisitService:
-    def __init__(self, units: UnitsOfWork, clock: ClinicClock) -> None:
-        self._units = units
-        self._clock = clock
-        self.clinic_clock = clock  # the clinic's zone, "today" and "now", shared with scheduling
-
-    def _zone(self, session: Session) -> ZoneInfo:
-        return self._clock.zone(session)
-
-    def _now(self) -> datetime:
-        return self._clock.now()
+class VisitService(ClockedService):
 
     def confirm(self, appointment_id: int, *, expected_version: int | None = None) -> AppointmentRecord:
         return self.change_status(appointment_id, S.CONFIRMED, expected_version=expected_version)
