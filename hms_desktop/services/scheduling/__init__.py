@@ -32,7 +32,7 @@ from .records import (
     WalkIn,
     WeeklySessionRecord,
 )
-from .slot_math import MAX_APPOINTMENT, local_day_bounds, session_slots
+from .slot_math import MAX_APPOINTMENT, local_day_bounds, session_bounds, session_slots
 from .visit_rules import MOVABLE, TRANSITIONS, VisitAction, allowed_actions, manages_visits
 from .visits import VisitService
 
@@ -59,5 +59,6 @@ __all__ = [
     "allowed_actions",
     "local_day_bounds",
     "manages_visits",
+    "session_bounds",
     "session_slots",
 ]
