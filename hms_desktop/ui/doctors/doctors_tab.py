@@ -77,6 +77,7 @@ class DoctorsTab(QWidget):
         super().__init__(parent)
         self._doctors: DoctorService = services.doctors
         self._scheduling: SchedulingService = services.scheduling
+        self._availability = services.availability
         self._staff = services.staff
         self._runner = runner
         self._user = user
@@ -309,7 +310,7 @@ class DoctorsTab(QWidget):
         return dialog
 
     def _open_hours(self, doctor: DoctorRecord) -> AvailabilityDialog:
-        dialog = AvailabilityDialog(self._scheduling, self._runner, self._user, doctor, self)
+        dialog = AvailabilityDialog(self._availability, self._runner, self._user, doctor, self)
         dialog.availability_changed.connect(self._availability_changed)
         return self._open(dialog)
 
