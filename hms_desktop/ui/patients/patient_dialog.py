@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -32,6 +31,7 @@ from ...services.patients import (
     parse_date,
     validate,
 )
+from ..common.conflict_merge import ConflictMerge, FieldSpec
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
 from .duplicates_dialog import DuplicatesDialog
@@ -44,6 +44,11 @@ FIELD_LABELS = {
     "allergies": "Allergies", "emergency_contact_name": "Emergency contact",
     "emergency_contact_phone": "Emergency phone", "notes": "Notes",
 }
+
+
+def _born_words(value: tuple[bool, object]) -> str:
+    estimated, shown = value
+    return f"about {shown} years old (estimated)" if estimated else str(shown)
 
 
 def _multiline(name: str, height: int) -> QPlainTextEdit:
@@ -77,7 +82,6 @@ class PatientDialog(QDialog):
         self.setWindowTitle(title)
         self.setMinimumWidth(760)
         self.errors = FieldErrors()
-        self._their_labels: dict[str, QLabel] = {}
 
         self.banner = banner_label()
         self.use_theirs_button = QPushButton("Discard my edits and use their version")
@@ -111,6 +115,7 @@ class PatientDialog(QDialog):
         self.notes = _multiline("notes", 72)
 
         self.dob_unknown.toggled.connect(self._dob_unknown_toggled)
+        self.merge: ConflictMerge[PatientRecord] = ConflictMerge(self._field_specs())
         self.date_of_birth.textChanged.connect(self._update_age_hint)
 
         grid = QGridLayout()
@@ -158,12 +163,8 @@ class PatientDialog(QDialog):
                 if name is not None:
                     target = self.date_of_birth if name == "date_of_birth" else widget
                     grid.addWidget(self.errors.add(name, target), r, column + 1)
-                    theirs = QLabel(objectName="theirValue")
-                    theirs.setWordWrap(True)
-                    theirs.hide()
-                    self._their_labels[name] = theirs
                     r += 1
-                    grid.addWidget(theirs, r, column + 1)
+                    grid.addWidget(self.merge.label(name), r, column + 1)
                     r += 1
 
         self.meta = QLabel(objectName="subtle")
@@ -210,6 +211,9 @@ class PatientDialog(QDialog):
         self.emergency_contact_name.setText(record.emergency_contact_name)
         self.emergency_contact_phone.setText(record.emergency_contact_phone)
         self.notes.setPlainText(record.notes)
+        self._fill_meta(record)
+
+    def _fill_meta(self, record: PatientRecord) -> None:
         status = "Archived. " if record.archived else ""
         self.meta.setText(
             f"{status}MRN {record.mrn} · registered {record.created_at.astimezone():%Y-%m-%d} · "
@@ -335,39 +339,75 @@ class PatientDialog(QDialog):
             report_in_form(self, exc, self.errors, self.banner)
 
     def _show_conflict(self, exc: ConflictError) -> None:
-        """Keep what this desk typed; show what the other desk saved next to each field it changed."""
+        """Another desk saved this patient meanwhile: their changes come into the form, this desk's
+        edits stay on top, and the next Save is made on their version (see conflict_merge)."""
         theirs: PatientRecord = exc.current
-        mine_base = self.record
-        changed = []
-        for f in fields(PatientRecord):
-            name = f.name
-            if name not in self._their_labels or mine_base is None:
-                continue
-            before, now = getattr(mine_base, name), getattr(theirs, name)
-            label = self._their_labels[name]
-            if before != now:
-                shown = now.isoformat() if isinstance(now, date) else (str(now) or "(empty)")
-                label.setText(f"Now saved by the other desk: {shown}")
-                label.show()
-                changed.append(FIELD_LABELS.get(name, name))
-            else:
-                label.hide()
-        if theirs.archived and not mine_base.archived:  # type: ignore[union-attr]
-            changed.append("archived")
-        # The next Save is made knowingly on top of their version, never silently over it.
+        base = self.record
+        if base is None:
+            report_in_form(self, exc, self.errors, self.banner)
+            return
+        outcome = self.merge.merge(base, theirs)
+        extra = " They also archived the record." if theirs.archived and not base.archived else ""
         self.record = theirs
-        self._show_banner(
-            exc.message + (f" They changed: {', '.join(changed)}." if changed else ""), "bannerWarning"
-        )
+        self._fill_meta(theirs)
+        self._show_banner(outcome.sentence(exc.message) + extra, "bannerWarning")
         self.use_theirs_button.show()
 
     def _use_theirs(self) -> None:
         if self.record is not None:
             self._fill(self.record)
-        for label in self._their_labels.values():
-            label.hide()
+        self.merge.hide()
+        self.errors.clear()
         self.banner.hide()
         self.use_theirs_button.hide()
+
+    def _field_specs(self) -> list[FieldSpec[PatientRecord]]:
+        def line(name: str) -> FieldSpec[PatientRecord]:
+            widget: QLineEdit = getattr(self, name)
+            return FieldSpec(name, FIELD_LABELS[name], lambda r: getattr(r, name), lambda: widget.text().strip(),
+                             widget.setText)
+
+        def block(name: str) -> FieldSpec[PatientRecord]:
+            widget: QPlainTextEdit = getattr(self, name)
+            return FieldSpec(name, FIELD_LABELS[name], lambda r: getattr(r, name), widget.toPlainText,
+                             widget.setPlainText)
+
+        def choice(name: str, box: QComboBox, describe: Any) -> FieldSpec[PatientRecord]:
+            return FieldSpec(name, FIELD_LABELS[name], lambda r: getattr(r, name), box.currentData,
+                             lambda v: box.setCurrentIndex(max(0, box.findData(v))), describe)
+
+        return [
+            line("given_name"), line("family_name"),
+            choice("sex", self.sex, lambda v: dict((b, a) for a, b in SEX_CHOICES).get(v, v)),
+            FieldSpec("date_of_birth", FIELD_LABELS["date_of_birth"], self._born_of, self._born_in_form,
+                      self._set_born, _born_words),
+            line("phone"), line("email"), block("address"),
+            choice("blood_group", self.blood_group, lambda v: v or "Not known"),
+            block("allergies"), line("emergency_contact_name"),
+            line("emergency_contact_phone"),
+            block("notes"),
+        ]
+
+    def _born_of(self, record: PatientRecord) -> tuple[bool, object]:
+        if record.dob_estimated:
+            return (True, age_on(record.date_of_birth, self._today))
+        return (False, record.date_of_birth.isoformat())
+
+    def _born_in_form(self) -> tuple[bool, object]:
+        if self.dob_unknown.isChecked():
+            return (True, self.estimated_age.value())
+        typed = self.date_of_birth.text().strip()
+        parsed = parse_date(typed)
+        return (False, parsed.isoformat() if parsed is not None else typed)
+
+    def _set_born(self, value: tuple[bool, object]) -> None:
+        estimated, shown = value
+        if estimated:
+            self.dob_unknown.setChecked(True)
+            self.estimated_age.setValue(int(shown))  # type: ignore[call-overload]
+        else:
+            self.dob_unknown.setChecked(False)
+            self.date_of_birth.setText(str(shown))
 
     def _show_banner(self, text: str, kind: str) -> None:
         show_banner(self.banner, text, kind)
