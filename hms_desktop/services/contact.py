@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
-
 EMAIL_RE = re.compile(r"^(?!\.)[^@\s]+(?<!\.)@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}$")
 PHONE_CHARS_RE = re.compile(r"^[0-9+()\-. /]*$")
 DEFAULT_REGION = "IN"
@@ -85,15 +83,6 @@ def calling_code(region: str) -> str:
 
     code = phonenumbers.country_code_for_region(region)
     return str(code) if code else ""
-
-
-def clinic_region(session: Session) -> str:
-    """The clinic's country setting, the default region for phone numbers (a primary-key read)."""
-    from ..models import ClinicSetting
-
-    row = session.get(ClinicSetting, "country")
-    value = row.value if row is not None else None
-    return value if isinstance(value, str) and value else DEFAULT_REGION
 
 
 def email_problem(text: str) -> str | None:

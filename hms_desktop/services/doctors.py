@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from ..models import Doctor, DoctorSpecialty, Role, Specialty, StaffAccount, WeeklySession, utcnow
 from . import audit
-from .contact import DEFAULT_REGION, clinic_region, email_problem, phone_problem, shown_phone, to_e164
+from .contact import DEFAULT_REGION, email_problem, phone_problem, shown_phone, to_e164
 from .errors import ConflictError, NotFound, ValidationError
 from .permissions import Permission
+from .settings import clinic_region
 from .text import check_text, fold
 from .unit_of_work import UnitsOfWork
 

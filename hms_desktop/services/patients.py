@@ -17,7 +17,6 @@ from . import audit
 from .contact import (
     DEFAULT_REGION,
     calling_code,
-    clinic_region,
     email_problem,
     phone_digits,
     phone_problem,
@@ -29,6 +28,7 @@ from .errors import ConflictError, NotFound, ValidationError
 from .mrn import mrn_for, mrns_meant_by, reserve_patient_ids
 from .patient_query import ParsedQuery, parse_query, phone_prefixes
 from .permissions import Permission
+from .settings import clinic_region
 from .text import check_text, fold, prefix_upper_bound, tokens
 from .unit_of_work import UnitsOfWork
 

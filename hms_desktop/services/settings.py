@@ -65,6 +65,25 @@ def is_valid_time_zone(name: str) -> bool:
     return True
 
 
+def _stored_text(session: Session, key: str) -> str | None:
+    row = session.get(ClinicSetting, key)
+    return row.value if row is not None and isinstance(row.value, str) and row.value else None
+
+
+def clinic_region(session: Session) -> str:
+    """The clinic's country, the default region for phone numbers (one primary-key read)."""
+    return _stored_text(session, "country") or ClinicSettings.country
+
+
+def clinic_zone(session: Session) -> ZoneInfo:
+    """The clinic's time zone: every time is shown in it, whichever zone the workstation is in."""
+    name = _stored_text(session, "time_zone") or ClinicSettings.time_zone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(ClinicSettings.time_zone)
+
+
 class SettingsService:
     def __init__(self, units: UnitsOfWork) -> None:
         self._units = units

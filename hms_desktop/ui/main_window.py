@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         if user.can(Permission.AUDIT_VIEW):
             from .audit.audit_tab import AuditTab
 
-            self.audit_tab = AuditTab(services.audit, runner)
+            self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
         self.tabs.currentChanged.connect(self._tab_changed)
 

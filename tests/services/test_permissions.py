@@ -47,6 +47,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("staff", "reset_password"): (Permission.STAFF_MANAGE, lambda s, ids: s.staff.reset_password(ids["staff"], "")),
     ("staff", "set_active"): (Permission.STAFF_MANAGE, lambda s, ids: s.staff.set_active(ids["staff"], 999, True)),
     ("audit", "recent"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit.recent()),
+    ("audit_log", "page"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit_log.page(kind="Doctors")),
     ("settings", "update"): (Permission.SETTINGS_MANAGE, lambda s, ids: s.settings.update(ClinicSettings(clinic_name=""))),
     ("demo", "load_patients"): (Permission.DEMO_DATA, lambda s, ids: s.demo.load_patients(0)),
     ("demo_schedule", "load"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.load(doctors=0, appointments=0)),
@@ -113,7 +114,7 @@ OPEN = {
 
 def public_calls(services: Services) -> set[tuple[str, str]]:
     calls = set()
-    for name in ("auth", "patients", "staff", "audit", "settings", "demo", "demo_schedule", "doctors",
+    for name in ("auth", "patients", "staff", "audit", "audit_log", "settings", "demo", "demo_schedule", "doctors",
                  "scheduling", "slips"):
         service = getattr(services, name)
         for attr, _value in inspect.getmembers(type(service), inspect.isfunction):
