@@ -18,7 +18,7 @@ from . import audit
 from .contact import DEFAULT_REGION, email_problem, phone_problem, shown_phone, to_e164
 from .errors import ConflictError, NotFound, ValidationError
 from .permissions import Permission
-from .settings import clinic_region
+from .settings import ClinicView, clinic_region, clinic_view
 from .text import check_text, fold
 from .unit_of_work import UnitsOfWork
 
@@ -116,12 +116,13 @@ def specialties_of(session: Session, doctor_ids: Iterable[int]) -> dict[int, tup
     return {k: tuple(v) for k, v in found.items()}
 
 
-def _record(d: Doctor, specialties: tuple[SpecialtyRecord, ...], region: str) -> DoctorRecord:
+def _record(d: Doctor, specialties: tuple[SpecialtyRecord, ...], view: ClinicView) -> DoctorRecord:
+    """The doctor as shown: the phone as the clinic writes it, the verified time in the clinic's zone."""
     return DoctorRecord(
         id=d.id, full_name=d.full_name, specialties=specialties, qualifications=d.qualifications,
-        years_experience=d.years_experience, location=d.location, phone=shown_phone(d.phone, region), email=d.email,
+        years_experience=d.years_experience, location=d.location, phone=shown_phone(d.phone, view.region), email=d.email,
         consultation_fee_minor=d.consultation_fee_minor, notes=d.notes, active=d.active,
-        verified=d.verified, verified_at=d.verified_at, staff_account_id=d.staff_account_id,
+        verified=d.verified, verified_at=view.local(d.verified_at), staff_account_id=d.staff_account_id,
         version=d.version,
     )
 
@@ -252,7 +253,7 @@ class DoctorService:
             doctor = uow.session.get(Doctor, doctor_id)
             if doctor is None:
                 raise NotFound("That doctor does not exist.")
-            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_region(uow.session))
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_view(uow.session))
 
     def for_current_user(self) -> DoctorRecord | None:
         """The doctor profile linked to the signed-in account (a doctor's own day list), if any."""
@@ -262,7 +263,7 @@ class DoctorService:
             doctor = uow.session.scalar(select(Doctor).where(Doctor.staff_account_id == uow.actor.id))
             if doctor is None:
                 return None
-            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id], clinic_region(uow.session))
+            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id], clinic_view(uow.session))
 
     def search(
         self,
@@ -302,8 +303,8 @@ class DoctorService:
         with self._units.read(Permission.DOCTOR_VIEW) as uow:
             doctors = list(uow.session.scalars(stmt))
             specs = specialties_of(uow.session, [d.id for d in doctors])
-            region = clinic_region(uow.session)
-            return [_record(d, specs[d.id], region) for d in doctors]
+            view = clinic_view(uow.session)
+            return [_record(d, specs[d.id], view) for d in doctors]
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -322,7 +323,7 @@ class DoctorService:
                 changes={k: [None, values[k]] for k in _AUDITED if values[k] not in ("", None, 0)},
             )
             uow.announce("doctors", "created", entity_id=doctor.id)
-            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id], clinic_region(uow.session))
+            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id], clinic_view(uow.session))
 
     def update(self, doctor_id: int, expected_version: int, data: DoctorInput) -> DoctorRecord:
         with self._units.write(Permission.DOCTOR_MANAGE, stale=lambda: self._conflict(doctor_id)) as uow:
@@ -338,7 +339,7 @@ class DoctorService:
                 changes["specialties"] = [sorted(s.id for s in old_specs), sorted(set(data.specialty_ids))]
                 self._set_specialties(session, doctor_id, data.specialty_ids, replace=True)
             if not changes:
-                return _record(doctor, old_specs, clinic_region(uow.session))
+                return _record(doctor, old_specs, clinic_view(uow.session))
             for key, value in values.items():
                 setattr(doctor, key, value)
             # Bumps the version even when only the specialties changed.
@@ -347,7 +348,7 @@ class DoctorService:
             uow.audit("doctor.changed", entity_type="doctor", entity_id=doctor_id,
                       summary=f"Changed doctor {doctor.full_name}", changes=changes)
             uow.announce("doctors", "changed", entity_id=doctor_id)
-            return _record(doctor, specialties_of(session, [doctor_id])[doctor_id], clinic_region(session))
+            return _record(doctor, specialties_of(session, [doctor_id])[doctor_id], clinic_view(session))
 
     def verify(self, doctor_id: int) -> DoctorRecord:
         """Approve a new doctor: from now on they can be booked (if active)."""
@@ -361,7 +362,7 @@ class DoctorService:
                 uow.audit("doctor.verified", entity_type="doctor", entity_id=doctor_id,
                           summary=f"Verified doctor {doctor.full_name}", changes={"verified": [False, True]})
                 uow.announce("doctors", "verified", entity_id=doctor_id)
-            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_region(uow.session))
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_view(uow.session))
 
     def set_active(self, doctor_id: int, expected_version: int, active: bool) -> DoctorRecord:
         """An inactive doctor cannot be booked; existing appointments are kept (rebook them)."""
@@ -377,7 +378,7 @@ class DoctorService:
                     changes={"active": [not active, active]},
                 )
                 uow.announce("doctors", "activated" if active else "deactivated", entity_id=doctor_id)
-            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_region(uow.session))
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_view(uow.session))
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -388,7 +389,7 @@ class DoctorService:
         if expected_version is not None and doctor.version != expected_version:
             raise ConflictError(
                 _CONFLICT_MESSAGE.format(name=doctor.full_name),
-                current=_record(doctor, specialties_of(session, [doctor_id])[doctor_id], clinic_region(session)),
+                current=_record(doctor, specialties_of(session, [doctor_id])[doctor_id], clinic_view(session)),
             )
         return doctor
 

@@ -28,7 +28,7 @@ from .errors import ConflictError, NotFound, ValidationError
 from .mrn import mrn_for, mrns_meant_by, reserve_patient_ids
 from .patient_query import ParsedQuery, parse_query, phone_prefixes
 from .permissions import Permission
-from .settings import clinic_region
+from .settings import ClinicView, clinic_region, clinic_view
 from .text import check_text, fold, prefix_upper_bound, tokens
 from .unit_of_work import UnitsOfWork
 
@@ -242,15 +242,17 @@ def _summary(row: Any, sort: PatientSort, region: str) -> PatientSummary:
     )
 
 
-def _record(p: Patient, region: str) -> PatientRecord:
-    """The record as shown: phones in the national form of the clinic's country (see contact)."""
+def _record(p: Patient, view: ClinicView) -> PatientRecord:
+    """The record as shown: phones in the national form of the clinic's country (see contact),
+    times in the clinic's zone."""
+    region = view.region
     return PatientRecord(
         id=p.id, mrn=p.mrn, given_name=p.given_name, family_name=p.family_name, sex=p.sex,
         date_of_birth=p.date_of_birth, dob_estimated=p.dob_estimated, phone=shown_phone(p.phone, region), email=p.email,
         address=p.address, blood_group=p.blood_group, allergies=p.allergies,
         emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=shown_phone(p.emergency_contact_phone, region),
-        notes=p.notes, archived=p.archived, archived_at=p.archived_at, created_at=p.created_at,
-        updated_at=p.updated_at, version=p.version,
+        notes=p.notes, archived=p.archived, archived_at=view.local(p.archived_at),
+        created_at=view.local(p.created_at), updated_at=view.local(p.updated_at), version=p.version,
     )
 
 
@@ -364,14 +366,14 @@ class PatientService:
             patient = uow.session.get(Patient, patient_id)
             if patient is None:
                 raise NotFound("That patient record does not exist.")
-            return _record(patient, clinic_region(uow.session))
+            return _record(patient, clinic_view(uow.session))
 
     def get_by_mrn(self, mrn: str) -> PatientRecord:
         with self._units.read(Permission.PATIENT_VIEW) as uow:
             patient = uow.session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
             if patient is None:
                 raise NotFound(f"No patient has the MRN {mrn.strip()}.")
-            return _record(patient, clinic_region(uow.session))
+            return _record(patient, clinic_view(uow.session))
 
     def find_duplicates(self, data: PatientInput, *, exclude_id: int | None = None) -> list[DuplicateCandidate]:
         """Existing patients who are probably the same person: same name and date of birth, or
@@ -410,8 +412,8 @@ class PatientService:
 
     def register(self, data: PatientInput) -> PatientRecord:
         with self._units.write(Permission.PATIENT_REGISTER) as uow:
-            region = clinic_region(uow.session)
-            values = validate(data, region=region)
+            view = clinic_view(uow.session)
+            values = validate(data, region=view.region)
             (pid,) = reserve_patient_ids(uow.session, 1)
             actor = uow.actor
             patient = Patient(
@@ -427,20 +429,20 @@ class PatientService:
                 changes=audit.created(values, _EDITABLE),
             )
             uow.announce("patients", "created", entity_id=pid)
-            return _record(patient, region)
+            return _record(patient, view)
 
     def update(self, patient_id: int, expected_version: int, data: PatientInput) -> PatientRecord:
         """Save an edit made to version ``expected_version``. If anyone saved in between, nothing
         is written and ConflictError carries the record as it now stands."""
         with self._units.write(Permission.PATIENT_EDIT, stale=lambda: self._conflict(patient_id)) as uow:
-            region = clinic_region(uow.session)
-            values = validate(data, region=region)
+            view = clinic_view(uow.session)
+            values = validate(data, region=view.region)
             patient = self._load_for_change(uow.session, patient_id, expected_version)
             before = {k: getattr(patient, k) for k in _EDITABLE}
             after = {k: values[k] for k in _EDITABLE}
             changes = audit.diff(before, after)
             if not changes:
-                return _record(patient, region)
+                return _record(patient, view)
             for key, value in values.items():
                 setattr(patient, key, value)
             patient.updated_by_id = uow.actor.id
@@ -452,7 +454,7 @@ class PatientService:
                 summary=f"Changed {patient.given_name} {patient.family_name} ({patient.mrn})", changes=changes,
             )
             uow.announce("patients", "changed", entity_id=patient_id)
-            return _record(patient, region)
+            return _record(patient, view)
 
     def archive(self, patient_id: int, expected_version: int, *, reason: str = "") -> PatientRecord:
         return self._set_archived(patient_id, expected_version, True, reason)
@@ -464,9 +466,9 @@ class PatientService:
         with self._units.write(Permission.PATIENT_ARCHIVE, stale=lambda: self._conflict(patient_id)) as uow:
             reason = check_text("reason", reason, 300, multiline=True)
             patient = self._load_for_change(uow.session, patient_id, expected_version)
-            region = clinic_region(uow.session)
+            view = clinic_view(uow.session)
             if patient.archived == archived:
-                return _record(patient, region)
+                return _record(patient, view)
             patient.archived = archived
             patient.archived_at = utcnow() if archived else None
             patient.updated_by_id = uow.actor.id
@@ -480,7 +482,7 @@ class PatientService:
                 changes={"archived": [not archived, archived]},
             )
             uow.announce("patients", "archived" if archived else "restored", entity_id=patient_id)
-            return _record(patient, region)
+            return _record(patient, view)
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -490,7 +492,7 @@ class PatientService:
             raise NotFound("That patient record does not exist.")
         if patient.version != expected_version:
             raise ConflictError(_CONFLICT_MESSAGE.format(name=f"{patient.given_name} {patient.family_name}".strip()),
-                                current=_record(patient, clinic_region(session)))
+                                current=_record(patient, clinic_view(session)))
         return patient
 
     def _conflict(self, patient_id: int) -> ConflictError:

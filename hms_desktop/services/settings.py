@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -82,6 +83,23 @@ def clinic_zone(session: Session) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(ClinicSettings.time_zone)
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    """What a record needs to be shown as the clinic writes it: phones' region, times' zone."""
+
+    region: str
+    zone: ZoneInfo
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(self.zone)
+
+
+def clinic_view(session: Session) -> ClinicView:
+    return ClinicView(clinic_region(session), clinic_zone(session))
 
 
 class SettingsService:

@@ -356,7 +356,7 @@ class DoctorDialog(QDialog):
         self._select_staff(record.staff_account_id)
         self.notes.setPlainText(record.notes)
         verified = (
-            f"verified {record.verified_at.astimezone():%Y-%m-%d}" if record.verified and record.verified_at
+            f"verified {record.verified_at:%Y-%m-%d}" if record.verified and record.verified_at
             else ("verified" if record.verified else "not verified yet")
         )
         self.meta.setText(f"Doctor #{record.id} · {verified}")

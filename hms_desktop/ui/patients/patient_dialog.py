@@ -216,8 +216,8 @@ class PatientDialog(QDialog):
     def _fill_meta(self, record: PatientRecord) -> None:
         status = "Archived. " if record.archived else ""
         self.meta.setText(
-            f"{status}MRN {record.mrn} · registered {record.created_at.astimezone():%Y-%m-%d} · "
-            f"last changed {record.updated_at.astimezone():%Y-%m-%d %H:%M}"
+            f"{status}MRN {record.mrn} · registered {record.created_at:%Y-%m-%d} · "
+            f"last changed {record.updated_at:%Y-%m-%d %H:%M}"
         )
 
     def form_input(self) -> PatientInput:
