@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from hms_desktop.services.errors import AuthenticationFailed, ValidationError
 from hms_desktop.services.staff import StaffMember
@@ -206,6 +206,10 @@ def test_add_dialog_shows_every_field_problem_at_once(qtbot, services, runner, t
     assert dialog.errors.text("full_name") == "Enter the person's full name."
     assert dialog.errors.text("password")
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    # What was typed is not thrown away without asking.
+    question = named_box(qtbot, dialog, "discardGuard")
+    assert not closed(dialog)
+    qtbot.mouseClick(question.findChild(QPushButton, "confirmYes"), Qt.MouseButton.LeftButton)
     assert closed(dialog)
     assert usernames(tab) == ["admin"]
 

@@ -37,6 +37,7 @@ from ...services.money import MoneyError, format_money
 from ...services.permissions import Permission
 from ...services.staff import StaffService
 from ..common.conflict_merge import ConflictMerge, FieldSpec
+from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label, show_banner
 from ..common.messages import confirm, show_error
 from ..common.money_field import MoneyField
@@ -291,6 +292,7 @@ class DoctorDialog(QDialog):
         if not self.can_edit:
             self._read_only()
         self.full_name.setFocus()
+        self.discard_guard = DiscardGuard(self)
         self._runner.submit(
             load_choices, self._doctors, self._staff, record.id if record else None,
             on_done=self._choices_loaded, on_error=self._choices_failed, context=self,
@@ -302,7 +304,12 @@ class DoctorDialog(QDialog):
     def loaded(self) -> bool:
         return self.choices is not None
 
+    def reject(self) -> None:  # Esc, Cancel/Close and the window's close button
+        if self.discard_guard.allow_close():
+            super().reject()
+
     def _choices_loaded(self, choices: DoctorChoices) -> None:
+        untouched = not self.discard_guard.dirty
         self.choices = choices
         checked = self.specialties.checked_ids() if self.record is None else self.record_specialty_ids()
         self.specialties.set_specialties(choices.specialties, checked)
@@ -323,6 +330,8 @@ class DoctorDialog(QDialog):
             self.staff_account.setToolTip("Only an administrator can see the staff accounts.")
         if self.can_edit:
             self.save_button.setEnabled(True)
+        if untouched:  # the lists filled in are not typed data
+            self.discard_guard.mark_clean()
 
     def _choices_failed(self, exc: Exception) -> None:
         self.specialties.clear()

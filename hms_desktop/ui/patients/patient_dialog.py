@@ -32,6 +32,7 @@ from ...services.patients import (
     validate,
 )
 from ..common.conflict_merge import ConflictMerge, FieldSpec
+from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
 from .duplicates_dialog import DuplicatesDialog
@@ -191,6 +192,11 @@ class PatientDialog(QDialog):
         if not can_edit:
             self._read_only()
         self.given_name.setFocus()
+        self.discard_guard = DiscardGuard(self)
+
+    def reject(self) -> None:  # Esc, Cancel/Close and the window's close button
+        if self.discard_guard.allow_close():
+            super().reject()
 
     # --- form <-> data -----------------------------------------------------------------------
 
@@ -313,6 +319,7 @@ class PatientDialog(QDialog):
         self.duplicates_dialog.open()
 
     def _open_existing(self, patient_id: int) -> None:
+        self.discard_guard.release()  # they chose the existing record over what was typed
         self.reject()
         self.open_existing.emit(patient_id)
 

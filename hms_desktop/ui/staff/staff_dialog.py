@@ -25,6 +25,7 @@ from ...services.errors import ConflictError, HmsError, ValidationError
 from ...services.permissions import ROLES, role_label
 from ...services.staff import StaffMember, StaffService
 from ..common.conflict_merge import ConflictMerge, FieldSpec
+from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
@@ -62,6 +63,11 @@ class _SavingDialog(QDialog):
 
     def _submit(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def reject(self) -> None:  # Esc, Cancel and the window's close button
+        guard: DiscardGuard | None = getattr(self, "discard_guard", None)
+        if guard is None or guard.allow_close():
+            super().reject()
 
     def _run(self, fn: Callable[..., StaffMember], *args: object, **kwargs: object) -> None:
         self.errors.clear()
@@ -172,6 +178,7 @@ class StaffDialog(_SavingDialog):
             self._load(member)  # type: ignore[arg-type]
             self.full_name.setFocus()
         layout.addWidget(self.buttons)
+        self.discard_guard = DiscardGuard(self)
 
     def _load(self, member: StaffMember) -> None:
         self.member = member
@@ -246,6 +253,7 @@ class ResetPasswordDialog(_SavingDialog):
         layout.addWidget(hint)
         layout.addWidget(self.buttons)
         self.password.setFocus()
+        self.discard_guard = DiscardGuard(self)
 
     def _set_busy(self, busy: bool) -> None:
         self.buttons.setEnabled(not busy)
