@@ -361,6 +361,18 @@ class PatientService:
             conditions.append(Patient.date_of_birth == parsed.date_of_birth)
         return conditions
 
+    def summaries(self, patient_ids: Sequence[int]) -> dict[int, PatientSummary]:
+        """The list rows of these patients as they stand now (for refreshing rows on screen after a
+        change notice); an id that no longer exists is left out."""
+        wanted = sorted({int(i) for i in patient_ids})[:1000]
+        if not wanted:
+            self._units.authorise(Permission.PATIENT_VIEW)
+            return {}
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            region = clinic_region(uow.session)
+            rows = uow.session.execute(select(*_SUMMARY_COLUMNS).where(Patient.id.in_(wanted)))
+            return {r.id: _summary(r, PatientSort.NAME, region) for r in rows}
+
     def get(self, patient_id: int) -> PatientRecord:
         with self._units.read(Permission.PATIENT_VIEW) as uow:
             patient = uow.session.get(Patient, patient_id)

@@ -34,6 +34,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("patients", "search"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.search("check")),
     ("patients", "count"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.count()),
     ("patients", "get"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get(ids["patient"])),
+    ("patients", "summaries"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.summaries([ids["patient"]])),
     ("patients", "get_by_mrn"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get_by_mrn(ids["mrn"])),
     ("patients", "find_duplicates"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.find_duplicates(PATIENT)),
     ("patients", "register"): (Permission.PATIENT_REGISTER, lambda s, ids: s.patients.register(PATIENT)),

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services.change_feed import Change
 from ...services.errors import HmsError
 from ...services.identity import CurrentUser
 from ...services.patients import PatientPage, PatientRecord, PatientService, PatientSort, PatientSummary
 from ...services.permissions import Permission
+from ..common.live_updates import ChangeWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
 from ..common.search_box import SearchBox
@@ -54,7 +56,13 @@ class PatientsTab(QWidget):
     status_message = Signal(str)
 
     def __init__(
-        self, patients: PatientService, runner: TaskRunner, user: CurrentUser, parent: QWidget | None = None
+        self,
+        patients: PatientService,
+        runner: TaskRunner,
+        user: CurrentUser,
+        parent: QWidget | None = None,
+        *,
+        watcher: ChangeWatcher | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -125,6 +133,30 @@ class PatientsTab(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_patient)
         self.setTabOrder(self.search, self.table)
+        self._update_buttons()
+        if watcher is not None:
+            watcher.changed.connect(self._changes_arrived)
+
+    # --- other desks' changes ----------------------------------------------------------------
+
+    def _changes_arrived(self, changes: list[Change]) -> None:
+        """Rows on screen that another desk (or this one) changed are fetched again and replaced in
+        place, so the list never shows a stale phone; after a feed outage, every loaded row is."""
+        loaded = self.model.loaded_ids()
+        if any(c.topic == "" for c in changes):  # resync: notices may have been missed
+            wanted = set(loaded)
+        else:
+            wanted = {c.entity_id for c in changes if c.topic == "patients" and c.entity_id in loaded}
+        if wanted:
+            self._runner.submit(
+                self._patients.summaries, sorted(wanted), on_done=self._rows_refreshed,
+                on_error=lambda _e: None,  # the next notice or a reload will try again
+                context=self,
+            )
+
+    def _rows_refreshed(self, summaries: dict[int, PatientSummary]) -> None:
+        for patient_id, summary in summaries.items():
+            self.model.replace_patient(patient_id, summary)
         self._update_buttons()
 
     # --- loading -----------------------------------------------------------------------------
