@@ -36,7 +36,8 @@ class MainWindow(QMainWindow):
         self.watcher: ChangeWatcher | None = None
         if user.can(Permission.SCHEDULE_VIEW):
             self.watcher = ChangeWatcher(services.scheduling.open_change_feed, self)
-        self.patients_tab = PatientsTab(services.patients, runner, user, watcher=self.watcher)
+        self.patients_tab = PatientsTab(services.patients, runner, user, watcher=self.watcher,
+                                        scheduling=services.scheduling)
         self.patients_tab.status_message.connect(self._show_status)
         self.queues_tab: QWidget | None = None
         self.scheduler_tab: QWidget | None = None

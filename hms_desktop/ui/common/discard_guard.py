@@ -14,6 +14,8 @@ boxes, check boxes, checkable lists), so a new field is guarded without anyone r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -58,6 +60,7 @@ class DiscardGuard:
         self._dialog = dialog
         self._clean = form_snapshot(dialog)
         self._leaving = False
+        self._then: Callable[[], None] | None = None
         self.question: QMessageBox | None = None
 
     def mark_clean(self) -> None:
@@ -72,9 +75,11 @@ class DiscardGuard:
     def dirty(self) -> bool:
         return form_snapshot(self._dialog) != self._clean
 
-    def allow_close(self) -> bool:
+    def allow_close(self, *, then: Callable[[], None] | None = None) -> bool:
+        """True: close now. False: the question is open; "Discard" closes the form, then runs ``then``."""
         if self._leaving or not self.dirty:
             return True
+        self._then = then
         if self.question is not None and self.question.isVisible():
             return False
         self.question = confirm(
@@ -88,3 +93,6 @@ class DiscardGuard:
     def _discard(self) -> None:
         self._leaving = True
         self._dialog.reject()
+        then, self._then = self._then, None
+        if then is not None:
+            then()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +38,7 @@ from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
 from .duplicates_dialog import DuplicatesDialog
+from .patient_history import PatientHistory, PatientHistoryPanel
 
 SEX_CHOICES = [("Female", "female"), ("Male", "male"), ("Other", "other"), ("Unknown", "unknown")]
 BLOOD_GROUPS = ["", "A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"]
@@ -72,6 +75,8 @@ class PatientDialog(QDialog):
         *,
         can_edit: bool = True,
         parent: QWidget | None = None,
+        history: Callable[[int], PatientHistory] | None = None,
+        book: Callable[[PatientRecord], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -181,10 +186,29 @@ class PatientDialog(QDialog):
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
 
+        self._book = book
+        self.book_button = QPushButton("Boo&k appointment…", objectName="bookForPatient")
+        self.book_button.setToolTip("Open the Scheduler to book this patient")
+        self.book_button.clicked.connect(self._book_clicked)
+        self.book_button.setVisible(record is not None and book is not None)
+        buttons.insertWidget(2, self.book_button)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.use_theirs_button, alignment=Qt.AlignmentFlag.AlignLeft)
-        layout.addLayout(grid)
+        self.history: PatientHistoryPanel | None = None
+        if record is not None and history is not None:
+            # The record's appointments beside its details, one tab each, so the dialog stays short.
+            details = QWidget()
+            details.setLayout(grid)
+            self.history = PatientHistoryPanel(runner, history)
+            self.sections = QTabWidget(objectName="patientSections")
+            self.sections.addTab(details, "De&tails")
+            self.sections.addTab(self.history, "Appointments and &visits")
+            layout.addWidget(self.sections)
+            self.history.load(record.id)
+        else:
+            layout.addLayout(grid)
         layout.addLayout(buttons)
 
         if record is not None:
@@ -197,6 +221,16 @@ class PatientDialog(QDialog):
     def reject(self) -> None:  # Esc, Cancel/Close and the window's close button
         if self.discard_guard.allow_close():
             super().reject()
+
+    def _book_clicked(self) -> None:
+        """Hand the patient to the Scheduler's booking; this record closes first (asking if typed
+        changes would be lost), so the booking is not behind a window that blocks it."""
+        record, book = self.record, self._book
+        if record is None or book is None:
+            return
+        if self.discard_guard.allow_close(then=lambda: book(record)):
+            QDialog.reject(self)
+            book(record)
 
     # --- form <-> data -----------------------------------------------------------------------
 

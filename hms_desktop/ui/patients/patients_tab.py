@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -20,6 +22,7 @@ from ...services.errors import HmsError
 from ...services.identity import CurrentUser
 from ...services.patients import PatientPage, PatientRecord, PatientService, PatientSort, PatientSummary
 from ...services.permissions import Permission
+from ...services.scheduling import SchedulingService
 from ..common.live_updates import ChangeWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
@@ -27,6 +30,7 @@ from ..common.search_box import SearchBox
 from ..common.worker import TaskRunner
 from .archive_dialog import ArchiveDialog
 from .patient_dialog import PatientDialog
+from .patient_history import load_history
 from .patient_table_model import NAME, PHONE, SORT_FOR_COLUMN, PatientIdRole, PatientTableModel
 
 PAGE_SIZE = 200
@@ -63,8 +67,12 @@ class PatientsTab(QWidget):
         parent: QWidget | None = None,
         *,
         watcher: ChangeWatcher | None = None,
+        scheduling: SchedulingService | None = None,
     ) -> None:
         super().__init__(parent)
+        # With the schedule (if this user may see it) the record shows the patient's appointments.
+        self._scheduling = scheduling if user.can(Permission.SCHEDULE_VIEW) else None
+        self._book: Callable[[PatientRecord], None] | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -275,9 +283,17 @@ class PatientsTab(QWidget):
             self._patients.get, patient_id, on_done=self._opened, on_error=lambda e: show_error(self, e), context=self
         )
 
+    def offer_booking(self, callback: Callable[[PatientRecord], None] | None) -> None:
+        """Give the patient record a "Book appointment" button that calls ``callback(patient)``
+        (the main window passes the Scheduler's ``book_for_patient``)."""
+        self._book = callback if self._user.can(Permission.SCHEDULE_BOOK) else None
+
     def _opened(self, record: PatientRecord) -> None:
         can_edit = self._user.can(Permission.PATIENT_EDIT)
-        self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self))
+        scheduling = self._scheduling
+        history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
+        self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
+                                        history=history, book=self._book))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
