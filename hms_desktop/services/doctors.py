@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Doctor, DoctorSpecialty, Role, Specialty, StaffAccount, WeeklySession, utcnow
 from . import audit
 from .contact import DEFAULT_REGION, email_problem, phone_problem, shown_phone, to_e164
+from .doctor_query import DoctorWords, parse_doctor_words
 from .errors import ConflictError, NotFound, ValidationError
 from .permissions import Permission
 from .settings import ClinicView, clinic_region, clinic_view
@@ -125,6 +127,20 @@ def _record(d: Doctor, specialties: tuple[SpecialtyRecord, ...], view: ClinicVie
         verified=d.verified, verified_at=view.local(d.verified_at), staff_account_id=d.staff_account_id,
         version=d.version,
     )
+
+
+def _word_conditions(parsed: DoctorWords) -> list[Any]:
+    """SQL for what the one search box understood: every specialty word, any of the weekdays, and
+    every other word in the name or the location."""
+    conditions: list[Any] = []
+    for meant in parsed.specialty_ids:
+        conditions.append(exists().where(DoctorSpecialty.doctor_id == Doctor.id, DoctorSpecialty.specialty_id.in_(meant)))
+    if parsed.weekdays:
+        conditions.append(exists().where(WeeklySession.doctor_id == Doctor.id, WeeklySession.weekday.in_(parsed.weekdays)))
+    for word in parsed.words:
+        conditions.append(or_(Doctor.sort_name.contains(word, autoescape=True),
+                              Doctor.location_key.contains(word, autoescape=True)))
+    return conditions
 
 
 def _is_int(value: object) -> bool:
@@ -275,12 +291,14 @@ class DoctorService:
         include_inactive: bool = False,
         only_bookable: bool = False,
         limit: int = 500,
+        words: str = "",
     ) -> list[DoctorRecord]:
         """Doctors whose name contains every word of ``query``, with the specialty, whose location
         contains ``location``, and who have a session on ``weekday`` (0 = Monday), ordered by name.
 
         "A dermatologist in the east wing on Thursday" is
-        ``search(specialty_id=derm.id, location="east wing", weekday=3)``.
+        ``search(specialty_id=derm.id, location="east wing", weekday=3)``, or as typed in one box,
+        ``search(words="a dermatologist in the east wing on Thursday")`` (see doctor_query).
         """
         stmt = select(Doctor)
         for word in fold(query).split():
@@ -301,6 +319,9 @@ class DoctorService:
             stmt = stmt.where(Doctor.verified.is_(True))
         stmt = stmt.order_by(Doctor.sort_name, Doctor.id).limit(max(1, min(limit, 5000)))
         with self._units.read(Permission.DOCTOR_VIEW) as uow:
+            if words.strip():
+                known = uow.session.execute(select(Specialty.id, Specialty.name)).all()
+                stmt = stmt.where(*_word_conditions(parse_doctor_words(words, [(r.id, r.name) for r in known])))
             doctors = list(uow.session.scalars(stmt))
             specs = specialties_of(uow.session, [d.id for d in doctors])
             view = clinic_view(uow.session)

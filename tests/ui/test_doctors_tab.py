@@ -276,7 +276,7 @@ def test_filter_by_specialty_location_and_weekday(qtbot, services, runner, tab, 
     assert tab.weekday_filter.currentData() == 3
     qtbot.waitUntil(lambda: tab.names() == ["Dr Meera Iyer"])
     assert tab.search_filters() == {
-        "query": "", "specialty_id": derm.id, "location": "east wing", "weekday": 3, "include_inactive": False,
+        "words": "", "specialty_id": derm.id, "location": "east wing", "weekday": 3, "include_inactive": False,
     }
     assert tab.status.text().startswith("1 doctor match")
 
@@ -289,6 +289,16 @@ def test_filter_by_specialty_location_and_weekday(qtbot, services, runner, tab, 
     qtbot.keyClick(tab.name_filter, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: len(tab.names()) == 4)
     assert tab.specialty_filter.currentData() is None and tab.weekday_filter.currentData() is None
+
+    # Or all of it typed in the one box, as the caller says it.
+    qtbot.keyClicks(tab.name_filter, "a dermatologist in the east wing on Thursday")
+    qtbot.waitUntil(lambda: tab.names() == ["Dr Meera Iyer"], timeout=5000)
+    wait_idle(qtbot, runner)
+    assert "read as: Dermatology, “east” in the name or location, “wing” in the name or location, works on Thursday" \
+        in tab.status.text()
+    tab.name_filter.clear()
+    qtbot.keyClicks(tab.name_filter, "cardio thu")
+    qtbot.waitUntil(lambda: tab.names() == ["Dr Heart East"], timeout=5000)
 
 
 # --- editing at two desks ----------------------------------------------------------------------

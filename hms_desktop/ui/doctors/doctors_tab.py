@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services.doctor_query import parse_doctor_words
 from ...services.doctors import DoctorRecord, DoctorService, SpecialtyRecord
 from ...services.errors import ConflictError, NotFound
 from ...services.identity import CurrentUser
@@ -106,7 +107,7 @@ class DoctorsTab(QWidget):
 
         # --- filters: what a caller says, field by field
         self.name_filter = QLineEdit(objectName="doctorNameFilter")
-        self.name_filter.setPlaceholderText("Doctor's name")
+        self.name_filter.setPlaceholderText("Name, specialty, room or day: “cardio Tuesday”, “derm east wing”")
         self.name_filter.setClearButtonEnabled(True)
         self.specialty_filter = QComboBox(objectName="specialtyFilter")
         self.specialty_filter.addItem("Any specialty", None)
@@ -124,7 +125,7 @@ class DoctorsTab(QWidget):
         self.clear_button.setToolTip("Show every doctor again (Esc)")
         filters = QHBoxLayout()
         for label_text, widget, stretch in (
-            ("&Name", self.name_filter, 2), ("Specialt&y", self.specialty_filter, 0),
+            ("Fi&nd", self.name_filter, 2), ("Specialt&y", self.specialty_filter, 0),
             ("&Location", self.location_filter, 1), ("Works &on", self.weekday_filter, 0),
         ):
             label = QLabel(label_text)
@@ -210,7 +211,7 @@ class DoctorsTab(QWidget):
     def search_filters(self) -> dict[str, Any]:
         """The filters as ``DoctorService.search`` keyword arguments."""
         return {
-            "query": self.name_filter.text().strip(),
+            "words": self.name_filter.text().strip(),
             "specialty_id": self.specialty_filter.currentData(),
             "location": self.location_filter.text().strip(),
             "weekday": self.weekday_filter.currentData(),
@@ -221,9 +222,8 @@ class DoctorsTab(QWidget):
         self._search_timer.stop()
         self.status.setText("Searching…")
         filters = self.search_filters()
-        query = filters.pop("query")
         self._runner.submit(
-            self._doctors.search, query, **filters,
+            self._doctors.search, **filters,
             on_done=self._loaded, on_error=self._load_failed, context=self, key="doctors-tab-search",
         )
 
@@ -427,8 +427,14 @@ class DoctorsTab(QWidget):
         unverified = sum(1 for d in self.model.doctors() if d.active and not d.verified)
         text = f"{total} doctor{'s' if total != 1 else ''}"
         f = self.search_filters()
-        if f["query"] or f["location"] or f["specialty_id"] is not None or f["weekday"] is not None:
+        if f["words"] or f["location"] or f["specialty_id"] is not None or f["weekday"] is not None:
             text += " match"
+        if f["words"]:
+            known = [(self.specialty_filter.itemData(i), self.specialty_filter.itemText(i))
+                     for i in range(1, self.specialty_filter.count())]
+            read = parse_doctor_words(f["words"], known).understood
+            if read:
+                text += " · read as: " + ", ".join(read)
         if unverified:
             text += f" · {unverified} awaiting verification"
         self.status.setText(text)
