@@ -454,6 +454,6 @@ class DoctorService:
 
 
 _CONFLICT_MESSAGE = (
-    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours was saved. "
-    "Their version is shown now; please make your changes again on top of it."
+    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours has been "
+    "saved yet."
 )

@@ -520,7 +520,7 @@ class PatientService:
 
 
 _CONFLICT_MESSAGE = (
-    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours was saved. "
-    "Their version is shown now; please make your changes again on top of it."
+    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours has been "
+    "saved yet."
 )
 

@@ -210,7 +210,7 @@ class StaffService:
         if expected_version is not None and account.version != expected_version:
             raise ConflictError(
                 f"Someone else changed the account '{account.username}' meanwhile. "
-                "The current details are shown; please make your change again.",
+                "Nothing of yours has been saved yet.",
                 current=_member(account, clinic_zone(session)),
             )
         return account
@@ -229,6 +229,6 @@ class StaffService:
         current = self.get(staff_id)
         return ConflictError(
             f"Someone else changed the account '{current.username}' at the same moment. "
-            "The current details are shown; please make your change again.",
+            "Nothing of yours has been saved yet.",
             current=current,
         )

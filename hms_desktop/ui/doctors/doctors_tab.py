@@ -123,18 +123,29 @@ class DoctorsTab(QWidget):
         self.show_inactive = QCheckBox("Show &inactive", objectName="showInactiveDoctors")
         self.clear_button = QPushButton("Clear", objectName="clearDoctorFilters")
         self.clear_button.setToolTip("Show every doctor again (Esc)")
-        filters = QHBoxLayout()
+        # The one box that reads a caller's words on its own row; the exact filters beneath it.
+        find_row = QHBoxLayout()
+        find_label = QLabel("Fi&nd")
+        find_label.setBuddy(self.name_filter)
+        find_row.addWidget(find_label)
+        find_row.addWidget(self.name_filter, 1)
+        find_row.addWidget(self.show_inactive)
+        find_row.addWidget(self.clear_button)
+        self.specialty_filter.setMinimumWidth(150)
+        self.location_filter.setMinimumWidth(150)
+        filter_row = QHBoxLayout()
         for label_text, widget, stretch in (
-            ("Fi&nd", self.name_filter, 2), ("Specialt&y", self.specialty_filter, 0),
-            ("&Location", self.location_filter, 1), ("Works &on", self.weekday_filter, 0),
+            ("Specialt&y", self.specialty_filter, 1), ("&Location", self.location_filter, 1),
+            ("Works &on", self.weekday_filter, 0),
         ):
             label = QLabel(label_text)
             label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget, stretch)
-            filters.addSpacing(6)
-        filters.addWidget(self.show_inactive)
-        filters.addWidget(self.clear_button)
+            filter_row.addWidget(label)
+            filter_row.addWidget(widget, stretch)
+            filter_row.addSpacing(6)
+        filters = QVBoxLayout()
+        filters.addLayout(find_row)
+        filters.addLayout(filter_row)
 
         self.notice = QLabel(objectName="bannerInfo")
         self.notice.setWordWrap(True)

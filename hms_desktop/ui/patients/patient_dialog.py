@@ -102,11 +102,13 @@ class PatientDialog(QDialog):
         self.sex.setCurrentIndex(3)
         self.date_of_birth = QLineEdit(objectName="date_of_birth")
         self.date_of_birth.setPlaceholderText("YYYY-MM-DD or DD/MM/YYYY")
-        self.dob_unknown = QCheckBox("Not known: estimate from age", objectName="dob_unknown")
+        self.dob_unknown = QCheckBox("Not known: use age", objectName="dob_unknown")
         self.estimated_age = QSpinBox(objectName="estimated_age")
         self.estimated_age.setRange(0, MAX_AGE_YEARS)
         self.estimated_age.setSuffix(" years")
         self.estimated_age.setEnabled(False)
+        self.estimated_age.setMaximumWidth(110)
+        self.dob_unknown.setToolTip("The date of birth is not known: estimate it from the age in years")
         self.age_hint = QLabel(objectName="subtle")
         self.phone = QLineEdit(objectName="phone")
         self.phone.setPlaceholderText("+91 98450 12345")
@@ -129,6 +131,7 @@ class PatientDialog(QDialog):
         grid.setVerticalSpacing(3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
+        grid.setColumnMinimumWidth(3, 200)  # the right-hand fields must not be squeezed by the left
         dob_row = QHBoxLayout()
         dob_row.addWidget(self.date_of_birth, 2)
         dob_row.addWidget(self.age_hint, 1)
@@ -174,6 +177,7 @@ class PatientDialog(QDialog):
                     r += 1
 
         self.meta = QLabel(objectName="subtle")
+        self.meta.setWordWrap(True)  # never cut off beside the buttons on a small screen
         self.save_button = QPushButton("Register patient" if record is None else "Save changes")
         self.save_button.setObjectName("primary")
         self.save_button.setDefault(True)
@@ -181,8 +185,7 @@ class PatientDialog(QDialog):
         cancel = QPushButton("Close" if record is not None else "Cancel")
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.meta)
-        buttons.addStretch()
+        buttons.addWidget(self.meta, 1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
 
@@ -191,7 +194,7 @@ class PatientDialog(QDialog):
         self.book_button.setToolTip("Open the Scheduler to book this patient")
         self.book_button.clicked.connect(self._book_clicked)
         self.book_button.setVisible(record is not None and book is not None)
-        buttons.insertWidget(2, self.book_button)
+        buttons.insertWidget(1, self.book_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)

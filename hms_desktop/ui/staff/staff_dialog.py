@@ -98,6 +98,15 @@ class _SavingDialog(QDialog):
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
         self.banner.show()
+        self._grow()
+
+    def _grow(self) -> None:
+        """A message appeared: make room for it rather than squeezing the fields (word-wrapped labels
+        do not push a dialog's minimum size up by themselves)."""
+        self.layout().activate()
+        wanted = self.heightForWidth(self.width()) if self.hasHeightForWidth() else self.sizeHint().height()
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
 
 
 class StaffDialog(_SavingDialog):
