@@ -52,6 +52,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("settings", "update"): (Permission.SETTINGS_MANAGE, lambda s, ids: s.settings.update(ClinicSettings(clinic_name=""))),
     ("demo", "load_patients"): (Permission.DEMO_DATA, lambda s, ids: s.demo.load_patients(0)),
     ("demo_schedule", "load"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.load(doctors=0, appointments=0)),
+    ("demo_schedule", "create_demo_accounts"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.create_demo_accounts()),
     ("doctors", "specialties"): (P.DOCTOR_VIEW, lambda s, ids: s.doctors.specialties()),
     ("doctors", "add_specialty"): (P.DOCTOR_MANAGE, lambda s, ids: s.doctors.add_specialty("")),
     ("doctors", "rename_specialty"): (P.DOCTOR_MANAGE, lambda s, ids: s.doctors.rename_specialty(ids["specialty"], "")),
