@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .services.audit import AuditService
+from .services.audit_log import AuditLogService
 from .services.auth import AuthService
 from .services.database import Database
 from .services.demo_data import DemoDataService
@@ -28,6 +29,7 @@ class Services:
     patients: PatientService
     staff: StaffService
     audit: AuditService
+    audit_log: AuditLogService
     settings: SettingsService
     demo: DemoDataService
     doctors: DoctorService
@@ -56,6 +58,7 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         patients=PatientService(units),
         staff=StaffService(units),
         audit=AuditService(units),
+        audit_log=AuditLogService(units),
         settings=settings,
         demo=DemoDataService(units),
         doctors=DoctorService(units),
