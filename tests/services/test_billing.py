@@ -26,7 +26,7 @@ def fix_billing_clock(svc: Services, now: datetime = NOW) -> None:
 
 def visit(svc: Services, patient_id: int, doctor_id: int, hour: int, *, day: date = TODAY, status: str = "completed"):
     appointment = svc.scheduling.book(patient_id, doctor_id, at(hour, day=day))
-    visits = getattr(svc, "visits", svc.scheduling)
+    visits = svc.visits
     visits.check_in(appointment.id)
     if status == "completed":
         visits.start_visit(appointment.id)

@@ -1,7 +1,7 @@
 """billing: price list, invoices, payments, refunds, credit notes, shifts, numbers, archive
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 13:30:23.574750
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 import hms_desktop.models.base
 
-revision: str = '0004'
-down_revision: str | None = '0003'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -147,7 +147,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('number', name=op.f('uq_invoices_number'))
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.create_index('ix_invoices_appointment', ['appointment_id'], unique=False)
+        # One live invoice per visit (a void one may be replaced): a partial unique index.
+        batch_op.create_index('uq_invoices_appointment_live', ['appointment_id'], unique=True,
+                              sqlite_where=sa.text("state != 'void'"), postgresql_where=sa.text("state != 'void'"))
         batch_op.create_index('ix_invoices_day_id', ['local_day', 'id'], unique=False)
         batch_op.create_index('ix_invoices_doctor_day', ['doctor_id', 'local_day'], unique=False)
         batch_op.create_index('ix_invoices_patient', ['patient_id', 'local_day'], unique=False)
@@ -289,7 +291,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_invoices_patient')
         batch_op.drop_index('ix_invoices_doctor_day')
         batch_op.drop_index('ix_invoices_day_id')
-        batch_op.drop_index('ix_invoices_appointment')
+        batch_op.drop_index('uq_invoices_appointment_live')
 
     op.drop_table('invoices')
     with op.batch_alter_table('cashier_shifts', schema=None) as batch_op:
