@@ -40,7 +40,11 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def open_shift_of(s: Session, uow: UnitOfWork, *, lock: bool = True) -> CashierShift:
+def open_shift_of(s: Session, uow: UnitOfWork, *, lock: bool = True) -> CashierShift | None:
+    """The signed-in cashier's open shift, which every desk payment and refund goes into. The command
+    line (acting as the system, no account) records back-office entries outside any shift."""
+    if uow.actor.id is None:
+        return None
     query = select(CashierShift).where(CashierShift.cashier_id == uow.actor.id, CashierShift.state == ShiftState.OPEN)
     if lock:
         query = query.with_for_update()
@@ -101,7 +105,7 @@ class PaymentService(ClockMixin):
             day = local_day(now, t.zone)
             payment = Payment(
                 receipt_number=numbering.next_number(s, numbering.RECEIPT, day.year), patient_id=invoice.patient_id,
-                invoice_id=invoice.id, shift_id=shift.id, method=method, amount=amount,
+                invoice_id=invoice.id, shift_id=shift.id if shift else None, method=method, amount=amount,
                 tendered=tendered if method == PaymentMethod.CASH else None,
                 change=(tendered - amount) if method == PaymentMethod.CASH and tendered is not None else None,
                 reference=reference, received_at=now, local_day=day, received_by_id=uow.actor.id,
@@ -140,7 +144,7 @@ class PaymentService(ClockMixin):
             day = local_day(now, t.zone)
             payment = Payment(
                 receipt_number=numbering.next_number(s, numbering.RECEIPT, day.year), patient_id=patient_id,
-                invoice_id=None, shift_id=shift.id, method=method, amount=amount,
+                invoice_id=None, shift_id=shift.id if shift else None, method=method, amount=amount,
                 tendered=tendered if method == PaymentMethod.CASH else None,
                 change=(tendered - amount) if method == PaymentMethod.CASH and tendered is not None else None,
                 reference=reference, received_at=now, local_day=day, received_by_id=uow.actor.id,
@@ -189,7 +193,7 @@ class PaymentService(ClockMixin):
             day = local_day(now, t.zone)
             refund = Refund(
                 number=numbering.next_number(s, numbering.REFUND, day.year), payment_id=payment.id,
-                invoice_id=payment.invoice_id, patient_id=payment.patient_id, shift_id=shift.id, method=method,
+                invoice_id=payment.invoice_id, patient_id=payment.patient_id, shift_id=shift.id if shift else None, method=method,
                 amount=amount, reason=reason, refunded_at=now, local_day=day, refunded_by_id=uow.actor.id,
             )
             s.add(refund)
