@@ -24,7 +24,7 @@ def test_every_entry_reads_in_words_with_names_for_ids(clinic):
         specialty_ids=(cardio.id,), phone="098450 22222",
     ))
     appt = svc.scheduling.book(clinic.patients[0], clinic.doctor.id, at(10), reason="cough")
-    svc.scheduling.cancel(appt.id, "feeling better")
+    svc.visits.cancel(appt.id, "feeling better")
     svc.demo_schedule.load(doctors=1, appointments=2)
 
     lines = svc.audit_log.page(limit=500)

@@ -82,13 +82,13 @@ def _walk_in(clinic, field, value):  # noqa: ARG001
 
 def _leave(clinic, field, value):  # noqa: ARG001
     day = TODAY + timedelta(days=3)
-    clinic.svc.scheduling.add_leave(clinic.doctor.id, day, day, reason=f"away{value}")
+    clinic.svc.availability.add_leave(clinic.doctor.id, day, day, reason=f"away{value}")
 
 
 def _cancel(clinic, field, value):  # noqa: ARG001
     slot = (BAD + ("\n",)).index(value)
     appt = clinic.svc.scheduling.book(clinic.patients[2], clinic.doctor.id, at(16 + slot // 3, 20 * (slot % 3)))
-    clinic.svc.scheduling.cancel(appt.id, f"cannot{value}come")
+    clinic.svc.visits.cancel(appt.id, f"cannot{value}come")
 
 
 PATIENT_FIELDS = [

@@ -35,11 +35,11 @@ def test_the_record_lists_upcoming_and_past_appointments_and_visits(qtbot, servi
     doctor = make_doctor(services, "Dr Priya Nair")
     patient = services.patients.register(PatientInput(given_name="Asha", family_name="Rao", date_of_birth=date(1984, 5, 17)))
     done = services.scheduling.book(patient.id, doctor.id, at(9))
-    services.scheduling.check_in(done.id)
-    services.scheduling.start_visit(done.id)
-    services.scheduling.complete(done.id)
+    services.visits.check_in(done.id)
+    services.visits.start_visit(done.id)
+    services.visits.complete(done.id)
     gone = services.scheduling.book(patient.id, doctor.id, at(10))
-    services.scheduling.cancel(gone.id, "feeling better")
+    services.visits.cancel(gone.id, "feeling better")
     services.scheduling.book(patient.id, doctor.id, at(11, 0, TODAY + timedelta(days=2)), reason="follow-up")
     fix_clock(services, at(10, 30))  # the 09:00 visit and the cancelled 10:00 are in the past now
 
