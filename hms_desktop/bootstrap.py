@@ -16,6 +16,7 @@ from .services.billing import (
     ShiftService,
 )
 from .services.database import Database
+from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
 from .services.doctors import DoctorService
@@ -52,6 +53,7 @@ class Services:
     price_list: PriceListService
     billing_documents: BillingDocuments
     journal: JournalService
+    demo_billing: DemoBillingService
 
     def close(self) -> None:
         self.db.dispose()
@@ -64,6 +66,9 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
     settings = SettingsService(units)
     clock = ClinicClock(units)  # one clinic clock: pinning scheduling.clock pins all three
     scheduling = SchedulingService(units, clock)
+    invoices = InvoiceService(units)
+    payments = PaymentService(units)
+    price_list = PriceListService(units)
     return Services(
         db=db,
         identity=identity,
@@ -81,10 +86,11 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         visits=VisitService(units, clock),
         slips=SlipService(units, scheduling, settings),
         demo_schedule=DemoScheduleService(units),
-        invoices=InvoiceService(units),
-        payments=PaymentService(units),
+        invoices=invoices,
+        payments=payments,
         shifts=ShiftService(units),
-        price_list=PriceListService(units),
+        price_list=price_list,
         billing_documents=BillingDocuments(units),
         journal=JournalService(units),
+        demo_billing=DemoBillingService(units, invoices, payments, price_list),
     )

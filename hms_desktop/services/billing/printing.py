@@ -85,7 +85,7 @@ def receipt_document(payment: PaymentRecord, invoice: InvoiceRecord | None, pati
         clinic=clinic_from(t), number=payment.receipt_number, issued_at=payment.received_at.astimezone(t.zone),
         invoice_number=payment.invoice_number or "Advance (held as credit)", patient_name=patient[0],
         patient_mrn=patient[1], payments=(docs.Payment(label, payment.amount, reference),),
-        balance_after=max(0, balance_after), cashier=payment.received_by, currency=t.currency, locale=t.locale,
+        balance_after=max(0, balance_after), cashier=payment.received_by or "Back office", currency=t.currency, locale=t.locale,
         invoice_total=invoice.total if invoice else None, tendered=payment.tendered, change=payment.change,
     )
 
