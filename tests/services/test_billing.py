@@ -322,3 +322,19 @@ def test_another_desk_edit_of_a_draft_is_a_conflict(desk):
         assert [ln.description for ln in svc.invoices.get(draft_id).lines] == ["B"]
     finally:
         other.close()
+
+
+def test_issue_now_bills_a_visit_in_one_step_with_the_same_checks(desk):
+    svc, doctor, (patient, *_) = desk
+    appointment = visit(svc, patient, doctor.id, 9)
+    invoice = svc.invoices.issue_now(patient, [LineInput("ECG", 1, 30000, tax_rate_bp=1800)],
+                                     appointment_id=appointment.id)
+    assert invoice.number == "INV-2030-000001" and invoice.state == "issued"
+    assert [ln.position for ln in invoice.lines] == [1, 2]
+    assert invoice.total == 50000 + 30000 + 5400 == sum(ln.total for ln in invoice.lines)
+    with pytest.raises(ConflictError):
+        svc.invoices.issue_now(patient, [], appointment_id=appointment.id)
+    with pytest.raises(ValidationError):
+        svc.invoices.issue_now(patient, [])
+    # A failed attempt takes no number: the next invoice is 000002.
+    assert svc.invoices.issue_now(patient, [LineInput("Dressing", 1, 100)]).number == "INV-2030-000002"

@@ -114,6 +114,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("invoices", "add_line"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.add_line(ids["invoice"], 999, BILL_LINE)),
     ("invoices", "delete_draft"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.delete_draft(ids["invoice"], 999)),
     ("invoices", "issue"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.issue(ids["invoice"], 999)),
+    ("invoices", "issue_now"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.issue_now(ids["patient"], [])),
     ("invoices", "void"): (P.INVOICE_VOID, lambda s, ids: s.invoices.void(ids["invoice"], 999, "test")),
     ("invoices", "credit_note"): (P.INVOICE_VOID, lambda s, ids: s.invoices.credit_note(ids["invoice"], 999, 1, "t")),
     ("payments", "pay"): (P.PAYMENT_TAKE, lambda s, ids: s.payments.pay(ids["invoice"], "cash", 1)),

@@ -138,35 +138,7 @@ class InvoiceService(ClockMixin):
                 "Another desk has just started an invoice for this visit: open it from the Billing tab."))
             s = uow.session
             t = terms(s)
-            if s.get(Patient, patient_id) is None:
-                raise NotFound("That patient no longer exists.")
-            self._check_payer(s, payer_id)
-            now = self._now()
-            invoice = Invoice(
-                patient_id=patient_id, state=InvoiceState.DRAFT, local_day=local_day(now, t.zone),
-                payer_id=payer_id, claim_reference=claim_reference, created_at=now, created_by_id=uow.actor.id,
-            )
-            first_line: LineInput | None = None
-            if appointment_id is not None:
-                appointment = s.get(Appointment, appointment_id)
-                if appointment is None or appointment.patient_id != patient_id:
-                    raise NotFound("That visit is not this patient's, or no longer exists.")
-                if appointment.status not in BILLABLE_VISIT:
-                    raise ValidationError({"appointment": (
-                        "Only a visit that has checked in, is with the doctor or is completed can be billed."
-                    )})
-                existing = s.execute(select(Invoice.id, Invoice.number).where(
-                    Invoice.appointment_id == appointment_id, Invoice.state != InvoiceState.VOID)).first()
-                if existing is not None:
-                    which = existing.number or "a draft"
-                    raise ConflictError(f"This visit already has an invoice ({which}): open it from the Billing tab.",
-                                        current=existing.id)
-                invoice.appointment_id = appointment_id
-                invoice.doctor_id = appointment.doctor_id
-                invoice.local_day = appointment.local_day
-                first_line = self._consultation_line(s, t, appointment)
-            s.add(invoice)
-            s.flush()
+            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
             if first_line is not None:
                 self._write_lines(uow, invoice, [first_line], t, check_discounts=False)
             uow.audit("invoice.started", entity_type="invoice", entity_id=invoice.id,
@@ -252,23 +224,57 @@ class InvoiceService(ClockMixin):
             count = s.scalar(select(func.count()).select_from(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
             if not count:
                 raise ValidationError({"lines": "Add at least one line before issuing the invoice."})
-            now = self._now()
-            day = local_day(now, t.zone)
-            invoice.number = numbering.next_number(s, numbering.INVOICE, day.year)
-            invoice.state = InvoiceState.ISSUED
-            invoice.issued_at = now
-            invoice.issued_by_id = uow.actor.id
-            if invoice.appointment_id is None:
-                invoice.local_day = day
-            refresh_state(invoice)
-            invoice.version += 1
-            s.flush()
+            self._issue_in(uow, t, invoice)
             uow.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
                       summary=f"Issued invoice {invoice.number} for {t.money(invoice.total)}",
                       changes={"number": [None, invoice.number], "state": ["draft", invoice.state],
                                "total": [None, invoice.total]})
             uow.announce("billing", "invoice", entity_id=invoice.id)
             return invoice_record(s, invoice, t)
+
+    def issue_now(
+        self,
+        patient_id: int,
+        lines: Sequence[LineInput] = (),
+        *,
+        appointment_id: int | None = None,
+        payer_id: int | None = None,
+        claim_reference: str = "",
+        payer_share: int = 0,
+        notes: str = "",
+    ) -> InvoiceRecord:
+        """Bill in one step, as at a busy counter: a new invoice (from the visit, its consultation
+        first) with ``lines``, issued with its number at once. The same checks as start, save_draft
+        and issue, in one transaction."""
+        self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
+        claim_reference = check_text("claim_reference", claim_reference, 64)
+        notes = check_text("notes", notes, 500, multiline=True)
+        if not _is_int(payer_share) or payer_share < 0:
+            raise ValidationError({"payer_share": "The payer's share must be an amount of zero or more."})
+        with self._units.write(Permission.INVOICE_CREATE) as uow:
+            uow.explain_constraint("uq_invoices_appointment_live", lambda: ConflictError(
+                "Another desk has just started an invoice for this visit: open it from the Billing tab."))
+            t = terms(uow.session)
+            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
+            given = list(lines)
+            if first_line is not None:
+                self._write_lines(uow, invoice, [first_line], t, check_discounts=False, start=1)
+            self._write_lines(uow, invoice, given, t, check_discounts=True, start=2 if first_line else 1,
+                              keep=first_line is not None)
+            if not first_line and not given:
+                raise ValidationError({"lines": "Add at least one line before issuing the invoice."})
+            if payer_share and (payer_id is None or payer_share > invoice.total):
+                raise ValidationError({"payer_share": "The payer's share needs a payer and cannot exceed the total."})
+            invoice.payer_share = payer_share
+            invoice.notes = notes
+            self._issue_in(uow, t, invoice)
+            uow.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
+                      summary=f"Issued invoice {invoice.number} for {t.money(invoice.total)}",
+                      changes={"number": [None, invoice.number], "state": [None, invoice.state],
+                               "patient_id": [None, patient_id], "appointment_id": [None, appointment_id],
+                               "total": [None, invoice.total]})
+            uow.announce("billing", "invoice", entity_id=invoice.id)
+            return invoice_record(uow.session, invoice, t)
 
     def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
         """Cancel an issued invoice that nothing is paid on (refund first); it keeps its number."""
@@ -345,6 +351,55 @@ class InvoiceService(ClockMixin):
 
     # --- the parts --------------------------------------------------------------------------
 
+    def _new_draft(self, uow: UnitOfWork, t: Terms, patient_id: int, appointment_id: int | None,
+                   payer_id: int | None, claim_reference: str) -> tuple[Invoice, LineInput | None]:
+        s = uow.session
+        if s.get(Patient, patient_id) is None:
+            raise NotFound("That patient no longer exists.")
+        self._check_payer(s, payer_id)
+        now = self._now()
+        invoice = Invoice(
+            patient_id=patient_id, state=InvoiceState.DRAFT, local_day=local_day(now, t.zone),
+            payer_id=payer_id, claim_reference=claim_reference, created_at=now, created_by_id=uow.actor.id,
+        )
+        first_line: LineInput | None = None
+        if appointment_id is not None:
+            appointment = s.get(Appointment, appointment_id)
+            if appointment is None or appointment.patient_id != patient_id:
+                raise NotFound("That visit is not this patient's, or no longer exists.")
+            if appointment.status not in BILLABLE_VISIT:
+                raise ValidationError({"appointment": (
+                    "Only a visit that has checked in, is with the doctor or is completed can be billed."
+                )})
+            existing = s.execute(select(Invoice.id, Invoice.number).where(
+                Invoice.appointment_id == appointment_id, Invoice.state != InvoiceState.VOID)).first()
+            if existing is not None:
+                which = existing.number or "a draft"
+                raise ConflictError(f"This visit already has an invoice ({which}): open it from the Billing tab.",
+                                    current=existing.id)
+            invoice.appointment_id = appointment_id
+            invoice.doctor_id = appointment.doctor_id
+            invoice.local_day = appointment.local_day
+            first_line = self._consultation_line(s, t, appointment)
+        s.add(invoice)
+        s.flush()
+        return invoice, first_line
+
+    def _issue_in(self, uow: UnitOfWork, t: Terms, invoice: Invoice) -> None:
+        s = uow.session
+        now = self._now()
+        day = local_day(now, t.zone)
+        invoice.number = numbering.next_number(s, numbering.INVOICE, day.year)
+        invoice.state = InvoiceState.ISSUED
+        invoice.issued_at = now
+        invoice.issued_by_id = uow.actor.id
+        if invoice.appointment_id is None:
+            invoice.local_day = day
+        refresh_state(invoice)
+        invoice.version += 1
+        s.flush()
+
+
     def _draft(self, s: Session, invoice_id: int, version: int) -> Invoice:
         invoice = lock_invoice(s, invoice_id)
         check_version(invoice, version)
@@ -374,7 +429,9 @@ class InvoiceService(ClockMixin):
         }
 
     def _write_lines(self, uow: UnitOfWork, invoice: Invoice, lines: list[LineInput], t: Terms, *,
-                     check_discounts: bool) -> None:
+                     check_discounts: bool, start: int = 1, keep: bool = False) -> None:
+        """Write ``lines`` from position ``start`` and set the invoice's totals from them (added to
+        the lines already written when ``keep``)."""
         if len(lines) > MAX_LINES:
             raise ValidationError({"lines": f"An invoice holds at most {MAX_LINES} lines."})
         errors: dict[str, str] = {}
@@ -382,7 +439,7 @@ class InvoiceService(ClockMixin):
         actor = uow.actor
         limit = discount_limit_bp(actor.role) if actor.can(Permission.INVOICE_DISCOUNT) else 0
         rows: list[InvoiceLine] = []
-        for position, line in enumerate(lines, start=1):
+        for position, line in enumerate(lines, start=start):
             key = f"line {position}"
             try:
                 description = check_text(key, line.description, 300, required="Describe what is charged.")
@@ -437,10 +494,11 @@ class InvoiceService(ClockMixin):
             raise ValidationError(errors)
         uow.session.add_all(rows)
         totals = invoice_totals(figures)
-        invoice.subtotal = totals.subtotal
-        invoice.discount = totals.discount
-        invoice.tax = totals.tax
-        invoice.total = totals.total
+        before = (invoice.subtotal or 0, invoice.discount or 0, invoice.tax or 0, invoice.total or 0) if keep else (0, 0, 0, 0)
+        invoice.subtotal = before[0] + totals.subtotal
+        invoice.discount = before[1] + totals.discount
+        invoice.tax = before[2] + totals.tax
+        invoice.total = before[3] + totals.total
 
     def _consultation_line(self, s: Session, t: Terms, appointment: Appointment) -> LineInput:
         doctor = s.get(Doctor, appointment.doctor_id)
