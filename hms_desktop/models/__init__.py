@@ -1,6 +1,7 @@
 """SQLAlchemy models. Nothing here knows about Qt or about the services above it."""
 
 from .audit import AuditEntry, ClinicSetting
+from .base import Base, UTCDateTime, utcnow
 from .billing import (
     ArchivedDocument,
     CashierShift,
@@ -18,7 +19,6 @@ from .billing import (
     ShiftState,
     TaxRate,
 )
-from .base import Base, UTCDateTime, utcnow
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
 from .patient import Patient, PatientNameToken
