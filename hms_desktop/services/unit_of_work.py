@@ -37,6 +37,7 @@ import logging
 import random
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import AuditEntry, Base, OutboxEntry, OutboxStatus, StaffAccount, utcnow
 from .audit import audit_values
+from .audit_chain import seal
 from .change_feed import TOPICS, Change, write_changes
 from .database import Database
 from .errors import ConflictError, Contention, HmsError, PermissionDenied, SessionEnded, ValidationError
@@ -108,6 +110,9 @@ class UnitOfWork:
     _late_audit: list[dict[str, Any]] = field(default_factory=list)
     _constraints: dict[str, Callable[[], HmsError]] = field(default_factory=dict)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Every audit row of this unit carries this token; the unit seals those rows into the chain.
+    batch: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _audited: bool = False
 
     @property
     def actor(self) -> CurrentUser:
@@ -134,7 +139,8 @@ class UnitOfWork:
         """The columns of an audit row by this unit's actor and workstation, for a statement that
         writes its own rows in one round trip (the booking path); ``audit`` is the usual way."""
         fields.setdefault("workstation", self.workstation)
-        return audit_values(self.maybe_actor, action, **fields)
+        self._audited = True
+        return audit_values(self.maybe_actor, action, batch=self.batch, **fields)
 
     def audit(
         self,
@@ -151,8 +157,9 @@ class UnitOfWork:
         is recorded as the account's), from this workstation, now."""
         values = audit_values(
             actor or self.maybe_actor, action, workstation=self.workstation, entity_type=entity_type,
-            entity_id=entity_id, summary=summary, changes=changes, actor_name=actor_name,
+            entity_id=entity_id, summary=summary, changes=changes, actor_name=actor_name, batch=self.batch,
         )
+        self._audited = True
         if self.writable:
             self.session.add(AuditEntry(**values))
         else:
@@ -209,6 +216,10 @@ class UnitOfWork:
         if self._changes:
             self.session.flush()
             write_changes(self.session, self._changes)
+        if self._audited:
+            # Last before the commit, so the chain's lock is held for as short a time as can be.
+            self.session.flush()
+            seal(self.session.connection(), self.batch)
 
     def _constraint_error(self, exc: IntegrityError) -> HmsError:
         name = constraint_name(exc)
@@ -282,6 +293,7 @@ class UnitsOfWork:
         if unit._late_audit:
             with self.db.write() as session:
                 session.execute(insert(AuditEntry), unit._late_audit)
+                seal(session.connection(), unit.batch)
 
     def authorise(self, permission: Permission | None = None, *, any_of: Sequence[Permission] = ()) -> CurrentUser:
         """The permission check alone, for a call that may answer without opening a unit."""

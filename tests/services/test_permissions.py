@@ -47,6 +47,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("staff", "reset_password"): (Permission.STAFF_MANAGE, lambda s, ids: s.staff.reset_password(ids["staff"], "")),
     ("staff", "set_active"): (Permission.STAFF_MANAGE, lambda s, ids: s.staff.set_active(ids["staff"], 999, True)),
     ("audit", "recent"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit.recent()),
+    ("audit", "verify_chain"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit.verify_chain()),
     ("settings", "update"): (Permission.SETTINGS_MANAGE, lambda s, ids: s.settings.update(ClinicSettings(clinic_name=""))),
     ("demo", "load_patients"): (Permission.DEMO_DATA, lambda s, ids: s.demo.load_patients(0)),
     ("demo_schedule", "load"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.load(doctors=0, appointments=0)),
