@@ -28,9 +28,10 @@ class AuditEntry(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     # {"field": [old, new]}; passwords are never written here, only that one changed.
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # The hash chain (services/audit_chain.py): the row's place in the chain, the hash of the row
-    # before it and its own hash over its content and that. Set by the unit of work that wrote the
-    # row, just before it commits; never changed after.
+    # The hash chains (services/audit_chain.py): the writer whose chain holds the row, its place
+    # there, the hash of the row before it and its own hash over its content and that. Set by the
+    # unit of work that wrote the row, just before it commits; never changed after.
+    writer: Mapped[str | None] = mapped_column(String(32), nullable=True)
     chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -40,7 +41,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_entity", "entity_type", "entity_id"),
-        Index("ix_audit_log_chain_seq", "chain_seq", unique=True),
+        Index("ix_audit_log_chain", "writer", "chain_seq", unique=True),
         # Rows leave this index when they are sealed, so it stays a handful of entries.
         Index(
             "ix_audit_log_unsealed", "batch",

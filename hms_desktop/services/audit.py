@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..models import AuditEntry, utcnow
-from .audit_chain import ChainCheck, verify
+from .audit_chain import ChainCheck, seal_tails, verify
 from .identity import CurrentUser
 from .permissions import Permission
 
@@ -123,6 +123,12 @@ class AuditService:
 
     def verify_chain(self, progress: Callable[[int], None] | None = None) -> ChainCheck:
         """Walk the audit log's hash chain and report the first broken link (a row changed, removed,
-        or inserted outside the application); ``progress`` hears the rows checked so far."""
+        or inserted outside the application); ``progress`` hears the rows checked so far. An intact
+        log is sealed as it stands (every chain's tail recorded), so rows cut later from the end of a
+        chain are found by the next check."""
         with self._units.read(Permission.AUDIT_VIEW) as uow:
-            return verify(uow.connection, progress)
+            check = verify(uow.connection, progress)
+        if check.ok:
+            with self._units.write(Permission.AUDIT_VIEW) as uow:
+                seal_tails(uow)
+        return check

@@ -36,6 +36,7 @@ import functools
 import logging
 import random
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -112,7 +113,10 @@ class UnitOfWork:
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
     # Every audit row of this unit carries this token; the unit seals those rows into the chain.
     batch: str = field(default_factory=lambda: uuid.uuid4().hex)
+    writer: str = ""  # whose chain this unit's audit rows join (UnitsOfWork.writer)
+    chain_lock: Any = None  # that writer's lock: one unit seals at a time, until it commits
     _audited: bool = False
+    _holding: bool = False
 
     @property
     def actor(self) -> CurrentUser:
@@ -219,7 +223,9 @@ class UnitOfWork:
         if self._audited:
             # Last before the commit, so the chain's lock is held for as short a time as can be.
             self.session.flush()
-            seal(self.session.connection(), self.batch)
+            self.chain_lock.acquire()
+            self._holding = True
+            seal(self.session.connection(), self.batch, self.writer)
 
     def _constraint_error(self, exc: IntegrityError) -> HmsError:
         name = constraint_name(exc)
@@ -236,6 +242,13 @@ class UnitsOfWork:
     def __init__(self, db: Database, identity: Identity) -> None:
         self.db = db
         self.identity = identity
+        # This desk's own audit chain (services/audit_chain.py): a new one each start.
+        self.writer = uuid.uuid4().hex
+        self._chain_lock = threading.Lock()
+
+    def _unit(self, session: Session, actor: CurrentUser | None, writable: bool) -> UnitOfWork:
+        return UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, writable,
+                          writer=self.writer, chain_lock=self._chain_lock)
 
     @contextmanager
     def write(
@@ -253,7 +266,7 @@ class UnitsOfWork:
         unit: UnitOfWork | None = None
         try:
             with self.db.write() as session:
-                unit = UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, True)
+                unit = self._unit(session, actor, True)
                 self._check_account(session, actor)
                 yield unit
                 unit._before_commit()
@@ -273,6 +286,10 @@ class UnitsOfWork:
             # sqlite3 refuses an integer beyond 64 bits before SQLAlchemy sees a driver error.
             log.info("Value refused by the driver: %s", exc)
             raise ValidationError({"": DATA_MESSAGE}) from exc
+        finally:
+            if unit is not None and unit._holding:
+                unit._holding = False
+                self._chain_lock.release()
         for fn in unit._after_commit:
             fn()
 
@@ -287,13 +304,13 @@ class UnitsOfWork:
         """A unit that only reads. Audit rows it asks for are written right after the read."""
         actor = self._authorise(permission, any_of, anonymous)
         with self.db.read() as session:
-            unit = UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, False)
+            unit = self._unit(session, actor, False)
             self._check_account(session, actor)
             yield unit
         if unit._late_audit:
-            with self.db.write() as session:
+            with self._chain_lock, self.db.write() as session:
                 session.execute(insert(AuditEntry), unit._late_audit)
-                seal(session.connection(), unit.batch)
+                seal(session.connection(), unit.batch, self.writer)
 
     def authorise(self, permission: Permission | None = None, *, any_of: Sequence[Permission] = ()) -> CurrentUser:
         """The permission check alone, for a call that may answer without opening a unit."""

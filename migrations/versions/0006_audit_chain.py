@@ -1,4 +1,4 @@
-"""the audit log's hash chain: position, previous hash and own hash on every row, the rows already
+"""the audit log's hash chains: writer, place, previous hash and own hash on every row, the rows already
 there chained in id order
 
 Revision ID: 0006
@@ -20,11 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('writer', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('chain_seq', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('row_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('batch', sa.String(length=32), nullable=True))
-        batch_op.create_index('ix_audit_log_chain_seq', ['chain_seq'], unique=True)
+        batch_op.create_index('ix_audit_log_chain', ['writer', 'chain_seq'], unique=True)
         batch_op.create_index(
             'ix_audit_log_unsealed', ['batch'], unique=False,
             sqlite_where=sa.text('chain_seq IS NULL'), postgresql_where=sa.text('chain_seq IS NULL'),
@@ -38,8 +39,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_unsealed')
-        batch_op.drop_index('ix_audit_log_chain_seq')
+        batch_op.drop_index('ix_audit_log_chain')
         batch_op.drop_column('batch')
         batch_op.drop_column('row_hash')
         batch_op.drop_column('prev_hash')
         batch_op.drop_column('chain_seq')
+        batch_op.drop_column('writer')

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from hms_desktop.bootstrap import build_services
 from hms_desktop.services.patients import PatientInput
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, second_desk
 from tests.services.conftest import at, make_patients
 
 
@@ -27,7 +27,7 @@ def _exec(svc, sql: str, **params) -> None:
 
 
 def _audited(svc) -> list[int]:
-    return [r.id for r in _rows(svc, "SELECT id FROM audit_log ORDER BY chain_seq")]
+    return [r.id for r in _rows(svc, "SELECT id FROM audit_log ORDER BY writer, chain_seq")]
 
 
 def test_ordinary_work_leaves_an_intact_chain(clinic):
@@ -37,12 +37,15 @@ def test_ordinary_work_leaves_an_intact_chain(clinic):
     check = svc.audit.verify_chain()
     assert check.ok, check.problem
     count = _rows(svc, "SELECT count(*) AS n FROM audit_log")[0].n
-    assert check.rows_checked == count >= 8
-    assert check.tail_position == count
-    # Every row is in the chain at consecutive positions; the booking's row (written by its own
-    # one-statement insert) is among them.
+    assert check.rows_checked == count - 1 >= 8  # all but the seal row the check wrote after
+    assert check.writers == 1
+    # Every row is in this desk's chain at consecutive places; the booking's row (written by its
+    # own one-statement insert) is among them.
     seqs = [r.chain_seq for r in _rows(svc, "SELECT chain_seq FROM audit_log ORDER BY chain_seq")]
     assert seqs == list(range(1, count + 1))
+    # The check sealed the chain as it stood.
+    seal = _rows(svc, "SELECT changes FROM audit_log WHERE action = 'audit.sealed'")
+    assert len(seal) == 1
     assert _rows(svc, "SELECT chain_seq FROM audit_log WHERE action = 'appointment.booked'")[0].chain_seq is not None
     assert "intact" in check.message
 
@@ -86,7 +89,7 @@ def test_a_row_changed_and_rehashed_breaks_the_next_link(clinic):
         from hms_desktop.models import AuditEntry
 
         entry = session.scalars(select(AuditEntry).where(AuditEntry.id == victim)).one()
-        fixed = row_hash(row.chain_seq, row.prev_hash, entry)
+        fixed = row_hash(row.writer, row.chain_seq, row.prev_hash, entry)
     _exec(svc, "UPDATE audit_log SET row_hash = :h WHERE id = :id", id=victim, h=fixed)
     check = svc.audit.verify_chain()
     assert (check.ok, check.row_id) == (False, following)
@@ -101,7 +104,7 @@ def test_a_removed_row_is_reported_where_it_was(clinic):
     check = svc.audit.verify_chain()
     assert not check.ok
     assert check.row_id == following
-    assert "removed" in check.problem and "position 6" in check.problem
+    assert "removed" in check.problem and "place 6" in check.problem
 
 
 def test_a_row_inserted_with_sql_is_reported_at_that_row(clinic):
@@ -124,20 +127,36 @@ def test_a_row_inserted_with_sql_is_reported_at_that_row(clinic):
 
 def test_a_row_inserted_into_the_chain_out_of_order_is_reported(clinic):
     svc = clinic.svc
-    ids = _audited(svc)
-    last = _rows(svc, "SELECT chain_seq, row_hash FROM audit_log ORDER BY chain_seq DESC LIMIT 1")[0]
+    last = _rows(svc, "SELECT writer, chain_seq, row_hash FROM audit_log ORDER BY chain_seq DESC LIMIT 1")[0]
     # Moves the last row one place on and puts a forged row in its old place.
     _exec(svc, "UPDATE audit_log SET chain_seq = :s WHERE chain_seq = :old", s=last.chain_seq + 1, old=last.chain_seq)
     _exec(
         svc,
-        "INSERT INTO audit_log (at, actor_name, workstation, action, entity_type, entity_id, summary, chain_seq, "
-        "prev_hash, row_hash) VALUES (:at, 'mallory', 'x', 'x', '', '', 'forged', :s, :p, :h)",
-        at=at(9), s=last.chain_seq, p="0" * 64, h="0" * 64,
+        "INSERT INTO audit_log (at, actor_name, workstation, action, entity_type, entity_id, summary, writer, "
+        "chain_seq, prev_hash, row_hash) VALUES (:at, 'mallory', 'x', 'x', '', '', 'forged', :w, :s, :p, :h)",
+        at=at(9), w=last.writer, s=last.chain_seq, p="0" * 64, h="0" * 64,
     )
     forged = _rows(svc, "SELECT id FROM audit_log WHERE actor_name = 'mallory'")[0].id
     check = svc.audit.verify_chain()
     assert (check.ok, check.row_id) == (False, forged)
-    assert ids  # the clinic had rows before
+
+
+def test_rows_cut_from_the_end_of_another_desks_chain_are_found_after_a_seal(clinic):
+    svc = clinic.svc
+    other = second_desk(svc)
+    try:
+        make_patients(other, 3, prefix="Other")
+        assert svc.audit.verify_chain().ok  # seals every chain as it stands
+        last = _rows(other, "SELECT id FROM audit_log WHERE writer = :w ORDER BY chain_seq DESC LIMIT 1",
+                     w=other.units.writer)[0].id
+        _exec(svc, "DELETE FROM audit_log WHERE id = :id", id=last)
+        check = svc.audit.verify_chain()
+        assert not check.ok
+        assert "removed from the end" in check.problem
+        seal_id = _rows(svc, "SELECT id FROM audit_log WHERE action = 'audit.sealed'")[0].id
+        assert check.row_id == seal_id
+    finally:
+        other.close()
 
 
 def test_migration_chains_the_rows_written_before_it(db_url):
@@ -158,7 +177,7 @@ def test_migration_chains_the_rows_written_before_it(db_url):
         command.upgrade(config, "head")
         check = svc.audit.verify_chain()
         assert check.ok, check.problem
-        assert check.rows_checked == _rows(svc, "SELECT count(*) AS n FROM audit_log")[0].n
+        assert check.rows_checked == _rows(svc, "SELECT count(*) AS n FROM audit_log")[0].n - 1  # the seal
     finally:
         svc.close()
 
@@ -184,12 +203,11 @@ def test_eight_processes_writing_at_once_leave_a_valid_chain(pg_url):
     svc.auth.sign_in("admin", ADMIN_PASSWORD)
     before = _rows(svc, "SELECT count(*) AS n FROM audit_log")[0].n
     ctx = multiprocessing.get_context("spawn")
-    start, queue = ctx.Event(), ctx.Queue()
+    start, queue = ctx.Barrier(8), ctx.Queue()  # all signed in before any writes
     per_desk = 25
     procs = [ctx.Process(target=_write_audit_rows, args=(pg_url, d, per_desk, start, queue)) for d in range(8)]
     for p in procs:
         p.start()
-    start.set()
     results = [queue.get(timeout=180) for _ in procs]
     for p in procs:
         p.join(60)
@@ -199,11 +217,12 @@ def test_eight_processes_writing_at_once_leave_a_valid_chain(pg_url):
     # register() writes one audit row per patient; signing in writes one per desk.
     total = _rows(svc, "SELECT count(*) AS n FROM audit_log")[0].n
     assert total >= before + 8 * per_desk
-    assert check.rows_checked == total
+    assert check.rows_checked == total - 1  # all but the seal row written after the check
     # The writers really overlapped: rows of different desks interleave in the chain.
-    workstations = [r.summary for r in _rows(svc, "SELECT summary FROM audit_log WHERE action = 'patient.created' "
-                                                  "ORDER BY chain_seq")]
-    desks_in_order = [next((f"Desk{d}" for d in range(8) if f"Desk{d}" in s), "") for s in workstations]
-    switches = sum(1 for a, b in zip(desks_in_order, desks_in_order[1:], strict=False) if a != b)
-    assert switches > 8
+    # Each process wrote its own chain, and the writers overlapped in time.
+    assert check.writers >= 9
+    spans = _rows(svc, "SELECT writer, min(id) AS lo, max(id) AS hi FROM audit_log WHERE action = 'patient.created' "
+                       "GROUP BY writer")
+    assert len(spans) == 8
+    assert max(s.lo for s in spans) < min(s.hi for s in spans)
     svc.close()
