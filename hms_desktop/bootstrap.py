@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .services.audit import AuditService
 from .services.auth import AuthService
+from .services.backups import BackupService
 from .services.database import Database
 from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
@@ -34,6 +35,7 @@ class Services:
     scheduling: SchedulingService
     slips: SlipService
     demo_schedule: DemoScheduleService
+    backups: BackupService
 
     def close(self) -> None:
         self.db.dispose()
@@ -59,4 +61,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         scheduling=scheduling,
         slips=SlipService(units, scheduling, settings),
         demo_schedule=DemoScheduleService(units),
+        backups=BackupService(units),
     )

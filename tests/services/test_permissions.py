@@ -7,12 +7,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hms_desktop.bootstrap import Services
 from hms_desktop.models import Role
+from hms_desktop.services.backups import BackupSettings
 from hms_desktop.services.doctors import DoctorInput
 from hms_desktop.services.errors import HmsError, PermissionDenied
 from hms_desktop.services.patients import PatientInput
@@ -48,6 +50,15 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("staff", "set_active"): (Permission.STAFF_MANAGE, lambda s, ids: s.staff.set_active(ids["staff"], 999, True)),
     ("audit", "recent"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit.recent()),
     ("audit", "verify_chain"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit.verify_chain()),
+    ("backups", "settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.settings()),
+    ("backups", "save_settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.save_settings(BackupSettings(daily=-1))),
+    ("backups", "backup_now"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backup_now()),
+    ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
+    ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),
+    ("backups", "verify"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.verify(Path("/nonexistent/x.sqlite3"))),
+    ("backups", "restore_test"): (
+        P.BACKUP_MANAGE, lambda s, ids: s.backups.restore_test(Path("/nonexistent/x.sqlite3"), Path("/nonexistent/y"))),
+    ("backups", "restore"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.restore(Path("/nonexistent/x.sqlite3"))),
     ("settings", "update"): (Permission.SETTINGS_MANAGE, lambda s, ids: s.settings.update(ClinicSettings(clinic_name=""))),
     ("demo", "load_patients"): (Permission.DEMO_DATA, lambda s, ids: s.demo.load_patients(0)),
     ("demo_schedule", "load"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.load(doctors=0, appointments=0)),
@@ -116,7 +127,7 @@ OPEN = {
 def public_calls(services: Services) -> set[tuple[str, str]]:
     calls = set()
     for name in ("auth", "patients", "staff", "audit", "settings", "demo", "demo_schedule", "doctors",
-                 "scheduling", "slips"):
+                 "scheduling", "slips", "backups"):
         service = getattr(services, name)
         for attr, _value in inspect.getmembers(type(service), inspect.isfunction):
             if not attr.startswith("_"):
