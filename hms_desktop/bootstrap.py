@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .services.audit import AuditService
+from .services.audit_log import AuditLogService
 from .services.auth import AuthService
 from .services.backups import BackupService
 from .services.database import Database
@@ -13,7 +14,7 @@ from .services.demo_schedule import DemoScheduleService
 from .services.doctors import DoctorService
 from .services.identity import Identity
 from .services.patients import PatientService
-from .services.scheduling import SchedulingService
+from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
 from .services.settings import SettingsService
 from .services.slips import SlipService
 from .services.staff import StaffService
@@ -29,10 +30,13 @@ class Services:
     patients: PatientService
     staff: StaffService
     audit: AuditService
+    audit_log: AuditLogService
     settings: SettingsService
     demo: DemoDataService
     doctors: DoctorService
-    scheduling: SchedulingService
+    scheduling: SchedulingService  # free slots, booking, moves, walk-ins, day lists
+    availability: AvailabilityService  # weekly hours, leave, blocks, clinic holidays
+    visits: VisitService  # check-in, start, complete, cancel, no-show, call next
     slips: SlipService
     demo_schedule: DemoScheduleService
     backups: BackupService
@@ -46,7 +50,8 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
     identity = Identity()
     units = UnitsOfWork(db, identity)
     settings = SettingsService(units)
-    scheduling = SchedulingService(units)
+    clock = ClinicClock(units)  # one clinic clock: pinning scheduling.clock pins all three
+    scheduling = SchedulingService(units, clock)
     return Services(
         db=db,
         identity=identity,
@@ -55,10 +60,13 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         patients=PatientService(units),
         staff=StaffService(units),
         audit=AuditService(units),
+        audit_log=AuditLogService(units),
         settings=settings,
         demo=DemoDataService(units),
         doctors=DoctorService(units),
         scheduling=scheduling,
+        availability=AvailabilityService(units, clock),
+        visits=VisitService(units, clock),
         slips=SlipService(units, scheduling, settings),
         demo_schedule=DemoScheduleService(units),
         backups=BackupService(units),

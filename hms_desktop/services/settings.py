@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -63,6 +64,42 @@ def is_valid_time_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+def _stored_text(session: Session, key: str) -> str | None:
+    row = session.get(ClinicSetting, key)
+    return row.value if row is not None and isinstance(row.value, str) and row.value else None
+
+
+def clinic_region(session: Session) -> str:
+    """The clinic's country, the default region for phone numbers (one primary-key read)."""
+    return _stored_text(session, "country") or ClinicSettings.country
+
+
+def clinic_zone(session: Session) -> ZoneInfo:
+    """The clinic's time zone: every time is shown in it, whichever zone the workstation is in."""
+    name = _stored_text(session, "time_zone") or ClinicSettings.time_zone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(ClinicSettings.time_zone)
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    """What a record needs to be shown as the clinic writes it: phones' region, times' zone."""
+
+    region: str
+    zone: ZoneInfo
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(self.zone)
+
+
+def clinic_view(session: Session) -> ClinicView:
+    return ClinicView(clinic_region(session), clinic_zone(session))
 
 
 class SettingsService:

@@ -38,7 +38,8 @@ class MainWindow(QMainWindow):
         self.watcher: ChangeWatcher | None = None
         if user.can(Permission.SCHEDULE_VIEW):
             self.watcher = ChangeWatcher(services.scheduling.open_change_feed, self)
-        self.patients_tab = PatientsTab(services.patients, runner, user)
+        self.patients_tab = PatientsTab(services.patients, runner, user, watcher=self.watcher,
+                                        scheduling=services.scheduling)
         self.patients_tab.status_message.connect(self._show_status)
         self.queues_tab: QWidget | None = None
         self.scheduler_tab: QWidget | None = None
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
         if user.can(Permission.AUDIT_VIEW):
             from .audit.audit_tab import AuditTab
 
-            self.audit_tab = AuditTab(services.audit, runner)
+            self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
         self.tabs.currentChanged.connect(self._tab_changed)
 
