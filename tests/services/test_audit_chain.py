@@ -171,7 +171,7 @@ def test_migration_chains_the_rows_written_before_it(db_url):
         svc.auth.sign_in("admin", ADMIN_PASSWORD)
         make_patients(svc, 3)
         config = migrations.alembic_config(svc.db)
-        command.downgrade(config, "0003")
+        command.downgrade(config, "0005")
         _exec(svc, "INSERT INTO audit_log (at, actor_name, workstation, action, entity_type, entity_id, summary) "
                    "VALUES (:at, 'old', 'x', 'old.row', '', '', 'before the chain')", at=at(8))
         command.upgrade(config, "head")
