@@ -15,6 +15,7 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
+from .services.backups import BackupService
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
@@ -54,6 +55,7 @@ class Services:
     billing_documents: BillingDocuments
     journal: JournalService
     demo_billing: DemoBillingService
+    backups: BackupService
 
     def close(self) -> None:
         self.db.dispose()
@@ -93,4 +95,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         billing_documents=BillingDocuments(units),
         journal=JournalService(units),
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
+        backups=BackupService(units),
     )
