@@ -408,7 +408,8 @@ class SchedulerTab(QWidget):
         self._runner.submit(
             self._fetch_grid, *args,
             on_done=lambda grid, g=generation: self._show_grid(g, grid),
-            on_error=self._load_failed, context=self, key=f"scheduler-grid-{id(self)}",
+            on_error=lambda exc, g=generation: self._grid_failed(g, exc), context=self,
+            key=f"scheduler-grid-{id(self)}",
         )
 
     def _fetch_grid(self, mode: str, day: date, doctor_ids: list[int]) -> _Grid:
@@ -475,6 +476,23 @@ class SchedulerTab(QWidget):
         else:
             self.status.setText(f"{grid.columns[0].doctor_name}: {booked} booked · {free} free this week"
                                 f" · times in {grid.zone.key}")
+
+    def _grid_failed(self, generation: int, exc: Exception) -> None:
+        """The day (or week) asked for could not be loaded: the heading and calendar already show
+        it, so the grid must not go on showing the previous one's bookings under that heading."""
+        if generation != self._generation:
+            return
+        self._selected_id = None
+        self.day_model.set_columns([], ZoneInfo("UTC"), None)
+        self.week_model.set_columns([], ZoneInfo("UTC"), None)
+        what = f"{self._day:%A %d %B %Y}" if self._mode == DAY else \
+            f"the week of {_monday(self._day):%d %B %Y}"
+        reason = exc.message if isinstance(exc, HmsError) else "Something went wrong while loading it."
+        self.empty_label.setText(f"The schedule for {what} could not be loaded.\n{reason}\n\n"
+                                 "Press F5 (Refresh) to try again.")
+        self.stack.setCurrentWidget(self.empty_label)
+        self._update_actions()
+        self._load_failed(exc)
 
     def _load_failed(self, exc: Exception) -> None:
         self.status.setText(exc.message if isinstance(exc, HmsError) else "Could not load the schedule.")
