@@ -5,14 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .services.audit import AuditService
+from .services.audit_log import AuditLogService
 from .services.auth import AuthService
+from .services.billing import (
+    BillingDocuments,
+    InvoiceService,
+    JournalService,
+    PaymentService,
+    PriceListService,
+    ShiftService,
+)
+from .services.backups import BackupService
 from .services.database import Database
+from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
 from .services.doctors import DoctorService
 from .services.identity import Identity
 from .services.patients import PatientService
-from .services.scheduling import SchedulingService
+from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
 from .services.settings import SettingsService
 from .services.slips import SlipService
 from .services.staff import StaffService
@@ -28,12 +39,23 @@ class Services:
     patients: PatientService
     staff: StaffService
     audit: AuditService
+    audit_log: AuditLogService
     settings: SettingsService
     demo: DemoDataService
     doctors: DoctorService
-    scheduling: SchedulingService
+    scheduling: SchedulingService  # free slots, booking, moves, walk-ins, day lists
+    availability: AvailabilityService  # weekly hours, leave, blocks, clinic holidays
+    visits: VisitService  # check-in, start, complete, cancel, no-show, call next
     slips: SlipService
     demo_schedule: DemoScheduleService
+    invoices: InvoiceService
+    payments: PaymentService
+    shifts: ShiftService
+    price_list: PriceListService
+    billing_documents: BillingDocuments
+    journal: JournalService
+    demo_billing: DemoBillingService
+    backups: BackupService
 
     def close(self) -> None:
         self.db.dispose()
@@ -44,7 +66,11 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
     identity = Identity()
     units = UnitsOfWork(db, identity)
     settings = SettingsService(units)
-    scheduling = SchedulingService(units)
+    clock = ClinicClock(units)  # one clinic clock: pinning scheduling.clock pins all three
+    scheduling = SchedulingService(units, clock)
+    invoices = InvoiceService(units)
+    payments = PaymentService(units)
+    price_list = PriceListService(units)
     return Services(
         db=db,
         identity=identity,
@@ -53,10 +79,21 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         patients=PatientService(units),
         staff=StaffService(units),
         audit=AuditService(units),
+        audit_log=AuditLogService(units),
         settings=settings,
         demo=DemoDataService(units),
         doctors=DoctorService(units),
         scheduling=scheduling,
+        availability=AvailabilityService(units, clock),
+        visits=VisitService(units, clock),
         slips=SlipService(units, scheduling, settings),
         demo_schedule=DemoScheduleService(units),
+        invoices=invoices,
+        payments=payments,
+        shifts=ShiftService(units),
+        price_list=price_list,
+        billing_documents=BillingDocuments(units),
+        journal=JournalService(units),
+        demo_billing=DemoBillingService(units, invoices, payments, price_list),
+        backups=BackupService(units),
     )

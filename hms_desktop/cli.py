@@ -20,7 +20,14 @@ Examples:
   hms db upgrade                               bring the database schema up to date
   echo 'S3cret-pass' | hms user add --username asha --role receptionist --password-stdin
   hms demo-data --patients 100000              add made-up patients for a trial or benchmark
-  hms demo-data --patients 2000 --doctors 12 --appointments 3000
+  hms demo-data --patients 2000 --doctors 12 --appointments 3000 --invoices 1500
+  hms demo-data --invoices 500 --seed 7          bill 500 more of the demo visits
+  hms invoice show INV-2026-000123             an invoice with its lines, payments and balance
+  hms invoice pdf INV-2026-000123 --out inv.pdf
+  hms invoice pdf RCT-2026-000456 --receipt --thermal --out receipt.pdf
+  hms backup now                               back up and verify (SQLite: online backup; PostgreSQL: pg_dump)
+  hms backup verify --restore-test FILE        restore drill: scratch copy, upgraded, opened
+  hms audit verify                             walk the audit log's hash chains
 """
 
 
@@ -46,6 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="upgrade the schema to the newest revision (backs up a SQLite file first)")
     db_sub.add_parser("current", help="print the schema revision the database is at")
 
+    backup = sub.add_parser("backup", help="back up, check and restore the clinic's data")
+    backup_sub = backup.add_subparsers(dest="backup_command", metavar="TASK", required=True)
+    backup_sub.add_parser("now", help="take a backup now, verify it and apply the retention")
+    backup_sub.add_parser("list", help="the backup log, newest first")
+    verify = backup_sub.add_parser("verify", help="check a backup file")
+    verify.add_argument("file")
+    verify.add_argument("--restore-test", action="store_true",
+                        help="also restore it into a scratch file, upgrade it and open it with the application")
+    restore = backup_sub.add_parser("restore", help="replace the clinic's data by a backup's (backs up the current data first)")
+    restore.add_argument("file")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="TASK", required=True)
+    audit_sub.add_parser("verify", help="walk the audit log's hash chains and report the first broken link")
+
     user = sub.add_parser("user", help="staff accounts")
     user_sub = user.add_subparsers(dest="user_command", metavar="TASK", required=True)
     add = user_sub.add_parser("add", help="add a staff account")
@@ -58,12 +81,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     demo = sub.add_parser("demo-data", help="add realistic made-up patients, and optionally doctors and appointments")
-    demo.add_argument("--patients", type=int, required=True, metavar="N", help="how many patients to add")
+    demo.add_argument("--patients", type=int, default=0, metavar="N", help="how many patients to add")
     demo.add_argument("--doctors", type=int, default=0, metavar="D",
                       help="also add D verified doctors with weekly hours (needs N >= 2*D+1)")
     demo.add_argument("--appointments", type=int, default=0, metavar="A",
                       help="with --doctors: about A appointments around today, 30%% of them still to come")
+    demo.add_argument("--invoices", type=int, default=0, metavar="I",
+                      help="bill I completed demo visits (issued, partly paid, paid, voided, refunded); "
+                           "alone, adds I more to a database that has patients and appointments")
     demo.add_argument("--seed", type=int, default=2026, help="random seed, for repeatable data (default 2026)")
+
+    invoice = sub.add_parser("invoice", help="look at and print invoices and receipts")
+    invoice_sub = invoice.add_subparsers(dest="invoice_command", metavar="TASK", required=True)
+    show = invoice_sub.add_parser("show", help="print an invoice (or the one a receipt belongs to) as text")
+    show.add_argument("number", metavar="NUMBER", help="an invoice, receipt or credit note number")
+    pdf = invoice_sub.add_parser(
+        "pdf", help="write the invoice (A4) or a receipt as PDF; the first print is the original, later ones say COPY")
+    pdf.add_argument("number", metavar="NUMBER", help="an invoice number, or a receipt number with --receipt")
+    pdf.add_argument("--out", required=True, metavar="FILE", help="the PDF file to write")
+    pdf.add_argument("--receipt", action="store_true",
+                     help="a receipt: NUMBER is a receipt number, or an invoice number for its latest receipt")
+    pdf.add_argument("--thermal", action="store_true", help="with --receipt: the 80 mm thermal roll layout (else A5)")
     return parser
 
 
@@ -117,22 +155,35 @@ def _run_admin_task(args: argparse.Namespace) -> int:
         if backup:
             print(f"Backed up the database to {backup} before upgrading it", file=sys.stderr)
         services.identity.act_as_system()
+        if args.command in ("backup", "audit"):
+            from .cli_backup import run_backup_task
+
+            return run_backup_task(services, args)
         if args.command == "user":
             password = sys.stdin.readline().rstrip("\r\n")
             member = services.staff.add(args.username, args.full_name or args.username, args.role, password)
             print(f"Added {member.role} '{member.username}' (id {member.id}) to {services.db.description}")
             return 0
+        if args.command == "invoice":
+            from .cli_billing import run_invoice_command
+
+            return run_invoice_command(services, args)
         if args.command == "demo-data":
+            if not (args.patients or args.invoices):
+                print("hms: give --patients N, --invoices I, or both", file=sys.stderr)
+                return 2
             started = time.perf_counter()
 
             def progress(done: int, total: int) -> None:
                 if sys.stderr.isatty():
                     print(f"\r{done:,} of {total:,} patients", end="", file=sys.stderr, flush=True)
 
-            count = services.demo.load_patients(args.patients, seed=args.seed, progress=progress)
-            if sys.stderr.isatty():
-                print(file=sys.stderr)
-            print(f"Added {count:,} demo patients to {services.db.description} in {time.perf_counter() - started:.1f} s")
+            if args.patients:
+                count = services.demo.load_patients(args.patients, seed=args.seed, progress=progress)
+                if sys.stderr.isatty():
+                    print(file=sys.stderr)
+                print(f"Added {count:,} demo patients to {services.db.description} in "
+                      f"{time.perf_counter() - started:.1f} s")
             if args.doctors:
                 started = time.perf_counter()
                 summary = services.demo_schedule.load(
@@ -142,6 +193,12 @@ def _run_admin_task(args: argparse.Namespace) -> int:
                     print(file=sys.stderr)
                 print(f"Added {summary.doctors:,} demo doctors and {summary.appointments:,} appointments "
                       f"in {time.perf_counter() - started:.1f} s")
+            if args.invoices:
+                started = time.perf_counter()
+                billed = services.demo_billing.load_invoices(args.invoices, seed=args.seed)
+                print(f"Added {billed.invoices:,} demo invoices ({billed.paid:,} paid, {billed.partly_paid:,} partly "
+                      f"paid, {billed.unpaid:,} unpaid, {billed.voided:,} void, {billed.refunded:,} refunded) in "
+                      f"{time.perf_counter() - started:.1f} s")
             return 0
     except HmsError as exc:
         print(f"hms: {exc}", file=sys.stderr)

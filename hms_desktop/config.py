@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import credentials
 from .paths import data_dir, default_database_path
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,15 @@ def saved_database_url() -> str | None:
 
 
 def save_database_url(url: str | None) -> None:
-    """Remember the choice made in the connection dialog (None forgets it)."""
+    """Remember the choice made in the connection dialog (None forgets it). A password in the URL
+    goes to the keyring (or ``~/.pgpass``), never into this file."""
     path = _settings_file()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {}
     if url:
-        data["database_url"] = url
+        data["database_url"] = credentials.remember(url)
     else:
         data.pop("database_url", None)
     tmp = path.with_suffix(".tmp")
@@ -64,5 +66,43 @@ def resolve_database(cli_value: str | None) -> DatabaseChoice:
         return DatabaseChoice(env, "HMS_DATABASE_URL")
     saved = saved_database_url()
     if saved:
-        return DatabaseChoice(saved, "saved choice")
+        return DatabaseChoice(credentials.recall(saved), "saved choice")
     return DatabaseChoice(default_database_url(), "default")
+
+
+SSL_MODES = ("disable", "prefer", "require", "verify-full")
+
+
+@dataclass(frozen=True)
+class ConnectionFields:
+    """A database URL taken apart for the Database window (never holding the password)."""
+
+    kind: str  # "sqlite" or "postgresql"
+    path: str = ""
+    host: str = "127.0.0.1"
+    port: int = 5432
+    database: str = "hms"
+    user: str = "hms"
+    sslmode: str = "prefer"
+    sslrootcert: str = ""
+
+
+def connection_fields(raw_url: str) -> ConnectionFields:
+    """What the Database window should show for ``raw_url`` (the one that failed, say)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(raw_url) if "://" in raw_url else None
+    except Exception:  # noqa: BLE001 - anything unparsable: show it as a file path
+        url = None
+    if url is None:
+        return ConnectionFields("sqlite", path=raw_url.strip())
+    if url.get_backend_name() == "sqlite":
+        return ConnectionFields("sqlite", path=url.database or "")
+    query = dict(url.query)
+    sslmode = str(query.get("sslmode") or "prefer")
+    return ConnectionFields(
+        "postgresql", host=url.host or "localhost", port=url.port or 5432, database=url.database or "",
+        user=url.username or "", sslmode=sslmode if sslmode in SSL_MODES else "prefer",
+        sslrootcert=str(query.get("sslrootcert") or ""),
+    )

@@ -44,7 +44,7 @@ def main() -> int:
         "East wing, room 2", "+91 98450 22222", "meera.iyer@example.in", 75_050, staff_account_id=staff["dr.iyer"],
     ))
     meera = services.doctors.verify(meera.id)
-    services.scheduling.set_weekly_template(meera.id, thursday_and_monday)
+    services.availability.set_weekly_template(meera.id, thursday_and_monday)
     services.doctors.add(DoctorInput(
         "Dr Kabir Shah", (specs["Cardiology"].id,), "MBBS, DM (Cardiology)", 6, "East wing, room 5",
         consultation_fee_minor=120_000, staff_account_id=staff["dr.shah"],
@@ -63,9 +63,9 @@ def main() -> int:
         given_name="Anjali", family_name="Menon", sex="female", date_of_birth=date(1988, 2, 11), phone="+91 98450 33333",
     ))
     services.scheduling.book(patient.id, meera.id, slot.starts_at, reason="Rash on both arms")
-    services.scheduling.set_weekly_template(meera.id, [thursday_and_monday[0], thursday_and_monday[2]])
-    services.scheduling.add_leave(meera.id, today + timedelta(days=9), today + timedelta(days=11), "Conference")
-    services.scheduling.add_clinic_holiday(today + timedelta(days=20), reason="Founders' day")
+    services.availability.set_weekly_template(meera.id, [thursday_and_monday[0], thursday_and_monday[2]])
+    services.availability.add_leave(meera.id, today + timedelta(days=9), today + timedelta(days=11), "Conference")
+    services.availability.add_clinic_holiday(today + timedelta(days=20), reason="Founders' day")
 
     app = make_application()
     runner = TaskRunner()

@@ -95,7 +95,7 @@ def main() -> int:
     )
     front.doctors.verify(other.id)
     for d in (doctor.id, other.id):
-        front.scheduling.set_weekly_template(
+        front.availability.set_weekly_template(
             d, [SessionInput(w, time(9), time(13), 15) for w in range(6)] + [SessionInput(w, time(16), time(18), 20) for w in range(5)]
         )
     patients = [
@@ -117,32 +117,32 @@ def main() -> int:
 
     doc = desk(url, clock, "dr.nair", STAFF_PASSWORD)
     clock.at(8, 45)
-    front.scheduling.check_in(appts[0].id)
+    front.visits.check_in(appts[0].id)
     clock.at(8, 52)
-    front.scheduling.check_in(appts[1].id)
+    front.visits.check_in(appts[1].id)
     clock.at(9, 2)
-    doc.scheduling.call_next(doctor.id)
+    doc.visits.call_next(doctor.id)
     clock.at(9, 16)
-    doc.scheduling.complete(appts[0].id)
-    doc.scheduling.call_next(doctor.id)
+    doc.visits.complete(appts[0].id)
+    doc.visits.call_next(doctor.id)
     clock.at(9, 24)
-    front.scheduling.check_in(appts[2].id)
+    front.visits.check_in(appts[2].id)
     clock.at(9, 31)
-    doc.scheduling.complete(appts[1].id)
-    doc.scheduling.call_next(doctor.id)
+    doc.visits.complete(appts[1].id)
+    doc.visits.call_next(doctor.id)
     clock.at(9, 58)
-    doc.scheduling.complete(appts[2].id)
-    front.scheduling.mark_no_show(appts[3].id)
+    doc.visits.complete(appts[2].id)
+    front.visits.mark_no_show(appts[3].id)
     clock.at(10, 3)
-    front.scheduling.check_in(appts[4].id)
+    front.visits.check_in(appts[4].id)
     clock.at(10, 6)
     front.scheduling.add_walk_in(patients[11], doctor.id, reason="Sprained ankle")
     clock.at(10, 9)
-    doc.scheduling.call_next(doctor.id)  # Fatima Sheikh: with the doctor now
+    doc.visits.call_next(doctor.id)  # Fatima Sheikh: with the doctor now
     clock.at(10, 14)
-    front.scheduling.check_in(appts[5].id)
+    front.visits.check_in(appts[5].id)
     clock.at(10, 33)
-    front.scheduling.check_in(appts[6].id)
+    front.visits.check_in(appts[6].id)
     clock.at(10, 41)
 
     app = make_application()
@@ -160,13 +160,13 @@ def main() -> int:
 
     # The front desk, meanwhile: an arrival, a new booking and a cancellation.
     clock.at(10, 42)
-    front.scheduling.check_in(appts[7].id)
+    front.visits.check_in(appts[7].id)
     settle(runner, 900)
     clock.at(10, 45)
     front.scheduling.book(patients[12], doctor.id, datetime.combine(DAY, time(12, 15), tzinfo=ZONE), reason="Sore throat")
     settle(runner, 900)
     clock.at(10, 50)
-    front.scheduling.cancel(appts[10].id, "Feeling better", by="patient")
+    front.visits.cancel(appts[10].id, "Feeling better", by="patient")
     settle(runner, 900)
     # The doctor has the patient they are seeing selected.
     with_doctor = tab.model.with_doctor()

@@ -50,87 +50,116 @@ class AuthService:
     def sign_in(self, username: str, password: str) -> CurrentUser:
         """Check the password and make this user the signed-in one.
 
-        Wrong name and wrong password give the same message, so the dialog never tells an
-        onlooker which user names exist. Failed attempts are committed (counter, lock, audit
-        entry) before the error is raised.
+        Wrong name and wrong password give the same message and take the same time (bcrypt runs
+        against a dummy hash of the same cost), so the dialog never tells an onlooker which user
+        names exist. bcrypt runs outside any transaction (on SQLite it would hold the write lock
+        every desk waits on); the verdict is then booked under the account row's lock, which is
+        where the lock-out is decided: however many desks try at once, the attempt after the fifth
+        failure is refused, even with the right password. Failed attempts are committed (counter,
+        lock, audit entry) before the error is raised.
         """
         name = username.strip().lower()
         if not name or not password:
             raise AuthenticationFailed("Enter your user name and password.")
-        error: AuthenticationFailed | None = None
+        for _ in range(3):
+            with self._units.read(anonymous=True) as uow:
+                seen = uow.session.execute(
+                    select(StaffAccount.id, StaffAccount.password_hash).where(StaffAccount.username == name)
+                ).first()
+            if seen is None:
+                passwords.burn_time(password)
+                right = False
+            else:
+                right = passwords.verify(password, seen.password_hash)
+            outcome = self._book_attempt(name, seen.id if seen else None, seen.password_hash if seen else "", right)
+            if outcome is not None:
+                break
+        else:  # the password was reset three times while we checked it: treat as a wrong one
+            raise AuthenticationFailed("The user name or password is not right.")
+        if isinstance(outcome, AuthenticationFailed):
+            raise outcome
+        self._identity.set(outcome)
+        return outcome
+
+    def _book_attempt(
+        self, name: str, account_id: int | None, checked_hash: str, right: bool
+    ) -> CurrentUser | AuthenticationFailed | None:
+        """Record one attempt under the account row's lock; None if the password changed meanwhile."""
         with self._units.write(anonymous=True) as uow:
             session = uow.session
-            account = session.scalar(select(StaffAccount).where(StaffAccount.username == name))
             now = utcnow()
-            if account is None:
-                passwords.burn_time(password)
+            if account_id is None:
                 uow.audit(
                     "signin.failed", entity_type="staff", actor_name=name[:64],
                     summary=f"Sign-in failed: unknown user name '{name[:64]}'",
                 )
-                error = AuthenticationFailed("The user name or password is not right.")
-            elif account.locked_until is not None and account.locked_until > now:
+                return AuthenticationFailed("The user name or password is not right.")
+            # FOR UPDATE on PostgreSQL; on SQLite the unit's BEGIN IMMEDIATE already serialises desks.
+            # populate_existing: the row as it is now, after any desk that held the lock before us.
+            account = session.scalar(
+                select(StaffAccount).where(StaffAccount.id == account_id)
+                .with_for_update().execution_options(populate_existing=True)
+            )
+            if account is None:
+                uow.audit(
+                    "signin.failed", entity_type="staff", actor_name=name[:64],
+                    summary=f"Sign-in failed: unknown user name '{name[:64]}'",
+                )
+                return AuthenticationFailed("The user name or password is not right.")
+            if account.password_hash != checked_hash:
+                return None
+            if account.locked_until is not None and account.locked_until > now:
                 uow.audit("signin.refused", entity_type="staff", entity_id=account.id,
                           actor=_current_user(account), summary="Sign-in refused: account locked")
-                error = AccountLocked(_lock_message(account.locked_until), account.locked_until)
-            elif not passwords.verify(password, account.password_hash):
+                return AccountLocked(_lock_message(account.locked_until), account.locked_until)
+            if not right:
                 # Bookkeeping goes through plain UPDATEs, not the ORM: the version column guards
                 # an admin's edits, and must not make two desks signing in at once conflict.
-                attempts = session.execute(
-                    update(StaffAccount)
-                    .where(StaffAccount.id == account.id)
-                    .values(failed_signins=StaffAccount.failed_signins + 1)
-                    .returning(StaffAccount.failed_signins)
-                ).scalar_one()
+                attempts = account.failed_signins + 1
                 summary = f"Sign-in failed: wrong password (attempt {attempts})"
                 if attempts >= MAX_FAILED_SIGNINS:
                     until = now + LOCKOUT
-                    session.execute(
-                        update(StaffAccount)
-                        .where(StaffAccount.id == account.id)
-                        .values(locked_until=until, failed_signins=0)
-                    )
+                    values: dict[str, object] = {"locked_until": until, "failed_signins": 0}
                     summary += f"; account locked for {int(LOCKOUT.total_seconds() // 60)} minutes"
-                    error = AccountLocked(_lock_message(until), until)
+                    error: AuthenticationFailed = AccountLocked(_lock_message(until), until)
                 else:
+                    values = {"failed_signins": attempts}
                     left = MAX_FAILED_SIGNINS - attempts
                     hint = (
                         f" {left} more attempt{'s' if left != 1 else ''} before the account is locked."
                         if left <= 2 else ""
                     )
                     error = AuthenticationFailed("The user name or password is not right." + hint)
+                    error.attempts_left = left
+                session.execute(update(StaffAccount).where(StaffAccount.id == account.id).values(**values))
                 uow.audit("signin.failed", entity_type="staff", entity_id=account.id,
                           actor=_current_user(account), summary=summary)
-            elif not account.active:
+                return error
+            if not account.active:
                 uow.audit("signin.refused", entity_type="staff", entity_id=account.id,
                           actor=_current_user(account), summary="Sign-in refused: account deactivated")
-                error = AuthenticationFailed(
+                return AuthenticationFailed(
                     "This account has been deactivated. Ask an administrator if you need access again."
                 )
-            else:
-                session.execute(
-                    update(StaffAccount)
-                    .where(StaffAccount.id == account.id)
-                    .values(failed_signins=0, locked_until=None, last_signin_at=now)
-                )
-                uow.audit("signin.ok", entity_type="staff", entity_id=account.id,
-                          actor=_current_user(account), summary=f"{account.username} signed in")
-                user = _current_user(account)
-        if error is not None:
-            raise error
-        self._identity.set(user)
-        return user
+            session.execute(
+                update(StaffAccount)
+                .where(StaffAccount.id == account.id)
+                .values(failed_signins=0, locked_until=None, last_signin_at=now)
+            )
+            uow.audit("signin.ok", entity_type="staff", entity_id=account.id,
+                      actor=_current_user(account), summary=f"{account.username} signed in")
+            return _current_user(account)
 
     def verify_current_password(self, password: str) -> bool:
-        """For unlocking an idle workstation. Failures count towards the lock-out like sign-ins."""
+        """For unlocking an idle workstation: True, or ``AuthenticationFailed`` saying how many
+        attempts are left. Failures count towards the lock-out like sign-ins; the lock-out itself
+        (``AccountLocked``) also signs this desk out."""
         user = self._identity.require_signed_in()
         try:
             self.sign_in(user.username, password)
         except AccountLocked:
             self._identity.set(None)
             raise
-        except AuthenticationFailed:
-            return False
         return True
 
     def sign_out(self) -> None:

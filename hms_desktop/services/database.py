@@ -125,6 +125,18 @@ class Database:
         with self._translate_errors(), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
+    def connection_security(self) -> str:
+        """For the status bar: whether what crosses the network to the server is encrypted."""
+        if self.is_sqlite:
+            return "local file, nothing crosses the network"
+        with self._translate_errors(), self.engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            ).first()
+        if row is not None and row.ssl:
+            return f"encrypted ({row.version})"
+        return "not encrypted"
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -29,6 +29,7 @@ from ..models import (
     DoctorSpecialty,
     Patient,
     Specialty,
+    StaffAccount,
     WeeklySession,
     utcnow,
 )
@@ -70,6 +71,25 @@ class DemoScheduleSummary:
     appointments: int
     first_day: date
     last_day: date
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo sign-in, with the temporary password it was given (shown once, never stored)."""
+
+    username: str
+    full_name: str
+    role: str
+    temporary_password: str
+    doctor_name: str = ""
+
+
+def _temporary_password() -> str:
+    import secrets
+
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed from a screen
+    groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3)]
+    return "-".join(groups)
 
 
 class DemoScheduleService:
@@ -167,6 +187,42 @@ class DemoScheduleService:
             progress(written, appointments)
         sessions_count = sum(6 * len(s) for s, _ in pattern_of.values())
         return DemoScheduleSummary(len(doctor_rows), sessions_count, written, first_day, last_day)
+
+    def create_demo_accounts(self) -> list[DemoAccount]:
+        """Sign-ins to try each role with: a doctor account linked to the first demo doctor that has
+        none, a receptionist and a nurse, each with a temporary password (to be shown once; each
+        must be changed at the first sign-in). User names already taken are left alone."""
+        self._units.authorise(Permission.DEMO_DATA)
+        from .staff import StaffService  # the one way an account is made
+
+        staff = StaffService(self._units)
+        with self._units.read(Permission.DEMO_DATA) as uow:
+            taken = set(uow.session.scalars(select(StaffAccount.username)))
+            doctor = uow.session.execute(
+                select(Doctor.id, Doctor.full_name)
+                .where(Doctor.staff_account_id.is_(None), Doctor.active.is_(True), Doctor.verified.is_(True))
+                .order_by(Doctor.id).limit(1)
+            ).first()
+        wanted = [("demo.reception", "Demo Receptionist", "receptionist", ""), ("demo.nurse", "Demo Nurse", "nurse", "")]
+        if doctor is not None:
+            wanted.insert(0, ("demo.doctor", doctor.full_name, "doctor", doctor.full_name))
+        made = []
+        for username, full_name, role, doctor_name in wanted:
+            if username in taken:
+                continue
+            password = _temporary_password()
+            member = staff.add(username, full_name, role, password)
+            if doctor_name and doctor is not None:
+                with self._units.write(Permission.DEMO_DATA) as uow:
+                    uow.session.execute(
+                        update(Doctor).where(Doctor.id == doctor.id).values(staff_account_id=member.id)
+                    )
+                    uow.audit("doctor.changed", entity_type="doctor", entity_id=doctor.id,
+                              summary=f"Demo doctor {doctor_name} linked to the account '{username}'",
+                              changes={"staff_account_id": [None, member.id]})
+                    uow.announce("doctors", "changed", entity_id=doctor.id)
+            made.append(DemoAccount(username, full_name, role, password, doctor_name))
+        return made
 
     @staticmethod
     def _row(

@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Doctor, DoctorSpecialty, Role, Specialty, StaffAccount, WeeklySession, utcnow
 from . import audit
+from .contact import DEFAULT_REGION, email_problem, phone_problem, shown_phone, to_e164
+from .doctor_query import DoctorWords, parse_doctor_words
 from .errors import ConflictError, NotFound, ValidationError
-from .patients import EMAIL_RE, PHONE_CHARS_RE, phone_digits
 from .permissions import Permission
-from .text import check_text, fold, has_control_characters
+from .settings import ClinicView, clinic_region, clinic_view
+from .text import check_text, fold
 from .unit_of_work import UnitsOfWork
 
 MAX_FEE_MINOR = 100_000_000  # one million in major units: a typo guard, not a policy
@@ -115,31 +118,44 @@ def specialties_of(session: Session, doctor_ids: Iterable[int]) -> dict[int, tup
     return {k: tuple(v) for k, v in found.items()}
 
 
-def _record(d: Doctor, specialties: tuple[SpecialtyRecord, ...]) -> DoctorRecord:
+def _record(d: Doctor, specialties: tuple[SpecialtyRecord, ...], view: ClinicView) -> DoctorRecord:
+    """The doctor as shown: the phone as the clinic writes it, the verified time in the clinic's zone."""
     return DoctorRecord(
         id=d.id, full_name=d.full_name, specialties=specialties, qualifications=d.qualifications,
-        years_experience=d.years_experience, location=d.location, phone=d.phone, email=d.email,
+        years_experience=d.years_experience, location=d.location, phone=shown_phone(d.phone, view.region), email=d.email,
         consultation_fee_minor=d.consultation_fee_minor, notes=d.notes, active=d.active,
-        verified=d.verified, verified_at=d.verified_at, staff_account_id=d.staff_account_id,
+        verified=d.verified, verified_at=view.local(d.verified_at), staff_account_id=d.staff_account_id,
         version=d.version,
     )
+
+
+def _word_conditions(parsed: DoctorWords) -> list[Any]:
+    """SQL for what the one search box understood: every specialty word, any of the weekdays, and
+    every other word in the name or the location."""
+    conditions: list[Any] = []
+    for meant in parsed.specialty_ids:
+        conditions.append(exists().where(DoctorSpecialty.doctor_id == Doctor.id, DoctorSpecialty.specialty_id.in_(meant)))
+    if parsed.weekdays:
+        conditions.append(exists().where(WeeklySession.doctor_id == Doctor.id, WeeklySession.weekday.in_(parsed.weekdays)))
+    for word in parsed.words:
+        conditions.append(or_(Doctor.sort_name.contains(word, autoescape=True),
+                              Doctor.location_key.contains(word, autoescape=True)))
+    return conditions
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate(data: DoctorInput) -> dict[str, object]:
+def validate(data: DoctorInput, *, region: str = DEFAULT_REGION) -> dict[str, object]:
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
     for name, limit in LIMITS.items():
-        raw = getattr(data, name)
-        value = raw if name == "notes" else raw.strip()
-        if len(value) > limit:
-            errors[name] = f"Too long: {len(value):,} characters; at most {limit:,}."
-        elif has_control_characters(value, allow_newlines=name == "notes"):
-            errors[name] = "Contains invisible control characters; please retype it."
-        values[name] = value
+        try:
+            values[name] = check_text(name, getattr(data, name), limit, multiline=name == "notes")
+        except ValidationError as exc:
+            errors.update(exc.fields)
+            values[name] = ""
     if "full_name" not in errors and not any(c.isalpha() for c in str(values["full_name"])):
         errors["full_name"] = "Enter the doctor's full name."
     if not _is_int(data.years_experience) or not 0 <= data.years_experience <= 70:
@@ -152,13 +168,12 @@ def validate(data: DoctorInput) -> dict[str, object]:
         errors["specialty_ids"] = "Choose at least one specialty."
     phone = str(values["phone"])
     if phone and "phone" not in errors:
-        if not PHONE_CHARS_RE.match(phone):
-            errors["phone"] = "Use digits, spaces and + ( ) - only."
-        elif not 6 <= len(phone_digits(phone)) <= 15:
-            errors["phone"] = f"A phone number has 6 to 15 digits; this has {len(phone_digits(phone))}."
-    email = str(values["email"])
-    if email and "email" not in errors and not EMAIL_RE.match(email):
-        errors["email"] = "That does not look like an e-mail address (name@example.com)."
+        if problem := phone_problem(phone, region):
+            errors["phone"] = problem
+        else:
+            values["phone"] = to_e164(phone, region)
+    if "email" not in errors and (problem := email_problem(str(values["email"]))):
+        errors["email"] = problem
     if errors:
         raise ValidationError(errors)
     values["years_experience"] = data.years_experience
@@ -254,7 +269,7 @@ class DoctorService:
             doctor = uow.session.get(Doctor, doctor_id)
             if doctor is None:
                 raise NotFound("That doctor does not exist.")
-            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id])
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_view(uow.session))
 
     def for_current_user(self) -> DoctorRecord | None:
         """The doctor profile linked to the signed-in account (a doctor's own day list), if any."""
@@ -264,7 +279,7 @@ class DoctorService:
             doctor = uow.session.scalar(select(Doctor).where(Doctor.staff_account_id == uow.actor.id))
             if doctor is None:
                 return None
-            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id])
+            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id], clinic_view(uow.session))
 
     def search(
         self,
@@ -276,12 +291,14 @@ class DoctorService:
         include_inactive: bool = False,
         only_bookable: bool = False,
         limit: int = 500,
+        words: str = "",
     ) -> list[DoctorRecord]:
         """Doctors whose name contains every word of ``query``, with the specialty, whose location
         contains ``location``, and who have a session on ``weekday`` (0 = Monday), ordered by name.
 
         "A dermatologist in the east wing on Thursday" is
-        ``search(specialty_id=derm.id, location="east wing", weekday=3)``.
+        ``search(specialty_id=derm.id, location="east wing", weekday=3)``, or as typed in one box,
+        ``search(words="a dermatologist in the east wing on Thursday")`` (see doctor_query).
         """
         stmt = select(Doctor)
         for word in fold(query).split():
@@ -302,16 +319,20 @@ class DoctorService:
             stmt = stmt.where(Doctor.verified.is_(True))
         stmt = stmt.order_by(Doctor.sort_name, Doctor.id).limit(max(1, min(limit, 5000)))
         with self._units.read(Permission.DOCTOR_VIEW) as uow:
+            if words.strip():
+                known = uow.session.execute(select(Specialty.id, Specialty.name)).all()
+                stmt = stmt.where(*_word_conditions(parse_doctor_words(words, [(r.id, r.name) for r in known])))
             doctors = list(uow.session.scalars(stmt))
             specs = specialties_of(uow.session, [d.id for d in doctors])
-            return [_record(d, specs[d.id]) for d in doctors]
+            view = clinic_view(uow.session)
+            return [_record(d, specs[d.id], view) for d in doctors]
 
     # --- writing -----------------------------------------------------------------------------
 
     def add(self, data: DoctorInput) -> DoctorRecord:
         """A new doctor starts unverified: bookable only once an administrator verifies them."""
         with self._units.write(Permission.DOCTOR_MANAGE) as uow:
-            values = validate(data)
+            values = validate(data, region=clinic_region(uow.session))
             uow.explain_constraint("uq_doctors_staff_account_id", self._link_conflict)
             self._check_links(uow.session, data, doctor_id=None)
             doctor = Doctor(**values, active=True, verified=False)
@@ -323,11 +344,11 @@ class DoctorService:
                 changes={k: [None, values[k]] for k in _AUDITED if values[k] not in ("", None, 0)},
             )
             uow.announce("doctors", "created", entity_id=doctor.id)
-            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id])
+            return _record(doctor, specialties_of(uow.session, [doctor.id])[doctor.id], clinic_view(uow.session))
 
     def update(self, doctor_id: int, expected_version: int, data: DoctorInput) -> DoctorRecord:
         with self._units.write(Permission.DOCTOR_MANAGE, stale=lambda: self._conflict(doctor_id)) as uow:
-            values = validate(data)
+            values = validate(data, region=clinic_region(uow.session))
             uow.explain_constraint("uq_doctors_staff_account_id", self._link_conflict)
             session = uow.session
             doctor = self._load(session, doctor_id, expected_version)
@@ -339,7 +360,7 @@ class DoctorService:
                 changes["specialties"] = [sorted(s.id for s in old_specs), sorted(set(data.specialty_ids))]
                 self._set_specialties(session, doctor_id, data.specialty_ids, replace=True)
             if not changes:
-                return _record(doctor, old_specs)
+                return _record(doctor, old_specs, clinic_view(uow.session))
             for key, value in values.items():
                 setattr(doctor, key, value)
             # Bumps the version even when only the specialties changed.
@@ -348,7 +369,7 @@ class DoctorService:
             uow.audit("doctor.changed", entity_type="doctor", entity_id=doctor_id,
                       summary=f"Changed doctor {doctor.full_name}", changes=changes)
             uow.announce("doctors", "changed", entity_id=doctor_id)
-            return _record(doctor, specialties_of(session, [doctor_id])[doctor_id])
+            return _record(doctor, specialties_of(session, [doctor_id])[doctor_id], clinic_view(session))
 
     def verify(self, doctor_id: int) -> DoctorRecord:
         """Approve a new doctor: from now on they can be booked (if active)."""
@@ -362,7 +383,7 @@ class DoctorService:
                 uow.audit("doctor.verified", entity_type="doctor", entity_id=doctor_id,
                           summary=f"Verified doctor {doctor.full_name}", changes={"verified": [False, True]})
                 uow.announce("doctors", "verified", entity_id=doctor_id)
-            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id])
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_view(uow.session))
 
     def set_active(self, doctor_id: int, expected_version: int, active: bool) -> DoctorRecord:
         """An inactive doctor cannot be booked; existing appointments are kept (rebook them)."""
@@ -378,7 +399,7 @@ class DoctorService:
                     changes={"active": [not active, active]},
                 )
                 uow.announce("doctors", "activated" if active else "deactivated", entity_id=doctor_id)
-            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id])
+            return _record(doctor, specialties_of(uow.session, [doctor_id])[doctor_id], clinic_view(uow.session))
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -389,7 +410,7 @@ class DoctorService:
         if expected_version is not None and doctor.version != expected_version:
             raise ConflictError(
                 _CONFLICT_MESSAGE.format(name=doctor.full_name),
-                current=_record(doctor, specialties_of(session, [doctor_id])[doctor_id]),
+                current=_record(doctor, specialties_of(session, [doctor_id])[doctor_id], clinic_view(session)),
             )
         return doctor
 
@@ -433,6 +454,6 @@ class DoctorService:
 
 
 _CONFLICT_MESSAGE = (
-    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours was saved. "
-    "Their version is shown now; please make your changes again on top of it."
+    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours has been "
+    "saved yet."
 )

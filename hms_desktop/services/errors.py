@@ -50,6 +50,8 @@ class NotFound(HmsError):
 
 class AuthenticationFailed(HmsError):
     title = "Sign-in failed"
+    # For a wrong password of a real account: how many more tries before it locks (else None).
+    attempts_left: int | None = None
 
 
 class AccountLocked(AuthenticationFailed):

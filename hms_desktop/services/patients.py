@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, tuple_
+from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..models import Patient, PatientNameToken, utcnow
 from ..models.patient import BLOOD_GROUPS, SEXES
 from . import audit
+from .contact import (
+    DEFAULT_REGION,
+    calling_code,
+    email_problem,
+    phone_digits,
+    phone_problem,
+    shown_phone,
+    to_e164,
+)
+from .date_input import age_on, parse_date
 from .errors import ConflictError, NotFound, ValidationError
+from .mrn import mrn_for, mrns_meant_by, reserve_patient_ids
+from .patient_query import ParsedQuery, parse_query, phone_prefixes
 from .permissions import Permission
-from .text import check_text, fold, has_control_characters, prefix_upper_bound, query_tokens, tokens
+from .settings import ClinicView, clinic_region, clinic_view
+from .text import check_text, fold, prefix_upper_bound, tokens
 from .unit_of_work import UnitsOfWork
 
-EMAIL_RE = re.compile(r"^(?!\.)[^@\s]+(?<!\.)@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}$")
-PHONE_CHARS_RE = re.compile(r"^[0-9+()\-. /]*$")
+__all__ = [
+    "DuplicateCandidate", "PatientInput", "PatientPage", "PatientRecord", "PatientService", "PatientSort",
+    "PatientSummary", "age_on", "insert_patients", "parse_date", "validate",
+]
+
 OLDEST_DATE = date(1900, 1, 1)
 MAX_AGE_YEARS = 125
 
@@ -132,103 +147,18 @@ class PatientPage:
     next_after: tuple[Any, ...] | None
 
 
-@dataclass(frozen=True)
-class ParsedQuery:
-    name_tokens: tuple[str, ...] = ()
-    digits: tuple[str, ...] = ()
-    date_of_birth: date | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not (self.name_tokens or self.digits or self.date_of_birth)
-
-
-# --- pure helpers ----------------------------------------------------------------------------
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def luhn_digit(number: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def mrn_for(patient_id: int) -> str:
-    """Eight digits or more: the id zero-padded to seven, plus a check digit that catches a typo."""
-    body = f"{patient_id:07d}"
-    return body + luhn_digit(body)
-
-
-def phone_digits(phone: str) -> str:
-    return "".join(c for c in phone if c.isdigit())[:20]
-
-
-_DATE_PATTERNS = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
-    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"), ("d", "m", "y")),
-)
-
-
-def parse_date(text_value: str) -> date | None:
-    """ISO (1980-03-14) or day first (14/03/1980, 14.03.1980, 14-03-1980); None if not a date."""
-    for pattern, order in _DATE_PATTERNS:
-        m = pattern.match(text_value.strip())
-        if m:
-            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
-            try:
-                return date(parts["y"], parts["m"], parts["d"])
-            except ValueError:
-                return None
-    return None
-
-
-def parse_query(query: str) -> ParsedQuery:
-    """Split what was typed into name words, digit strings (MRN or phone) and a date of birth."""
-    query = query.strip()
-    if not query:
-        return ParsedQuery()
-    # A phone typed with spaces ("98765 43210") is one number, not two.
-    if re.fullmatch(r"[\d\s+()\-.]+", query) and parse_date(query) is None:
-        digits = phone_digits(query)
-        return ParsedQuery(digits=(digits,) if digits else ())
-    names: list[str] = []
-    digit_parts: list[str] = []
-    born: date | None = None
-    for part in query.split():
-        as_date = parse_date(part)
-        if as_date is not None:
-            born = as_date
-        elif re.fullmatch(r"[\d+()\-.]+", part):
-            d = phone_digits(part)
-            if d:
-                digit_parts.append(d)
-        else:
-            names.extend(query_tokens(part))
-    return ParsedQuery(tuple(dict.fromkeys(names)), tuple(digit_parts), born)
-
-
-def validate(data: PatientInput, today: date | None = None) -> dict[str, Any]:
-    """Check the form; return the column values to store, or raise ValidationError per field."""
+def validate(data: PatientInput, today: date | None = None, *, region: str = DEFAULT_REGION) -> dict[str, Any]:
+    """Check the form; return the column values to store, or raise ValidationError per field.
+    Phones are stored in E.164, read with ``region`` (the clinic's country) as the default."""
     today = today or date.today()
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name, limit in LIMITS.items():
-        raw = getattr(data, name)
-        value = raw if name in MULTILINE else raw.strip()
-        if len(value) > limit:
-            errors[name] = f"Too long: {len(value):,} characters; at most {limit:,}."
-        elif has_control_characters(value, allow_newlines=name in MULTILINE):
-            errors[name] = "Contains invisible control characters; please retype it."
-        values[name] = value
+        try:
+            values[name] = check_text(name, getattr(data, name), limit, multiline=name in MULTILINE)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+            values[name] = ""
     if "given_name" not in errors:
         if not values["given_name"]:
             errors["given_name"] = "Enter the patient's given (first) name."
@@ -263,13 +193,13 @@ def validate(data: PatientInput, today: date | None = None) -> dict[str, Any]:
     for key in ("phone", "emergency_contact_phone"):
         if key in errors or not values[key]:
             continue
-        digits = phone_digits(values[key])
-        if not PHONE_CHARS_RE.match(values[key]):
-            errors[key] = "Use digits, spaces and + ( ) - only."
-        elif not 6 <= len(digits) <= 15:
-            errors[key] = f"A phone number has 6 to 15 digits; this has {len(digits)}."
-    if values["email"] and "email" not in errors and not EMAIL_RE.match(values["email"]):
-        errors["email"] = "That does not look like an e-mail address (name@example.com)."
+        problem = phone_problem(values[key], region)
+        if problem:
+            errors[key] = problem
+        else:
+            values[key] = to_e164(values[key], region)
+    if "email" not in errors and (problem := email_problem(values["email"])):
+        errors["email"] = problem
     if errors:
         raise ValidationError(errors)
     digits = phone_digits(values["phone"])
@@ -298,7 +228,7 @@ _SORT_COLUMNS = {
 }
 
 
-def _summary(row: Any, sort: PatientSort) -> PatientSummary:
+def _summary(row: Any, sort: PatientSort, region: str) -> PatientSummary:
     key_values = {
         PatientSort.NAME: (row.sort_name, row.id),
         PatientSort.MRN: (row.mrn,),
@@ -307,36 +237,23 @@ def _summary(row: Any, sort: PatientSort) -> PatientSummary:
     }[sort]
     return PatientSummary(
         id=row.id, mrn=row.mrn, given_name=row.given_name, family_name=row.family_name, sex=row.sex,
-        date_of_birth=row.date_of_birth, dob_estimated=row.dob_estimated, phone=row.phone,
+        date_of_birth=row.date_of_birth, dob_estimated=row.dob_estimated, phone=shown_phone(row.phone, region),
         archived=row.archived, sort_key=key_values,
     )
 
 
-def _record(p: Patient) -> PatientRecord:
+def _record(p: Patient, view: ClinicView) -> PatientRecord:
+    """The record as shown: phones in the national form of the clinic's country (see contact),
+    times in the clinic's zone."""
+    region = view.region
     return PatientRecord(
         id=p.id, mrn=p.mrn, given_name=p.given_name, family_name=p.family_name, sex=p.sex,
-        date_of_birth=p.date_of_birth, dob_estimated=p.dob_estimated, phone=p.phone, email=p.email,
+        date_of_birth=p.date_of_birth, dob_estimated=p.dob_estimated, phone=shown_phone(p.phone, region), email=p.email,
         address=p.address, blood_group=p.blood_group, allergies=p.allergies,
-        emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=p.emergency_contact_phone,
-        notes=p.notes, archived=p.archived, archived_at=p.archived_at, created_at=p.created_at,
-        updated_at=p.updated_at, version=p.version,
+        emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=shown_phone(p.emergency_contact_phone, region),
+        notes=p.notes, archived=p.archived, archived_at=view.local(p.archived_at),
+        created_at=view.local(p.created_at), updated_at=view.local(p.updated_at), version=p.version,
     )
-
-
-def reserve_patient_ids(session: Session, count: int) -> list[int]:
-    """Ids handed out by the database, so the MRN can be written in the same INSERT.
-
-    PostgreSQL: the serial's sequence (never hands out the same number twice, even across desks).
-    SQLite: the caller holds the write lock (BEGIN IMMEDIATE), so max(id) cannot move under us.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence('patients', 'id')) FROM generate_series(1, :n)"),
-            {"n": count},
-        )
-        return [r[0] for r in rows]
-    start = session.scalar(select(func.coalesce(func.max(Patient.id), 0))) or 0
-    return list(range(start + 1, start + 1 + count))
 
 
 def insert_patients(session: Session, rows: Sequence[dict[str, Any]], actor_id: int | None) -> list[int]:
@@ -379,38 +296,39 @@ class PatientService:
         one page at a time, ordered by ``sort``. An empty query lists everyone."""
         limit = max(1, min(limit, 1000))
         parsed = parse_query(query)
-        stmt = select(*_SUMMARY_COLUMNS).where(*self._conditions(parsed, include_archived))
-        sort_cols = _SORT_COLUMNS[sort]
-        if after is not None:
-            key = tuple_(*sort_cols) if len(sort_cols) > 1 else sort_cols[0]
-            value = tuple_(*after) if len(sort_cols) > 1 else after[0]
-            stmt = stmt.where(key < value if descending else key > value)
-        fenced = bool(parsed.name_tokens)
-        if fenced:
-            # Find the matches first, then sort them. Left to itself, PostgreSQL walks the name index
-            # in order and tests each patient against the name, expecting matches to be spread
-            # evenly; but "tay" matches Taylors, who all sit together under T, so it read 160,000
-            # patients to find them (0.5 s; bench/patients.py). OFFSET 0 keeps the planner from
-            # merging the subquery into the outer query, on SQLite and PostgreSQL alike, so the cost
-            # is proportional to the number of matches, never to the size of the table.
-            matches = stmt.offset(0).subquery("matches")
-            stmt = select(*matches.c)
-            sort_cols = tuple(matches.c[c.key] for c in sort_cols)
-        stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in sort_cols)).limit(limit + 1)
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            rows = [_summary(r, sort) for r in uow.session.execute(stmt)]
+            region = clinic_region(uow.session)
+            stmt = select(*_SUMMARY_COLUMNS).where(*self._conditions(parsed, include_archived, region))
+            sort_cols = _SORT_COLUMNS[sort]
+            if after is not None:
+                key = tuple_(*sort_cols) if len(sort_cols) > 1 else sort_cols[0]
+                value = tuple_(*after) if len(sort_cols) > 1 else after[0]
+                stmt = stmt.where(key < value if descending else key > value)
+            if parsed.name_tokens:
+                # Find the matches first, then sort them. Left to itself, PostgreSQL walks the name index
+                # in order and tests each patient against the name, expecting matches to be spread
+                # evenly; but "tay" matches Taylors, who all sit together under T, so it read 160,000
+                # patients to find them (0.5 s; bench/patients.py). OFFSET 0 keeps the planner from
+                # merging the subquery into the outer query, on SQLite and PostgreSQL alike, so the cost
+                # is proportional to the number of matches, never to the size of the table.
+                matches = stmt.offset(0).subquery("matches")
+                stmt = select(*matches.c)
+                sort_cols = tuple(matches.c[c.key] for c in sort_cols)
+            stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in sort_cols)).limit(limit + 1)
+            rows = [_summary(r, sort, region) for r in uow.session.execute(stmt)]
         more = len(rows) > limit
         rows = rows[:limit]
         return PatientPage(rows, rows[-1].sort_key if more and rows else None)
 
     def count(self, query: str = "", *, include_archived: bool = False) -> int:
         parsed = parse_query(query)
-        stmt = select(func.count()).select_from(Patient).where(*self._conditions(parsed, include_archived))
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            return uow.session.scalar(stmt) or 0
+            conditions = self._conditions(parsed, include_archived, clinic_region(uow.session))
+            return uow.session.scalar(select(func.count()).select_from(Patient).where(*conditions)) or 0
 
-    def _conditions(self, parsed: ParsedQuery, include_archived: bool) -> list[Any]:
+    def _conditions(self, parsed: ParsedQuery, include_archived: bool, region: str) -> list[Any]:
         conditions: list[Any] = []
+        code = calling_code(region)
         if not include_archived:
             conditions.append(Patient.archived.is_(False))
         for token in parsed.name_tokens:
@@ -422,12 +340,17 @@ class PatientService:
             options = []
             if len(digits) <= 8:
                 options.append(and_(Patient.mrn >= digits, Patient.mrn < prefix_upper_bound(digits)))
+            meant = mrns_meant_by(digits)
+            if meant:  # typed without the leading zeros: "1131" is 00011318
+                options.append(Patient.mrn.in_(meant))
             # From the start only with 5 digits or more: "919" is the country code of most numbers
-            # and would match half the clinic while the number is still being typed.
+            # and would match half the clinic while the number is still being typed. Stored phones
+            # are E.164, so a local number ("72327") is also tried behind the clinic's country code.
             if len(digits) >= 5:
-                options.append(
-                    and_(Patient.phone_digits >= digits, Patient.phone_digits < prefix_upper_bound(digits))
-                )
+                for start in phone_prefixes(digits, code):
+                    options.append(
+                        and_(Patient.phone_digits >= start, Patient.phone_digits < prefix_upper_bound(start))
+                    )
             if len(digits) >= 3:
                 rev = digits[::-1]
                 options.append(
@@ -438,19 +361,31 @@ class PatientService:
             conditions.append(Patient.date_of_birth == parsed.date_of_birth)
         return conditions
 
+    def summaries(self, patient_ids: Sequence[int]) -> dict[int, PatientSummary]:
+        """The list rows of these patients as they stand now (for refreshing rows on screen after a
+        change notice); an id that no longer exists is left out."""
+        wanted = sorted({int(i) for i in patient_ids})[:1000]
+        if not wanted:
+            self._units.authorise(Permission.PATIENT_VIEW)
+            return {}
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            region = clinic_region(uow.session)
+            rows = uow.session.execute(select(*_SUMMARY_COLUMNS).where(Patient.id.in_(wanted)))
+            return {r.id: _summary(r, PatientSort.NAME, region) for r in rows}
+
     def get(self, patient_id: int) -> PatientRecord:
         with self._units.read(Permission.PATIENT_VIEW) as uow:
             patient = uow.session.get(Patient, patient_id)
             if patient is None:
                 raise NotFound("That patient record does not exist.")
-            return _record(patient)
+            return _record(patient, clinic_view(uow.session))
 
     def get_by_mrn(self, mrn: str) -> PatientRecord:
         with self._units.read(Permission.PATIENT_VIEW) as uow:
             patient = uow.session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
             if patient is None:
                 raise NotFound(f"No patient has the MRN {mrn.strip()}.")
-            return _record(patient)
+            return _record(patient, clinic_view(uow.session))
 
     def find_duplicates(self, data: PatientInput, *, exclude_id: int | None = None) -> list[DuplicateCandidate]:
         """Existing patients who are probably the same person: same name and date of birth, or
@@ -475,20 +410,22 @@ class PatientService:
         stmt = stmt.order_by(Patient.archived, Patient.sort_name, Patient.id).limit(20)
         found: list[DuplicateCandidate] = []
         with self._units.read(Permission.PATIENT_VIEW) as uow:
+            region = clinic_region(uow.session)
             for row in uow.session.execute(stmt):
                 reasons = []
                 if born is not None and row.name_key == name_key and row.date_of_birth == born:
                     reasons.append("same name and date of birth")
                 if phone_tail and row.phone_digits_rev.startswith(phone_tail):
                     reasons.append("same phone number")
-                found.append(DuplicateCandidate(_summary(row, PatientSort.NAME), tuple(reasons)))
+                found.append(DuplicateCandidate(_summary(row, PatientSort.NAME, region), tuple(reasons)))
         return found
 
     # --- writing -----------------------------------------------------------------------------
 
     def register(self, data: PatientInput) -> PatientRecord:
         with self._units.write(Permission.PATIENT_REGISTER) as uow:
-            values = validate(data)
+            view = clinic_view(uow.session)
+            values = validate(data, region=view.region)
             (pid,) = reserve_patient_ids(uow.session, 1)
             actor = uow.actor
             patient = Patient(
@@ -504,19 +441,20 @@ class PatientService:
                 changes=audit.created(values, _EDITABLE),
             )
             uow.announce("patients", "created", entity_id=pid)
-            return _record(patient)
+            return _record(patient, view)
 
     def update(self, patient_id: int, expected_version: int, data: PatientInput) -> PatientRecord:
         """Save an edit made to version ``expected_version``. If anyone saved in between, nothing
         is written and ConflictError carries the record as it now stands."""
         with self._units.write(Permission.PATIENT_EDIT, stale=lambda: self._conflict(patient_id)) as uow:
-            values = validate(data)
+            view = clinic_view(uow.session)
+            values = validate(data, region=view.region)
             patient = self._load_for_change(uow.session, patient_id, expected_version)
             before = {k: getattr(patient, k) for k in _EDITABLE}
             after = {k: values[k] for k in _EDITABLE}
             changes = audit.diff(before, after)
             if not changes:
-                return _record(patient)
+                return _record(patient, view)
             for key, value in values.items():
                 setattr(patient, key, value)
             patient.updated_by_id = uow.actor.id
@@ -528,7 +466,7 @@ class PatientService:
                 summary=f"Changed {patient.given_name} {patient.family_name} ({patient.mrn})", changes=changes,
             )
             uow.announce("patients", "changed", entity_id=patient_id)
-            return _record(patient)
+            return _record(patient, view)
 
     def archive(self, patient_id: int, expected_version: int, *, reason: str = "") -> PatientRecord:
         return self._set_archived(patient_id, expected_version, True, reason)
@@ -540,8 +478,9 @@ class PatientService:
         with self._units.write(Permission.PATIENT_ARCHIVE, stale=lambda: self._conflict(patient_id)) as uow:
             reason = check_text("reason", reason, 300, multiline=True)
             patient = self._load_for_change(uow.session, patient_id, expected_version)
+            view = clinic_view(uow.session)
             if patient.archived == archived:
-                return _record(patient)
+                return _record(patient, view)
             patient.archived = archived
             patient.archived_at = utcnow() if archived else None
             patient.updated_by_id = uow.actor.id
@@ -555,7 +494,7 @@ class PatientService:
                 changes={"archived": [not archived, archived]},
             )
             uow.announce("patients", "archived" if archived else "restored", entity_id=patient_id)
-            return _record(patient)
+            return _record(patient, view)
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -565,7 +504,7 @@ class PatientService:
             raise NotFound("That patient record does not exist.")
         if patient.version != expected_version:
             raise ConflictError(_CONFLICT_MESSAGE.format(name=f"{patient.given_name} {patient.family_name}".strip()),
-                                current=_record(patient))
+                                current=_record(patient, clinic_view(session)))
         return patient
 
     def _conflict(self, patient_id: int) -> ConflictError:
@@ -581,7 +520,7 @@ class PatientService:
 
 
 _CONFLICT_MESSAGE = (
-    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours was saved. "
-    "Their version is shown now; please make your changes again on top of it."
+    "Someone at another desk saved changes to {name} while you were editing. Nothing of yours has been "
+    "saved yet."
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -29,6 +30,15 @@ class ClinicSettings:
     # ISO 4217 currency and the CLDR locale money and numbers are written in ("en_IN": 12,50,000.00).
     currency: str = "INR"
     locale: str = "en_IN"
+    # What documents print in their heading.
+    clinic_address: str = ""  # one line per line
+    clinic_phone: str = ""
+    tax_registration: str = ""  # printed as given, e.g. "GSTIN 29ABCDE1234F1Z5"
+    # Billing: prices in the price list include tax (True) or tax is added on top (False).
+    tax_inclusive_prices: bool = False
+    # A follow-up with the same doctor within this many days of a paid consultation is free
+    # (one such follow-up); 0 turns the rule off.
+    free_follow_up_days: int = 7
 
 
 def is_valid_country(code: str) -> bool:
@@ -63,6 +73,42 @@ def is_valid_time_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+def _stored_text(session: Session, key: str) -> str | None:
+    row = session.get(ClinicSetting, key)
+    return row.value if row is not None and isinstance(row.value, str) and row.value else None
+
+
+def clinic_region(session: Session) -> str:
+    """The clinic's country, the default region for phone numbers (one primary-key read)."""
+    return _stored_text(session, "country") or ClinicSettings.country
+
+
+def clinic_zone(session: Session) -> ZoneInfo:
+    """The clinic's time zone: every time is shown in it, whichever zone the workstation is in."""
+    name = _stored_text(session, "time_zone") or ClinicSettings.time_zone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(ClinicSettings.time_zone)
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    """What a record needs to be shown as the clinic writes it: phones' region, times' zone."""
+
+    region: str
+    zone: ZoneInfo
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(self.zone)
+
+
+def clinic_view(session: Session) -> ClinicView:
+    return ClinicView(clinic_region(session), clinic_zone(session))
 
 
 class SettingsService:
@@ -104,6 +150,16 @@ class SettingsService:
                 errors["currency"] = f"'{new.currency}' is not a currency code; use three letters such as INR or EUR."
             if not is_valid_locale(new.locale):
                 errors["locale"] = f"'{new.locale}' is not a language and region such as en_IN or de_DE."
+            for name, limit in (("clinic_address", 400), ("clinic_phone", 40), ("tax_registration", 60)):
+                value = getattr(new, name)
+                problem = text_problem(value, limit, multiline=name == "clinic_address") if isinstance(value, str) else "Enter text."
+                if problem:
+                    errors[name] = problem
+            if not isinstance(new.tax_inclusive_prices, bool):
+                errors["tax_inclusive_prices"] = "Choose whether prices include tax."
+            if (not isinstance(new.free_follow_up_days, int) or isinstance(new.free_follow_up_days, bool)
+                    or not 0 <= new.free_follow_up_days <= 90):
+                errors["free_follow_up_days"] = "Choose between 0 (no free follow-ups) and 90 days."
             if errors:
                 raise ValidationError(errors)
             new = replace(new, clinic_name=new.clinic_name.strip())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from ..models import Role, StaffAccount
 from . import audit, passwords
 from .errors import ConflictError, NotFound, ValidationError
 from .permissions import Permission
+from .settings import clinic_zone
 from .text import check_text, text_problem
 from .unit_of_work import UnitsOfWork
 
@@ -36,15 +38,22 @@ class StaffMember:
         return self.role.capitalize()
 
 
-def _member(a: StaffAccount) -> StaffMember:
+def _in_zone(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    if moment is None:
+        return None
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(zone)
+
+
+def _member(a: StaffAccount, zone: ZoneInfo) -> StaffMember:
+    """The account as shown: its times in the clinic's zone."""
     return StaffMember(
         id=a.id,
         username=a.username,
         full_name=a.full_name,
         role=a.role,
         active=a.active,
-        locked_until=a.locked_until,
-        last_signin_at=a.last_signin_at,
+        locked_until=_in_zone(a.locked_until, zone),
+        last_signin_at=_in_zone(a.last_signin_at, zone),
         must_change_password=a.must_change_password,
         version=a.version,
     )
@@ -79,11 +88,12 @@ class StaffService:
         if not include_inactive:
             query = query.where(StaffAccount.active.is_(True))
         with self._units.read(Permission.STAFF_VIEW) as uow:
-            return [_member(a) for a in uow.session.scalars(query)]
+            zone = clinic_zone(uow.session)
+            return [_member(a, zone) for a in uow.session.scalars(query)]
 
     def get(self, staff_id: int) -> StaffMember:
         with self._units.read(Permission.STAFF_VIEW) as uow:
-            return _member(self._load(uow.session, staff_id))
+            return _member(self._load(uow.session, staff_id), clinic_zone(uow.session))
 
     def add(self, username: str, full_name: str, role: str, password: str) -> StaffMember:
         self._units.authorise(Permission.STAFF_MANAGE)
@@ -123,7 +133,7 @@ class StaffService:
                 changes={"username": [None, username], "full_name": [None, full_name], "role": [None, role]},
             )
             uow.announce("staff", "created", entity_id=account.id)
-            return _member(account)
+            return _member(account, clinic_zone(uow.session))
 
     def update(self, staff_id: int, expected_version: int, *, full_name: str, role: str) -> StaffMember:
         with self._units.write(Permission.STAFF_MANAGE, stale=lambda: self._conflict(staff_id)) as uow:
@@ -150,7 +160,7 @@ class StaffService:
                     summary=f"Changed account '{account.username}'", changes=changes,
                 )
                 uow.announce("staff", "changed", entity_id=account.id)
-            return _member(account)
+            return _member(account, clinic_zone(uow.session))
 
     def reset_password(self, staff_id: int, new_password: str) -> StaffMember:
         """Set a temporary password; the person must choose their own at next sign-in. Unlocks."""
@@ -171,7 +181,7 @@ class StaffService:
                 summary=f"Reset the password of '{account.username}' (and cleared any lock)",
             )
             uow.announce("staff", "changed", entity_id=account.id)
-            return _member(account)
+            return _member(account, clinic_zone(uow.session))
 
     def set_active(self, staff_id: int, expected_version: int, active: bool) -> StaffMember:
         with self._units.write(Permission.STAFF_MANAGE, stale=lambda: self._conflict(staff_id)) as uow:
@@ -182,7 +192,7 @@ class StaffService:
                 if account.role == Role.ADMIN:
                     self._ensure_other_admin(uow.session, account.id, "deactivate")
             if account.active == active:
-                return _member(account)
+                return _member(account, clinic_zone(uow.session))
             account.active = active
             uow.session.flush()
             uow.audit(
@@ -191,7 +201,7 @@ class StaffService:
                 changes={"active": [not active, active]},
             )
             uow.announce("staff", "activated" if active else "deactivated", entity_id=account.id)
-            return _member(account)
+            return _member(account, clinic_zone(uow.session))
 
     def _load(self, session: Session, staff_id: int, expected_version: int | None = None) -> StaffAccount:
         account = session.get(StaffAccount, staff_id)
@@ -200,8 +210,8 @@ class StaffService:
         if expected_version is not None and account.version != expected_version:
             raise ConflictError(
                 f"Someone else changed the account '{account.username}' meanwhile. "
-                "The current details are shown; please make your change again.",
-                current=_member(account),
+                "Nothing of yours has been saved yet.",
+                current=_member(account, clinic_zone(session)),
             )
         return account
 
@@ -219,6 +229,6 @@ class StaffService:
         current = self.get(staff_id)
         return ConflictError(
             f"Someone else changed the account '{current.username}' at the same moment. "
-            "The current details are shown; please make your change again.",
+            "Nothing of yours has been saved yet.",
             current=current,
         )

@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer
@@ -20,9 +21,10 @@ from ..services import migrations
 from ..services.errors import HmsError
 from ..services.identity import CurrentUser
 from .common.main_thread_gc import MainThreadGarbageCollector
-from .common.messages import install_crash_handler, show_error
+from .common.messages import install_crash_handler
 from .common.worker import TaskRunner
 from .main_window import MainWindow
+from .session.change_password_dialog import ChangePasswordDialog
 from .session.database_dialog import DatabaseDialog
 from .session.first_run_dialog import FirstRunDialog
 from .session.login_dialog import LoginDialog
@@ -57,17 +59,19 @@ class AppController(QObject):
         self.login: LoginDialog | None = None
         self.first_run: FirstRunDialog | None = None
         self.database_dialog: DatabaseDialog | None = None
+        self.password_dialog: ChangePasswordDialog | None = None
+        self.runner.session_end_handler = self.session_ended
 
     def start(self) -> None:
         self.try_database(self.choice.url, remember=False)
 
     # --- database ----------------------------------------------------------------------------
 
-    def try_database(self, url: str, *, remember: bool) -> None:
+    def try_database(self, url: str, *, remember: bool, retried: bool = False) -> None:
         try:
             services = build_services(url)
         except ValueError as exc:
-            self.ask_for_database(str(exc), url)
+            self.ask_for_database(str(exc), url, retried=retried)
             return
         try:
             services.db.check_connection()
@@ -76,12 +80,12 @@ class AppController(QObject):
                 log.info("Upgraded the database schema after backing it up to %s", backup)
         except HmsError as exc:
             services.close()
-            self.ask_for_database(exc.message, url)
+            self.ask_for_database(exc.message, url, retried=retried)
             return
         except Exception as exc:  # noqa: BLE001 - e.g. a newer schema than this version knows
             services.close()
             log.exception("Could not prepare the database")
-            self.ask_for_database(f"The database could not be prepared: {exc}", url)
+            self.ask_for_database(f"The database could not be prepared: {exc}", url, retried=retried)
             return
         if remember:
             save_database_url(url)
@@ -90,21 +94,27 @@ class AppController(QObject):
         self.services = services
         self.after_database()
 
-    def ask_for_database(self, problem: str | None, url: str) -> None:
+    def ask_for_database(self, problem: str | None, url: str, *, retried: bool = False) -> None:
         from ..services.database import describe_url, normalise_url
 
         try:
             current = describe_url(normalise_url(url))
         except ValueError:
-            current = url
-        dialog = DatabaseDialog(problem=problem, current=current)
+            current = "(not a database address this program understands)"
+        if problem and retried:
+            # "Try again" with the server still down must not look as if nothing happened.
+            problem = f"Still not reachable (tried again at {datetime.now().strftime('%H:%M:%S')}). {problem}"
+        if self.database_dialog is not None:
+            self.database_dialog.hide()
+            self.database_dialog.deleteLater()
+        dialog = DatabaseDialog(problem=problem, current=current, url=url)
         self.database_dialog = dialog
 
         def chosen() -> None:
             if dialog.chosen_url:
                 self.try_database(dialog.chosen_url, remember=dialog.remember.isChecked())
             else:
-                self.try_database(url, remember=False)
+                self.try_database(url, remember=False, retried=True)
 
         def cancelled() -> None:
             if self.services is None:
@@ -131,18 +141,25 @@ class AppController(QObject):
             return
         self.show_login()
 
-    def show_login(self) -> None:
+    def show_login(self, message: str = "") -> None:
+        """The sign-in window, for the next person; ``message`` says why the last one ended."""
         assert self.services is not None
         try:
             clinic = self.services.settings.get().clinic_name
         except HmsError:
             clinic = "HMS Desktop"
+        if self.login is not None:
+            old, self.login = self.login, None
+            old.hide()
+            old.deleteLater()
         self.login = LoginDialog(
             self.services.auth, self.runner, clinic_name=clinic, database_description=self.services.db.description
         )
         self.login.accepted.connect(lambda: self.signed_in(self.login.user))  # type: ignore[union-attr]
         self.login.rejected.connect(self._login_cancelled)
         self.login.change_database_requested.connect(self._change_database)
+        if message:
+            self.login.show_message(message)
         self.login.show()
         self.login.raise_()
         self.login.activateWindow()
@@ -158,6 +175,30 @@ class AppController(QObject):
 
     def signed_in(self, user: CurrentUser | None) -> None:
         assert self.services is not None and user is not None
+        if user.must_change_password:
+            # Nothing of the clinic's data until the temporary password has been replaced.
+            dialog = ChangePasswordDialog(self.services.auth, self.runner, forced=True)
+            dialog.setObjectName("forcedPasswordChange")
+            self.password_dialog = dialog
+            dialog.accepted.connect(lambda: self._password_changed(user))
+            dialog.rejected.connect(lambda: self.sign_out())
+            dialog.show()
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        self.open_main_window(user)
+
+    def _password_changed(self, user: CurrentUser) -> None:
+        dialog, self.password_dialog = self.password_dialog, None
+        if dialog is not None:
+            dialog.hide()
+            dialog.deleteLater()
+        self.open_main_window(self.services.auth.current if self.services and self.services.auth.current else user)
+        if self.window is not None:
+            self.window.statusBar().showMessage("Your password has been changed.", 8000)
+
+    def open_main_window(self, user: CurrentUser) -> None:
+        assert self.services is not None
         settings = self.services.settings.get()
         self.window = MainWindow(
             self.services, self.runner, user, idle_lock_minutes=settings.idle_lock_minutes,
@@ -165,19 +206,35 @@ class AppController(QObject):
         )
         self.window.sign_out_requested.connect(self.sign_out)
         self.window.show()
-        if user.must_change_password:
-            dialog = self.window.change_password(forced=True)
-            dialog.rejected.connect(self.sign_out)
 
-    def sign_out(self) -> None:
+    def session_ended(self, message: str) -> None:
+        """A service call found this desk's account deactivated or given another role."""
+        if self.window is None and self.password_dialog is None:
+            return  # another queued call of the same session found out first: already signed out
+        self.sign_out(message)
+
+    def sign_out(self, message: str = "") -> None:
+        """Back to the sign-in window for the next person, nothing of this one's screens left.
+
+        The sign-in window is shown before the main window closes: with no window open, Qt would
+        end the program (which is how signing out, and a lock-out at the idle lock, used to quit).
+        """
         assert self.services is not None
         window, self.window = self.window, None
         if window is not None:
             window.idle_lock.stop()
+        self.show_login(message)
+        for widget in QApplication.topLevelWidgets():
+            if widget is not self.login and widget.isVisible():
+                widget.hide()  # dialogs, messages and the lock window of the session that ended
+        if self.password_dialog is not None:
+            self.password_dialog.deleteLater()
+            self.password_dialog = None
+        if window is not None:
             window.close()
             window.deleteLater()
-        self.runner.submit(self.services.auth.sign_out, on_done=lambda _: self.show_login(),
-                           on_error=lambda exc: (show_error(None, exc), self.show_login()))
+        if self.services.auth.current is not None:
+            self.runner.submit(self.services.auth.sign_out, on_error=lambda exc: log.info("Sign-out: %s", exc))
 
 
 def run_gui(database: str | None) -> int:

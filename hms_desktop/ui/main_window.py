@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
 from ..services.identity import CurrentUser
 from ..services.permissions import Permission
 from .common.live_updates import ChangeWatcher
 from .common.messages import show_error, show_info
+from .common.window_fit import ElidedLabel, clamp_to_screen
 from .common.worker import TaskRunner
 from .patients.patients_tab import PatientsTab
 from .session.change_password_dialog import ChangePasswordDialog
 from .session.idle_lock import IdleLock
 
+PREFERRED_SIZE = QSize(1200, 760)
+
 
 class MainWindow(QMainWindow):
-    sign_out_requested = Signal()
+    sign_out_requested = Signal(str)  # why the session ended ("" when the person signed out)
 
     def __init__(self, services, runner: TaskRunner, user: CurrentUser, *, idle_lock_minutes: int = 10,  # type: ignore[no-untyped-def]
                  clinic_name: str = "HMS Clinic") -> None:
@@ -27,7 +30,6 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.user = user
         self.setWindowTitle(f"{clinic_name} — HMS Desktop")
-        self.resize(1200, 760)
 
         self.tabs = QTabWidget(objectName="mainTabs")
         self.setCentralWidget(self.tabs)
@@ -36,7 +38,8 @@ class MainWindow(QMainWindow):
         self.watcher: ChangeWatcher | None = None
         if user.can(Permission.SCHEDULE_VIEW):
             self.watcher = ChangeWatcher(services.scheduling.open_change_feed, self)
-        self.patients_tab = PatientsTab(services.patients, runner, user)
+        self.patients_tab = PatientsTab(services.patients, runner, user, watcher=self.watcher,
+                                        scheduling=services.scheduling)
         self.patients_tab.status_message.connect(self._show_status)
         self.queues_tab: QWidget | None = None
         self.scheduler_tab: QWidget | None = None
@@ -72,7 +75,7 @@ class MainWindow(QMainWindow):
         if user.can(Permission.AUDIT_VIEW):
             from .audit.audit_tab import AuditTab
 
-            self.audit_tab = AuditTab(services.audit, runner)
+            self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
         self.tabs.currentChanged.connect(self._tab_changed)
 
@@ -83,10 +86,8 @@ class MainWindow(QMainWindow):
         self.idle_lock.sign_out_requested.connect(self.sign_out_requested)
         runner.default_error_handler = self._show_error
 
-        settings = QSettings()
-        geometry = settings.value("main_window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self._placed = False
+        self._place_on_screen()
         self.patients_tab.reload()
         if self.watcher is not None:
             self.watcher.start()
@@ -96,13 +97,16 @@ class MainWindow(QMainWindow):
             self.patients_tab.search.setFocus()
 
     def _build_menus(self) -> None:
-        session = self.menuBar().addMenu("&Session")
+        # Mnemonics are unique across menus and tabs (Alt+S is the Staff tab, Alt+A the Audit log).
+        session = self.menuBar().addMenu("S&ession")
         self.lock_action = QAction("&Lock workstation", self, shortcut=QKeySequence("Ctrl+L"))
+        # Also while a dialog (New patient, a booking) is open over the window.
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.lock_action.triggered.connect(lambda: self.idle_lock.lock())
         change = QAction("&Change my password…", self)
         change.triggered.connect(self.change_password)
         self.sign_out_action = QAction("Sign &out", self, shortcut=QKeySequence("Ctrl+Shift+Q"))
-        self.sign_out_action.triggered.connect(self.sign_out_requested)
+        self.sign_out_action.triggered.connect(lambda: self.sign_out_requested.emit(""))
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         for action in (self.lock_action, change, self.sign_out_action):
@@ -110,7 +114,7 @@ class MainWindow(QMainWindow):
         session.addSeparator()
         session.addAction(quit_action)
         if self.user.can(Permission.SETTINGS_MANAGE):
-            admin = self.menuBar().addMenu("&Admin")
+            admin = self.menuBar().addMenu("Ad&min")
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
@@ -124,14 +128,28 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.user_label = QLabel(f"Signed in: {self.user.full_name} ({self.user.role_label})", objectName="statusUser")
-        self.database_label = QLabel(f"Database: {self.services.db.description}", objectName="statusDatabase")
-        self.activity_label = QLabel("", objectName="statusActivity")
+        # Eliding labels: a long text (a database error) must never widen the window.
+        self.user_label = ElidedLabel(f"Signed in: {self.user.full_name} ({self.user.role_label})", objectName="statusUser")
+        self.database_label = ElidedLabel(f"Database: {self.services.db.description}", objectName="statusDatabase")
+        self.activity_label = ElidedLabel("", objectName="statusActivity")
         bar.addPermanentWidget(self.activity_label)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.database_label)
         # A bound method, not a lambda: Qt drops the connection when this window is deleted.
         self.runner.idle_changed.connect(self._show_activity)
+        self.runner.submit(self.services.db.connection_security, on_done=self._show_security,
+                           on_error=lambda exc: None, context=self)
+
+    def _show_security(self, security: str) -> None:
+        self.database_label.setText(f"Database: {self.services.db.description} · {security}")
+
+    def _place_on_screen(self) -> None:
+        """The user's last size and place, else 1200x760, but always within the screen it is on."""
+        geometry = QSettings().value("main_window/geometry")
+        if geometry is not None and self.restoreGeometry(geometry):
+            clamp_to_screen(self)
+        else:
+            clamp_to_screen(self, PREFERRED_SIZE)
 
     def _show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)
@@ -185,6 +203,16 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, exc: Exception) -> None:
         show_error(self, exc)
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().showEvent(event)
+        if not self._placed:
+            # Once the window manager has framed it, the frame's real size is known: fit again.
+            self._placed = True
+            QTimer.singleShot(0, self, self._fit_after_frame)
+
+    def _fit_after_frame(self) -> None:
+        clamp_to_screen(self)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         QSettings().setValue("main_window/geometry", self.saveGeometry())

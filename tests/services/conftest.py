@@ -65,7 +65,7 @@ def make_doctor(
         sessions = [SessionInput(d, time(9), time(12, 30), 15) for d in WEEKDAYS] + [
             SessionInput(d, time(16), time(19), 20) for d in WEEKDAYS
         ]
-    svc.scheduling.set_weekly_template(doctor.id, sessions)
+    svc.availability.set_weekly_template(doctor.id, sessions)
     return doctor
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+from alembic import command
 from sqlalchemy import inspect, text
 
 from hms_desktop.bootstrap import build_services
@@ -76,5 +77,44 @@ def test_upgrade_of_a_database_holding_data_keeps_it(db_url):
         services.demo.load_patients(25)
         migrations.upgrade(services.db)
         assert services.patients.count() == 25
+    finally:
+        services.close()
+
+
+def test_0005_converts_stored_phones_to_e164_keeping_what_cannot_be_read(db_url):
+    """Phones typed before 0005 were stored as typed: the upgrade stores them in E.164 (the clinic's
+    country as default region) with the search digits to match, and leaves an unreadable one."""
+    services = build_services(db_url)
+    try:
+        services.staff.create_first_admin("admin", "Admin", "Admin-pass-1")
+        services.auth.sign_in("admin", "Admin-pass-1")
+        typed = {"072327 94977": "+917232794977", "+44 20 7946 0958": "+442079460958",
+                 "98450-12345": "+919845012345", "ext. 12": "ext. 12", "": ""}
+        ids = {}
+        for raw in typed:
+            rec = services.patients.register(PatientInput(given_name="Old", date_of_birth=date(1980, 1, 1)))
+            ids[raw] = rec.id
+        # Back to the schema before 0005 (later revisions step down with it), then phones as typed then.
+        command.downgrade(migrations.alembic_config(services.db), "0003")
+        with services.db.write() as session:
+            for raw, pid in ids.items():
+                session.execute(
+                    text("UPDATE patients SET phone = :p, emergency_contact_phone = :p, phone_digits = :d,"
+                         " phone_digits_rev = :r WHERE id = :i"),
+                    {"p": raw, "d": "".join(c for c in raw if c.isdigit()),
+                     "r": "".join(c for c in raw if c.isdigit())[::-1], "i": pid},
+                )
+        assert migrations.needs_upgrade(services.db)
+        migrations.upgrade(services.db, backup=False)
+        with services.db.read() as session:
+            for raw, pid in ids.items():
+                row = session.execute(
+                    text("SELECT phone, emergency_contact_phone, phone_digits, phone_digits_rev FROM patients"
+                         " WHERE id = :i"), {"i": pid}).one()
+                digits = "".join(c for c in typed[raw] if c.isdigit())
+                assert tuple(row) == (typed[raw], typed[raw], digits, digits[::-1])
+        assert services.patients.count() == len(typed)
+        assert [r.id for r in services.patients.search("72327").rows] == [ids["072327 94977"]]
+        assert services.patients.get(ids["072327 94977"]).phone == "072327 94977"
     finally:
         services.close()

@@ -119,26 +119,26 @@ def test_unverified_or_inactive_doctor_cannot_be_booked(clinic):
 def test_leave_block_and_clinic_holiday_remove_slots_and_refuse_bookings(clinic):
     svc, doctor, (p1, *_rest) = clinic.svc, clinic.doctor, clinic.patients
     tomorrow = TODAY + timedelta(days=1)
-    svc.scheduling.add_leave(doctor.id, tomorrow, reason="Conference")
+    svc.availability.add_leave(doctor.id, tomorrow, reason="Conference")
     assert svc.scheduling.free_slots(doctor.id, tomorrow) == []
     with pytest.raises(ValidationError, match="on leave"):
         svc.scheduling.book(p1, doctor.id, at(9, day=tomorrow))
-    svc.scheduling.add_block(doctor.id, at(10), at(11), "Ward round")
+    svc.availability.add_block(doctor.id, at(10), at(11), "Ward round")
     starts = [s.local_start for s in svc.scheduling.free_slots(doctor.id, TODAY)]
     assert at(9, 45) in starts and at(10) not in starts and at(10, 45) not in starts and at(11) in starts
     with pytest.raises(ValidationError, match="blocked"):
         svc.scheduling.book(p1, doctor.id, at(10, 30))
     holiday = TODAY + timedelta(days=2)
-    change = svc.scheduling.add_clinic_holiday(holiday, reason="Pongal")
+    change = svc.availability.add_clinic_holiday(holiday, reason="Pongal")
     assert svc.scheduling.free_slots(doctor.id, holiday) == []
     with pytest.raises(ValidationError, match="clinic is closed"):
         svc.scheduling.book(p1, doctor.id, at(9, day=holiday))
-    kinds = {x.kind for x in svc.scheduling.exceptions(doctor.id, TODAY, holiday)}
+    kinds = {x.kind for x in svc.availability.exceptions(doctor.id, TODAY, holiday)}
     assert kinds == {"leave", "blocked", "holiday"}
-    svc.scheduling.remove_exception(change.exception.id)
+    svc.availability.remove_exception(change.exception.id)
     assert svc.scheduling.free_slots(doctor.id, holiday)
     with pytest.raises(ValidationError, match="reason"):
-        svc.scheduling.add_block(doctor.id, at(10), at(11), "  ")
+        svc.availability.add_block(doctor.id, at(10), at(11), "  ")
 
 
 # --- time zones and daylight saving -----------------------------------------------------------
@@ -224,7 +224,7 @@ def _drive_to(svc, patient, doctor_id, start, status):
         "cancelled": ["cancelled"], "rejected": ["rejected"], "no_show": ["no_show"],
     }[status]
     for step in path:
-        appt = svc.scheduling.change_status(appt.id, step, reason="Because" if step in ("cancelled", "rejected") else "")
+        appt = svc.visits.change_status(appt.id, step, reason="Because" if step in ("cancelled", "rejected") else "")
     assert appt.status == status
     return appt
 
@@ -241,13 +241,13 @@ def test_every_status_transition_pair_is_allowed_or_refused_as_the_workflow_says
         allowed = target in {t.value for t in TRANSITIONS[appt.status]}  # type: ignore[index]
         reason = "Reason given" if target in ("cancelled", "rejected") else ""
         if allowed:
-            after = services.scheduling.change_status(appt.id, target, reason=reason)
+            after = services.visits.change_status(appt.id, target, reason=reason)
             assert after.status == target, (source, target)
             last = services.scheduling.history(appt.id)[-1]
             assert (last.from_status, last.to_status) == (source, target)
         else:
             with pytest.raises((ConflictError, ValidationError)) as err:
-                services.scheduling.change_status(appt.id, target, reason=reason)
+                services.visits.change_status(appt.id, target, reason=reason)
             assert str(err.value) and "Error" not in str(err.value), (source, target)
             assert services.scheduling.get(appt.id).status == source, (source, target)
         checked += 1
@@ -264,14 +264,14 @@ def test_refusals_are_in_plain_words(clinic):
     svc, doctor, (p1, *_rest) = clinic.svc, clinic.doctor, clinic.patients
     appt = svc.scheduling.book(p1, doctor.id, at(9))
     with pytest.raises(ConflictError, match="cannot be marked completed"):
-        svc.scheduling.complete(appt.id)
+        svc.visits.complete(appt.id)
     with pytest.raises(ValidationError, match="reason"):
-        svc.scheduling.cancel(appt.id, "")
-    svc.scheduling.cancel(appt.id, "Feeling better", by="patient")
+        svc.visits.cancel(appt.id, "")
+    svc.visits.cancel(appt.id, "Feeling better", by="patient")
     with pytest.raises(ConflictError, match="was cancelled"):
-        svc.scheduling.check_in(appt.id)
+        svc.visits.check_in(appt.id)
     with pytest.raises(ValidationError, match="not an appointment status"):
-        svc.scheduling.change_status(appt.id, "teleported")
+        svc.visits.change_status(appt.id, "teleported")
     record = svc.scheduling.get(appt.id)
     assert (record.cancelled_by, record.status_reason) == ("patient", "Feeling better")
     # The slot is free again.
@@ -282,12 +282,12 @@ def test_check_in_only_on_the_day_and_stale_versions_conflict(clinic):
     svc, doctor, (p1, *_rest) = clinic.svc, clinic.doctor, clinic.patients
     later = svc.scheduling.book(p1, doctor.id, at(9, day=TODAY + timedelta(days=1)))
     with pytest.raises(ValidationError, match="only on the day"):
-        svc.scheduling.check_in(later.id)
+        svc.visits.check_in(later.id)
     moved = svc.scheduling.reschedule(later.id, at(9, 30), reason="Patient asked")
     with pytest.raises(ConflictError, match="changed this appointment") as err:
-        svc.scheduling.check_in(later.id, expected_version=later.version)
+        svc.visits.check_in(later.id, expected_version=later.version)
     assert err.value.current.version == moved.version
-    assert svc.scheduling.check_in(moved.id, expected_version=moved.version).token == 1
+    assert svc.visits.check_in(moved.id, expected_version=moved.version).token == 1
 
 
 def test_reschedule_keeps_history_and_frees_the_old_slot(clinic):
@@ -305,7 +305,7 @@ def test_reschedule_keeps_history_and_frees_the_old_slot(clinic):
     other = make_doctor(svc, "Dr Arjun Rao")
     to_other = svc.scheduling.reschedule(appt.id, at(9, 15), doctor_id=other.id)
     assert to_other.doctor_id == other.id
-    svc.scheduling.check_in(to_other.id)
+    svc.visits.check_in(to_other.id)
     with pytest.raises(ConflictError, match="cannot be moved"):
         svc.scheduling.reschedule(appt.id, at(10))
 
@@ -316,23 +316,23 @@ def test_check_in_queue_call_next_and_waiting_times(clinic):
     b = svc.scheduling.book(p2, doctor.id, at(9, 15))
     c = svc.scheduling.book(p3, doctor.id, at(9, 30))
     fix_clock(svc, at(8, 40))
-    svc.scheduling.check_in(c.id)  # the 09:30 patient arrives first
+    svc.visits.check_in(c.id)  # the 09:30 patient arrives first
     fix_clock(svc, at(8, 50))
-    checked_b = svc.scheduling.check_in(b.id)
+    checked_b = svc.visits.check_in(b.id)
     assert checked_b.arrived_at == at(8, 50) and checked_b.token == 2
     fix_clock(svc, at(9, 0))
-    assert [r.id for r in svc.scheduling.queue(doctor.id)] == [c.id, b.id]
-    assert [r.waiting_minutes for r in svc.scheduling.queue(doctor.id)] == [20, 10]
+    assert [r.id for r in svc.visits.queue(doctor.id)] == [c.id, b.id]
+    assert [r.waiting_minutes for r in svc.visits.queue(doctor.id)] == [20, 10]
 
-    first = svc.scheduling.call_next(doctor.id)
+    first = svc.visits.call_next(doctor.id)
     assert first is not None and first.id == c.id and first.status == "with_doctor"
     assert first.waiting_minutes == 20
     with pytest.raises(ConflictError, match="still with"):
-        svc.scheduling.call_next(doctor.id)
-    svc.scheduling.complete(c.id)
-    assert svc.scheduling.call_next(doctor.id).id == b.id
-    svc.scheduling.complete(b.id)
-    assert svc.scheduling.call_next(doctor.id) is None  # a has not arrived
+        svc.visits.call_next(doctor.id)
+    svc.visits.complete(c.id)
+    assert svc.visits.call_next(doctor.id).id == b.id
+    svc.visits.complete(b.id)
+    assert svc.visits.call_next(doctor.id) is None  # a has not arrived
     day = svc.scheduling.doctor_day(doctor.id, TODAY)
     assert [(r.id, r.status) for r in day] == [(a.id, "confirmed"), (b.id, "completed"), (c.id, "completed")]
 
@@ -350,7 +350,7 @@ def test_walk_ins_get_tokens_fit_into_free_time_and_queue_in_arrival_order(clini
     second = svc.scheduling.add_walk_in(p4, doctor.id)
     assert second.token == 2 and second.appointment.local_start == at(9, 45)
     assert second.patients_ahead == 1
-    assert [r.token for r in svc.scheduling.queue(doctor.id)] == [1, 2]
+    assert [r.token for r in svc.visits.queue(doctor.id)] == [1, 2]
 
 
 def test_walk_in_after_the_last_patient_when_the_day_is_full(services):
@@ -371,27 +371,27 @@ def test_template_change_lists_displaced_appointments_and_keeps_them(clinic):
     morning = svc.scheduling.book(p1, doctor.id, at(9))
     evening = svc.scheduling.book(p2, doctor.id, at(16))
     tomorrow_evening = svc.scheduling.book(p3, doctor.id, at(16, day=TODAY + timedelta(days=1)))
-    change = svc.scheduling.set_weekly_template(
+    change = svc.availability.set_weekly_template(
         doctor.id, [SessionInput(d, time(8), time(13), 15) for d in WEEKDAYS]
     )
     assert [d.id for d in change.displaced] == [evening.id, tomorrow_evening.id]
     assert len(change.sessions) == 7
     assert svc.scheduling.get(evening.id).status == "confirmed"  # never silently dropped
-    assert [d.id for d in svc.scheduling.displaced_appointments(doctor.id)] == [evening.id, tomorrow_evening.id]
+    assert [d.id for d in svc.availability.displaced_appointments(doctor.id)] == [evening.id, tomorrow_evening.id]
     svc.scheduling.reschedule(evening.id, at(12))
-    assert [d.id for d in svc.scheduling.displaced_appointments(doctor.id)] == [tomorrow_evening.id]
+    assert [d.id for d in svc.availability.displaced_appointments(doctor.id)] == [tomorrow_evening.id]
     assert svc.scheduling.get(morning.id).status == "confirmed"
-    leave = svc.scheduling.add_leave(doctor.id, TODAY + timedelta(days=1), reason="Sick")
+    leave = svc.availability.add_leave(doctor.id, TODAY + timedelta(days=1), reason="Sick")
     # Everything in the leave window that must be rebooked, including the one already outside hours.
     assert [d.id for d in leave.displaced] == [tomorrow_evening.id]
     with pytest.raises(ValidationError, match="overlap"):
-        svc.scheduling.set_weekly_template(
+        svc.availability.set_weekly_template(
             doctor.id, [SessionInput(0, time(9), time(12), 15), SessionInput(0, time(11), time(13), 15)]
         )
     with pytest.raises(ValidationError, match="end after"):
-        svc.scheduling.set_weekly_template(doctor.id, [SessionInput(0, time(12), time(9), 15)])
+        svc.availability.set_weekly_template(doctor.id, [SessionInput(0, time(12), time(9), 15)])
     with pytest.raises(ValidationError, match="slot lasts"):
-        svc.scheduling.set_weekly_template(doctor.id, [SessionInput(0, time(9), time(12), 0)])
+        svc.availability.set_weekly_template(doctor.id, [SessionInput(0, time(9), time(12), 0)])
 
 
 def test_leave_over_booked_appointments_lists_them(clinic):
@@ -399,9 +399,9 @@ def test_leave_over_booked_appointments_lists_them(clinic):
     day = TODAY + timedelta(days=3)
     a = svc.scheduling.book(p1, doctor.id, at(9, day=day))
     svc.scheduling.book(p2, doctor.id, at(9, day=day + timedelta(days=1)))
-    change = svc.scheduling.add_leave(doctor.id, day, reason="Family event")
+    change = svc.availability.add_leave(doctor.id, day, reason="Family event")
     assert [x.id for x in change.displaced] == [a.id]
-    holiday = svc.scheduling.add_clinic_holiday(day + timedelta(days=1), reason="Festival")
+    holiday = svc.availability.add_clinic_holiday(day + timedelta(days=1), reason="Festival")
     assert len(holiday.displaced) == 1
 
 
@@ -415,7 +415,7 @@ def test_next_available_for_a_doctor_and_for_a_specialty(clinic):
     svc.scheduling.book(p1, doctor.id, at(9))
     assert svc.scheduling.next_available(doctor.id)[0].local_start == at(9, 15)
     # The whole of today gone: tomorrow's first slot.
-    svc.scheduling.add_block(doctor.id, at(9), at(23, 59), "Camp")
+    svc.availability.add_block(doctor.id, at(9), at(23, 59), "Camp")
     assert svc.scheduling.next_available(doctor.id)[0].local_start == at(9, day=TODAY + timedelta(days=1))
     three = svc.scheduling.next_available(doctor.id, after=at(12, day=TODAY + timedelta(days=1)), count=3)
     assert [s.local_start for s in three] == [at(12, day=TODAY + timedelta(days=1)),
@@ -444,8 +444,8 @@ def test_day_view_for_several_doctors(clinic):
     svc.scheduling.book(p1, doctor.id, at(9))
     svc.scheduling.book(p2, other.id, at(10))
     cancelled = svc.scheduling.book(p2, doctor.id, at(11))
-    svc.scheduling.cancel(cancelled.id, "Changed mind")
-    svc.scheduling.add_block(other.id, at(10, 30), at(11), "Meeting")
+    svc.visits.cancel(cancelled.id, "Changed mind")
+    svc.availability.add_block(other.id, at(10, 30), at(11), "Meeting")
     view = svc.scheduling.day_view([other.id, doctor.id], TODAY)
     assert [d.doctor_id for d in view] == [other.id, doctor.id]
     o, d = view
@@ -484,46 +484,46 @@ def test_permissions_per_role(clinic):
             fix_clock(desk)
         # Receptionist: books, checks in, cancels; cannot call next, complete, verify or edit hours.
         d = reception.scheduling.book(p4, doctor.id, at(10))
-        reception.scheduling.check_in(a.id)
+        reception.visits.check_in(a.id)
         reception.scheduling.add_walk_in(p4, other.id)
         for forbidden in (
-            lambda: reception.scheduling.call_next(doctor.id),
-            lambda: reception.scheduling.complete(a.id),
-            lambda: reception.scheduling.reject(b.id, "No"),
+            lambda: reception.visits.call_next(doctor.id),
+            lambda: reception.visits.complete(a.id),
+            lambda: reception.visits.reject(b.id, "No"),
             lambda: reception.doctors.verify(doctor.id),
             lambda: reception.doctors.add_specialty("Oncology"),
-            lambda: reception.scheduling.set_weekly_template(doctor.id, []),
-            lambda: reception.scheduling.add_clinic_holiday(TODAY, reason="x"),
+            lambda: reception.availability.set_weekly_template(doctor.id, []),
+            lambda: reception.availability.add_clinic_holiday(TODAY, reason="x"),
         ):
             with pytest.raises(PermissionDenied):
                 forbidden()
         # Nurse: checks in and views; cannot book or cancel.
-        nurse.scheduling.check_in(b.id)
+        nurse.visits.check_in(b.id)
         assert len(nurse.scheduling.doctor_day(doctor.id, TODAY)) == 4
         for forbidden in (
             lambda: nurse.scheduling.book(p1, doctor.id, at(11)),
-            lambda: nurse.scheduling.cancel(c.id, "x"),
+            lambda: nurse.visits.cancel(c.id, "x"),
             lambda: nurse.scheduling.add_walk_in(p3, doctor.id),
-            lambda: nurse.scheduling.call_next(doctor.id),
+            lambda: nurse.visits.call_next(doctor.id),
         ):
             with pytest.raises(PermissionDenied):
                 forbidden()
         # Doctor: own day, call next, complete, reject, own hours and leave; not another doctor's.
         assert drpriya.doctors.for_current_user().id == doctor.id
-        called = drpriya.scheduling.call_next(doctor.id)
+        called = drpriya.visits.call_next(doctor.id)
         assert called.id == a.id
-        drpriya.scheduling.complete(a.id)
-        drpriya.scheduling.reject(c.id, "Needs a specialist")
-        drpriya.scheduling.add_leave(doctor.id, TODAY + timedelta(days=5), reason="Leave")
-        drpriya.scheduling.set_weekly_template(doctor.id, [SessionInput(0, time(9), time(12), 15)])
+        drpriya.visits.complete(a.id)
+        drpriya.visits.reject(c.id, "Needs a specialist")
+        drpriya.availability.add_leave(doctor.id, TODAY + timedelta(days=5), reason="Leave")
+        drpriya.availability.set_weekly_template(doctor.id, [SessionInput(0, time(9), time(12), 15)])
         for forbidden in (
             lambda: drpriya.scheduling.book(p1, doctor.id, at(11)),
-            lambda: drpriya.scheduling.call_next(other.id),
-            lambda: drpriya.scheduling.add_leave(other.id, TODAY, reason="x"),
-            lambda: drpriya.scheduling.set_weekly_template(other.id, []),
-            lambda: drother.scheduling.complete(d.id),
+            lambda: drpriya.visits.call_next(other.id),
+            lambda: drpriya.availability.add_leave(other.id, TODAY, reason="x"),
+            lambda: drpriya.availability.set_weekly_template(other.id, []),
+            lambda: drother.visits.complete(d.id),
             lambda: drpriya.doctors.verify(other.id),
-            lambda: drpriya.scheduling.cancel(d.id, "x"),
+            lambda: drpriya.visits.cancel(d.id, "x"),
         ):
             with pytest.raises(PermissionDenied):
                 forbidden()
@@ -534,7 +534,7 @@ def test_permissions_per_role(clinic):
 
 def test_template_rows_in_database_are_plain_local_times(clinic):
     svc, doctor = clinic.svc, clinic.doctor
-    template = svc.scheduling.weekly_template(doctor.id)
+    template = svc.availability.weekly_template(doctor.id)
     assert (template[0].weekday, template[0].start, template[0].end, template[0].slot_minutes) == (0, time(9), time(12, 30), 15)
     with svc.db.read() as s:
         assert s.scalar(select(Appointment.id)) is None

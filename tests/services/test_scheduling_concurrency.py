@@ -147,7 +147,7 @@ def test_walk_in_tokens_are_unique_under_concurrency(services, desks):
 
     _run_desks(desks, work)
     assert sorted(tokens) == list(range(1, DESKS * 3 + 1))
-    queue = services.scheduling.queue(doctor.id, TODAY)
+    queue = services.visits.queue(doctor.id, TODAY)
     assert sorted(r.token for r in queue) == list(range(1, DESKS * 3 + 1))
     _no_overlaps(services, Appointment.doctor_id)
 
@@ -157,7 +157,7 @@ def test_check_in_tokens_continue_after_walk_ins(clinic):
     booked = svc.scheduling.book(p1, doctor.id, at(11))
     fix_clock(svc, at(9))
     assert svc.scheduling.add_walk_in(p2, doctor.id).token == 1
-    assert svc.scheduling.check_in(booked.id).token == 2
+    assert svc.visits.check_in(booked.id).token == 2
     assert svc.scheduling.add_walk_in(p3, doctor.id).token == 3
 
 
@@ -177,7 +177,7 @@ def test_change_feed_delivers_another_desks_booking_within_two_seconds(services,
         [change] = [c for c in seen if c.appointment_id == appt.id]
         assert (change.kind, change.doctor_id, change.day) == ("booked", doctor.id, TODAY)
 
-        booker.scheduling.check_in(appt.id)
+        booker.visits.check_in(appt.id)
         booker.scheduling.reschedule(
             booker.scheduling.book(other_patient, doctor.id, at(10)).id, at(10, 30)
         )

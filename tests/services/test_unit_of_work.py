@@ -48,8 +48,8 @@ def _desk(services, role: str):
         ("receptionist", lambda s: s.settings.update(ClinicSettings(clinic_name="", time_zone="Mars/Base"))),
         ("receptionist", lambda s: s.doctors.add(DoctorInput(full_name=""))),
         ("nurse", lambda s: s.doctors.add_specialty("")),
-        ("receptionist", lambda s: s.scheduling.set_weekly_template(1, [SessionInput(9, time(12), time(9))])),
-        ("receptionist", lambda s: s.scheduling.add_block(1, at(12), at(9), "")),
+        ("receptionist", lambda s: s.availability.set_weekly_template(1, [SessionInput(9, time(12), time(9))])),
+        ("receptionist", lambda s: s.availability.add_block(1, at(12), at(9), "")),
         ("nurse", lambda s: s.scheduling.book(1, 1, at(9), kind="nonsense", reason="\x00")),
     ],
 )
@@ -76,7 +76,7 @@ def test_an_audit_format_changed_in_its_one_builder_reaches_every_writer_includi
     monkeypatch.setattr(unit_of_work, "audit_values", stamped)
     services.patients.register(PatientInput(given_name="Audit", family_name="Format", date_of_birth=date(1990, 1, 1)))
     booked = services.scheduling.book(patient, doctor.id, at(9), reason="check-up")
-    services.scheduling.check_in(booked.id)
+    services.visits.check_in(booked.id)
     with services.db.read() as s:
         rows = {a: summary for a, summary in s.execute(
             select(AuditEntry.action, AuditEntry.summary).where(

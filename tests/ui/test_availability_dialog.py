@@ -45,7 +45,7 @@ def clock(services):
 
 
 def open_hours(qtbot, services, runner, doctor, user=None) -> AvailabilityDialog:
-    dialog = AvailabilityDialog(services.scheduling, runner, user or services.auth.current, doctor)
+    dialog = AvailabilityDialog(services.availability, runner, user or services.auth.current, doctor)
     qtbot.addWidget(dialog)
     dialog.resize(900, 760)
     dialog.show()
@@ -68,7 +68,7 @@ def click(qtbot, widget) -> None:
 
 
 def template(services, doctor_id: int) -> list[tuple[int, time, time, int]]:
-    return [(s.weekday, s.start, s.end, s.slot_minutes) for s in services.scheduling.weekly_template(doctor_id)]
+    return [(s.weekday, s.start, s.end, s.slot_minutes) for s in services.availability.weekly_template(doctor_id)]
 
 
 # --- pieces ------------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_add_leave_then_remove_it(qtbot, clock, runner):
     click(qtbot, dialog.add_exception_button)
     wait_idle(qtbot, runner)
 
-    leave = services.scheduling.exceptions(doctor.id, date(2030, 1, 1), date(2030, 2, 1))
+    leave = services.availability.exceptions(doctor.id, date(2030, 1, 1), date(2030, 2, 1))
     assert [(x.kind, x.first_day, x.last_day, x.reason) for x in leave] == [
         ("leave", date(2030, 1, 9), date(2030, 1, 10), "Conference"),
     ]
@@ -287,7 +287,7 @@ def test_add_leave_then_remove_it(qtbot, clock, runner):
     box = named_box(qtbot, dialog, "confirmRemoveException")
     click(qtbot, box.findChild(QWidget, "confirmYes"))
     wait_idle(qtbot, runner)
-    assert [x.kind for x in services.scheduling.exceptions(doctor.id, date(2030, 1, 1), date(2030, 2, 1))] == [
+    assert [x.kind for x in services.availability.exceptions(doctor.id, date(2030, 1, 1), date(2030, 2, 1))] == [
         "blocked"
     ]
     assert dialog.exceptions_model.rowCount() == 1
@@ -347,9 +347,9 @@ def test_a_doctor_edits_their_own_hours_but_not_another_doctors(qtbot, clock, ru
         assert not theirs.save_template_button.isVisible() and not theirs.editor.days[0].add_button.isVisible()
         assert theirs.editor.days[MONDAY].rows[0].start.isReadOnly()
         with pytest.raises(PermissionDenied):
-            desk.scheduling.set_weekly_template(other.id, [])
+            desk.availability.set_weekly_template(other.id, [])
         with pytest.raises(PermissionDenied):
-            desk.scheduling.add_leave(other.id, date(2030, 1, 9))
+            desk.availability.add_leave(other.id, date(2030, 1, 9))
         assert template(services, other.id) == [(MONDAY, time(9), time(12), 15)]
     finally:
         wait_idle(qtbot, runner)

@@ -58,6 +58,12 @@ def test_server_gone_gives_a_sentence_and_the_window_survives(pg_server, qtbot, 
         boxes = [b for b in tab.findChildren(QMessageBox) if b.isVisible()]
         assert boxes and "Cannot reach the database server" in boxes[0].text()
         assert "Cannot reach the database server" in tab.status.text()
+        # A search is a read: nothing was meant to be saved, so the message does not say so.
+        assert "Nothing was saved" not in boxes[0].text() and "Nothing was saved" not in tab.status.text()
+        # A save that fails does say it.
+        with pytest.raises(DatabaseUnavailable, match="Nothing was saved by the last action"):
+            services.patients.register(PatientInput(given_name="Lost", family_name="Write",
+                                                    date_of_birth=date(1970, 1, 1)))
         assert saved.id  # nothing to corrupt: the failed read wrote nothing
     finally:
         runner.wait_for_idle()

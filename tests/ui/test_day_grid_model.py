@@ -173,7 +173,7 @@ def test_grid_from_the_real_service(services, qtmodeltester):
     p1, p2 = make_patients(services, 2)
     services.scheduling.book(p1, doctor.id, at(9), reason="Fever")
     services.scheduling.book(p2, doctor.id, at(16, 20), reason="Review")
-    services.scheduling.add_block(doctor.id, at(11), at(12), "Ward round")
+    services.availability.add_block(doctor.id, at(11), at(12), "Ward round")
     columns = services.scheduling.day_view([doctor.id], TODAY)
     model = DayGridModel()
     model.set_columns(columns, services.scheduling.time_zone())

@@ -32,7 +32,6 @@ from hms_desktop.ui.doctors.doctor_table_model import (
     SortRole,
 )
 from hms_desktop.ui.doctors.doctors_tab import DoctorsTab
-from hms_desktop.ui.doctors.money import FeeError, fee_for_editing, format_fee, parse_fee
 from hms_desktop.ui.doctors.specialties_dialog import SpecialtiesDialog
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
 from tests.services.conftest import fix_clock, make_doctor
@@ -88,34 +87,6 @@ def retype(qtbot, widget, text: str) -> None:
     qtbot.keyClicks(widget, text)
 
 
-# --- money -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "typed,minor",
-    [("500", 50000), ("500.5", 50050), ("500.50", 50050), ("750.50", 75050), ("0.10", 10), ("1,250.75", 125075), ("12,50,000", 125000000),
-     ("₹ 300", 30000), ("", 0), ("  42.  ", 4200), ("999999.99", 99999999), ("0.29", 29), ("1.15", 115)],
-)
-def test_fee_text_becomes_exact_minor_units(typed, minor):
-    assert parse_fee(typed) == minor
-    assert isinstance(parse_fee(typed), int)
-
-
-@pytest.mark.parametrize("typed", ["12.345", "-5", "abc", "5,00.0", "1.2.3", "1e3", "NaN"])
-def test_unreadable_fees_are_refused_with_a_reason(typed):
-    with pytest.raises(FeeError):
-        parse_fee(typed)
-
-
-def test_fee_formatting():
-    assert format_fee(50000) == "500.00"
-    assert format_fee(75050) == "750.50"
-    assert format_fee(123456789) == "1,234,567.89"
-    assert format_fee(50000, "₹") == "₹ 500.00"
-    assert fee_for_editing(125075) == "1250.75"
-    assert parse_fee(fee_for_editing(29)) == 29
-
-
 # --- the model ---------------------------------------------------------------------------------
 
 
@@ -149,8 +120,8 @@ def test_doctor_model_columns_roles_and_qtmodeltester(qtmodeltester):
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == list(
         HEADERS.values()
     ) == ["Name", "Specialties", "Location / room", "Fee", "Experience", "Status", "Next available"]
-    assert model.index(0, FEE).data() == "750.50"
-    assert model.index(1, FEE).data() == "1,200.00"
+    assert model.index(0, FEE).data() == "₹750.50"
+    assert model.index(1, FEE).data() == "₹1,200.00"
     assert model.index(1, SPECIALTIES).data() == "Cardiology, Dermatology"
     assert model.index(0, LOCATION).data() == "East wing, room 2"
     assert [model.index(r, EXPERIENCE).data() for r in (0, 1)] == ["14 years", "1 year"]
@@ -185,7 +156,8 @@ def test_doctor_model_columns_roles_and_qtmodeltester(qtmodeltester):
     model.update_doctor(_doctor(id=6, full_name="Dr New"))
     assert model.rowCount() == 6
     qtmodeltester.check(model)
-    assert DoctorTableModel(currency_symbol="₹")._display(_doctor(), FEE) == "₹ 750.50"
+    assert DoctorTableModel(currency="INR", locale="en_IN")._display(_doctor(), FEE) == "₹750.50"
+    assert DoctorTableModel(currency="EUR", locale="de_DE")._display(_doctor(), FEE) == "750,50\xa0€"
 
 
 # --- adding, verifying -------------------------------------------------------------------------
@@ -224,7 +196,7 @@ def test_add_a_doctor_through_the_dialog_then_verify(qtbot, services, runner, ta
     assert stored.staff_account_id == next(m.id for m in services.staff.list() if m.username == "drmeera")
     assert (stored.verified, stored.active) == (False, True)
     qtmodeltester.check(tab.model)
-    assert cell(tab, "Dr Meera Iyer", FEE) == "750.50"
+    assert cell(tab, "Dr Meera Iyer", FEE) == "₹750.50"
     assert cell(tab, "Dr Meera Iyer", STATUS) == "Unverified"
     assert cell(tab, "Dr Meera Iyer", NEXT_AVAILABLE) == NOT_BOOKABLE
     assert tab.selected_doctor().id == stored.id
@@ -304,7 +276,7 @@ def test_filter_by_specialty_location_and_weekday(qtbot, services, runner, tab, 
     assert tab.weekday_filter.currentData() == 3
     qtbot.waitUntil(lambda: tab.names() == ["Dr Meera Iyer"])
     assert tab.search_filters() == {
-        "query": "", "specialty_id": derm.id, "location": "east wing", "weekday": 3, "include_inactive": False,
+        "words": "", "specialty_id": derm.id, "location": "east wing", "weekday": 3, "include_inactive": False,
     }
     assert tab.status.text().startswith("1 doctor match")
 
@@ -317,6 +289,16 @@ def test_filter_by_specialty_location_and_weekday(qtbot, services, runner, tab, 
     qtbot.keyClick(tab.name_filter, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: len(tab.names()) == 4)
     assert tab.specialty_filter.currentData() is None and tab.weekday_filter.currentData() is None
+
+    # Or all of it typed in the one box, as the caller says it.
+    qtbot.keyClicks(tab.name_filter, "a dermatologist in the east wing on Thursday")
+    qtbot.waitUntil(lambda: tab.names() == ["Dr Meera Iyer"], timeout=5000)
+    wait_idle(qtbot, runner)
+    assert "read as: Dermatology, “east” in the name or location, “wing” in the name or location, works on Thursday" \
+        in tab.status.text()
+    tab.name_filter.clear()
+    qtbot.keyClicks(tab.name_filter, "cardio thu")
+    qtbot.waitUntil(lambda: tab.names() == ["Dr Heart East"], timeout=5000)
 
 
 # --- editing at two desks ----------------------------------------------------------------------
@@ -349,19 +331,19 @@ def test_an_edit_conflict_keeps_my_input_and_shows_theirs(qtbot, services, runne
     assert "another desk" in dialog.banner.text()
     # Only they changed the room: theirs is taken. We both changed the fee: mine stays, theirs shown.
     assert dialog.location.text() == "West wing, room 3"
-    assert "Updated" in dialog._their_labels["location"].text()
+    assert "Updated" in dialog.merge.labels["location"].text()
     assert dialog.fee.text() == "800"
-    assert "600.00" in dialog._their_labels["consultation_fee_minor"].text()
-    assert dialog._their_labels["consultation_fee_minor"].isVisible()
+    assert "600.00" in dialog.merge.labels["consultation_fee_minor"].text()
+    assert dialog.merge.labels["consultation_fee_minor"].isVisible()
     assert dialog.phone.text() == "+91 98450 77777"
-    assert not dialog._their_labels["phone"].isVisible()
+    assert not dialog.merge.labels["phone"].isVisible()
     assert cell(tab, "Dr Priya Nair", LOCATION) == "West wing, room 3"  # the list shows their save too
 
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     stored = services.doctors.get(doctor.id)
     assert (stored.location, stored.consultation_fee_minor, stored.phone) == (
-        "West wing, room 3", 80000, "+91 98450 77777",
+        "West wing, room 3", 80000, "098450 77777",
     )
 
 

@@ -142,12 +142,12 @@ def status_of(clinic: Clinic, index: int) -> str:
 def test_model_passes_qtmodeltester_and_orders_walk_ins_by_arrival(qtmodeltester, clinic):
     svc, appts = clinic.svc, clinic.appointments
     fix_clock(svc, at(8, 40))
-    svc.scheduling.check_in(appts[2].id)
+    svc.visits.check_in(appts[2].id)
     fix_clock(svc, at(8, 50))
-    svc.scheduling.check_in(appts[0].id)
+    svc.visits.check_in(appts[0].id)
     svc.scheduling.add_walk_in(clinic.patients[4], clinic.doctor.id, reason="Cut finger")
     fix_clock(svc, at(9, 5))
-    svc.scheduling.call_next(clinic.doctor.id)  # the 09:30 patient, who arrived first
+    svc.visits.call_next(clinic.doctor.id)  # the 09:30 patient, who arrived first
     rows = svc.scheduling.doctor_day(clinic.doctor.id, TODAY)
 
     model = QueueModel(now=lambda: at(9, 5))
@@ -187,7 +187,7 @@ def test_day_order_lists_walk_ins_in_arrival_order_in_the_places_their_times_giv
 def test_waiting_column_counts_minutes_since_arrival_by_the_injected_clock(qtbot, clinic):
     svc, appts = clinic.svc, clinic.appointments
     fix_clock(svc, at(8, 40))
-    svc.scheduling.check_in(appts[1].id)
+    svc.visits.check_in(appts[1].id)
     now = [at(8, 52)]
     model = QueueModel(now=lambda: now[0])
     model.set_rows(svc.scheduling.doctor_day(clinic.doctor.id, TODAY))
@@ -204,7 +204,7 @@ def test_waiting_column_counts_minutes_since_arrival_by_the_injected_clock(qtbot
 
 
 def test_tab_waiting_column_follows_the_clock_on_a_timer_without_a_database_call(qtbot, clinic, runner):
-    clinic.desk().scheduling.check_in(clinic.appointments[0].id)  # arrives at 07:00
+    clinic.desk().visits.check_in(clinic.appointments[0].id)  # arrives at 07:00
     tab = make_tab(qtbot, clinic, runner)
     assert tab.waiting_timer.isActive() and tab.waiting_timer.interval() == WAITING_REFRESH_MS == 30_000
     name = tab.model.record(0).patient_name
@@ -277,7 +277,7 @@ def test_check_in_at_another_desk_updates_the_list_and_notifies_live(qtbot, clin
     first = clinic.appointments[0]
     try:
         with qtbot.waitSignal(tab.notify, timeout=10_000) as note:
-            desk.scheduling.check_in(first.id)
+            desk.visits.check_in(first.id)
         name = desk.scheduling.get(first.id).patient_name
         assert note.args == [f"07:00 {name} arrived (token 1)"]
         qtbot.waitUntil(lambda: cell(tab, name, STATUS) == "Checked in · next")
@@ -291,7 +291,7 @@ def test_check_in_at_another_desk_updates_the_list_and_notifies_live(qtbot, clin
         qtbot.waitUntil(lambda: booked.patient_name in names(tab), timeout=10_000)
         qtbot.waitUntil(lambda: len(tab.notices.texts()) == 2, timeout=10_000)
         assert tab.notices.texts()[0] == f"07:00 New booking 11:30 {booked.patient_name}"
-        cancelled = desk.scheduling.cancel(clinic.appointments[2].id, "Feeling better")
+        cancelled = desk.visits.cancel(clinic.appointments[2].id, "Feeling better")
         qtbot.waitUntil(lambda: cancelled.patient_name not in names(tab), timeout=10_000)
         qtbot.waitUntil(lambda: len(tab.notices.texts()) == 3, timeout=10_000)
         assert tab.notices.texts()[0] == f"07:00 {cancelled.patient_name} cancelled 09:30"
@@ -320,9 +320,9 @@ def test_call_next_picks_the_earliest_checked_in_and_selects_them(qtbot, clinic,
     desk = clinic.desk("rita")
     try:
         fix_clock(desk, at(8, 40))
-        desk.scheduling.check_in(clinic.appointments[2].id)  # the 09:30 patient arrives first
+        desk.visits.check_in(clinic.appointments[2].id)  # the 09:30 patient arrives first
         fix_clock(desk, at(8, 50))
-        desk.scheduling.check_in(clinic.appointments[1].id)
+        desk.visits.check_in(clinic.appointments[1].id)
     finally:
         desk.close()
     fix_clock(clinic.svc, at(9))
@@ -345,7 +345,7 @@ def test_call_next_picks_the_earliest_checked_in_and_selects_them(qtbot, clinic,
 def test_start_and_complete_a_visit(qtbot, clinic, runner):
     desk = clinic.desk("rita")
     try:
-        desk.scheduling.check_in(clinic.appointments[1].id)
+        desk.visits.check_in(clinic.appointments[1].id)
     finally:
         desk.close()
     tab = make_tab(qtbot, clinic, runner)
@@ -429,11 +429,11 @@ def test_illegal_action_shows_the_service_message_and_changes_nothing(qtbot, cli
     # The front desk checks in and then cancels the 09:15 patient; this desk still shows "Confirmed".
     desk = clinic.desk()
     try:
-        desk.scheduling.check_in(clinic.appointments[1].id)
+        desk.visits.check_in(clinic.appointments[1].id)
         tab.refresh()
         wait_idle(qtbot, runner)
         other = desk.scheduling.get(clinic.appointments[1].id).patient_name
-        desk.scheduling.cancel(clinic.appointments[1].id, "Left without being seen", by="patient")
+        desk.visits.cancel(clinic.appointments[1].id, "Left without being seen", by="patient")
     finally:
         desk.close()
     click_row(qtbot, tab, other)
@@ -477,7 +477,7 @@ def test_open_patient_record_editable_for_a_doctor_read_only_for_others(qtbot, c
 def test_nurse_watches_but_cannot_act(qtbot, clinic, runner):
     desk = clinic.desk("rita")
     try:
-        desk.scheduling.check_in(clinic.appointments[0].id)
+        desk.visits.check_in(clinic.appointments[0].id)
     finally:
         desk.close()
     tab = make_tab(qtbot, clinic, runner, "nina")

@@ -67,7 +67,8 @@ def test_idle_workstation_locks_keeps_unsaved_input_and_unlocks_with_password(qt
     qtbot.keyClicks(lock.password, "not-my-password")
     qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, runner)
-    assert lock.message.text() == "That password is not right." and window.idle_lock.locked
+    assert lock.message.text() == "That password is not right. 4 more attempts before the account is locked."
+    assert window.idle_lock.locked
     window.idle_lock.set_timeout_ms(0)  # no re-lock while the test finishes
     qtbot.keyClicks(lock.password, ADMIN_PASSWORD)
     qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
@@ -127,6 +128,24 @@ def test_first_run_creates_the_admin_loads_demo_data_and_opens_the_window(qtbot,
         qtbot.mouseClick(first.demo, Qt.MouseButton.LeftButton)
         first.demo_count.setValue(300)
         qtbot.mouseClick(first.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+        # Demo sign-ins for each role, with their temporary passwords, shown once.
+        qtbot.waitUntil(lambda: first.accounts.isVisible(), timeout=30_000)
+        shown = first.accounts.text()
+        for username in ("demo.doctor", "demo.reception", "demo.nurse"):
+            assert username in shown
+        assert "only this once" in shown
+        import re
+
+        from hms_desktop.bootstrap import build_services
+
+        password = re.search(r"demo\.nurse</b></td><td><tt>([^<]+)</tt>", shown).group(1)
+        desk = build_services(controller.services.db.url.render_as_string(hide_password=False))
+        try:
+            assert desk.auth.sign_in("demo.nurse", password).must_change_password  # the one shown works
+        finally:
+            desk.close()
+        assert controller.window is None
+        qtbot.mouseClick(first.buttons.button(first.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: controller.window is not None, timeout=20_000)
         window = controller.window
         assert window.user_label.text() == "Signed in: Grace Admin (Admin)"
@@ -168,6 +187,7 @@ def test_sign_out_returns_to_the_login_window(qtbot, services, tmp_path):
         controller.window.sign_out_action.trigger()
         qtbot.waitUntil(lambda: controller.window is None and controller.login is not None and controller.login.isVisible(),
                         timeout=10_000)
+        controller.runner.wait_for_idle(10_000)  # the sign-out's audit row is written on the worker
         assert controller.services.auth.current is None
         actions = [e.action for e in services.audit.recent(action_prefix="sign")][:2]
         assert actions == ["signout", "signin.ok"]

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
-from hms_desktop.services.errors import AuthenticationFailed
+from hms_desktop.services.errors import AuthenticationFailed, ValidationError
 from hms_desktop.services.staff import StaffMember
 from hms_desktop.ui.staff.staff_dialog import ResetPasswordDialog, StaffDialog
 from hms_desktop.ui.staff.staff_tab import StaffTab
@@ -206,6 +206,10 @@ def test_add_dialog_shows_every_field_problem_at_once(qtbot, services, runner, t
     assert dialog.errors.text("full_name") == "Enter the person's full name."
     assert dialog.errors.text("password")
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    # What was typed is not thrown away without asking.
+    question = named_box(qtbot, dialog, "discardGuard")
+    assert not closed(dialog)
+    qtbot.mouseClick(question.findChild(QPushButton, "confirmYes"), Qt.MouseButton.LeftButton)
     assert closed(dialog)
     assert usernames(tab) == ["admin"]
 
@@ -251,24 +255,38 @@ def test_edit_conflict_shows_the_other_desks_change(qtbot, services, runner, tab
     qtbot.keyClicks(dialog.full_name, "Bob Mine")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, runner)
-    # Still open, with the other desk's version loaded and what I typed shown under the field.
+    # Still open: my name kept (we both changed it, theirs shown beneath), their role taken.
     assert dialog.isVisible()
     assert "Someone else changed the account 'bob'" in dialog.banner.text()
-    assert dialog.full_name.text() == "Robert Other-Desk"
+    assert dialog.full_name.text() == "Bob Mine"
+    assert dialog.merge.labels["full_name"].text() == "The other desk saved: Robert Other-Desk — yours is kept above."
     assert dialog.role.currentData() == "doctor"
-    assert dialog.your_name.text() == "You had entered: Bob Mine"
+    assert dialog.merge.labels["role"].text() == "Updated to the other desk's version."
     # The list shows their change too.
     assert cell(tab, "bob", FULL_NAME) == "Robert Other-Desk"
     assert cell(tab, "bob", ROLE) == "Doctor"
 
-    # Saving again now is a deliberate overwrite of the version I have seen.
-    dialog.full_name.selectAll()
-    qtbot.keyClicks(dialog.full_name, "Bob Mine")
+    # Saving again keeps my name on top of their version, and their role.
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, runner)
     qtbot.waitUntil(lambda: closed(dialog))
     assert cell(tab, "bob", FULL_NAME) == "Bob Mine"
     assert member(services, "bob").role == "doctor"
+
+
+def test_a_refusal_without_a_field_is_shown_in_the_banner(qtbot, services, runner, tab):
+    """The dialog used to call a method that does not exist when a ValidationError named no field
+    it shows (such as the unit of work's "the database cannot store that value", keyed "")."""
+    add_staff(services, "bob", "receptionist")
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    click_row(qtbot, tab, "bob")
+    qtbot.mouseClick(tab.edit_button, Qt.MouseButton.LeftButton)
+    dialog: StaffDialog = open_dialog(qtbot, tab, StaffDialog)
+    dialog._failed(ValidationError({"": "The database cannot store that value.", "active": "Not here."}))
+    assert dialog.banner.isVisible()
+    assert dialog.banner.text() == "The database cannot store that value. Not here."
+    assert dialog.isVisible()
 
 
 def test_deactivate_conflict_shows_a_message_and_reloads_the_row(qtbot, services, runner, tab):

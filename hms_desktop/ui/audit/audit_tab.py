@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...services.audit import AuditRecord, AuditService
+from ...services.audit_log import AuditLine, AuditLogService
+from ...services.audit_words import KINDS
 from ..common.messages import show_error
 from ..common.row_table_model import CELL_PADDING, make_record_table
 from ..common.worker import TaskRunner
@@ -31,22 +32,12 @@ from .audit_table_model import (
     WORKSTATION,
     AuditRecordRole,
     AuditTableModel,
-    action_label,
     change_lines,
-    record_label,
     when_label,
 )
 
 PAGE_SIZE = 200
 
-#: The "Show" filter: label -> keyword arguments for ``AuditService.recent``.
-KINDS: dict[str, dict[str, str]] = {
-    "All": {},
-    "Sign-ins": {"action_prefix": "sign"},  # signin.ok / signin.failed / signin.refused / signout
-    "Staff": {"action_prefix": "staff."},
-    "Patients": {"entity_type": "patient"},  # includes loading demo patients, which has no single record
-    "Settings": {"action_prefix": "settings."},
-}
 
 
 def record_filter(text: str) -> dict[str, str]:
@@ -59,12 +50,12 @@ def record_filter(text: str) -> dict[str, str]:
     return {"entity_id": text.strip()}
 
 
-def details_text(entry: AuditRecord) -> str:
-    heading = action_label(entry.action)
-    record = record_label(entry)
-    lines = [f"{heading} — {record}" if record else heading]
+def details_text(entry: AuditLine) -> str:
+    heading = entry.action
+    lines = [f"{heading} — {entry.record}" if entry.record else heading]
     where = f" at {entry.workstation}" if entry.workstation else ""
-    lines.append(f"{when_label(entry.at)} · {entry.actor_name}{where} · entry #{entry.id} ({entry.action})")
+    zone = entry.at.tzinfo.key if hasattr(entry.at.tzinfo, "key") else ""  # type: ignore[union-attr]
+    lines.append(f"{when_label(entry.at)}{f' ({zone})' if zone else ''} · {entry.who}{where} · entry #{entry.id}")
     if entry.summary:
         lines.append(entry.summary)
     lines.append("")
@@ -82,7 +73,7 @@ def details_text(entry: AuditRecord) -> str:
 
 class AuditTab(QWidget):
     def __init__(
-        self, audit: AuditService, runner: TaskRunner, parent: QWidget | None = None, *, page_size: int = PAGE_SIZE
+        self, audit: AuditLogService, runner: TaskRunner, parent: QWidget | None = None, *, page_size: int = PAGE_SIZE
     ) -> None:
         super().__init__(parent)
         self._audit = audit
@@ -129,10 +120,10 @@ class AuditTab(QWidget):
         metrics = self.fontMetrics()
         for column, sample in (
             (WHEN, "2026-12-31 23:59:59"),
-            (WHO, "receptionist.name"),
+            (WHO, "Ada Admin (receptionist)"),
             (WORKSTATION, "FRONT-DESK-01"),
-            (ACTION, "Demo patients loaded"),
-            (RECORD, "patient 100000"),
+            (ACTION, "Appointment declined by"),
+            (RECORD, "Patient: Asha Rao (MRN 00000018)"),
         ):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 44)  # + CELL_PADDING, margins
 
@@ -183,14 +174,14 @@ class AuditTab(QWidget):
     def refresh(self) -> None:
         """Start again from the newest entry with the current filters."""
         self._record_timer.stop()
-        filters: dict[str, str] = dict(KINDS[self.kind.currentText()])
+        filters: dict[str, str] = {"kind": self.kind.currentText()}
         filters.update(record_filter(self.record.text()))
         self._filters = filters
         generation = self.model.start()
         self.status.setText("Loading…")
         self._request(generation, None)
 
-    def selected_entry(self) -> AuditRecord | None:
+    def selected_entry(self) -> AuditLine | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(AuditRecordRole) if rows else None
 
@@ -203,7 +194,7 @@ class AuditTab(QWidget):
     def _request(self, generation: int, before_id: int | None) -> None:
         kwargs: dict[str, Any] = dict(self._filters)
         self._runner.submit(
-            self._audit.recent, limit=self._page_size, before_id=before_id, **kwargs,
+            self._audit.page, limit=self._page_size, before_id=before_id, **kwargs,
             on_done=lambda rows: self._page_arrived(generation, rows),
             on_error=lambda exc: self._page_failed(generation, exc),
             # No ``key=``: the model's generation already drops pages of an older query, and replacing a
@@ -211,7 +202,7 @@ class AuditTab(QWidget):
             context=self,
         )
 
-    def _page_arrived(self, generation: int, rows: list[AuditRecord]) -> None:
+    def _page_arrived(self, generation: int, rows: list[AuditLine]) -> None:
         if self.model.append_page(generation, rows, self._page_size):
             self._update_status()
 
@@ -236,9 +227,15 @@ class AuditTab(QWidget):
     def _update_status(self) -> None:
         count = self.model.rowCount()
         if count == 0:
-            self.status.setText("No entries match." if self._filters else "The audit log is empty.")
+            filtered = self._filters != {"kind": "All"}
+            self.status.setText("No entries match." if filtered else "The audit log is empty.")
         elif self.model.has_more:
-            self.status.setText(f"Newest {count:,} entries shown · scroll down for older ones")
+            self.status.setText(f"Newest {count:,} entries shown · scroll down for older ones{self._zone_note()}")
         else:
-            self.status.setText(f"All {count:,} matching entries shown")
+            self.status.setText(f"All {count:,} matching entries shown{self._zone_note()}")
+
+    def _zone_note(self) -> str:
+        first = self.model.entry(0)
+        key = getattr(first.at.tzinfo, "key", "") if first is not None else ""
+        return f" · times in {key}" if key else ""
 

@@ -9,12 +9,12 @@ older filter is dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ...services.audit import AuditRecord
+from ...services.audit_log import AuditLine
 from ..common.row_table_model import RowTableModel
 
 WHEN, WHO, WORKSTATION, ACTION, RECORD, SUMMARY = range(6)
@@ -27,64 +27,20 @@ HEADERS = {
     SUMMARY: "Summary",
 }
 
-#: ``index.data(AuditRecordRole)`` is the row's :class:`AuditRecord` (the same for every column).
+#: ``index.data(AuditRecordRole)`` is the row's :class:`AuditLine` (the same for every column).
 AuditRecordRole = Qt.ItemDataRole.UserRole + 1
-
-#: How actions read in the table; an action not listed here is shown as it is stored.
-ACTION_LABELS = {
-    "signin.ok": "Signed in",
-    "signin.failed": "Sign-in failed",
-    "signin.refused": "Sign-in refused",
-    "signout": "Signed out",
-    "staff.created": "Staff added",
-    "staff.changed": "Staff changed",
-    "staff.password_reset": "Password reset",
-    "staff.password_changed": "Password changed",
-    "staff.activated": "Staff reactivated",
-    "staff.deactivated": "Staff deactivated",
-    "patient.created": "Patient registered",
-    "patient.changed": "Patient changed",
-    "patient.archived": "Patient archived",
-    "patient.restored": "Patient restored",
-    "demo.patients_loaded": "Demo patients loaded",
-    "settings.changed": "Settings changed",
-}
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
-
-
-def record_label(entry: AuditRecord) -> str:
-    return " ".join(part for part in (entry.entity_type, entry.entity_id) if part)
-
-
 def when_label(moment: datetime) -> str:
-    if moment.tzinfo is None:  # stored as UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    """A time as the service gave it: already in the clinic's zone."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _value(value: Any) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def change_lines(entry: AuditRecord) -> list[str]:
-    """The entry's field changes as ``field: old -> new`` lines, in the order they were recorded."""
-    lines = []
-    for name, change in (entry.changes or {}).items():
-        if isinstance(change, list | tuple) and len(change) == 2:
-            old, new = change
-            lines.append(f"{name}: {_value(old)} -> {_value(new)}")
-        else:  # not the usual [old, new] pair; show it rather than hide it
-            lines.append(f"{name}: {_value(change)}")
-    return lines
+def change_lines(entry: AuditLine) -> list[str]:
+    """The entry's field changes as ``Field: old → new`` lines, in the order they were recorded."""
+    return [str(change) for change in entry.changes]
 
 
 class AuditTableModel(RowTableModel):
@@ -94,7 +50,7 @@ class AuditTableModel(RowTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[AuditRecord] = []
+        self._rows: list[AuditLine] = []
         self._more = False
         self._waiting = False
         self.generation = 0
@@ -112,19 +68,19 @@ class AuditTableModel(RowTableModel):
             if column == WHEN:
                 return when_label(entry.at)
             if column == WHO:
-                return entry.actor_name
+                return entry.who
             if column == WORKSTATION:
                 return entry.workstation
             if column == ACTION:
-                return action_label(entry.action)
+                return entry.action
             if column == RECORD:
-                return record_label(entry)
+                return entry.record
             if column == SUMMARY:
                 return entry.summary
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == ACTION:
-                return entry.action
+            if column == RECORD and entry.record:
+                return entry.record
             if column == SUMMARY and entry.summary:
                 return entry.summary
         return None
@@ -149,7 +105,7 @@ class AuditTableModel(RowTableModel):
         self.endResetModel()
         return self.generation
 
-    def append_page(self, generation: int, rows: Sequence[AuditRecord], page_size: int) -> bool:
+    def append_page(self, generation: int, rows: Sequence[AuditLine], page_size: int) -> bool:
         """Add older entries; a page shorter than ``page_size`` is the last one.
 
         Returns False (and changes nothing) if the page belongs to an older query.
@@ -179,5 +135,5 @@ class AuditTableModel(RowTableModel):
     def loading(self) -> bool:
         return self._waiting
 
-    def entry(self, row: int) -> AuditRecord | None:
+    def entry(self, row: int) -> AuditLine | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

@@ -39,9 +39,9 @@ from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ...services.scheduling import (
     AppointmentRecord,
+    AvailabilityService,
     ExceptionChange,
     ExceptionRecord,
-    SchedulingService,
     TemplateChange,
     WeeklySessionRecord,
 )
@@ -78,16 +78,16 @@ class AvailabilityData:
     displaced: list[AppointmentRecord]
 
 
-def load_availability(scheduling: SchedulingService, doctor_id: int, *, with_sessions: bool = True) -> AvailabilityData:
+def load_availability(availability: AvailabilityService, doctor_id: int, *, with_sessions: bool = True) -> AvailabilityData:
     """Worker thread: the hours, the coming weeks' exceptions and the appointments to rebook."""
-    zone = scheduling.time_zone()
-    today = scheduling.today()
+    zone = availability.clinic_clock.time_zone()
+    today = availability.clinic_clock.today()
     return AvailabilityData(
         zone=zone,
         today=today,
-        sessions=scheduling.weekly_template(doctor_id) if with_sessions else None,
-        exceptions=scheduling.exceptions(doctor_id, today, today + timedelta(weeks=EXCEPTION_WEEKS)),
-        displaced=scheduling.displaced_appointments(doctor_id),
+        sessions=availability.weekly_template(doctor_id) if with_sessions else None,
+        exceptions=availability.exceptions(doctor_id, today, today + timedelta(weeks=EXCEPTION_WEEKS)),
+        displaced=availability.displaced_appointments(doctor_id),
     )
 
 
@@ -107,14 +107,14 @@ class AvailabilityDialog(QDialog):
 
     def __init__(
         self,
-        scheduling: SchedulingService,
+        availability: AvailabilityService,
         runner: TaskRunner,
         user: CurrentUser,
         doctor: DoctorRecord,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._scheduling = scheduling
+        self._availability = availability
         self._runner = runner
         self._user = user
         self.doctor = doctor
@@ -304,7 +304,7 @@ class AvailabilityDialog(QDialog):
 
     def reload(self, *, with_sessions: bool = True) -> None:
         self._runner.submit(
-            load_availability, self._scheduling, self.doctor.id, with_sessions=with_sessions,
+            load_availability, self._availability, self.doctor.id, with_sessions=with_sessions,
             on_done=self._loaded, on_error=self._failed, context=self,
         )
 
@@ -355,7 +355,7 @@ class AvailabilityDialog(QDialog):
             return
         self._set_template_busy(True)
         self._runner.submit(
-            self._scheduling.set_weekly_template, self.doctor.id, sessions,
+            self._availability.set_weekly_template, self.doctor.id, sessions,
             on_done=self._template_saved, on_error=self._template_failed, context=self,
         )
 
@@ -426,7 +426,7 @@ class AvailabilityDialog(QDialog):
             ends_at = datetime.combine(first, end, tzinfo=self.zone)  # type: ignore[arg-type]
 
             def call() -> ExceptionChange:
-                return self._scheduling.add_block(self.doctor.id, starts_at, ends_at, reason)
+                return self._availability.add_block(self.doctor.id, starts_at, ends_at, reason)
         else:
             last = self.last_day.date()
             if last is None:
@@ -434,10 +434,10 @@ class AvailabilityDialog(QDialog):
                 return
             if kind == HOLIDAY:
                 def call() -> ExceptionChange:
-                    return self._scheduling.add_clinic_holiday(first, last, reason)
+                    return self._availability.add_clinic_holiday(first, last, reason)
             else:
                 def call() -> ExceptionChange:
-                    return self._scheduling.add_leave(self.doctor.id, first, last, reason)
+                    return self._availability.add_leave(self.doctor.id, first, last, reason)
         self.add_exception_button.setEnabled(False)
         self._runner.submit(call, on_done=self._exception_added, on_error=self._exception_failed, context=self)
 
@@ -490,7 +490,7 @@ class AvailabilityDialog(QDialog):
             self.reload(with_sessions=False)
 
         self._runner.submit(
-            self._scheduling.remove_exception, exc.id, on_done=removed, on_error=self._failed, context=self,
+            self._availability.remove_exception, exc.id, on_done=removed, on_error=self._failed, context=self,
         )
 
     def _may_remove(self, exc: ExceptionRecord) -> bool:

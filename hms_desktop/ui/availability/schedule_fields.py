@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from ...services.patients import parse_date
+from ...services.date_input import parse_date
 
 _TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h ]?(\d{2}))?$")
 TIME_STEP_MINUTES = 15

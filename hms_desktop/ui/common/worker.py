@@ -23,6 +23,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal
 
+from ...services.errors import SessionEnded
+
 log = logging.getLogger(__name__)
 
 
@@ -96,6 +98,10 @@ class TaskRunner(QObject):
         self._pending: dict[int, tuple[Ticket, _Callbacks]] = {}
         self._by_key: dict[str, Ticket] = {}
         self.default_error_handler: Callable[[Exception], None] | None = None
+        # The signed-in account was deactivated or given another role (services.errors.SessionEnded):
+        # whichever call found out, the app shell returns to the sign-in window with the reason; the
+        # call's own error handler is not asked (one more error box on a screen that is going away).
+        self.session_end_handler: Callable[[str], None] | None = None
         self._thread = _WorkerThread(self._jobs)
         self._thread.finished_call.connect(self._deliver)
         self._thread.start()
@@ -138,6 +144,9 @@ class TaskRunner(QObject):
             if succeeded:
                 if callbacks.on_done is not None:
                     callbacks.on_done(payload)
+                return
+            if isinstance(payload, SessionEnded) and self.session_end_handler is not None:
+                self.session_end_handler(payload.message)
                 return
             handler = callbacks.on_error or self.default_error_handler
             if handler is None:

@@ -36,6 +36,8 @@ from ...services.identity import CurrentUser
 from ...services.money import MoneyError, format_money
 from ...services.permissions import Permission
 from ...services.staff import StaffService
+from ..common.conflict_merge import ConflictMerge, FieldSpec
+from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label, show_banner
 from ..common.messages import confirm, show_error
 from ..common.money_field import MoneyField
@@ -142,16 +144,6 @@ class SpecialtyChecklist(QListWidget):
             )
 
 
-def _record_values(r: DoctorRecord) -> dict[str, object]:
-    """A saved doctor in the terms of the form's fields, for a three-way comparison."""
-    return {
-        "full_name": r.full_name, "specialty_ids": sorted(s.id for s in r.specialties),
-        "qualifications": r.qualifications, "years_experience": r.years_experience, "location": r.location,
-        "phone": r.phone, "email": r.email, "consultation_fee_minor": r.consultation_fee_minor,
-        "staff_account_id": r.staff_account_id, "notes": r.notes, "active": r.active,
-    }
-
-
 def _multiline(name: str, height: int) -> QPlainTextEdit:
     edit = QPlainTextEdit(objectName=name)
     edit.setTabChangesFocus(True)
@@ -183,7 +175,6 @@ class DoctorDialog(QDialog):
         self.can_edit = user.can(Permission.DOCTOR_MANAGE)
         self.choices: DoctorChoices | None = None
         self.errors = FieldErrors()
-        self._their_labels: dict[str, QLabel] = {}
         self.setWindowTitle("Add doctor" if record is None else record.full_name)
         self.setMinimumWidth(820)
 
@@ -251,6 +242,7 @@ class DoctorDialog(QDialog):
         ]
         columns = QHBoxLayout()
         columns.setSpacing(18)
+        self.merge: ConflictMerge[DoctorRecord] = ConflictMerge(self._field_specs())
         for rows in (left, right):
             # Each side its own grid: the tall specialty list must not stretch the rows beside it.
             grid = QGridLayout()
@@ -270,11 +262,7 @@ class DoctorDialog(QDialog):
                 if name is None:
                     continue
                 grid.addWidget(self.errors.add(name, widget), r, 1)
-                theirs = QLabel(objectName="theirValue")
-                theirs.setWordWrap(True)
-                theirs.hide()
-                self._their_labels[name] = theirs
-                grid.addWidget(theirs, r + 1, 1)
+                grid.addWidget(self.merge.label(name), r + 1, 1)
                 r += 2
             grid.setRowStretch(r, 1)
             columns.addLayout(grid, 1)
@@ -304,6 +292,7 @@ class DoctorDialog(QDialog):
         if not self.can_edit:
             self._read_only()
         self.full_name.setFocus()
+        self.discard_guard = DiscardGuard(self)
         self._runner.submit(
             load_choices, self._doctors, self._staff, record.id if record else None,
             on_done=self._choices_loaded, on_error=self._choices_failed, context=self,
@@ -315,7 +304,12 @@ class DoctorDialog(QDialog):
     def loaded(self) -> bool:
         return self.choices is not None
 
+    def reject(self) -> None:  # Esc, Cancel/Close and the window's close button
+        if self.discard_guard.allow_close():
+            super().reject()
+
     def _choices_loaded(self, choices: DoctorChoices) -> None:
+        untouched = not self.discard_guard.dirty
         self.choices = choices
         checked = self.specialties.checked_ids() if self.record is None else self.record_specialty_ids()
         self.specialties.set_specialties(choices.specialties, checked)
@@ -336,6 +330,8 @@ class DoctorDialog(QDialog):
             self.staff_account.setToolTip("Only an administrator can see the staff accounts.")
         if self.can_edit:
             self.save_button.setEnabled(True)
+        if untouched:  # the lists filled in are not typed data
+            self.discard_guard.mark_clean()
 
     def _choices_failed(self, exc: Exception) -> None:
         self.specialties.clear()
@@ -369,7 +365,7 @@ class DoctorDialog(QDialog):
         self._select_staff(record.staff_account_id)
         self.notes.setPlainText(record.notes)
         verified = (
-            f"verified {record.verified_at.astimezone():%Y-%m-%d}" if record.verified and record.verified_at
+            f"verified {record.verified_at:%Y-%m-%d}" if record.verified and record.verified_at
             else ("verified" if record.verified else "not verified yet")
         )
         self.meta.setText(f"Doctor #{record.id} · {verified}")
@@ -506,107 +502,66 @@ class DoctorDialog(QDialog):
     # --- another desk's version --------------------------------------------------------------
 
     def _show_conflict(self, message: str, theirs: DoctorRecord) -> None:
-        """Another desk saved this doctor meanwhile. Nothing typed here is lost:
-
-        - a field only they changed takes their value (you had not touched it);
-        - a field you both changed keeps yours, with theirs shown beneath it;
-        and the next Save is made knowingly on top of their version, never silently over it.
-        """
+        """Another desk saved this doctor meanwhile: their changes come into the form, this desk's
+        edits stay on top, and the next Save is made on their version (see conflict_merge)."""
         base = self.record
         if base is None:
             return
-        mine, before, now = self._form_values(), _record_values(base), _record_values(theirs)
-        taken, kept = [], []
-        for name, label in self._their_labels.items():
-            if now[name] == before[name]:
-                label.hide()
-                continue
-            if mine[name] in (before[name], now[name]):
-                self._set_field(name, theirs)
-                label.setText("Updated to the other desk's version.")
-                taken.append(FIELD_LABELS[name])
-            else:
-                label.setText(f"The other desk saved: {self._shown(name, theirs)} — yours is kept above.")
-                kept.append(FIELD_LABELS[name])
-            label.show()
+        outcome = self.merge.merge(base, theirs)
         self.record = theirs
         self._update_verify_strip()
-        parts = [message]
-        if taken:
-            parts.append(f"Their changes to {', '.join(taken)} are now in the form.")
-        if kept:
-            parts.append(
-                f"You both changed {', '.join(kept)}: your entries are kept and theirs are shown beneath. "
-                "Check them, then save again."
-            )
-        self._show_banner(" ".join(parts), "bannerWarning")
+        self._show_banner(outcome.sentence(message), "bannerWarning")
         self.use_theirs_button.show()
         self.doctor_changed.emit(theirs)
 
-    def _form_values(self) -> dict[str, object]:
-        """The form in the same terms as :func:`_record_values`, for comparing."""
+    def _field_specs(self) -> list[FieldSpec[DoctorRecord]]:
+        def line(name: str) -> FieldSpec[DoctorRecord]:
+            widget: QLineEdit = getattr(self, name)
+            return FieldSpec(name, FIELD_LABELS[name], lambda r: getattr(r, name), lambda: widget.text().strip(),
+                             widget.setText)
+
+        return [
+            line("full_name"),
+            FieldSpec("specialty_ids", FIELD_LABELS["specialty_ids"], lambda r: sorted(s.id for s in r.specialties),
+                      lambda: sorted(self.specialties.checked_ids()), self._tick_specialties,
+                      self._specialty_words),
+            line("qualifications"),
+            FieldSpec("years_experience", FIELD_LABELS["years_experience"], lambda r: r.years_experience,
+                      self.years_experience.value, self.years_experience.setValue, lambda v: f"{v} years"),
+            line("location"), line("phone"), line("email"),
+            FieldSpec("consultation_fee_minor", FIELD_LABELS["consultation_fee_minor"],
+                      lambda r: r.consultation_fee_minor, self._fee_in_form, self.fee.set_value_minor,
+                      lambda v: format_money(v, self.fee.currency, self.fee.locale)),
+            FieldSpec("staff_account_id", FIELD_LABELS["staff_account_id"], lambda r: r.staff_account_id,
+                      self.staff_account.currentData, self._select_staff, self._staff_words),
+            FieldSpec("notes", FIELD_LABELS["notes"], lambda r: r.notes, self.notes.toPlainText,
+                      self.notes.setPlainText),
+            FieldSpec("active", FIELD_LABELS["active"], lambda r: r.active, self.active.isChecked,
+                      self.active.setChecked, lambda v: "active" if v else "deactivated"),
+        ]
+
+    def _fee_in_form(self) -> object:
         try:
-            fee: object = self.fee.value_minor()
+            return self.fee.value_minor()
         except MoneyError:
-            fee = self.fee.text()  # unreadable, so certainly typed here
-        return {
-            "full_name": self.full_name.text().strip(),
-            "specialty_ids": sorted(self.specialties.checked_ids()),
-            "qualifications": self.qualifications.text().strip(),
-            "years_experience": self.years_experience.value(),
-            "location": self.location.text().strip(),
-            "phone": self.phone.text().strip(),
-            "email": self.email.text().strip(),
-            "consultation_fee_minor": fee,
-            "staff_account_id": self.staff_account.currentData(),
-            "notes": self.notes.toPlainText(),
-            "active": self.active.isChecked(),
-        }
+            return self.fee.text()  # unreadable, so certainly typed here
 
-    def _set_field(self, name: str, record: DoctorRecord) -> None:
-        if name == "full_name":
-            self.full_name.setText(record.full_name)
-        elif name == "specialty_ids":
-            if self.choices is not None:
-                self.specialties.set_specialties(self.choices.specialties, [s.id for s in record.specialties])
-        elif name == "qualifications":
-            self.qualifications.setText(record.qualifications)
-        elif name == "years_experience":
-            self.years_experience.setValue(record.years_experience)
-        elif name == "location":
-            self.location.setText(record.location)
-        elif name == "phone":
-            self.phone.setText(record.phone)
-        elif name == "email":
-            self.email.setText(record.email)
-        elif name == "consultation_fee_minor":
-            self.fee.set_value_minor(record.consultation_fee_minor)
-        elif name == "staff_account_id":
-            self._select_staff(record.staff_account_id)
-        elif name == "notes":
-            self.notes.setPlainText(record.notes)
-        elif name == "active":
-            self.active.setChecked(record.active)
+    def _tick_specialties(self, ids: list[int]) -> None:
+        if self.choices is not None:
+            self.specialties.set_specialties(self.choices.specialties, ids)
 
-    def _shown(self, name: str, record: DoctorRecord) -> str:
-        if name == "specialty_ids":
-            return record.specialty_names or "(none)"
-        if name == "years_experience":
-            return f"{record.years_experience} years"
-        if name == "consultation_fee_minor":
-            return format_money(record.consultation_fee_minor, self.fee.currency, self.fee.locale)
-        if name == "staff_account_id":
-            index = self.staff_account.findData(record.staff_account_id)
-            return self.staff_account.itemText(index) if index >= 0 else "Not linked"
-        if name == "active":
-            return "active" if record.active else "deactivated"
-        return str(getattr(record, name)) or "(empty)"
+    def _specialty_words(self, ids: list[int]) -> str:
+        names = {s.id: s.name for s in (self.choices.specialties if self.choices else [])}
+        return ", ".join(names.get(i, f"#{i}") for i in ids) or "(none)"
+
+    def _staff_words(self, staff_id: int | None) -> str:
+        index = self.staff_account.findData(staff_id)
+        return self.staff_account.itemText(index) if index >= 0 and staff_id is not None else "Not linked"
 
     def _use_theirs(self) -> None:
         if self.record is not None:
             self._fill(self.record)
-        for label in self._their_labels.values():
-            label.hide()
+        self.merge.hide()
         self.errors.clear()
         self.banner.hide()
         self.use_theirs_button.hide()

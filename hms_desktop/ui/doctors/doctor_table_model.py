@@ -14,9 +14,9 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ...services.doctors import DoctorRecord
+from ...services.money import format_money
 from ...services.scheduling import Slot
 from ..common.row_table_model import RowTableModel
-from .money import format_fee
 
 NAME, SPECIALTIES, LOCATION, FEE, EXPERIENCE, STATUS, NEXT_AVAILABLE = range(7)
 HEADERS = {
@@ -68,18 +68,19 @@ def slot_text(slot: Slot, today: date | None) -> str:
 class DoctorTableModel(RowTableModel):
     """One row per doctor, in the order given to :meth:`set_rows`.
 
-    ``currency_symbol`` prefixes fees ("₹ 500.00"); empty shows the plain amount ("500.00").
+    Fees are written in the clinic's ``currency`` and ``locale`` ("₹500.00" for INR in en_IN).
     """
     headers = HEADERS
 
 
-    def __init__(self, parent: Any = None, *, currency_symbol: str = "") -> None:
+    def __init__(self, parent: Any = None, *, currency: str = "INR", locale: str = "en_IN") -> None:
         super().__init__(parent)
         self._rows: list[DoctorRecord] = []
         # doctor id -> first free slot, or None when nothing is free; absent while still loading.
         self._next: dict[int, Slot | None] = {}
         self._today: date | None = None
-        self._currency = currency_symbol
+        self._currency = currency
+        self._locale = locale
         self._muted = QBrush(QColor("#8a8f98"))
         self._warning = QBrush(QColor("#a15c00"))
 
@@ -164,7 +165,7 @@ class DoctorTableModel(RowTableModel):
         if column == LOCATION:
             return doctor.location
         if column == FEE:
-            return format_fee(doctor.consultation_fee_minor, self._currency)
+            return format_money(doctor.consultation_fee_minor, self._currency, self._locale)
         if column == EXPERIENCE:
             years = doctor.years_experience
             return f"{years} year{'s' if years != 1 else ''}"

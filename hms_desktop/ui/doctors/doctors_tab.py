@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services.doctor_query import parse_doctor_words
 from ...services.doctors import DoctorRecord, DoctorService, SpecialtyRecord
 from ...services.errors import ConflictError, NotFound
 from ...services.identity import CurrentUser
@@ -77,6 +78,7 @@ class DoctorsTab(QWidget):
         super().__init__(parent)
         self._doctors: DoctorService = services.doctors
         self._scheduling: SchedulingService = services.scheduling
+        self._availability = services.availability
         self._staff = services.staff
         self._runner = runner
         self._user = user
@@ -106,7 +108,7 @@ class DoctorsTab(QWidget):
 
         # --- filters: what a caller says, field by field
         self.name_filter = QLineEdit(objectName="doctorNameFilter")
-        self.name_filter.setPlaceholderText("Doctor's name")
+        self.name_filter.setPlaceholderText("Name, specialty, room or day: “cardio Tuesday”, “derm east wing”")
         self.name_filter.setClearButtonEnabled(True)
         self.specialty_filter = QComboBox(objectName="specialtyFilter")
         self.specialty_filter.addItem("Any specialty", None)
@@ -122,18 +124,29 @@ class DoctorsTab(QWidget):
         self.show_inactive = QCheckBox("Show &inactive", objectName="showInactiveDoctors")
         self.clear_button = QPushButton("Clear", objectName="clearDoctorFilters")
         self.clear_button.setToolTip("Show every doctor again (Esc)")
-        filters = QHBoxLayout()
+        # The one box that reads a caller's words on its own row; the exact filters beneath it.
+        find_row = QHBoxLayout()
+        find_label = QLabel("Fi&nd")
+        find_label.setBuddy(self.name_filter)
+        find_row.addWidget(find_label)
+        find_row.addWidget(self.name_filter, 1)
+        find_row.addWidget(self.show_inactive)
+        find_row.addWidget(self.clear_button)
+        self.specialty_filter.setMinimumWidth(150)
+        self.location_filter.setMinimumWidth(150)
+        filter_row = QHBoxLayout()
         for label_text, widget, stretch in (
-            ("&Name", self.name_filter, 2), ("Specialt&y", self.specialty_filter, 0),
-            ("&Location", self.location_filter, 1), ("Works &on", self.weekday_filter, 0),
+            ("Specialt&y", self.specialty_filter, 1), ("&Location", self.location_filter, 1),
+            ("Works &on", self.weekday_filter, 0),
         ):
             label = QLabel(label_text)
             label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget, stretch)
-            filters.addSpacing(6)
-        filters.addWidget(self.show_inactive)
-        filters.addWidget(self.clear_button)
+            filter_row.addWidget(label)
+            filter_row.addWidget(widget, stretch)
+            filter_row.addSpacing(6)
+        filters = QVBoxLayout()
+        filters.addLayout(find_row)
+        filters.addLayout(filter_row)
 
         self.notice = QLabel(objectName="bannerInfo")
         self.notice.setWordWrap(True)
@@ -210,7 +223,7 @@ class DoctorsTab(QWidget):
     def search_filters(self) -> dict[str, Any]:
         """The filters as ``DoctorService.search`` keyword arguments."""
         return {
-            "query": self.name_filter.text().strip(),
+            "words": self.name_filter.text().strip(),
             "specialty_id": self.specialty_filter.currentData(),
             "location": self.location_filter.text().strip(),
             "weekday": self.weekday_filter.currentData(),
@@ -221,9 +234,8 @@ class DoctorsTab(QWidget):
         self._search_timer.stop()
         self.status.setText("Searching…")
         filters = self.search_filters()
-        query = filters.pop("query")
         self._runner.submit(
-            self._doctors.search, query, **filters,
+            self._doctors.search, **filters,
             on_done=self._loaded, on_error=self._load_failed, context=self, key="doctors-tab-search",
         )
 
@@ -309,7 +321,7 @@ class DoctorsTab(QWidget):
         return dialog
 
     def _open_hours(self, doctor: DoctorRecord) -> AvailabilityDialog:
-        dialog = AvailabilityDialog(self._scheduling, self._runner, self._user, doctor, self)
+        dialog = AvailabilityDialog(self._availability, self._runner, self._user, doctor, self)
         dialog.availability_changed.connect(self._availability_changed)
         return self._open(dialog)
 
@@ -427,8 +439,14 @@ class DoctorsTab(QWidget):
         unverified = sum(1 for d in self.model.doctors() if d.active and not d.verified)
         text = f"{total} doctor{'s' if total != 1 else ''}"
         f = self.search_filters()
-        if f["query"] or f["location"] or f["specialty_id"] is not None or f["weekday"] is not None:
+        if f["words"] or f["location"] or f["specialty_id"] is not None or f["weekday"] is not None:
             text += " match"
+        if f["words"]:
+            known = [(self.specialty_filter.itemData(i), self.specialty_filter.itemText(i))
+                     for i in range(1, self.specialty_filter.count())]
+            read = parse_doctor_words(f["words"], known).understood
+            if read:
+                text += " · read as: " + ", ".join(read)
         if unverified:
             text += f" · {unverified} awaiting verification"
         self.status.setText(text)

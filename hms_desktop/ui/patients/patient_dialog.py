@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,9 +33,12 @@ from ...services.patients import (
     parse_date,
     validate,
 )
+from ..common.conflict_merge import ConflictMerge, FieldSpec
+from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
 from .duplicates_dialog import DuplicatesDialog
+from .patient_history import PatientHistory, PatientHistoryPanel
 
 SEX_CHOICES = [("Female", "female"), ("Male", "male"), ("Other", "other"), ("Unknown", "unknown")]
 BLOOD_GROUPS = ["", "A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"]
@@ -44,6 +48,11 @@ FIELD_LABELS = {
     "allergies": "Allergies", "emergency_contact_name": "Emergency contact",
     "emergency_contact_phone": "Emergency phone", "notes": "Notes",
 }
+
+
+def _born_words(value: tuple[bool, object]) -> str:
+    estimated, shown = value
+    return f"about {shown} years old (estimated)" if estimated else str(shown)
 
 
 def _multiline(name: str, height: int) -> QPlainTextEdit:
@@ -66,6 +75,8 @@ class PatientDialog(QDialog):
         *,
         can_edit: bool = True,
         parent: QWidget | None = None,
+        history: Callable[[int], PatientHistory] | None = None,
+        book: Callable[[PatientRecord], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -77,7 +88,6 @@ class PatientDialog(QDialog):
         self.setWindowTitle(title)
         self.setMinimumWidth(760)
         self.errors = FieldErrors()
-        self._their_labels: dict[str, QLabel] = {}
 
         self.banner = banner_label()
         self.use_theirs_button = QPushButton("Discard my edits and use their version")
@@ -92,11 +102,13 @@ class PatientDialog(QDialog):
         self.sex.setCurrentIndex(3)
         self.date_of_birth = QLineEdit(objectName="date_of_birth")
         self.date_of_birth.setPlaceholderText("YYYY-MM-DD or DD/MM/YYYY")
-        self.dob_unknown = QCheckBox("Not known: estimate from age", objectName="dob_unknown")
+        self.dob_unknown = QCheckBox("Not known: use age", objectName="dob_unknown")
         self.estimated_age = QSpinBox(objectName="estimated_age")
         self.estimated_age.setRange(0, MAX_AGE_YEARS)
         self.estimated_age.setSuffix(" years")
         self.estimated_age.setEnabled(False)
+        self.estimated_age.setMaximumWidth(110)
+        self.dob_unknown.setToolTip("The date of birth is not known: estimate it from the age in years")
         self.age_hint = QLabel(objectName="subtle")
         self.phone = QLineEdit(objectName="phone")
         self.phone.setPlaceholderText("+91 98450 12345")
@@ -111,6 +123,7 @@ class PatientDialog(QDialog):
         self.notes = _multiline("notes", 72)
 
         self.dob_unknown.toggled.connect(self._dob_unknown_toggled)
+        self.merge: ConflictMerge[PatientRecord] = ConflictMerge(self._field_specs())
         self.date_of_birth.textChanged.connect(self._update_age_hint)
 
         grid = QGridLayout()
@@ -118,6 +131,7 @@ class PatientDialog(QDialog):
         grid.setVerticalSpacing(3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
+        grid.setColumnMinimumWidth(3, 200)  # the right-hand fields must not be squeezed by the left
         dob_row = QHBoxLayout()
         dob_row.addWidget(self.date_of_birth, 2)
         dob_row.addWidget(self.age_hint, 1)
@@ -158,15 +172,12 @@ class PatientDialog(QDialog):
                 if name is not None:
                     target = self.date_of_birth if name == "date_of_birth" else widget
                     grid.addWidget(self.errors.add(name, target), r, column + 1)
-                    theirs = QLabel(objectName="theirValue")
-                    theirs.setWordWrap(True)
-                    theirs.hide()
-                    self._their_labels[name] = theirs
                     r += 1
-                    grid.addWidget(theirs, r, column + 1)
+                    grid.addWidget(self.merge.label(name), r, column + 1)
                     r += 1
 
         self.meta = QLabel(objectName="subtle")
+        self.meta.setWordWrap(True)  # never cut off beside the buttons on a small screen
         self.save_button = QPushButton("Register patient" if record is None else "Save changes")
         self.save_button.setObjectName("primary")
         self.save_button.setDefault(True)
@@ -174,15 +185,33 @@ class PatientDialog(QDialog):
         cancel = QPushButton("Close" if record is not None else "Cancel")
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.meta)
-        buttons.addStretch()
+        buttons.addWidget(self.meta, 1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
+
+        self._book = book
+        self.book_button = QPushButton("Boo&k appointment…", objectName="bookForPatient")
+        self.book_button.setToolTip("Open the Scheduler to book this patient")
+        self.book_button.clicked.connect(self._book_clicked)
+        self.book_button.setVisible(record is not None and book is not None)
+        buttons.insertWidget(1, self.book_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.use_theirs_button, alignment=Qt.AlignmentFlag.AlignLeft)
-        layout.addLayout(grid)
+        self.history: PatientHistoryPanel | None = None
+        if record is not None and history is not None:
+            # The record's appointments beside its details, one tab each, so the dialog stays short.
+            details = QWidget()
+            details.setLayout(grid)
+            self.history = PatientHistoryPanel(runner, history)
+            self.sections = QTabWidget(objectName="patientSections")
+            self.sections.addTab(details, "De&tails")
+            self.sections.addTab(self.history, "Appointments and &visits")
+            layout.addWidget(self.sections)
+            self.history.load(record.id)
+        else:
+            layout.addLayout(grid)
         layout.addLayout(buttons)
 
         if record is not None:
@@ -190,6 +219,21 @@ class PatientDialog(QDialog):
         if not can_edit:
             self._read_only()
         self.given_name.setFocus()
+        self.discard_guard = DiscardGuard(self)
+
+    def reject(self) -> None:  # Esc, Cancel/Close and the window's close button
+        if self.discard_guard.allow_close():
+            super().reject()
+
+    def _book_clicked(self) -> None:
+        """Hand the patient to the Scheduler's booking; this record closes first (asking if typed
+        changes would be lost), so the booking is not behind a window that blocks it."""
+        record, book = self.record, self._book
+        if record is None or book is None:
+            return
+        if self.discard_guard.allow_close(then=lambda: book(record)):
+            QDialog.reject(self)
+            book(record)
 
     # --- form <-> data -----------------------------------------------------------------------
 
@@ -210,10 +254,13 @@ class PatientDialog(QDialog):
         self.emergency_contact_name.setText(record.emergency_contact_name)
         self.emergency_contact_phone.setText(record.emergency_contact_phone)
         self.notes.setPlainText(record.notes)
+        self._fill_meta(record)
+
+    def _fill_meta(self, record: PatientRecord) -> None:
         status = "Archived. " if record.archived else ""
         self.meta.setText(
-            f"{status}MRN {record.mrn} · registered {record.created_at.astimezone():%Y-%m-%d} · "
-            f"last changed {record.updated_at.astimezone():%Y-%m-%d %H:%M}"
+            f"{status}MRN {record.mrn} · registered {record.created_at:%Y-%m-%d} · "
+            f"last changed {record.updated_at:%Y-%m-%d %H:%M}"
         )
 
     def form_input(self) -> PatientInput:
@@ -309,6 +356,7 @@ class PatientDialog(QDialog):
         self.duplicates_dialog.open()
 
     def _open_existing(self, patient_id: int) -> None:
+        self.discard_guard.release()  # they chose the existing record over what was typed
         self.reject()
         self.open_existing.emit(patient_id)
 
@@ -335,39 +383,75 @@ class PatientDialog(QDialog):
             report_in_form(self, exc, self.errors, self.banner)
 
     def _show_conflict(self, exc: ConflictError) -> None:
-        """Keep what this desk typed; show what the other desk saved next to each field it changed."""
+        """Another desk saved this patient meanwhile: their changes come into the form, this desk's
+        edits stay on top, and the next Save is made on their version (see conflict_merge)."""
         theirs: PatientRecord = exc.current
-        mine_base = self.record
-        changed = []
-        for f in fields(PatientRecord):
-            name = f.name
-            if name not in self._their_labels or mine_base is None:
-                continue
-            before, now = getattr(mine_base, name), getattr(theirs, name)
-            label = self._their_labels[name]
-            if before != now:
-                shown = now.isoformat() if isinstance(now, date) else (str(now) or "(empty)")
-                label.setText(f"Now saved by the other desk: {shown}")
-                label.show()
-                changed.append(FIELD_LABELS.get(name, name))
-            else:
-                label.hide()
-        if theirs.archived and not mine_base.archived:  # type: ignore[union-attr]
-            changed.append("archived")
-        # The next Save is made knowingly on top of their version, never silently over it.
+        base = self.record
+        if base is None:
+            report_in_form(self, exc, self.errors, self.banner)
+            return
+        outcome = self.merge.merge(base, theirs)
+        extra = " They also archived the record." if theirs.archived and not base.archived else ""
         self.record = theirs
-        self._show_banner(
-            exc.message + (f" They changed: {', '.join(changed)}." if changed else ""), "bannerWarning"
-        )
+        self._fill_meta(theirs)
+        self._show_banner(outcome.sentence(exc.message) + extra, "bannerWarning")
         self.use_theirs_button.show()
 
     def _use_theirs(self) -> None:
         if self.record is not None:
             self._fill(self.record)
-        for label in self._their_labels.values():
-            label.hide()
+        self.merge.hide()
+        self.errors.clear()
         self.banner.hide()
         self.use_theirs_button.hide()
+
+    def _field_specs(self) -> list[FieldSpec[PatientRecord]]:
+        def line(name: str) -> FieldSpec[PatientRecord]:
+            widget: QLineEdit = getattr(self, name)
+            return FieldSpec(name, FIELD_LABELS[name], lambda r: getattr(r, name), lambda: widget.text().strip(),
+                             widget.setText)
+
+        def block(name: str) -> FieldSpec[PatientRecord]:
+            widget: QPlainTextEdit = getattr(self, name)
+            return FieldSpec(name, FIELD_LABELS[name], lambda r: getattr(r, name), widget.toPlainText,
+                             widget.setPlainText)
+
+        def choice(name: str, box: QComboBox, describe: Any) -> FieldSpec[PatientRecord]:
+            return FieldSpec(name, FIELD_LABELS[name], lambda r: getattr(r, name), box.currentData,
+                             lambda v: box.setCurrentIndex(max(0, box.findData(v))), describe)
+
+        return [
+            line("given_name"), line("family_name"),
+            choice("sex", self.sex, lambda v: dict((b, a) for a, b in SEX_CHOICES).get(v, v)),
+            FieldSpec("date_of_birth", FIELD_LABELS["date_of_birth"], self._born_of, self._born_in_form,
+                      self._set_born, _born_words),
+            line("phone"), line("email"), block("address"),
+            choice("blood_group", self.blood_group, lambda v: v or "Not known"),
+            block("allergies"), line("emergency_contact_name"),
+            line("emergency_contact_phone"),
+            block("notes"),
+        ]
+
+    def _born_of(self, record: PatientRecord) -> tuple[bool, object]:
+        if record.dob_estimated:
+            return (True, age_on(record.date_of_birth, self._today))
+        return (False, record.date_of_birth.isoformat())
+
+    def _born_in_form(self) -> tuple[bool, object]:
+        if self.dob_unknown.isChecked():
+            return (True, self.estimated_age.value())
+        typed = self.date_of_birth.text().strip()
+        parsed = parse_date(typed)
+        return (False, parsed.isoformat() if parsed is not None else typed)
+
+    def _set_born(self, value: tuple[bool, object]) -> None:
+        estimated, shown = value
+        if estimated:
+            self.dob_unknown.setChecked(True)
+            self.estimated_age.setValue(int(shown))  # type: ignore[call-overload]
+        else:
+            self.dob_unknown.setChecked(False)
+            self.date_of_birth.setText(str(shown))
 
     def _show_banner(self, text: str, kind: str) -> None:
         show_banner(self.banner, text, kind)

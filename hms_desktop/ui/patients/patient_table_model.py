@@ -8,6 +8,7 @@ dropped: the newest search always wins.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -132,10 +133,14 @@ class PatientTableModel(RowTableModel):
         if generation == self.generation:
             self._waiting = False
 
+    def loaded_ids(self) -> set[int]:
+        return {p.id for p in self._rows}
+
     def replace_patient(self, patient_id: int, summary: PatientSummary) -> None:
         for row, existing in enumerate(self._rows):
             if existing.id == patient_id:
-                self._rows[row] = summary
+                # Keep the paging key of the row it replaces: the next page continues from there.
+                self._rows[row] = replace(summary, sort_key=existing.sort_key)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
                 return
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -15,16 +17,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services.change_feed import Change
 from ...services.errors import HmsError
 from ...services.identity import CurrentUser
 from ...services.patients import PatientPage, PatientRecord, PatientService, PatientSort, PatientSummary
 from ...services.permissions import Permission
+from ...services.scheduling import SchedulingService
+from ..common.live_updates import ChangeWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
 from ..common.search_box import SearchBox
 from ..common.worker import TaskRunner
 from .archive_dialog import ArchiveDialog
 from .patient_dialog import PatientDialog
+from .patient_history import load_history
 from .patient_table_model import NAME, PHONE, SORT_FOR_COLUMN, PatientIdRole, PatientTableModel
 
 PAGE_SIZE = 200
@@ -54,9 +60,19 @@ class PatientsTab(QWidget):
     status_message = Signal(str)
 
     def __init__(
-        self, patients: PatientService, runner: TaskRunner, user: CurrentUser, parent: QWidget | None = None
+        self,
+        patients: PatientService,
+        runner: TaskRunner,
+        user: CurrentUser,
+        parent: QWidget | None = None,
+        *,
+        watcher: ChangeWatcher | None = None,
+        scheduling: SchedulingService | None = None,
     ) -> None:
         super().__init__(parent)
+        # With the schedule (if this user may see it) the record shows the patient's appointments.
+        self._scheduling = scheduling if user.can(Permission.SCHEDULE_VIEW) else None
+        self._book: Callable[[PatientRecord], None] | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -125,6 +141,30 @@ class PatientsTab(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_patient)
         self.setTabOrder(self.search, self.table)
+        self._update_buttons()
+        if watcher is not None:
+            watcher.changed.connect(self._changes_arrived)
+
+    # --- other desks' changes ----------------------------------------------------------------
+
+    def _changes_arrived(self, changes: list[Change]) -> None:
+        """Rows on screen that another desk (or this one) changed are fetched again and replaced in
+        place, so the list never shows a stale phone; after a feed outage, every loaded row is."""
+        loaded = self.model.loaded_ids()
+        if any(c.topic == "" for c in changes):  # resync: notices may have been missed
+            wanted = set(loaded)
+        else:
+            wanted = {c.entity_id for c in changes if c.topic == "patients" and c.entity_id in loaded}
+        if wanted:
+            self._runner.submit(
+                self._patients.summaries, sorted(wanted), on_done=self._rows_refreshed,
+                on_error=lambda _e: None,  # the next notice or a reload will try again
+                context=self,
+            )
+
+    def _rows_refreshed(self, summaries: dict[int, PatientSummary]) -> None:
+        for patient_id, summary in summaries.items():
+            self.model.replace_patient(patient_id, summary)
         self._update_buttons()
 
     # --- loading -----------------------------------------------------------------------------
@@ -243,9 +283,17 @@ class PatientsTab(QWidget):
             self._patients.get, patient_id, on_done=self._opened, on_error=lambda e: show_error(self, e), context=self
         )
 
+    def offer_booking(self, callback: Callable[[PatientRecord], None] | None) -> None:
+        """Give the patient record a "Book appointment" button that calls ``callback(patient)``
+        (the main window passes the Scheduler's ``book_for_patient``)."""
+        self._book = callback if self._user.can(Permission.SCHEDULE_BOOK) else None
+
     def _opened(self, record: PatientRecord) -> None:
         can_edit = self._user.can(Permission.PATIENT_EDIT)
-        self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self))
+        scheduling = self._scheduling
+        history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
+        self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
+                                        history=history, book=self._book))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -33,7 +33,7 @@ from ...services.errors import ConflictError, NotFound
 from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord
 from ...services.permissions import Permission
-from ...services.scheduling import AppointmentRecord
+from ...services.scheduling import AppointmentRecord, VisitAction, allowed_actions, manages_visits
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
@@ -118,6 +118,7 @@ class QueuesTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self._scheduling = services.scheduling
+        self._visits = services.visits
         self._doctors = services.doctors
         self._patients = services.patients
         self._runner = runner
@@ -290,18 +291,18 @@ class QueuesTab(QWidget):
     def call_next(self) -> None:
         if self._doctor is None or self._acting:
             return
-        self._act(self._scheduling.call_next, self._doctor.id, on_done=self._called)
+        self._act(self._visits.call_next, self._doctor.id, on_done=self._called)
 
     def start_selected(self) -> None:
         record = self._selected_for_action()
         if record is not None:
-            self._act(self._scheduling.start_visit, record.id, expected_version=record.version,
+            self._act(self._visits.start_visit, record.id, expected_version=record.version,
                       on_done=lambda r: self._changed(r, f"Started the visit with {r.patient_name}."))
 
     def complete_selected(self) -> None:
         record = self._selected_for_action()
         if record is not None:
-            self._act(self._scheduling.complete, record.id, expected_version=record.version,
+            self._act(self._visits.complete, record.id, expected_version=record.version,
                       on_done=lambda r: self._changed(r, f"Completed the visit with {r.patient_name}."))
 
     def no_show_selected(self) -> None:
@@ -310,7 +311,7 @@ class QueuesTab(QWidget):
             return
 
         def mark() -> None:
-            self._act(self._scheduling.mark_no_show, record.id, expected_version=record.version,
+            self._act(self._visits.mark_no_show, record.id, expected_version=record.version,
                       on_done=lambda r: self._changed(r, f"Marked {r.patient_name} ({r.local_start:%H:%M}) as a no-show."))
 
         self._keep(confirm_no_show(self, record, mark))
@@ -323,7 +324,7 @@ class QueuesTab(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.reason_given.connect(
             lambda reason: self._act(
-                self._scheduling.reject, record.id, reason, expected_version=record.version,
+                self._visits.reject, record.id, reason, expected_version=record.version,
                 on_done=lambda r: self._changed(r, f"Rejected the {r.local_start:%H:%M} appointment of {r.patient_name}."),
             )
         )
@@ -500,6 +501,9 @@ class QueuesTab(QWidget):
         self.status.setText(f"Could not refresh the list: {exc}")
 
     def _schedule_changed(self, changes: list[ScheduleChange]) -> None:
+        if any(change.topic == "doctors" for change in changes):
+            self.refresh()  # a doctor verified, (de)activated or edited: the picker, then the list
+            return
         doctor_id = self._doctor.id if self._doctor is not None else None
         mine = [c for c in changes if concerns(c, doctor_id, self._day)]
         if not mine or self._doctor is None:
@@ -520,12 +524,7 @@ class QueuesTab(QWidget):
         return self._scheduling.clock()
 
     def _can_manage_visits(self) -> bool:
-        if self._doctor is None:
-            return False
-        if self._user.can(Permission.VISIT_MANAGE_ANY):
-            return True
-        own = self._user.id is not None and self._doctor.staff_account_id == self._user.id
-        return own and self._user.can(Permission.VISIT_MANAGE_OWN)
+        return self._doctor is not None and manages_visits(self._user, self._doctor)
 
     def _selected_for_action(self) -> AppointmentRecord | None:
         return None if self._acting else self.selected_record()
@@ -559,7 +558,6 @@ class QueuesTab(QWidget):
 
     def _update_actions(self) -> None:
         record = self.selected_record()
-        status = record.status if record is not None else None
         manage = self._can_manage_visits() and not self._acting
         waiting = self.model.first_waiting()
         busy_with = self.model.with_doctor()
@@ -571,10 +569,10 @@ class QueuesTab(QWidget):
                 self.call_next_button.setToolTip("Nobody is checked in and waiting.")
             else:
                 self.call_next_button.setToolTip(f"Call in {waiting.patient_name}, who arrived first.")
-        self.start_button.setEnabled(manage and status == "checked_in")
-        self.complete_button.setEnabled(manage and status == "with_doctor")
-        self.reject_button.setEnabled(manage and status in ("requested", "confirmed"))
-        self.no_show_button.setEnabled(
-            not self._acting and status == "confirmed" and self._user.can(Permission.SCHEDULE_BOOK)
-        )
+        # The visit rules live once, in the service layer; the buttons ask them.
+        allowed = allowed_actions(self._user, record, self._doctor) if record is not None else frozenset()
+        self.start_button.setEnabled(manage and VisitAction.START in allowed)
+        self.complete_button.setEnabled(manage and VisitAction.COMPLETE in allowed)
+        self.reject_button.setEnabled(manage and VisitAction.REJECT in allowed)
+        self.no_show_button.setEnabled(not self._acting and VisitAction.NO_SHOW in allowed)
         self.open_patient_button.setEnabled(record is not None and self._user.can(Permission.PATIENT_VIEW))

@@ -42,7 +42,7 @@ from ...services.doctors import DoctorRecord, SpecialtyRecord
 from ...services.errors import ConflictError, HmsError
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
-from ...services.scheduling import MOVABLE, TRANSITIONS, AppointmentRecord, DoctorDay, Slot, WalkIn
+from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitAction, WalkIn, allowed_actions
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import confirm, show_error, show_info
 from ..common.worker import TaskRunner
@@ -105,6 +105,7 @@ class SchedulerTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self._scheduling = services.scheduling
+        self._visits = services.visits
         self._doctors = services.doctors
         self._patients = services.patients
         self._runner = runner
@@ -507,6 +508,9 @@ class SchedulerTab(QWidget):
         self.reload_grid()
 
     def _schedule_changed(self, changes: list[ScheduleChange]) -> None:
+        if any(change.topic == "doctors" for change in changes):
+            self.refresh()  # a doctor verified, (de)activated or edited: the doctor list, then the grid
+            return
         model = self.current_model()
         doctors = {c.doctor_id for c in model.columns}
         days = {c.day for c in model.columns}
@@ -718,19 +722,14 @@ class SchedulerTab(QWidget):
             f"Selected: {appt.local_start:%H:%M} {appt.patient_name} · "
             f"{STATUS_LABELS.get(appt.status, appt.status)}" + (f" · token {appt.token}" if appt.token is not None else "")
         )
-        nexts = {str(s) for s in TRANSITIONS.get(appt.status, frozenset())}  # type: ignore[call-overload]
-        can = self._user.can
-        book = can(Permission.SCHEDULE_BOOK)
-        manages = self._manages(appt.doctor_id)
-        self.confirm_action.setEnabled("confirmed" in nexts and (book or manages))
-        self.check_in_action.setEnabled("checked_in" in nexts and can(Permission.VISIT_CHECK_IN)
-                                        and (self._today is None or appt.local_day == self._today))
-        self.start_visit_action.setEnabled("with_doctor" in nexts and manages)
-        self.complete_action.setEnabled("completed" in nexts and manages)
-        self.reschedule_action.setEnabled(self._can_move(appt))
-        self.cancel_action.setEnabled("cancelled" in nexts and book)
-        self.no_show_action.setEnabled("no_show" in nexts and book)
-        self.reject_action.setEnabled("rejected" in nexts and manages)
+        # The visit and move rules live once, in the service layer; the buttons ask them.
+        doctor = next((d for d in self._all_doctors if d.id == appt.doctor_id), None)
+        allowed = allowed_actions(self._user, appt, doctor, today=self._today)
+        for action, act in ((VisitAction.CONFIRM, self.confirm_action), (VisitAction.CHECK_IN, self.check_in_action),
+                            (VisitAction.START, self.start_visit_action), (VisitAction.COMPLETE, self.complete_action),
+                            (VisitAction.MOVE, self.reschedule_action), (VisitAction.CANCEL, self.cancel_action),
+                            (VisitAction.NO_SHOW, self.no_show_action), (VisitAction.REJECT, self.reject_action)):
+            act.setEnabled(action in allowed)
         self.history_action.setEnabled(True)
         self.slip_action.setEnabled(True)
         self.save_slip_action.setEnabled(True)
@@ -739,14 +738,6 @@ class SchedulerTab(QWidget):
         if self._user.can(Permission.SCHEDULE_BOOK):
             return "Click a free slot to book · drag a card to move it · right-click for more"
         return "Select an appointment to act on it · right-click for more"
-
-    def _manages(self, doctor_id: int) -> bool:
-        if self._user.can(Permission.VISIT_MANAGE_ANY):
-            return True
-        if not self._user.can(Permission.VISIT_MANAGE_OWN):
-            return False
-        doctor = next((d for d in self._all_doctors if d.id == doctor_id), None)
-        return doctor is not None and doctor.staff_account_id is not None and doctor.staff_account_id == self._user.id
 
     def _bookable_doctors(self) -> list[DoctorRecord]:
         return [d for d in self._all_doctors if d.bookable]
@@ -838,19 +829,19 @@ class SchedulerTab(QWidget):
         )
 
     def confirm_selected(self) -> None:
-        self._transition(self._scheduling.confirm, "Confirmed")
+        self._transition(self._visits.confirm, "Confirmed")
 
     def check_in_selected(self) -> None:
-        self._transition(self._scheduling.check_in, "Checked in")
+        self._transition(self._visits.check_in, "Checked in")
 
     def start_visit_selected(self) -> None:
-        self._transition(self._scheduling.start_visit, "Visit started for")
+        self._transition(self._visits.start_visit, "Visit started for")
 
     def complete_selected(self) -> None:
-        self._transition(self._scheduling.complete, "Completed the visit of")
+        self._transition(self._visits.complete, "Completed the visit of")
 
     def no_show_selected(self) -> None:
-        self._transition(self._scheduling.mark_no_show, "Marked as no-show:")
+        self._transition(self._visits.mark_no_show, "Marked as no-show:")
 
     def _changed(self, record: AppointmentRecord, done: str) -> None:
         self._selected_id = record.id
@@ -874,7 +865,7 @@ class SchedulerTab(QWidget):
 
     def _can_move(self, appt: AppointmentRecord) -> bool:
         """Reschedule (from the toolbar or by dragging the card): the service's rule, for those who book."""
-        return appt.status in MOVABLE and self._user.can(Permission.SCHEDULE_BOOK)
+        return VisitAction.MOVE in allowed_actions(self._user, appt, None)
 
     def _move_dropped(self, appt: AppointmentRecord, target: DropTarget) -> QMessageBox:
         """A card was dragged to free time: ask, then move it (the service checks everything again)."""
@@ -903,10 +894,10 @@ class SchedulerTab(QWidget):
         appt = self.selected_appointment()
         if appt is None:
             return None
-        scheduling = self._scheduling
+        visits = self._visits
 
         def cancel(reason: str, who: str) -> AppointmentRecord:
-            return scheduling.cancel(appt.id, reason, by=who, expected_version=appt.version)
+            return visits.cancel(appt.id, reason, by=who, expected_version=appt.version)
 
         dialog = ReasonDialog(
             self._runner, "Cancel appointment",
@@ -922,10 +913,10 @@ class SchedulerTab(QWidget):
         appt = self.selected_appointment()
         if appt is None:
             return None
-        scheduling = self._scheduling
+        visits = self._visits
 
         def reject(reason: str, _who: str) -> AppointmentRecord:
-            return scheduling.reject(appt.id, reason, expected_version=appt.version)
+            return visits.reject(appt.id, reason, expected_version=appt.version)
 
         dialog = ReasonDialog(
             self._runner, "Reject appointment",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -21,25 +22,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...config import default_database_url
+from ...config import SSL_MODES, connection_fields, default_database_url
 from ...paths import default_database_path
+from ..common.window_fit import clamp_to_screen
+
+SSL_LABELS = {
+    "disable": "Off: not encrypted",
+    "prefer": "If the server offers it (not checked)",
+    "require": "Required: encrypted, server not verified",
+    "verify-full": "Required and verified with the clinic's CA certificate",
+}
 
 
-def postgres_url(host: str, port: int, database: str, user: str, password: str) -> str:
+def postgres_url(
+    host: str, port: int, database: str, user: str, password: str, sslmode: str = "prefer", sslrootcert: str = ""
+) -> str:
     auth = quote(user, safe="")
     if password:
         auth += ":" + quote(password, safe="")
-    return f"postgresql+psycopg://{auth}@{host.strip()}:{port}/{quote(database.strip(), safe='')}"
+    query = {"sslmode": sslmode}
+    if sslmode == "verify-full" and sslrootcert.strip():
+        query["sslrootcert"] = sslrootcert.strip()
+    return (f"postgresql+psycopg://{auth}@{host.strip()}:{port}/{quote(database.strip(), safe='')}"
+            f"?{urlencode(query)}")
 
 
 class DatabaseDialog(QDialog):
-    """Result: ``chosen_url`` (a new URL to try) or None with Accepted meaning "retry the same"."""
+    """Result: ``chosen_url`` (a new URL to try) or None with Accepted meaning "retry the same".
 
-    def __init__(self, *, problem: str | None, current: str, parent: QWidget | None = None) -> None:
+    The fields show ``url`` (the database that failed, or the one in use), never its password.
+    """
+
+    def __init__(self, *, problem: str | None, current: str, url: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Database")
         self.setMinimumWidth(560)
         self.chosen_url: str | None = None
+        fields = connection_fields(url) if url else None
         layout = QVBoxLayout(self)
         self.problem_label = QLabel(problem or "")
         self.problem_label.setObjectName("bannerError")
@@ -57,7 +76,7 @@ class DatabaseDialog(QDialog):
         group.addButton(self.local)
         group.addButton(self.shared)
 
-        self.path = QLineEdit(str(default_database_path()))
+        self.path = QLineEdit(fields.path if fields and fields.kind == "sqlite" else str(default_database_path()))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
@@ -67,15 +86,31 @@ class DatabaseDialog(QDialog):
         local_form = QFormLayout(local_box)
         local_form.addRow("File", path_row)
 
-        self.host = QLineEdit("127.0.0.1")
+        pg = fields if fields and fields.kind == "postgresql" else None
+        self.host = QLineEdit(pg.host if pg else "127.0.0.1")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
-        self.port.setValue(5432)
-        self.database = QLineEdit("hms")
-        self.user = QLineEdit("hms")
+        self.port.setValue(pg.port if pg else 5432)
+        self.database = QLineEdit(pg.database if pg else "hms")
+        self.user = QLineEdit(pg.user if pg else "hms")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("leave empty to use ~/.pgpass")
+        self.password.setPlaceholderText("empty: the remembered one, or ~/.pgpass")
+        self.sslmode = QComboBox()
+        self.sslmode.setObjectName("sslmode")
+        for mode in SSL_MODES:
+            self.sslmode.addItem(SSL_LABELS[mode], mode)
+        self.sslmode.setCurrentIndex(SSL_MODES.index(pg.sslmode if pg else "prefer"))
+        self.ca_file = QLineEdit(pg.sslrootcert if pg else "")
+        self.ca_file.setObjectName("sslrootcert")
+        self.ca_file.setPlaceholderText("the clinic's CA certificate (.crt or .pem)")
+        ca_browse = QPushButton("Browse…")
+        ca_browse.clicked.connect(self._browse_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_file)
+        ca_row.addWidget(ca_browse)
+        self._ca_widgets = (self.ca_file, ca_browse)
+        self.sslmode.currentIndexChanged.connect(self._ssl_changed)
         shared_box = QGroupBox()
         shared_form = QFormLayout(shared_box)
         shared_form.addRow("Server", self.host)
@@ -83,9 +118,15 @@ class DatabaseDialog(QDialog):
         shared_form.addRow("Database", self.database)
         shared_form.addRow("User", self.user)
         shared_form.addRow("Password", self.password)
+        shared_form.addRow("&Encryption (TLS)", self.sslmode)
+        shared_form.addRow("CA certificate", ca_row)
+        self._ssl_changed()
 
-        self.remember = QCheckBox("Use this database every time on this workstation")
-        self.remember.setChecked(True)
+        # Not ticked unless the person asks: a database tried once is not remembered by accident.
+        self.remember = QCheckBox("&Use this database every time on this workstation")
+        self.remember.setChecked(False)
+        self.remember.setToolTip("A password typed here is then kept in the system's keyring (or a private "
+                                 "~/.pgpass file), never in the settings file.")
 
         layout.addWidget(self.local)
         layout.addWidget(local_box)
@@ -111,11 +152,27 @@ class DatabaseDialog(QDialog):
 
         self.local.toggled.connect(local_box.setEnabled)
         self.shared.toggled.connect(shared_box.setEnabled)
-        is_pg = current.startswith("PostgreSQL")
+        is_pg = fields.kind == "postgresql" if fields else current.startswith("PostgreSQL")
         self.shared.setChecked(is_pg)
         self.local.setChecked(not is_pg)
         local_box.setEnabled(not is_pg)
         shared_box.setEnabled(is_pg)
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().showEvent(event)
+        clamp_to_screen(self)
+
+    def _ssl_changed(self) -> None:
+        verify = self.sslmode.currentData() == "verify-full"
+        for widget in self._ca_widgets:
+            widget.setEnabled(verify)
+
+    def _browse_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "The clinic's CA certificate", self.ca_file.text(), "Certificates (*.crt *.pem);;All files (*)"
+        )
+        if path:
+            self.ca_file.setText(path)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -130,7 +187,15 @@ class DatabaseDialog(QDialog):
             path = self.path.text().strip()
             self.chosen_url = f"sqlite:///{path}" if path else default_database_url()
         else:
+            if self.sslmode.currentData() == "verify-full" and not self.ca_file.text().strip():
+                self.problem_label.setText(
+                    "To verify the server, choose the clinic's CA certificate file (ask whoever set up the server)."
+                )
+                self.problem_label.show()
+                self.ca_file.setFocus()
+                return
             self.chosen_url = postgres_url(
-                self.host.text(), self.port.value(), self.database.text(), self.user.text(), self.password.text()
+                self.host.text(), self.port.value(), self.database.text(), self.user.text(), self.password.text(),
+                self.sslmode.currentData(), self.ca_file.text(),
             )
         self.accept()

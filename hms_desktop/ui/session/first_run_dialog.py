@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from html import escape
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -19,6 +22,7 @@ from ...services.errors import ValidationError
 from ...services.identity import CurrentUser
 from ..common.form_helpers import FieldErrors
 from ..common.messages import show_error
+from ..common.window_fit import grow_to_fit
 from ..common.worker import TaskRunner
 
 DEFAULT_DEMO_PATIENTS = 2000
@@ -71,11 +75,26 @@ class FirstRunDialog(QDialog):
         self.demo_count.setSingleStep(1000)
         self.demo_count.setValue(DEFAULT_DEMO_PATIENTS)
         self.demo_count.setEnabled(False)
+        self.demo_count.setAccessibleName("Number of demo patients")
         self.demo.toggled.connect(self.demo_count.setEnabled)
         demo_row = QHBoxLayout()
         demo_row.addWidget(self.demo)
-        demo_row.addWidget(self.demo_count)
         demo_row.addStretch()
+        count_row = QHBoxLayout()
+        count_label = QLabel("Demo &patients:")
+        count_label.setBuddy(self.demo_count)
+        count_row.addSpacing(24)
+        count_row.addWidget(count_label)
+        count_row.addWidget(self.demo_count)
+        count_row.addStretch()
+
+        # Filled in once the demo data is made: sign-ins for each role, shown this once.
+        self.accounts = QLabel()
+        self.accounts.setObjectName("demoAccounts")
+        self.accounts.setWordWrap(True)
+        self.accounts.setTextFormat(Qt.TextFormat.RichText)
+        self.accounts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.accounts.hide()
 
         self.status = QLabel()
         self.status.setObjectName("subtle")
@@ -89,6 +108,8 @@ class FirstRunDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addLayout(demo_row)
+        layout.addLayout(count_row)
+        layout.addWidget(self.accounts)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
@@ -105,21 +126,56 @@ class FirstRunDialog(QDialog):
             on_done=self._done, on_error=self._failed, context=self,
         )
 
-    def _create(self, username: str, full_name: str, password: str, demo: int) -> CurrentUser:
+    def _create(self, username: str, full_name: str, password: str, demo: int) -> tuple[CurrentUser, list]:
         # Runs on the worker thread: hashing and demo data take a while.
         services = self._services
         services.staff.create_first_admin(username, full_name, password)
         user = services.auth.sign_in(username, password)
+        accounts = []
         if demo:
             services.demo.load_patients(demo)
             doctors = min(DEMO_DOCTORS, (demo - 1) // 2)
             if doctors:
                 services.demo_schedule.load(doctors=doctors, appointments=min(demo, DEMO_APPOINTMENTS))
-        return user
+            accounts = services.demo_schedule.create_demo_accounts()
+        return user, accounts
 
-    def _done(self, user: CurrentUser) -> None:
+    def _done(self, result: tuple[CurrentUser, list]) -> None:
+        user, accounts = result
         self.user = user
-        self.accept()
+        if not accounts:
+            self.accept()
+            return
+        # Shown once: the temporary passwords are not stored anywhere and cannot be shown again.
+        rows = "".join(
+            f"<tr><td>{escape(a.role.capitalize())}</td><td><b>{escape(a.username)}</b></td>"
+            f"<td><tt>{escape(a.temporary_password)}</tt></td>"
+            f"<td>{escape('linked to ' + a.doctor_name if a.doctor_name else '')}</td></tr>"
+            for a in accounts
+        )
+        self.accounts.setText(
+            "<p><b>Demo sign-ins, to try each role.</b> Note these temporary passwords now: they are shown "
+            "only this once, and each must be changed at its first sign-in.</p>"
+            f"<table cellspacing='0' cellpadding='3'>{rows}</table>"
+        )
+        self.accounts.show()
+        self.status.setText("Your administrator account is ready.")
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Continue")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).hide()
+        self.buttons.accepted.disconnect(self._submit)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.setEnabled(True)
+        for field in (self.full_name, self.username, self.password, self.repeat, self.demo, self.demo_count):
+            field.setEnabled(False)
+        grow_to_fit(self)
+        ok.setFocus()
+
+    def reject(self) -> None:
+        if self.user is not None:  # the accounts exist already: Esc just goes on
+            self.accept()
+            return
+        super().reject()
 
     def _failed(self, exc: Exception) -> None:
         self.buttons.setEnabled(True)

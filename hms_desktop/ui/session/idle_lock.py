@@ -4,6 +4,7 @@ signed-in person's password opens it again."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -16,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.auth import AuthService
-from ...services.errors import AccountLocked, HmsError
+from ...services.errors import AccountLocked, AuthenticationFailed, HmsError
+from ..common.window_fit import grow_to_fit
 from ..common.worker import TaskRunner
 
 _INPUT_EVENTS = {
@@ -52,7 +54,7 @@ class _Cover(QWidget):
 
 class LockDialog(QDialog):
     unlocked = Signal()
-    sign_out_requested = Signal()
+    sign_out_requested = Signal(str)  # why, for the sign-in window ("" when the person chose it)
 
     def __init__(self, auth: AuthService, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,7 +85,7 @@ class LockDialog(QDialog):
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self._try_unlock)
         sign_out = QPushButton("Sign out instead")
-        sign_out.clicked.connect(self.sign_out_requested)
+        sign_out.clicked.connect(lambda: self.sign_out_requested.emit(""))
         buttons = QHBoxLayout()
         buttons.addWidget(sign_out)
         buttons.addStretch()
@@ -122,26 +124,36 @@ class LockDialog(QDialog):
         if ok:
             self.unlocked.emit()
         else:
-            self.message.setText("That password is not right.")
-            self.message.show()
+            self._say("That password is not right.")
 
     def _failed(self, exc: Exception) -> None:
         self._ready()
         self.password.clear()
         if isinstance(exc, AccountLocked):
-            self.message.setText(exc.message + " You have been signed out.")
-            self.message.show()
-            self.sign_out_requested.emit()
+            # The sign-in window says it: this desk's session is over, the next person may sign in.
+            self.sign_out_requested.emit(exc.message + " You have been signed out.")
             return
-        self.message.setText(exc.message if isinstance(exc, HmsError) else str(exc))
+        if isinstance(exc, AuthenticationFailed) and exc.attempts_left is not None:
+            left = exc.attempts_left
+            self._say(
+                "That password is not right. "
+                + (f"{left} more attempts before the account is locked." if left > 1 else
+                   "One more wrong password locks the account for 15 minutes and signs you out.")
+            )
+            return
+        self._say(exc.message if isinstance(exc, HmsError) else str(exc))
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
         self.message.show()
+        grow_to_fit(self)
 
 
 class IdleLock(QObject):
     """Watches keyboard and mouse input application-wide; locks after ``minutes`` without any."""
 
     locked_changed = Signal(bool)
-    sign_out_requested = Signal()
+    sign_out_requested = Signal(str)
 
     def __init__(self, auth: AuthService, runner: TaskRunner, minutes: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -174,6 +186,18 @@ class IdleLock(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() in _INPUT_EVENTS and not self.locked and self._timeout_ms > 0:
             self._timer.start(self._timeout_ms)
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_L
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+            and not self.locked
+            and self._auth.current is not None
+        ):
+            # Ctrl+L while a dialog is open: the main window's shortcut is blocked by the dialog's
+            # modality, so the lock listens for it application-wide.
+            self.lock()
+            return True
         return False
 
     def lock(self) -> None:
@@ -208,10 +232,10 @@ class IdleLock(QObject):
         self.set_timeout_ms(self._timeout_ms)
         self.locked_changed.emit(False)
 
-    def _sign_out(self) -> None:
+    def _sign_out(self, message: str = "") -> None:
         self.unlock()
         self._timer.stop()
-        self.sign_out_requested.emit()
+        self.sign_out_requested.emit(message)
 
     def stop(self) -> None:
         self._timer.stop()

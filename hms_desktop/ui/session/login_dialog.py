@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from ...services.auth import AuthService
 from ...services.errors import HmsError
 from ...services.identity import CurrentUser
+from ..common.window_fit import grow_to_fit
 from ..common.worker import TaskRunner
 
 
@@ -113,9 +114,14 @@ class LoginDialog(QDialog):
         self.password.clear()
         self.password.setFocus()
 
+    def show_message(self, text: str) -> None:
+        """Why the last session ended, or what went wrong with this attempt; never cut off."""
+        self._show(text)
+
     def _show(self, text: str) -> None:
         self.message.setText(text)
         self.message.show()
+        grow_to_fit(self)
 
     def _busy(self, busy: bool) -> None:
         self.sign_in_button.setEnabled(not busy)

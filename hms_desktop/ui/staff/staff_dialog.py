@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from ...services.errors import ConflictError, HmsError, ValidationError
 from ...services.permissions import ROLES, role_label
 from ...services.staff import StaffMember, StaffService
+from ..common.conflict_merge import ConflictMerge, FieldSpec
+from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
@@ -62,6 +64,11 @@ class _SavingDialog(QDialog):
     def _submit(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def reject(self) -> None:  # Esc, Cancel and the window's close button
+        guard: DiscardGuard | None = getattr(self, "discard_guard", None)
+        if guard is None or guard.allow_close():
+            super().reject()
+
     def _run(self, fn: Callable[..., StaffMember], *args: object, **kwargs: object) -> None:
         self.errors.clear()
         self.banner.hide()
@@ -82,7 +89,7 @@ class _SavingDialog(QDialog):
         if isinstance(exc, ValidationError):
             unplaced = self.errors.show(exc.fields)
             if unplaced:
-                self._showbanner_label(" ".join(unplaced))
+                self._show_banner(" ".join(unplaced))
         elif isinstance(exc, HmsError):
             self._show_banner(exc.message)
         else:
@@ -91,13 +98,23 @@ class _SavingDialog(QDialog):
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
         self.banner.show()
+        self._grow()
+
+    def _grow(self) -> None:
+        """A message appeared: make room for it rather than squeezing the fields (word-wrapped labels
+        do not push a dialog's minimum size up by themselves)."""
+        self.layout().activate()
+        wanted = self.heightForWidth(self.width()) if self.hasHeightForWidth() else self.sizeHint().height()
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
 
 
 class StaffDialog(_SavingDialog):
     """Add a staff account (``member=None``) or edit the name and role of an existing one.
 
-    When someone else changed the account meanwhile, the form is reloaded with their version, what
-    you had typed is shown under each field, and ``member_changed`` tells the staff list.
+    When someone else changed the account meanwhile, their changes come into the form, what you had
+    typed stays on top (theirs shown under a field you both changed), the next Save is made on their
+    version (see conflict_merge), and ``member_changed`` tells the staff list.
     """
 
     member_changed = Signal(object)  # StaffMember, as it now stands in the database
@@ -125,8 +142,11 @@ class StaffDialog(_SavingDialog):
             self.role.addItem(role_label(role), role)
         self.password = _password_field("password")
         self.repeat = _password_field("repeat")
-        self.your_name = banner_label("theirValue")
-        self.your_role = banner_label("theirValue")
+        self.merge: ConflictMerge[StaffMember] = ConflictMerge([
+            FieldSpec("full_name", "Full name", lambda m: m.full_name, lambda: self.full_name.text().strip(),
+                      self.full_name.setText),
+            FieldSpec("role", "Role", lambda m: m.role, self.role.currentData, self._select_role, role_label),
+        ])
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -140,10 +160,10 @@ class StaffDialog(_SavingDialog):
             form.addRow("User name", shown)
         form.addRow("&Full name", self.full_name)
         form.addRow("", self.errors.add("full_name", self.full_name))
-        form.addRow("", self.your_name)
+        form.addRow("", self.merge.label("full_name"))
         form.addRow("&Role", self.role)
         form.addRow("", self.errors.add("role", self.role))
-        form.addRow("", self.your_role)
+        form.addRow("", self.merge.label("role"))
         if adding:
             form.addRow("Temporary &password", self.password)
             form.addRow("", self.errors.add("password", self.password))
@@ -167,13 +187,17 @@ class StaffDialog(_SavingDialog):
             self._load(member)  # type: ignore[arg-type]
             self.full_name.setFocus()
         layout.addWidget(self.buttons)
+        self.discard_guard = DiscardGuard(self)
 
     def _load(self, member: StaffMember) -> None:
         self.member = member
         self.full_name.setText(member.full_name)
-        index = self.role.findData(member.role)
+        self._select_role(member.role)
+
+    def _select_role(self, role: str) -> None:
+        index = self.role.findData(role)
         if index < 0:  # a role this version does not know yet: show it rather than silently change it
-            self.role.addItem(role_label(member.role), member.role)
+            self.role.addItem(role_label(role), role)
             index = self.role.count() - 1
         self.role.setCurrentIndex(index)
 
@@ -195,22 +219,12 @@ class StaffDialog(_SavingDialog):
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, ConflictError) and isinstance(exc.current, StaffMember) and self.member is not None:
             self._set_busy(False)
-            typed_name, typed_role = self.full_name.text(), self.role.currentData()
-            self._load(exc.current)
-            self._show_typed(self.your_name, typed_name, exc.current.full_name)
-            self._show_typed(self.your_role, role_label(typed_role), role_label(exc.current.role))
-            self._show_banner(exc.message)
+            outcome = self.merge.merge(self.member, exc.current)
+            self.member = exc.current
+            self._show_banner(outcome.sentence(exc.message))
             self.member_changed.emit(exc.current)
             return
         super()._failed(exc)
-
-    @staticmethod
-    def _show_typed(label: QLabel, typed: str, current: str) -> None:
-        if typed.strip() != current:
-            label.setText(f"You had entered: {typed}")
-            label.show()
-        else:
-            label.hide()
 
 
 class ResetPasswordDialog(_SavingDialog):
@@ -248,6 +262,7 @@ class ResetPasswordDialog(_SavingDialog):
         layout.addWidget(hint)
         layout.addWidget(self.buttons)
         self.password.setFocus()
+        self.discard_guard = DiscardGuard(self)
 
     def _set_busy(self, busy: bool) -> None:
         self.buttons.setEnabled(not busy)

@@ -39,7 +39,8 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     if moment.tzinfo is None:  # stored as UTC; be forgiving about a naive value
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime(fmt)
+    # The service gives times in the clinic's zone; shown as they are, never in the workstation's.
+    return moment.strftime(fmt)
 
 
 def is_locked(member: StaffMember, now: datetime) -> bool:

@@ -262,7 +262,7 @@ def test_an_appointment_changed_elsewhere_shows_the_services_message(qtbot, clin
     booked = book_and_select(qtbot, runner, tab, services, asha, doctor.id, at(9))
     other = second_desk(services)
     try:
-        other.scheduling.mark_no_show(booked.id)
+        other.visits.mark_no_show(booked.id)
     finally:
         other.close()
     click_action(qtbot, tab, tab.check_in_action)
@@ -304,7 +304,7 @@ def test_a_booking_at_another_desk_appears_without_refreshing(qtbot, clinic, run
         # A change to a day not shown does not touch the grid; one to the shown day does.
         other = second_desk(services)
         try:
-            other.scheduling.cancel(booked.id, "Changed plans")
+            other.visits.cancel(booked.id, "Changed plans")
         finally:
             other.close()
         qtbot.waitUntil(lambda: cell(tab, time(10)).data(CellKindRole) == CellKind.FREE, timeout=5000)
@@ -469,7 +469,7 @@ def test_a_doctor_starts_and_completes_only_their_own_visits(qtbot, services, ru
     mine = services.scheduling.book(asha, own.id, at(9))
     theirs = services.scheduling.book(ravi, other.id, at(9))
     for appt_id in (mine.id, theirs.id):
-        services.scheduling.check_in(appt_id)
+        services.visits.check_in(appt_id)
     desk = second_desk(services, "drnair", STAFF_PASSWORD)
     fix_clock(desk)
     try:

@@ -1,0 +1,126 @@
+"""A patient's appointments and visits, for the patient record: upcoming first, then the past.
+
+Loaded through the worker when the record opens. The balance has its own named place here
+(``balance_slot``), empty and hidden until billing exists: nothing is shown that is not known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from ...services.scheduling import AppointmentRecord, SchedulingService
+from ..common.worker import TaskRunner
+
+WHEN, DOCTOR, WHERE, STATUS = range(4)
+VISIT_STATUSES = {"with_doctor", "completed"}
+
+
+@dataclass(frozen=True)
+class PatientHistory:
+    upcoming: list[AppointmentRecord]
+    past: list[AppointmentRecord]  # newest first: visits, cancellations, no-shows
+
+
+def load_history(scheduling: SchedulingService, patient_id: int, *, limit: int = 50) -> PatientHistory:
+    """Worker thread: the coming appointments soonest first, then everything else newest first."""
+    upcoming = scheduling.patient_appointments(patient_id, upcoming_only=True, limit=limit)
+    seen = {a.id for a in upcoming}
+    past = [a for a in scheduling.patient_appointments(patient_id, limit=limit) if a.id not in seen]
+    return PatientHistory(upcoming, past)
+
+
+def _when(a: AppointmentRecord) -> str:
+    return f"{a.local_start:%a %d %b %Y %H:%M}"
+
+
+def _status(a: AppointmentRecord) -> str:
+    if a.status == "completed":
+        return "Visit completed"
+    if a.status == "with_doctor":
+        return "Visit in progress"
+    return a.status_label + (f" ({a.kind_label.lower()})" if a.kind == "walk_in" else "")
+
+
+class PatientHistoryPanel(QWidget):
+    """Two short lists: the coming appointments and the past ones with the visits among them."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        load: Callable[[int], PatientHistory],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._load = load
+        self.upcoming = self._tree("upcomingAppointments")
+        self.past = self._tree("pastAppointments")
+        self.upcoming_title = QLabel("&Upcoming appointments")
+        self.upcoming_title.setBuddy(self.upcoming)
+        self.past_title = QLabel("Past appo&intments and visits")
+        self.past_title.setBuddy(self.past)
+        self.state = QLabel("Loading…", objectName="subtle")
+        # The balance goes here once billing exists; until then nothing is shown.
+        self.balance_slot = QWidget(objectName="balanceSlot")
+        self.balance_slot.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.balance_slot)
+        layout.addWidget(self.upcoming_title)
+        layout.addWidget(self.upcoming, 2)
+        layout.addWidget(self.past_title)
+        layout.addWidget(self.past, 3)
+        layout.addWidget(self.state)
+
+    @staticmethod
+    def _tree(name: str) -> QTreeWidget:
+        tree = QTreeWidget(objectName=name)
+        tree.setHeaderLabels(["When (clinic time)", "Doctor", "Where", "Status"])
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        tree.setAlternatingRowColors(True)
+        tree.header().setStretchLastSection(True)
+        for column, width in ((WHEN, 170), (DOCTOR, 170), (WHERE, 140)):
+            tree.setColumnWidth(column, width)
+        return tree
+
+    def load(self, patient_id: int) -> None:
+        self.state.setText("Loading…")
+        self._runner.submit(self._load, patient_id, on_done=self._show, on_error=self._failed, context=self)
+
+    def _show(self, history: PatientHistory) -> None:
+        for tree, rows, empty in (
+            (self.upcoming, history.upcoming, "No upcoming appointments."),
+            (self.past, history.past, "No past appointments or visits."),
+        ):
+            tree.clear()
+            for a in rows:
+                item = QTreeWidgetItem([_when(a), a.doctor_name, a.location, _status(a)])
+                item.setData(WHEN, Qt.ItemDataRole.UserRole, a.id)
+                if a.reason:
+                    item.setToolTip(STATUS, a.reason)
+                tree.addTopLevelItem(item)
+            if not rows:
+                placeholder = QTreeWidgetItem([empty])
+                placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+                tree.addTopLevelItem(placeholder)
+        visits = sum(1 for a in history.past if a.status in VISIT_STATUSES)
+        self.state.setText(
+            f"{len(history.upcoming)} upcoming · {visits} visit{'s' if visits != 1 else ''} · "
+            f"{len(history.past)} past appointment{'s' if len(history.past) != 1 else ''} shown"
+        )
+
+    def _failed(self, exc: Exception) -> None:
+        message = getattr(exc, "message", None) or "Could not load the appointments."
+        self.state.setText(message)
+
+    def rows(self, tree: QTreeWidget) -> list[list[str]]:
+        """What a tree shows, row by row (for tests and screen readers alike)."""
+        return [
+            [tree.topLevelItem(r).text(c) for c in range(tree.columnCount())]
+            for r in range(tree.topLevelItemCount())
+        ]
