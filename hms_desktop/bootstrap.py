@@ -8,7 +8,16 @@ from .services.audit import AuditService
 from .services.audit_log import AuditLogService
 from .services.auth import AuthService
 from .services.backups import BackupService
+from .services.billing import (
+    BillingDocuments,
+    InvoiceService,
+    JournalService,
+    PaymentService,
+    PriceListService,
+    ShiftService,
+)
 from .services.database import Database
+from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
 from .services.doctors import DoctorService
@@ -39,6 +48,13 @@ class Services:
     visits: VisitService  # check-in, start, complete, cancel, no-show, call next
     slips: SlipService
     demo_schedule: DemoScheduleService
+    invoices: InvoiceService
+    payments: PaymentService
+    shifts: ShiftService
+    price_list: PriceListService
+    billing_documents: BillingDocuments
+    journal: JournalService
+    demo_billing: DemoBillingService
     backups: BackupService
 
     def close(self) -> None:
@@ -52,6 +68,9 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
     settings = SettingsService(units)
     clock = ClinicClock(units)  # one clinic clock: pinning scheduling.clock pins all three
     scheduling = SchedulingService(units, clock)
+    invoices = InvoiceService(units)
+    payments = PaymentService(units)
+    price_list = PriceListService(units)
     return Services(
         db=db,
         identity=identity,
@@ -69,5 +88,12 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         visits=VisitService(units, clock),
         slips=SlipService(units, scheduling, settings),
         demo_schedule=DemoScheduleService(units),
+        invoices=invoices,
+        payments=payments,
+        shifts=ShiftService(units),
+        price_list=price_list,
+        billing_documents=BillingDocuments(units),
+        journal=JournalService(units),
+        demo_billing=DemoBillingService(units, invoices, payments, price_list),
         backups=BackupService(units),
     )

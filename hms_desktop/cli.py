@@ -20,7 +20,11 @@ Examples:
   hms db upgrade                               bring the database schema up to date
   echo 'S3cret-pass' | hms user add --username asha --role receptionist --password-stdin
   hms demo-data --patients 100000              add made-up patients for a trial or benchmark
-  hms demo-data --patients 2000 --doctors 12 --appointments 3000
+  hms demo-data --patients 2000 --doctors 12 --appointments 3000 --invoices 1500
+  hms demo-data --invoices 500 --seed 7          bill 500 more of the demo visits
+  hms invoice show INV-2026-000123             an invoice with its lines, payments and balance
+  hms invoice pdf INV-2026-000123 --out inv.pdf
+  hms invoice pdf RCT-2026-000456 --receipt --thermal --out receipt.pdf
   hms backup now                               back up and verify (SQLite: online backup; PostgreSQL: pg_dump)
   hms backup verify --restore-test FILE        restore drill: scratch copy, upgraded, opened
   hms audit verify                             walk the audit log's hash chains
@@ -80,12 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     demo = sub.add_parser("demo-data", help="add realistic made-up patients, and optionally doctors and appointments")
-    demo.add_argument("--patients", type=int, required=True, metavar="N", help="how many patients to add")
+    demo.add_argument("--patients", type=int, default=0, metavar="N", help="how many patients to add")
     demo.add_argument("--doctors", type=int, default=0, metavar="D",
                       help="also add D verified doctors with weekly hours (needs N >= 2*D+1)")
     demo.add_argument("--appointments", type=int, default=0, metavar="A",
                       help="with --doctors: about A appointments around today, 30%% of them still to come")
+    demo.add_argument("--invoices", type=int, default=0, metavar="I",
+                      help="bill I completed demo visits (issued, partly paid, paid, voided, refunded); "
+                           "alone, adds I more to a database that has patients and appointments")
     demo.add_argument("--seed", type=int, default=2026, help="random seed, for repeatable data (default 2026)")
+
+    invoice = sub.add_parser("invoice", help="look at and print invoices and receipts")
+    invoice_sub = invoice.add_subparsers(dest="invoice_command", metavar="TASK", required=True)
+    show = invoice_sub.add_parser("show", help="print an invoice (or the one a receipt belongs to) as text")
+    show.add_argument("number", metavar="NUMBER", help="an invoice, receipt or credit note number")
+    pdf = invoice_sub.add_parser(
+        "pdf", help="write the invoice (A4) or a receipt as PDF; the first print is the original, later ones say COPY")
+    pdf.add_argument("number", metavar="NUMBER", help="an invoice number, or a receipt number with --receipt")
+    pdf.add_argument("--out", required=True, metavar="FILE", help="the PDF file to write")
+    pdf.add_argument("--receipt", action="store_true",
+                     help="a receipt: NUMBER is a receipt number, or an invoice number for its latest receipt")
+    pdf.add_argument("--thermal", action="store_true", help="with --receipt: the 80 mm thermal roll layout (else A5)")
     return parser
 
 
@@ -152,17 +171,26 @@ def _run_admin_task(args: argparse.Namespace) -> int:
             member = services.staff.add(args.username, args.full_name or args.username, args.role, password)
             print(f"Added {member.role} '{member.username}' (id {member.id}) to {services.db.description}")
             return 0
+        if args.command == "invoice":
+            from .cli_billing import run_invoice_command
+
+            return run_invoice_command(services, args)
         if args.command == "demo-data":
+            if not (args.patients or args.invoices):
+                print("hms: give --patients N, --invoices I, or both", file=sys.stderr)
+                return 2
             started = time.perf_counter()
 
             def progress(done: int, total: int) -> None:
                 if sys.stderr.isatty():
                     print(f"\r{done:,} of {total:,} patients", end="", file=sys.stderr, flush=True)
 
-            count = services.demo.load_patients(args.patients, seed=args.seed, progress=progress)
-            if sys.stderr.isatty():
-                print(file=sys.stderr)
-            print(f"Added {count:,} demo patients to {services.db.description} in {time.perf_counter() - started:.1f} s")
+            if args.patients:
+                count = services.demo.load_patients(args.patients, seed=args.seed, progress=progress)
+                if sys.stderr.isatty():
+                    print(file=sys.stderr)
+                print(f"Added {count:,} demo patients to {services.db.description} in "
+                      f"{time.perf_counter() - started:.1f} s")
             if args.doctors:
                 started = time.perf_counter()
                 summary = services.demo_schedule.load(
@@ -172,6 +200,12 @@ def _run_admin_task(args: argparse.Namespace) -> int:
                     print(file=sys.stderr)
                 print(f"Added {summary.doctors:,} demo doctors and {summary.appointments:,} appointments "
                       f"in {time.perf_counter() - started:.1f} s")
+            if args.invoices:
+                started = time.perf_counter()
+                billed = services.demo_billing.load_invoices(args.invoices, seed=args.seed)
+                print(f"Added {billed.invoices:,} demo invoices ({billed.paid:,} paid, {billed.partly_paid:,} partly "
+                      f"paid, {billed.unpaid:,} unpaid, {billed.voided:,} void, {billed.refunded:,} refunded) in "
+                      f"{time.perf_counter() - started:.1f} s")
             return 0
     except HmsError as exc:
         print(f"hms: {exc}", file=sys.stderr)

@@ -2,6 +2,23 @@
 
 from .audit import AuditEntry, ClinicSetting
 from .base import Base, UTCDateTime, utcnow
+from .billing import (
+    ArchivedDocument,
+    CashierShift,
+    CreditNote,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoiceState,
+    ItemKind,
+    PayerAccount,
+    Payment,
+    PaymentMethod,
+    PriceItem,
+    Refund,
+    ShiftState,
+    TaxRate,
+)
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
 from .patient import Patient, PatientNameToken
@@ -19,6 +36,21 @@ from .scheduling import (
 from .staff import Role, StaffAccount
 
 __all__ = [
+    "ArchivedDocument",
+    "CashierShift",
+    "CreditNote",
+    "DocumentCounter",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceState",
+    "ItemKind",
+    "PayerAccount",
+    "Payment",
+    "PaymentMethod",
+    "PriceItem",
+    "Refund",
+    "ShiftState",
+    "TaxRate",
     "SLOT_HOLDING_STATUSES",
     "Appointment",
     "AppointmentEvent",

@@ -29,6 +29,17 @@ class Permission(StrEnum):
     VISIT_MANAGE_ANY = "visit.manage_any"  # ... any doctor's patients
     AVAILABILITY_EDIT_OWN = "availability.edit_own"  # own weekly template, leave and blocks
     AVAILABILITY_EDIT_ANY = "availability.edit_any"  # anyone's, and clinic holidays
+    # Billing.
+    BILLING_VIEW = "billing.view"  # invoices, payments, balances, reprints
+    INVOICE_CREATE = "invoice.create"  # start, edit and issue invoices
+    INVOICE_DISCOUNT = "invoice.discount"  # discount a line, up to the role's limit (DISCOUNT_LIMITS_BP)
+    INVOICE_VOID = "invoice.void"  # void an issued invoice, issue credit notes
+    PAYMENT_TAKE = "payment.take"  # take payments and advances into one's own open shift
+    PAYMENT_REFUND = "payment.refund"
+    SHIFT_CLOSE = "shift.close"  # open and close one's own cashier shift
+    SHIFT_VIEW_ALL = "shift.view_all"  # see and reopen every cashier's shifts
+    PRICE_LIST_MANAGE = "price_list.manage"  # price list, tax rates, payer accounts
+    BILLING_EXPORT = "billing.export"  # the accountant's journal
 
 
 _FRONT_DESK = {
@@ -42,7 +53,18 @@ _FRONT_DESK = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Permission.PATIENT_ARCHIVE, Permission.SCHEDULE_BOOK}),
+    Role.RECEPTIONIST: frozenset(
+        _FRONT_DESK
+        | {
+            Permission.PATIENT_ARCHIVE,
+            Permission.SCHEDULE_BOOK,
+            Permission.BILLING_VIEW,
+            Permission.INVOICE_CREATE,
+            Permission.INVOICE_DISCOUNT,
+            Permission.PAYMENT_TAKE,
+            Permission.SHIFT_CLOSE,
+        }
+    ),
     Role.NURSE: frozenset(_FRONT_DESK),
     Role.DOCTOR: frozenset(
         {
@@ -55,6 +77,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
 }
+
+
+# The largest discount each role may give on a line, in basis points of the line (1000 = 10 %).
+# A role without INVOICE_DISCOUNT gives none whatever is listed here.
+DISCOUNT_LIMITS_BP: dict[Role, int] = {Role.ADMIN: 10000, Role.RECEPTIONIST: 1000}
+
+
+def discount_limit_bp(role: str) -> int:
+    try:
+        return DISCOUNT_LIMITS_BP.get(Role(role), 0)
+    except ValueError:
+        return 0
 
 
 def permissions_for(role: str) -> frozenset[Permission]:

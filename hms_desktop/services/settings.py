@@ -30,6 +30,15 @@ class ClinicSettings:
     # ISO 4217 currency and the CLDR locale money and numbers are written in ("en_IN": 12,50,000.00).
     currency: str = "INR"
     locale: str = "en_IN"
+    # What documents print in their heading.
+    clinic_address: str = ""  # one line per line
+    clinic_phone: str = ""
+    tax_registration: str = ""  # printed as given, e.g. "GSTIN 29ABCDE1234F1Z5"
+    # Billing: prices in the price list include tax (True) or tax is added on top (False).
+    tax_inclusive_prices: bool = False
+    # A follow-up with the same doctor within this many days of a paid consultation is free
+    # (one such follow-up); 0 turns the rule off.
+    free_follow_up_days: int = 7
 
 
 def is_valid_country(code: str) -> bool:
@@ -141,6 +150,16 @@ class SettingsService:
                 errors["currency"] = f"'{new.currency}' is not a currency code; use three letters such as INR or EUR."
             if not is_valid_locale(new.locale):
                 errors["locale"] = f"'{new.locale}' is not a language and region such as en_IN or de_DE."
+            for name, limit in (("clinic_address", 400), ("clinic_phone", 40), ("tax_registration", 60)):
+                value = getattr(new, name)
+                problem = text_problem(value, limit, multiline=name == "clinic_address") if isinstance(value, str) else "Enter text."
+                if problem:
+                    errors[name] = problem
+            if not isinstance(new.tax_inclusive_prices, bool):
+                errors["tax_inclusive_prices"] = "Choose whether prices include tax."
+            if (not isinstance(new.free_follow_up_days, int) or isinstance(new.free_follow_up_days, bool)
+                    or not 0 <= new.free_follow_up_days <= 90):
+                errors["free_follow_up_days"] = "Choose between 0 (no free follow-ups) and 90 days."
             if errors:
                 raise ValidationError(errors)
             new = replace(new, clinic_name=new.clinic_name.strip())

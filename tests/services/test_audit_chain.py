@@ -160,7 +160,7 @@ def test_rows_cut_from_the_end_of_another_desks_chain_are_found_after_a_seal(cli
 
 
 def test_migration_chains_the_rows_written_before_it(db_url):
-    """Rows written before revision 0006 join the chain in id order when it runs."""
+    """Rows written before revision 0007 join the chain in id order when it runs."""
     from alembic import command
 
     from hms_desktop.services import migrations
@@ -171,7 +171,7 @@ def test_migration_chains_the_rows_written_before_it(db_url):
         svc.auth.sign_in("admin", ADMIN_PASSWORD)
         make_patients(svc, 3)
         config = migrations.alembic_config(svc.db)
-        command.downgrade(config, "0005")
+        command.downgrade(config, "0006")
         _exec(svc, "INSERT INTO audit_log (at, actor_name, workstation, action, entity_type, entity_id, summary) "
                    "VALUES (:at, 'old', 'x', 'old.row', '', '', 'before the chain')", at=at(8))
         command.upgrade(config, "head")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+from alembic import command
 from sqlalchemy import inspect, text
 
 from hms_desktop.bootstrap import build_services
@@ -93,6 +94,8 @@ def test_0005_converts_stored_phones_to_e164_keeping_what_cannot_be_read(db_url)
         for raw in typed:
             rec = services.patients.register(PatientInput(given_name="Old", date_of_birth=date(1980, 1, 1)))
             ids[raw] = rec.id
+        # Back to the schema before 0005 (later revisions step down with it), then phones as typed then.
+        command.downgrade(migrations.alembic_config(services.db), "0003")
         with services.db.write() as session:
             for raw, pid in ids.items():
                 session.execute(
@@ -101,10 +104,6 @@ def test_0005_converts_stored_phones_to_e164_keeping_what_cannot_be_read(db_url)
                     {"p": raw, "d": "".join(c for c in raw if c.isdigit()),
                      "r": "".join(c for c in raw if c.isdigit())[::-1], "i": pid},
                 )
-        # Back to 0003 for real (later revisions, such as 0006's audit chain, undo their columns).
-        from alembic import command
-
-        command.downgrade(migrations.alembic_config(services.db), "0003")
         assert migrations.needs_upgrade(services.db)
         migrations.upgrade(services.db, backup=False)
         with services.db.read() as session:

@@ -16,6 +16,7 @@ import pytest
 from hms_desktop.bootstrap import Services
 from hms_desktop.models import Role
 from hms_desktop.services.backups import BackupSettings
+from hms_desktop.services.billing import LineInput
 from hms_desktop.services.doctors import DoctorInput
 from hms_desktop.services.errors import HmsError, PermissionDenied
 from hms_desktop.services.patients import PatientInput
@@ -24,6 +25,7 @@ from hms_desktop.services.settings import ClinicSettings
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
 from tests.services.conftest import TODAY, at, fix_clock, make_doctor
 
+BILL_LINE = LineInput("Dressing", 1, 1000)
 PATIENT = PatientInput(given_name="Perm", family_name="Check", date_of_birth=date(1980, 1, 1))
 DOCTOR = DoctorInput(full_name="Dr Perm", specialty_ids=())
 P = Permission
@@ -65,6 +67,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("settings", "update"): (Permission.SETTINGS_MANAGE, lambda s, ids: s.settings.update(ClinicSettings(clinic_name=""))),
     ("demo", "load_patients"): (Permission.DEMO_DATA, lambda s, ids: s.demo.load_patients(0)),
     ("demo_schedule", "load"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.load(doctors=0, appointments=0)),
+    ("demo_billing", "load_invoices"): (P.DEMO_DATA, lambda s, ids: s.demo_billing.load_invoices(-1)),
     ("demo_schedule", "create_demo_accounts"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.create_demo_accounts()),
     ("doctors", "specialties"): (P.DOCTOR_VIEW, lambda s, ids: s.doctors.specialties()),
     ("doctors", "add_specialty"): (P.DOCTOR_MANAGE, lambda s, ids: s.doctors.add_specialty("")),
@@ -111,6 +114,51 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("slips", "appointment_slip"): (P.SCHEDULE_VIEW, lambda s, ids: s.slips.appointment_slip(ids["appointment"])),
     ("slips", "write_appointment_slip"): (
         P.SCHEDULE_VIEW, lambda s, ids: s.slips.write_appointment_slip(ids["appointment"], ids["slip_path"])),
+    # Billing. ids["invoice"] is an issued invoice with one cash payment (receipt ids["receipt"]).
+    ("invoices", "get"): (P.BILLING_VIEW, lambda s, ids: s.invoices.get(ids["invoice"])),
+    ("invoices", "find"): (P.BILLING_VIEW, lambda s, ids: s.invoices.find(ids["invoice_number"])),
+    ("invoices", "for_appointment"): (P.BILLING_VIEW, lambda s, ids: s.invoices.for_appointment(ids["appointment"])),
+    ("invoices", "balance_for"): (P.BILLING_VIEW, lambda s, ids: s.invoices.balance_for(ids["patient"])),
+    ("invoices", "balances_for"): (P.BILLING_VIEW, lambda s, ids: s.invoices.balances_for([ids["patient"]])),
+    ("invoices", "page"): (P.BILLING_VIEW, lambda s, ids: s.invoices.page()),
+    ("invoices", "totals"): (P.BILLING_VIEW, lambda s, ids: s.invoices.totals()),
+    ("invoices", "start"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.start(ids["patient"])),
+    ("invoices", "save_draft"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.save_draft(ids["invoice"], 999, [])),
+    ("invoices", "add_line"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.add_line(ids["invoice"], 999, BILL_LINE)),
+    ("invoices", "delete_draft"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.delete_draft(ids["invoice"], 999)),
+    ("invoices", "issue"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.issue(ids["invoice"], 999)),
+    ("invoices", "issue_now"): (P.INVOICE_CREATE, lambda s, ids: s.invoices.issue_now(ids["patient"], [])),
+    ("invoices", "void"): (P.INVOICE_VOID, lambda s, ids: s.invoices.void(ids["invoice"], 999, "test")),
+    ("invoices", "credit_note"): (P.INVOICE_VOID, lambda s, ids: s.invoices.credit_note(ids["invoice"], 999, 1, "t")),
+    ("payments", "pay"): (P.PAYMENT_TAKE, lambda s, ids: s.payments.pay(ids["invoice"], "cash", 1)),
+    ("payments", "advance"): (P.PAYMENT_TAKE, lambda s, ids: s.payments.advance(ids["patient"], "cash", 1)),
+    ("payments", "refund"): (P.PAYMENT_REFUND, lambda s, ids: s.payments.refund(ids["payment"], 1, "test")),
+    ("payments", "get"): (P.BILLING_VIEW, lambda s, ids: s.payments.get(ids["receipt"])),
+    ("payments", "advances"): (P.BILLING_VIEW, lambda s, ids: s.payments.advances(ids["patient"])),
+    ("shifts", "current"): (P.SHIFT_CLOSE, lambda s, ids: s.shifts.current()),
+    ("shifts", "get"): (P.SHIFT_CLOSE, lambda s, ids: s.shifts.get(999_999)),
+    ("shifts", "list"): (P.SHIFT_CLOSE, lambda s, ids: s.shifts.list()),
+    ("shifts", "open"): (P.SHIFT_CLOSE, lambda s, ids: s.shifts.open(-1)),
+    ("shifts", "close"): (P.SHIFT_CLOSE, lambda s, ids: s.shifts.close(999_999, 1, {})),
+    ("shifts", "reopen"): (P.SHIFT_VIEW_ALL, lambda s, ids: s.shifts.reopen(ids["shift"], 999, "test")),
+    ("shifts", "closure_document"): (P.SHIFT_CLOSE, lambda s, ids: s.shifts.closure_document(999_999)),
+    ("shifts", "closure_pdf"): (P.SHIFT_CLOSE, lambda s, ids: s.shifts.closure_pdf(999_999)),
+    ("price_list", "items"): (P.BILLING_VIEW, lambda s, ids: s.price_list.items()),
+    ("price_list", "add_item"): (P.PRICE_LIST_MANAGE, lambda s, ids: s.price_list.add_item("", "", "x", -1)),
+    ("price_list", "update_item"): (P.PRICE_LIST_MANAGE, lambda s, ids: s.price_list.update_item(
+        999_999, 1, name="", kind="x", price_minor=-1, tax_rate_bp=0)),
+    ("price_list", "tax_rates"): (P.BILLING_VIEW, lambda s, ids: s.price_list.tax_rates()),
+    ("price_list", "add_tax_rate"): (P.PRICE_LIST_MANAGE, lambda s, ids: s.price_list.add_tax_rate("", -1)),
+    ("price_list", "set_tax_rate_active"): (P.PRICE_LIST_MANAGE, lambda s, ids: s.price_list.set_tax_rate_active(
+        999_999, True)),
+    ("price_list", "payers"): (P.BILLING_VIEW, lambda s, ids: s.price_list.payers()),
+    ("price_list", "add_payer"): (P.PRICE_LIST_MANAGE, lambda s, ids: s.price_list.add_payer("", "x")),
+    ("billing_documents", "invoice_pdf"): (P.BILLING_VIEW, lambda s, ids: s.billing_documents.invoice_pdf(
+        ids["invoice_number"])),
+    ("billing_documents", "receipt_pdf"): (P.BILLING_VIEW, lambda s, ids: s.billing_documents.receipt_pdf(
+        ids["receipt"])),
+    ("journal", "rows"): (P.BILLING_EXPORT, lambda s, ids: s.journal.rows(TODAY, TODAY)),
+    ("journal", "export_csv"): (P.BILLING_EXPORT, lambda s, ids: s.journal.export_csv(TODAY, TODAY)),
 }
 
 # Calls that are open on purpose, and why.
@@ -125,6 +173,17 @@ OPEN = {
     ("scheduling", "time_zone"): "the clinic's time zone is not a secret; every screen needs it",
     ("scheduling", "today"): "the clinic's date, likewise",
 }
+
+
+def billed_visit(services: Services, patient_id: int) -> dict[str, Any]:
+    """An issued invoice with one cash payment, taken in the admin's shift."""
+    shift = services.shifts.open(0)
+    draft = services.invoices.start(patient_id)
+    draft = services.invoices.save_draft(draft.id, draft.version, [BILL_LINE])
+    invoice = services.invoices.issue(draft.id, draft.version)
+    payment = services.payments.pay(invoice.id, "cash", 100)
+    return {"invoice": invoice.id, "invoice_number": invoice.number, "payment": payment.id,
+            "receipt": payment.receipt_number, "shift": shift.id}
 
 
 PLUMBING = ("db", "identity", "units")
@@ -160,11 +219,12 @@ def test_each_role_against_each_call(services, role, tmp_path):
     specialty = services.doctors.specialties()[0]
     appointment = services.scheduling.book(patient.id, doctor.id, at(10), reason="check-up")
     exception = services.availability.add_leave(doctor.id, date(2030, 3, 1), reason="conference").exception
+    bill = billed_visit(services, patient.id)
     add_staff(services, f"perm_{role}", role)
     staff_id = next(m.id for m in services.staff.list() if m.username == f"perm_{role}")
     ids = {"patient": patient.id, "mrn": patient.mrn, "staff": staff_id, "doctor": doctor.id,
            "specialty": specialty.id, "appointment": appointment.id, "exception": exception.id,
-           "slip_path": tmp_path / "slip.pdf"}
+           "slip_path": tmp_path / "slip.pdf", **bill}
     desk = second_desk(services, f"perm_{role}", STAFF_PASSWORD)
     fix_clock(desk)
     allowed = ROLE_PERMISSIONS[Role(role)]
@@ -186,7 +246,8 @@ def test_each_role_against_each_call(services, role, tmp_path):
 def test_signed_out_desk_is_refused_everything(services, tmp_path):
     services.auth.sign_out()
     ids = {"patient": 1, "mrn": "00000018", "staff": 1, "doctor": 1, "specialty": 1, "appointment": 1,
-           "exception": 1, "slip_path": tmp_path / "slip.pdf"}
+           "exception": 1, "slip_path": tmp_path / "slip.pdf", "invoice": 1, "invoice_number": "INV-2030-000001",
+           "payment": 1, "receipt": "RCT-2030-000001", "shift": 1}
     for (_service, _method), (_permission, call) in CALLS.items():
         with pytest.raises(PermissionDenied):
             call(services, ids)

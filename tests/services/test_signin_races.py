@@ -122,10 +122,21 @@ def test_unknown_user_takes_as_long_as_a_wrong_password(services, monkeypatch):
             s.execute(update(StaffAccount).where(StaffAccount.username == "ravi").values(failed_signins=0))
 
     wrong_password(), unknown_user()  # warm up both paths
-    wrong = _median_ms(wrong_password)
-    unknown = _median_ms(unknown_user)
+    # Samples alternate between the two, so a burst of load on this shared machine hits both
+    # alike; a round that still differs by more than 20 % is measured again, up to three rounds.
+    # A real leak (the old 1 ms against 270 ms) fails every round.
+    rounds = []
+    for _ in range(3):
+        wrong_times, unknown_times = [], []
+        for _ in range(20):
+            wrong_times.append(_median_ms(wrong_password, rounds=1))
+            unknown_times.append(_median_ms(unknown_user, rounds=1))
+        wrong, unknown = statistics.median(wrong_times), statistics.median(unknown_times)
+        rounds.append((round(wrong, 1), round(unknown, 1)))
+        if abs(wrong - unknown) <= 0.2 * max(wrong, unknown):
+            break
     assert wrong > 20  # bcrypt at cost 10 really ran
-    assert abs(wrong - unknown) <= 0.2 * max(wrong, unknown), (wrong, unknown)
+    assert abs(wrong - unknown) <= 0.2 * max(wrong, unknown), rounds
 
 
 def test_a_sign_in_does_not_hold_the_sqlite_write_lock_while_bcrypt_runs(services, monkeypatch):

@@ -1,0 +1,564 @@
+"""Invoices: start (from a visit or on their own), edit while a draft, issue with a number, void,
+credit notes, and what a patient owes.
+
+A draft can be edited or deleted; an issued invoice never is: its lines, prices and totals stay as
+issued, and corrections are a credit note against it or a void.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ...models import (
+    Appointment,
+    AppointmentStatus,
+    CreditNote,
+    Doctor,
+    Invoice,
+    InvoiceLine,
+    InvoiceState,
+    ItemKind,
+    Patient,
+    PayerAccount,
+    Payment,
+)
+from ...models.base import utcnow
+from .. import audit
+from ..errors import ConflictError, NotFound, ValidationError
+from ..money import LineAmounts, MoneyError, invoice_totals, round_half_up
+from ..permissions import Permission, discount_limit_bp
+from ..text import check_text
+from ..unit_of_work import UnitOfWork, UnitsOfWork
+from . import listing, numbering
+from .common import (
+    Clock,
+    ClockMixin,
+    Terms,
+    check_version,
+    invoice_record,
+    local_day,
+    lock_invoice,
+    refresh_state,
+    terms,
+)
+from .records import Balance, InvoiceFilter, InvoicePage, InvoiceRecord, LineInput, ListTotals
+
+BILLABLE_VISIT = (AppointmentStatus.CHECKED_IN, AppointmentStatus.WITH_DOCTOR, AppointmentStatus.COMPLETED)
+MAX_LINES = 200
+FREE_FOLLOW_UP = "Free follow-up"
+EVERYTHING = InvoiceFilter()
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def line_amounts(line: LineInput, tax_inclusive: bool) -> LineAmounts:
+    return LineAmounts.of(line.quantity, line.unit_price, discount_bp=line.discount_bp,
+                          discount_minor=line.discount_minor, tax_rate_bp=line.tax_rate_bp,
+                          tax_inclusive=tax_inclusive)
+
+
+class InvoiceService(ClockMixin):
+    def __init__(self, units: UnitsOfWork, clock: Clock = utcnow) -> None:
+        self._units = units
+        self.clock = clock  # tests set a fixed clock
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, invoice_id: int) -> InvoiceRecord:
+        with self._units.read(Permission.BILLING_VIEW) as uow:
+            invoice = uow.session.get(Invoice, invoice_id)
+            if invoice is None:
+                raise NotFound("That invoice no longer exists.")
+            return invoice_record(uow.session, invoice, terms(uow.session))
+
+    def find(self, number: str) -> InvoiceRecord:
+        """The invoice with this invoice number, or the one a receipt or credit note number belongs to."""
+        number = number.strip().upper() if isinstance(number, str) else ""
+        with self._units.read(Permission.BILLING_VIEW) as uow:
+            s = uow.session
+            invoice_id = s.scalar(select(Invoice.id).where(Invoice.number == number))
+            if invoice_id is None:
+                invoice_id = s.scalar(select(Payment.invoice_id).where(Payment.receipt_number == number))
+            if invoice_id is None:
+                invoice_id = s.scalar(select(CreditNote.invoice_id).where(CreditNote.number == number))
+            if invoice_id is None:
+                raise NotFound(f"No invoice, receipt or credit note is numbered {number or '(nothing)'}.")
+            return invoice_record(s, s.get(Invoice, invoice_id), terms(s))
+
+    def for_appointment(self, appointment_id: int) -> InvoiceRecord | None:
+        """The visit's invoice that is not void, if it has one."""
+        with self._units.read(Permission.BILLING_VIEW) as uow:
+            invoice = uow.session.scalar(
+                select(Invoice).where(Invoice.appointment_id == appointment_id, Invoice.state != InvoiceState.VOID)
+            )
+            return invoice_record(uow.session, invoice, terms(uow.session)) if invoice else None
+
+    def page(self, f: InvoiceFilter = EVERYTHING, *, after: tuple[date, int] | None = None,
+             limit: int = 100) -> InvoicePage:
+        """One page of the Billing tab's list, newest first; pass the page's ``next_after`` for the next."""
+        with self._units.read(Permission.BILLING_VIEW) as uow:
+            return listing.page(uow.session, f, after, limit)
+
+    def totals(self, f: InvoiceFilter = EVERYTHING) -> ListTotals:
+        with self._units.read(Permission.BILLING_VIEW) as uow:
+            return listing.totals(uow.session, f)
+
+    def balance_for(self, patient_id: int) -> Balance:
+        return self.balances_for([patient_id])[patient_id]
+
+    def balances_for(self, patient_ids: Sequence[int]) -> dict[int, Balance]:
+        """What each patient owes on issued invoices and holds as credit, for a list in one query each."""
+        ids = list(dict.fromkeys(patient_ids))
+        with self._units.read(Permission.BILLING_VIEW) as uow:
+            return balances(uow.session, ids)
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    def start(
+        self,
+        patient_id: int,
+        *,
+        appointment_id: int | None = None,
+        payer_id: int | None = None,
+        claim_reference: str = "",
+    ) -> InvoiceRecord:
+        """A new draft for the patient. From a visit (checked in, with the doctor or completed) the
+        doctor's consultation is its first line; a follow-up within the clinic's free days is free,
+        and the line says why."""
+        self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
+        claim_reference = check_text("claim_reference", claim_reference, 64)
+        with self._units.write(Permission.INVOICE_CREATE) as uow:
+            uow.explain_constraint("uq_invoices_appointment_live", lambda: ConflictError(
+                "Another desk has just started an invoice for this visit: open it from the Billing tab."))
+            s = uow.session
+            t = terms(s)
+            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
+            if first_line is not None:
+                self._write_lines(uow, invoice, [first_line], t, check_discounts=False)
+            uow.audit("invoice.started", entity_type="invoice", entity_id=invoice.id,
+                      summary=f"Started a draft invoice for patient {patient_id}",
+                      changes=audit.created({"patient_id": patient_id, "appointment_id": appointment_id,
+                                             "total": invoice.total},
+                                            ("patient_id", "appointment_id", "total")))
+            uow.announce("billing", "invoice", entity_id=invoice.id)
+            s.flush()
+            return invoice_record(s, invoice, t)
+
+    def save_draft(
+        self,
+        invoice_id: int,
+        version: int,
+        lines: Sequence[LineInput],
+        *,
+        payer_id: int | None = None,
+        claim_reference: str = "",
+        payer_share: int = 0,
+        notes: str = "",
+    ) -> InvoiceRecord:
+        """Replace a draft's lines and details. Discounts need the permission, a reason, and stay
+        within the role's limit."""
+        self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
+        claim_reference = check_text("claim_reference", claim_reference, 64)
+        notes = check_text("notes", notes, 500, multiline=True)
+        if not _is_int(payer_share) or payer_share < 0:
+            raise ValidationError({"payer_share": "The payer's share must be an amount of zero or more."})
+        with self._units.write(Permission.INVOICE_CREATE) as uow:
+            s = uow.session
+            t = terms(s)
+            invoice = self._draft(s, invoice_id, version)
+            self._check_payer(s, payer_id)
+            before = self._snapshot(s, invoice)
+            invoice.payer_id = payer_id
+            invoice.claim_reference = claim_reference
+            invoice.notes = notes
+            s.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
+            self._write_lines(uow, invoice, list(lines), t, check_discounts=True)
+            if payer_id is None and payer_share:
+                raise ValidationError({"payer_share": "Choose the insurer or company before giving its share."})
+            if payer_share > invoice.total:
+                raise ValidationError({"payer_share": (
+                    f"The payer's share ({t.money(payer_share)}) is more than the total ({t.money(invoice.total)})."
+                )})
+            invoice.payer_share = payer_share
+            invoice.version += 1
+            s.flush()
+            changes = audit.diff(before, self._snapshot(s, invoice))
+            uow.audit("invoice.draft_saved", entity_type="invoice", entity_id=invoice.id,
+                      summary=f"Saved draft invoice {invoice.id}", changes=changes)
+            uow.announce("billing", "invoice", entity_id=invoice.id)
+            return invoice_record(s, invoice, t)
+
+    def add_line(self, invoice_id: int, version: int, line: LineInput) -> InvoiceRecord:
+        """One more line on a draft (a price list item, a lab test...)."""
+        current = self.get(invoice_id)
+        return self.save_draft(
+            invoice_id, version, [*(ln.as_input() for ln in current.lines), line], payer_id=current.payer_id,
+            claim_reference=current.claim_reference, payer_share=current.payer_share, notes=current.notes,
+        )
+
+    def delete_draft(self, invoice_id: int, version: int) -> None:
+        with self._units.write(Permission.INVOICE_CREATE) as uow:
+            s = uow.session
+            invoice = self._draft(s, invoice_id, version)
+            s.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
+            s.delete(invoice)
+            uow.audit("invoice.draft_deleted", entity_type="invoice", entity_id=invoice_id,
+                      summary=f"Deleted draft invoice {invoice_id}",
+                      changes={"total": [invoice.total, None], "patient_id": [invoice.patient_id, None]})
+            uow.announce("billing", "invoice", entity_id=invoice_id)
+
+    # --- issuing and correcting ------------------------------------------------------------
+
+    def issue(self, invoice_id: int, version: int) -> InvoiceRecord:
+        """Give the draft its number (gap-free, from the database) and fix it for good."""
+        with self._units.write(Permission.INVOICE_CREATE) as uow:
+            s = uow.session
+            t = terms(s)
+            invoice = self._draft(s, invoice_id, version)
+            count = s.scalar(select(func.count()).select_from(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
+            if not count:
+                raise ValidationError({"lines": "Add at least one line before issuing the invoice."})
+            self._issue_in(uow, t, invoice)
+            uow.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
+                      summary=f"Issued invoice {invoice.number} for {t.money(invoice.total)}",
+                      changes={"number": [None, invoice.number], "state": ["draft", invoice.state],
+                               "total": [None, invoice.total]})
+            uow.announce("billing", "invoice", entity_id=invoice.id)
+            return invoice_record(s, invoice, t)
+
+    def issue_now(
+        self,
+        patient_id: int,
+        lines: Sequence[LineInput] = (),
+        *,
+        appointment_id: int | None = None,
+        payer_id: int | None = None,
+        claim_reference: str = "",
+        payer_share: int = 0,
+        notes: str = "",
+    ) -> InvoiceRecord:
+        """Bill in one step, as at a busy counter: a new invoice (from the visit, its consultation
+        first) with ``lines``, issued with its number at once. The same checks as start, save_draft
+        and issue, in one transaction."""
+        self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
+        claim_reference = check_text("claim_reference", claim_reference, 64)
+        notes = check_text("notes", notes, 500, multiline=True)
+        if not _is_int(payer_share) or payer_share < 0:
+            raise ValidationError({"payer_share": "The payer's share must be an amount of zero or more."})
+        with self._units.write(Permission.INVOICE_CREATE) as uow:
+            uow.explain_constraint("uq_invoices_appointment_live", lambda: ConflictError(
+                "Another desk has just started an invoice for this visit: open it from the Billing tab."))
+            t = terms(uow.session)
+            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
+            given = list(lines)
+            if first_line is not None:
+                self._write_lines(uow, invoice, [first_line], t, check_discounts=False, start=1)
+            self._write_lines(uow, invoice, given, t, check_discounts=True, start=2 if first_line else 1,
+                              keep=first_line is not None)
+            if not first_line and not given:
+                raise ValidationError({"lines": "Add at least one line before issuing the invoice."})
+            if payer_share and (payer_id is None or payer_share > invoice.total):
+                raise ValidationError({"payer_share": "The payer's share needs a payer and cannot exceed the total."})
+            invoice.payer_share = payer_share
+            invoice.notes = notes
+            self._issue_in(uow, t, invoice)
+            uow.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
+                      summary=f"Issued invoice {invoice.number} for {t.money(invoice.total)}",
+                      changes={"number": [None, invoice.number], "state": [None, invoice.state],
+                               "patient_id": [None, patient_id], "appointment_id": [None, appointment_id],
+                               "total": [None, invoice.total]})
+            uow.announce("billing", "invoice", entity_id=invoice.id)
+            return invoice_record(uow.session, invoice, t)
+
+    def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
+        """Cancel an issued invoice that nothing is paid on (refund first); it keeps its number."""
+        self._units.authorise(Permission.INVOICE_VOID)  # before any check of the input
+        reason = check_text("reason", reason, 300, required="Say why the invoice is void.")
+        with self._units.write(Permission.INVOICE_VOID) as uow:
+            s = uow.session
+            t = terms(s)
+            invoice = lock_invoice(s, invoice_id)
+            check_version(invoice, version)
+            if invoice.state == InvoiceState.DRAFT:
+                raise ValidationError({"state": "A draft has no number: delete it instead of voiding it."})
+            if invoice.state == InvoiceState.VOID:
+                raise ConflictError(f"Invoice {invoice.number} is already void.")
+            kept = invoice.paid - invoice.refunded
+            if kept:
+                raise ValidationError({"state": (
+                    f"{t.money(kept)} has been paid on invoice {invoice.number}: refund it first, then void it."
+                )})
+            old = invoice.state
+            invoice.state = InvoiceState.VOID
+            invoice.void_reason = reason
+            invoice.voided_at = self._now()
+            invoice.voided_by_id = uow.actor.id
+            invoice.version += 1
+            s.flush()
+            uow.audit("invoice.voided", entity_type="invoice", entity_id=invoice.id,
+                      summary=f"Voided invoice {invoice.number}: {reason}",
+                      changes={"state": [old, "void"], "void_reason": ["", reason]})
+            uow.announce("billing", "invoice", entity_id=invoice.id)
+            return invoice_record(s, invoice, t)
+
+    def credit_note(self, invoice_id: int, version: int, amount: int, reason: str) -> InvoiceRecord:
+        """Take ``amount`` off what an issued invoice asks (all of it or part), as a numbered credit
+        note. Only the unpaid part can be credited: money already paid is refunded first."""
+        self._units.authorise(Permission.INVOICE_VOID)  # before any check of the input
+        reason = check_text("reason", reason, 300, required="Say why the invoice is credited.")
+        if not _is_int(amount) or amount <= 0:
+            raise ValidationError({"amount": "Enter an amount above zero."})
+        with self._units.write(Permission.INVOICE_VOID) as uow:
+            s = uow.session
+            t = terms(s)
+            invoice = lock_invoice(s, invoice_id)
+            check_version(invoice, version)
+            if invoice.state in (InvoiceState.DRAFT, InvoiceState.VOID):
+                raise ValidationError({"amount": "Only an issued invoice can be credited."})
+            unpaid = (invoice.total - invoice.credited) - (invoice.paid - invoice.refunded)
+            if amount > unpaid:
+                paid_part = invoice.paid - invoice.refunded
+                raise ValidationError({"amount": (
+                    f"At most {t.money(unpaid)} can be credited: {t.money(paid_part)} of the invoice has been "
+                    "paid; refund that first to credit more."
+                )})
+            now = self._now()
+            day = local_day(now, t.zone)
+            tax = round_half_up(amount * invoice.tax, invoice.total) if invoice.total else 0
+            note = CreditNote(
+                number=numbering.next_number(s, numbering.CREDIT_NOTE, day.year), invoice_id=invoice.id,
+                amount=amount, tax=min(tax, amount), reason=reason, issued_at=now, local_day=day,
+                issued_by_id=uow.actor.id,
+            )
+            s.add(note)
+            old_credited, old_state = invoice.credited, invoice.state
+            invoice.credited += amount
+            refresh_state(invoice)
+            invoice.version += 1
+            s.flush()
+            uow.audit("invoice.credited", entity_type="invoice", entity_id=invoice.id,
+                      summary=f"Credit note {note.number} for {t.money(amount)} against {invoice.number}: {reason}",
+                      changes={"credited": [old_credited, invoice.credited], "state": [old_state, invoice.state],
+                               "credit_note": [None, note.number]})
+            uow.announce("billing", "invoice", entity_id=invoice.id)
+            return invoice_record(s, invoice, t)
+
+    # --- the parts --------------------------------------------------------------------------
+
+    def _new_draft(self, uow: UnitOfWork, t: Terms, patient_id: int, appointment_id: int | None,
+                   payer_id: int | None, claim_reference: str) -> tuple[Invoice, LineInput | None]:
+        s = uow.session
+        if s.get(Patient, patient_id) is None:
+            raise NotFound("That patient no longer exists.")
+        self._check_payer(s, payer_id)
+        now = self._now()
+        invoice = Invoice(
+            patient_id=patient_id, state=InvoiceState.DRAFT, local_day=local_day(now, t.zone),
+            payer_id=payer_id, claim_reference=claim_reference, created_at=now, created_by_id=uow.actor.id,
+        )
+        first_line: LineInput | None = None
+        if appointment_id is not None:
+            appointment = s.get(Appointment, appointment_id)
+            if appointment is None or appointment.patient_id != patient_id:
+                raise NotFound("That visit is not this patient's, or no longer exists.")
+            if appointment.status not in BILLABLE_VISIT:
+                raise ValidationError({"appointment": (
+                    "Only a visit that has checked in, is with the doctor or is completed can be billed."
+                )})
+            existing = s.execute(select(Invoice.id, Invoice.number).where(
+                Invoice.appointment_id == appointment_id, Invoice.state != InvoiceState.VOID)).first()
+            if existing is not None:
+                which = existing.number or "a draft"
+                raise ConflictError(f"This visit already has an invoice ({which}): open it from the Billing tab.",
+                                    current=existing.id)
+            invoice.appointment_id = appointment_id
+            invoice.doctor_id = appointment.doctor_id
+            invoice.local_day = appointment.local_day
+            first_line = self._consultation_line(s, t, appointment)
+        s.add(invoice)
+        s.flush()
+        return invoice, first_line
+
+    def _issue_in(self, uow: UnitOfWork, t: Terms, invoice: Invoice) -> None:
+        s = uow.session
+        now = self._now()
+        day = local_day(now, t.zone)
+        invoice.number = numbering.next_number(s, numbering.INVOICE, day.year)
+        invoice.state = InvoiceState.ISSUED
+        invoice.issued_at = now
+        invoice.issued_by_id = uow.actor.id
+        if invoice.appointment_id is None:
+            invoice.local_day = day
+        refresh_state(invoice)
+        invoice.version += 1
+        s.flush()
+
+
+    def _draft(self, s: Session, invoice_id: int, version: int) -> Invoice:
+        invoice = lock_invoice(s, invoice_id)
+        check_version(invoice, version)
+        if invoice.state != InvoiceState.DRAFT:
+            raise ConflictError(
+                f"Invoice {invoice.number} has been issued and can no longer be changed: issue a credit note or "
+                "void it instead."
+            )
+        return invoice
+
+    @staticmethod
+    def _check_payer(s: Session, payer_id: int | None) -> None:
+        if payer_id is None:
+            return
+        payer = s.get(PayerAccount, payer_id)
+        if payer is None or not payer.active:
+            raise ValidationError({"payer_id": "Choose an insurer or company from the list."})
+
+    @staticmethod
+    def _snapshot(s: Session, invoice: Invoice) -> dict[str, object]:
+        lines = s.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
+                          .order_by(InvoiceLine.position)).all()
+        return {
+            "payer_id": invoice.payer_id, "claim_reference": invoice.claim_reference,
+            "payer_share": invoice.payer_share, "notes": invoice.notes, "total": invoice.total,
+            "lines": [f"{ln.quantity} x {ln.description} @ {ln.unit_price} -{ln.discount} = {ln.total}" for ln in lines],
+        }
+
+    def _write_lines(self, uow: UnitOfWork, invoice: Invoice, lines: list[LineInput], t: Terms, *,
+                     check_discounts: bool, start: int = 1, keep: bool = False) -> None:
+        """Write ``lines`` from position ``start`` and set the invoice's totals from them (added to
+        the lines already written when ``keep``)."""
+        if len(lines) > MAX_LINES:
+            raise ValidationError({"lines": f"An invoice holds at most {MAX_LINES} lines."})
+        errors: dict[str, str] = {}
+        figures: list[LineAmounts] = []
+        actor = uow.actor
+        limit = discount_limit_bp(actor.role) if actor.can(Permission.INVOICE_DISCOUNT) else 0
+        rows: list[InvoiceLine] = []
+        for position, line in enumerate(lines, start=start):
+            key = f"line {position}"
+            try:
+                description = check_text(key, line.description, 300, required="Describe what is charged.")
+                code = check_text(key, line.code, 32)
+                reason = check_text(key, line.discount_reason, 200)
+                note = check_text(key, line.note, 200)
+            except ValidationError as exc:
+                errors.update(exc.fields)
+                continue
+            if line.kind not in {k.value for k in ItemKind}:
+                errors[key] = "Choose what kind of charge this is."
+                continue
+            for name, value in (("quantity", line.quantity), ("price", line.unit_price),
+                                ("discount", line.discount_bp), ("discount", line.discount_minor),
+                                ("tax rate", line.tax_rate_bp)):
+                if not _is_int(value):
+                    errors[key] = f"The {name} must be a whole number (money in minor units)."
+                    break
+            if key in errors:
+                continue
+            if line.unit_price > 10**11 or line.quantity > 10**5:
+                errors[key] = "That amount is far too large for one line."
+                continue
+            try:
+                amounts = line_amounts(line, t.settings.tax_inclusive_prices)
+            except MoneyError as exc:
+                errors[key] = str(exc)
+                continue
+            if amounts.discount and check_discounts:
+                share_bp = round_half_up(amounts.discount * 10000, amounts.gross) if amounts.gross else 0
+                if limit == 0:
+                    errors[key] = "Your role cannot give discounts; ask an administrator."
+                elif share_bp > limit:
+                    errors[key] = (
+                        f"A discount of {share_bp / 100:g} % is more than your limit of {limit / 100:g} %; "
+                        "ask an administrator."
+                    )
+                elif not reason:
+                    errors[key] = "Say why the discount is given."
+                if key in errors:
+                    continue
+            figures.append(amounts)
+            rows.append(InvoiceLine(
+                invoice_id=invoice.id, position=position, item_id=line.item_id, kind=line.kind, code=code,
+                description=description, quantity=line.quantity, unit_price=line.unit_price,
+                tax_rate_bp=line.tax_rate_bp, tax_inclusive=amounts.tax_inclusive, discount_bp=line.discount_bp,
+                discount_minor=line.discount_minor if not line.discount_bp else 0, discount_reason=reason,
+                note=note, gross=amounts.gross, discount=amounts.discount, net=amounts.net, tax=amounts.tax,
+                total=amounts.total,
+            ))
+        if errors:
+            raise ValidationError(errors)
+        uow.session.add_all(rows)
+        totals = invoice_totals(figures)
+        before = (invoice.subtotal or 0, invoice.discount or 0, invoice.tax or 0, invoice.total or 0) if keep else (0, 0, 0, 0)
+        invoice.subtotal = before[0] + totals.subtotal
+        invoice.discount = before[1] + totals.discount
+        invoice.tax = before[2] + totals.tax
+        invoice.total = before[3] + totals.total
+
+    def _consultation_line(self, s: Session, t: Terms, appointment: Appointment) -> LineInput:
+        doctor = s.get(Doctor, appointment.doctor_id)
+        fee = doctor.consultation_fee_minor if doctor else 0
+        name = f"Consultation: {doctor.full_name}" if doctor else "Consultation"
+        free = self._free_follow_up(s, t, appointment)
+        if free is not None:
+            return LineInput(name, 1, 0, kind=ItemKind.CONSULTATION, code="CONSULT", note=free)
+        return LineInput(name, 1, fee, kind=ItemKind.CONSULTATION, code="CONSULT")
+
+    @staticmethod
+    def _free_follow_up(s: Session, t: Terms, appointment: Appointment) -> str | None:
+        """Why this visit's consultation is free, or None: a paid consultation with the same doctor
+        within the clinic's free days, not already followed up for free."""
+        days = t.settings.free_follow_up_days
+        if days <= 0:
+            return None
+        earliest = appointment.local_day - timedelta(days=days)
+        earlier = s.execute(
+            select(Invoice.id, Invoice.number, Invoice.local_day)
+            .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+            .where(Invoice.patient_id == appointment.patient_id, Invoice.doctor_id == appointment.doctor_id,
+                   Invoice.state.in_((InvoiceState.ISSUED, InvoiceState.PARTLY_PAID, InvoiceState.PAID)),
+                   Invoice.local_day >= earliest, Invoice.local_day <= appointment.local_day,
+                   InvoiceLine.kind == ItemKind.CONSULTATION, InvoiceLine.total > 0)
+            .order_by(Invoice.local_day.desc(), Invoice.id.desc())
+            .limit(1)
+        ).first()
+        if earlier is None:
+            return None
+        used = s.scalar(
+            select(func.count()).select_from(InvoiceLine).join(Invoice, InvoiceLine.invoice_id == Invoice.id)
+            .where(Invoice.patient_id == appointment.patient_id, Invoice.doctor_id == appointment.doctor_id,
+                   Invoice.state != InvoiceState.VOID, Invoice.local_day >= earlier.local_day,
+                   Invoice.id != earlier.id, InvoiceLine.kind == ItemKind.CONSULTATION,
+                   InvoiceLine.note.like(f"{FREE_FOLLOW_UP}%"))
+        )
+        if used:
+            return None
+        return (f"{FREE_FOLLOW_UP}: within {days} days of the consultation on "
+                f"{earlier.local_day.strftime('%d %b %Y').lstrip('0')} ({earlier.number})")
+
+
+def balances(s: Session, ids: list[int]) -> dict[int, Balance]:
+    result = {i: Balance(i, 0, 0) for i in ids}
+    if not ids:
+        return result
+    owed_rows = s.execute(
+        select(Invoice.patient_id,
+               func.sum(Invoice.total - Invoice.credited - Invoice.payer_share
+                        - (Invoice.paid - Invoice.refunded - Invoice.payer_paid)))
+        .where(Invoice.patient_id.in_(ids),
+               Invoice.state.in_((InvoiceState.ISSUED, InvoiceState.PARTLY_PAID)))
+        .group_by(Invoice.patient_id)
+    )
+    credit_rows = s.execute(
+        select(Payment.patient_id, func.sum(Payment.amount - Payment.refunded - Payment.applied))
+        .where(Payment.patient_id.in_(ids), Payment.invoice_id.is_(None))
+        .group_by(Payment.patient_id)
+    )
+    owed = {pid: max(0, int(v or 0)) for pid, v in owed_rows}
+    credit = {pid: int(v or 0) for pid, v in credit_rows}
+    return {i: Balance(i, owed.get(i, 0), credit.get(i, 0)) for i in ids}
