@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.doctors import DoctorRecord
+from ...services.patients import PatientRecord, PatientSummary
 from ...services.scheduling import AppointmentRecord, SchedulingService, Slot, SlotTaken, WalkIn
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from .doctor_box import DoctorBox
 from .patient_finder import ChosenPatient, PatientFinder
 
 #: The role of a suggestion item holding its Slot.
@@ -64,8 +66,11 @@ class BookingDialog(QDialog):
         *,
         today: date | None = None,
         can_register: bool = True,
+        patient: PatientRecord | PatientSummary | ChosenPatient | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``patient``: book for this patient (the patient record's "Book" action); the search is
+        skipped and the reason box has the focus."""
         super().__init__(parent)
         self._scheduling = scheduling
         self._runner = runner
@@ -132,6 +137,8 @@ class BookingDialog(QDialog):
         self.finder.patient_chosen.connect(lambda _p: self.reason.setFocus())
         self._show_slot()
         self.finder.search.setFocus()
+        if patient is not None:
+            self.finder.choose(patient if isinstance(patient, ChosenPatient) else ChosenPatient.of(patient))
 
     @property
     def patient(self) -> ChosenPatient | None:
@@ -247,7 +254,7 @@ class WalkInDialog(QDialog):
         self.token_label.setStyleSheet("font-size: 13pt; font-weight: bold; color: #0b5d52;")
         self.token_label.hide()
         self.finder = PatientFinder(patients, runner, can_register=can_register, parent=self)
-        self.doctor = QComboBox(objectName="walkInDoctor")
+        self.doctor = DoctorBox(objectName="walkInDoctor")
         for d in doctors:
             self.doctor.addItem(f"{d.full_name}" + (f" — {d.specialty_names}" if d.specialty_names else ""), d.id)
         if doctor_id is not None and self.doctor.findData(doctor_id) >= 0:

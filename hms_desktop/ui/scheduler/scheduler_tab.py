@@ -41,6 +41,7 @@ from ...services.change_feed import ScheduleChange
 from ...services.doctors import DoctorRecord, SpecialtyRecord
 from ...services.errors import ConflictError, HmsError
 from ...services.identity import CurrentUser
+from ...services.patients import PatientRecord, PatientSummary
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitAction, WalkIn, allowed_actions
 from ..common.live_updates import ScheduleWatcher
@@ -59,6 +60,7 @@ from .day_grid_model import (
     SlotRole,
     WeekGridModel,
 )
+from .doctor_box import DoctorBox
 from .grid_style import STATUS_LABELS, Legend
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
@@ -125,6 +127,8 @@ class SchedulerTab(QWidget):
         self.last_message: QMessageBox | None = None
         self.slip_printer = SlipPrinter(services.slips, runner, self)
         self.move_box: QMessageBox | None = None
+        self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
+        self._pending_patient: PatientRecord | PatientSummary | None = None
 
         self._build_left()
         self._build_right()
@@ -229,7 +233,7 @@ class SchedulerTab(QWidget):
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.date_label = QLabel(objectName="heading")
-        self.week_doctor = QComboBox(objectName="weekDoctor")
+        self.week_doctor = DoctorBox(objectName="weekDoctor")
         self.week_doctor.setMinimumWidth(220)
         self.week_doctor.hide()
         self.week_doctor.currentIndexChanged.connect(lambda _i: self.reload_grid() if self._mode == WEEK else None)
@@ -386,6 +390,9 @@ class SchedulerTab(QWidget):
             self._day = setup.today
         self._update_heading()
         self.reload_grid()
+        if self._pending_patient is not None:
+            patient, self._pending_patient = self._pending_patient, None
+            self.book_for_patient(patient)
 
     def reload_grid(self) -> None:
         """Fetch the shown day (or week) again on the worker; the newest request wins."""
@@ -744,7 +751,23 @@ class SchedulerTab(QWidget):
 
     # --- booking -----------------------------------------------------------------------------
 
-    def book_slot(self, slot: Slot | None) -> BookingDialog | None:
+    def book_for_patient(self, patient: PatientRecord | PatientSummary) -> NextFreeDialog | None:
+        """Book for this patient (the patient record's "Book" action): find the next free time
+        with a doctor; the booking dialog then opens with the patient already chosen."""
+        if not self._user.can(Permission.SCHEDULE_BOOK):
+            self.status_message.emit("Your role cannot book appointments.")
+            return None
+        if self._today is None:
+            # The doctors are not loaded yet (the tab was never shown): open once they are.
+            self._pending_patient = patient
+            self.refresh()
+            return None
+        dialog = self.find_next_free()
+        dialog.setWindowTitle(f"Find the next free time for {patient.full_name}")
+        self._booking_for = patient
+        return dialog
+
+    def book_slot(self, slot: Slot | None, patient: PatientRecord | PatientSummary | None = None) -> BookingDialog | None:
         if slot is None:
             return None
         if not self._user.can(Permission.SCHEDULE_BOOK):
@@ -752,7 +775,7 @@ class SchedulerTab(QWidget):
             return None
         dialog = BookingDialog(
             self._scheduling, self._patients, self._runner, slot, today=self._today,
-            can_register=self._user.can(Permission.PATIENT_REGISTER), parent=self,
+            can_register=self._user.can(Permission.PATIENT_REGISTER), patient=patient, parent=self,
         )
         dialog.booked.connect(self._booked)
         dialog.walked_in.connect(self._walked_in)
@@ -760,6 +783,7 @@ class SchedulerTab(QWidget):
         return dialog
 
     def find_next_free(self) -> NextFreeDialog:
+        self._booking_for = None
         dialog = NextFreeDialog(
             self._scheduling, self._runner, self._specialties, self._all_doctors,
             specialty_id=self.specialty.currentData(), parent=self,
@@ -773,8 +797,9 @@ class SchedulerTab(QWidget):
         if slot.doctor_id in self._unchecked:
             self._unchecked.discard(slot.doctor_id)
             self._fill_doctor_list()
+        patient, self._booking_for = self._booking_for, None
         self.show_day(slot.day)
-        self.book_slot(slot)
+        self.book_slot(slot, patient)
 
     @property
     def next_free_dialog(self) -> NextFreeDialog | None:
