@@ -47,6 +47,7 @@ from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitActi
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import confirm, show_error, show_info
 from ..common.worker import TaskRunner
+from . import shortcuts as keys
 from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
 from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
 from .day_grid_model import (
@@ -142,9 +143,16 @@ class SchedulerTab(QWidget):
         self._live_timer.timeout.connect(self._live_reload)
         self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._doctors_filtered)
-        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.go_today)
-        QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.step(-1))
-        QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.step(1))
+        QShortcut(QKeySequence(keys.TODAY), self, activated=self.go_today)
+        QShortcut(QKeySequence(keys.PREVIOUS), self, activated=lambda: self.step(-1))
+        QShortcut(QKeySequence(keys.NEXT), self, activated=lambda: self.step(1))
+        QShortcut(QKeySequence(keys.NEXT_FREE), self, activated=self.find_next_free)
+        QShortcut(QKeySequence(keys.WALK_IN), self, activated=self.add_walk_in)
+        for act, key in ((self.book_action, keys.BOOK), (self.check_in_action, keys.CHECK_IN),
+                         (self.slip_action, keys.PRINT_SLIP), (self.save_slip_action, keys.SAVE_SLIP)):
+            act.setShortcut(QKeySequence(key))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(act)
 
         if watcher is not None:
             watcher.changed.connect(self._schedule_changed)
@@ -165,7 +173,7 @@ class SchedulerTab(QWidget):
         self.calendar.selectionChanged.connect(self._calendar_changed)
 
         self.today_button = QPushButton("Today", objectName="schedulerToday")
-        self.today_button.setToolTip("Go to today (Ctrl+T)")
+        self.today_button.setToolTip(f"Go to today ({keys.TODAY})")
         self.today_button.clicked.connect(self.go_today)
         self.day_button = QPushButton("Day", objectName="dayMode", checkable=True, checked=True)
         self.week_button = QPushButton("Week", objectName="weekMode", checkable=True)
@@ -238,15 +246,16 @@ class SchedulerTab(QWidget):
         self.week_doctor.hide()
         self.week_doctor.currentIndexChanged.connect(lambda _i: self.reload_grid() if self._mode == WEEK else None)
         self.next_free_button = QPushButton("Find next free…", objectName="findNextFree")
-        self.next_free_button.setToolTip("The earliest free times with a doctor, or any doctor of a specialty")
+        self.next_free_button.setToolTip(f"The earliest free times with a doctor, or any doctor of a specialty ({keys.NEXT_FREE})")
         self.next_free_button.clicked.connect(self.find_next_free)
         self.walk_in_button = QPushButton("Add walk-in…", objectName="addWalkIn")
         self.walk_in_button.clicked.connect(self.add_walk_in)
+        self.walk_in_button.setToolTip(f"Someone at the desk now: the next token with a doctor ({keys.WALK_IN})")
         self.walk_in_button.setVisible(self._user.can(Permission.SCHEDULE_BOOK))
         self.refresh_button = QPushButton("Refresh", objectName="schedulerRefresh")
         self.refresh_button.setToolTip("Reload the doctors and the schedule (F5)")
         self.refresh_button.clicked.connect(self.refresh)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.refresh)
+        QShortcut(QKeySequence(keys.REFRESH), self, activated=self.refresh)
         top = QHBoxLayout()
         top.addWidget(self.prev_button)
         top.addWidget(self.date_label)
@@ -283,15 +292,9 @@ class SchedulerTab(QWidget):
         self.reject_action = action("Reject…", self.reject_selected, "rejectAction", "The doctor declines, with a reason")
         self.history_action = action("History", self.history_selected, "historyAction", "Everything that happened to it")
         self.slip_action = action("Print slip…", self.print_slip, "slipAction",
-                                  "Preview and print the appointment slip (Ctrl+P)")
-        self.slip_action.setShortcut(QKeySequence("Ctrl+P"))
-        self.slip_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                                  f"Preview and print the appointment slip ({keys.PRINT_SLIP})")
         self.save_slip_action = action("Save slip as PDF…", self.save_slip_as_pdf, "saveSlipAction",
-                                       "Save the appointment slip as a PDF in the documents folder (Ctrl+Shift+P)")
-        self.save_slip_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
-        self.save_slip_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.slip_action)
-        self.addAction(self.save_slip_action)
+                                       f"Save the appointment slip as a PDF in the documents folder ({keys.SAVE_SLIP})")
         self.book_action = action("Book this slot…", self.book_current, "bookAction", "Book the selected free slot")
         self.confirm_action.setVisible(can(Permission.SCHEDULE_BOOK) or manages)
         self.check_in_action.setVisible(can(Permission.VISIT_CHECK_IN))
