@@ -16,16 +16,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QShortcut, QTextCharFormat
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCalendarWidget,
-    QComboBox,
     QDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -39,30 +32,33 @@ from PySide6.QtWidgets import (
 
 from ...services.change_feed import ScheduleChange
 from ...services.doctors import DoctorRecord, SpecialtyRecord
-from ...services.errors import ConflictError, HmsError
+from ...services.errors import HmsError
 from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord, PatientSummary
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitAction, WalkIn, allowed_actions
 from ..common.live_updates import ScheduleWatcher
-from ..common.messages import confirm, show_error, show_info
+from ..common.messages import show_error, show_info
 from ..common.worker import TaskRunner
 from . import shortcuts as keys
-from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
+from .appointment_actions import AppointmentActionsMixin
 from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
+from .calendar_days import DAY, WEEK
+from .calendar_days import monday as _monday
+from .calendar_days import qdate as _qdate
 from .day_grid_model import (
     AppointmentRole,
     CellKind,
     CellKindRole,
     DayGridModel,
     DoctorIdRole,
-    DropTarget,
     ScheduleGridModel,
     SlotRole,
     WeekGridModel,
 )
 from .doctor_box import DoctorBox
-from .grid_style import STATUS_LABELS, Legend
+from .doctor_picker import DoctorPickerMixin
+from .grid_style import STATUS_LABELS
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
 from .slip_printing import SlipPrinter
@@ -73,10 +69,7 @@ MAX_COLUMNS = 24
 LIVE_RELOAD_DELAY_MS = 150
 FILTER_DELAY_MS = 150
 WEEK_COLUMN_WIDTH = 120  # seven days side by side on a 1280-pixel screen
-DAY, WEEK = "day", "week"
 
-#: The doctor list's item role holding the doctor's id.
-DoctorListIdRole = Qt.ItemDataRole.UserRole + 1
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,7 @@ class _Grid:
     now: datetime | None = None
 
 
-class SchedulerTab(QWidget):
+class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
     status_message = Signal(str)
 
     def __init__(
@@ -162,74 +155,6 @@ class SchedulerTab(QWidget):
         self._update_actions()
 
     # --- building ----------------------------------------------------------------------------
-
-    def _build_left(self) -> None:
-        self.calendar = QCalendarWidget(objectName="schedulerCalendar")
-        self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
-        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
-        self.calendar.setGridVisible(False)
-        self.calendar.setSelectedDate(_qdate(self._day))
-        self.calendar.setFixedHeight(220)
-        self.calendar.selectionChanged.connect(self._calendar_changed)
-
-        self.today_button = QPushButton("Today", objectName="schedulerToday")
-        self.today_button.setToolTip(f"Go to today ({keys.TODAY})")
-        self.today_button.clicked.connect(self.go_today)
-        self.day_button = QPushButton("Day", objectName="dayMode", checkable=True, checked=True)
-        self.week_button = QPushButton("Week", objectName="weekMode", checkable=True)
-        self._mode_group = QButtonGroup(self)
-        self._mode_group.setExclusive(True)
-        self._mode_group.addButton(self.day_button)
-        self._mode_group.addButton(self.week_button)
-        self.day_button.clicked.connect(lambda: self.set_mode(DAY))
-        self.week_button.clicked.connect(lambda: self.set_mode(WEEK))
-        modes = QHBoxLayout()
-        modes.addWidget(self.today_button)
-        modes.addStretch()
-        modes.addWidget(self.day_button)
-        modes.addWidget(self.week_button)
-        modes.setSpacing(4)
-
-        self.specialty = QComboBox(objectName="specialtyFilter")
-        self.specialty.addItem("All specialties", None)
-        self.specialty.currentIndexChanged.connect(lambda _i: self._doctors_filtered())
-        self.doctor_filter = QLineEdit(objectName="doctorFilter")
-        self.doctor_filter.setPlaceholderText("Filter doctors by name")
-        self.doctor_filter.setClearButtonEnabled(True)
-        self.doctor_filter.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.doctor_list = QListWidget(objectName="doctorList")
-        self.doctor_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.doctor_list.itemChanged.connect(self._doctor_checked)
-        self.all_button = QPushButton("All", objectName="checkAllDoctors")
-        self.none_button = QPushButton("None", objectName="checkNoDoctors")
-        self.all_button.clicked.connect(lambda: self._check_all(True))
-        self.none_button.clicked.connect(lambda: self._check_all(False))
-        doctors_title = QLabel("Doctors", objectName="sectionTitle")
-        doctors_title.setStyleSheet("font-weight: bold;")
-        title_row = QHBoxLayout()
-        title_row.addWidget(doctors_title)
-        title_row.addStretch()
-        title_row.addWidget(self.all_button)
-        title_row.addWidget(self.none_button)
-        for button in (self.all_button, self.none_button):
-            button.setStyleSheet("padding: 2px 8px;")
-
-        self.left_panel = QFrame(objectName="schedulerLeft")
-        self.left_panel.setFixedWidth(290)
-        left = QVBoxLayout(self.left_panel)
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(self.calendar)
-        left.addLayout(modes)
-        left.addSpacing(6)
-        left.addLayout(title_row)
-        left.addWidget(self.specialty)
-        left.addWidget(self.doctor_filter)
-        left.addWidget(self.doctor_list, 1)
-        legend_title = QLabel("Key", objectName="sectionTitle")
-        legend_title.setStyleSheet("font-weight: bold;")
-        left.addWidget(legend_title)
-        self.legend = Legend()
-        left.addWidget(self.legend)
 
     def _build_right(self) -> None:
         self.selected_label = _ElidedLabel("")
@@ -605,62 +530,6 @@ class SchedulerTab(QWidget):
         if col is not None:
             self.set_mode(WEEK, col.doctor_id)
 
-    # --- the doctor filter -------------------------------------------------------------------
-
-    def filtered_doctors(self) -> list[DoctorRecord]:
-        specialty = self.specialty.currentData()
-        words = self.doctor_filter.text().casefold().split()
-        return [
-            d for d in self._all_doctors
-            if (specialty is None or any(s.id == specialty for s in d.specialties))
-            and all(w in d.full_name.casefold() for w in words)
-        ]
-
-    def shown_doctor_ids(self) -> list[int]:
-        return [d.id for d in self.filtered_doctors() if d.id not in self._unchecked]
-
-    def _fill_doctor_list(self) -> None:
-        self.doctor_list.blockSignals(True)
-        self.doctor_list.clear()
-        for d in self.filtered_doctors():
-            text = d.full_name + (f"  ·  {d.specialty_names}" if d.specialty_names else "")
-            item = QListWidgetItem(text)
-            item.setData(DoctorListIdRole, d.id)
-            item.setToolTip(f"{d.full_name}\n{d.specialty_names}\n{d.location}")
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked if d.id in self._unchecked else Qt.CheckState.Checked)
-            self.doctor_list.addItem(item)
-        self.doctor_list.blockSignals(False)
-        current = self.week_doctor.currentData()
-        self.week_doctor.blockSignals(True)
-        self.week_doctor.clear()
-        for d in self.filtered_doctors():
-            self.week_doctor.addItem(d.full_name, d.id)
-        if current is not None and self.week_doctor.findData(current) >= 0:
-            self.week_doctor.setCurrentIndex(self.week_doctor.findData(current))
-        self.week_doctor.blockSignals(False)
-
-    def _doctors_filtered(self) -> None:
-        self._filter_timer.stop()
-        self._fill_doctor_list()
-        self.reload_grid()
-
-    def _doctor_checked(self, item: QListWidgetItem) -> None:
-        doctor_id = item.data(DoctorListIdRole)
-        if item.checkState() == Qt.CheckState.Checked:
-            self._unchecked.discard(doctor_id)
-        else:
-            self._unchecked.add(doctor_id)
-        self._filter_timer.start()
-
-    def _check_all(self, checked: bool) -> None:
-        ids = {d.id for d in self.filtered_doctors()}
-        if checked:
-            self._unchecked -= ids
-        else:
-            self._unchecked |= ids
-        self._doctors_filtered()
-
     # --- the grid ----------------------------------------------------------------------------
 
     def current_view(self) -> ScheduleGridView:
@@ -845,131 +714,6 @@ class SchedulerTab(QWidget):
             self.last_message = show_info(self, f"Walk-in: token {result.token}", walk_in_text(result))
         self.reload_grid()
 
-    # --- appointment actions -----------------------------------------------------------------
-
-    def _transition(self, method: Any, done: str) -> None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return
-        self._runner.submit(
-            method, appt.id, expected_version=appt.version,
-            on_done=lambda record: self._changed(record, done), on_error=self._action_failed, context=self,
-        )
-
-    def confirm_selected(self) -> None:
-        self._transition(self._visits.confirm, "Confirmed")
-
-    def check_in_selected(self) -> None:
-        self._transition(self._visits.check_in, "Checked in")
-
-    def start_visit_selected(self) -> None:
-        self._transition(self._visits.start_visit, "Visit started for")
-
-    def complete_selected(self) -> None:
-        self._transition(self._visits.complete, "Completed the visit of")
-
-    def no_show_selected(self) -> None:
-        self._transition(self._visits.mark_no_show, "Marked as no-show:")
-
-    def _changed(self, record: AppointmentRecord, done: str) -> None:
-        self._selected_id = record.id
-        token = f" — token {record.token}" if record.status == "checked_in" and record.token is not None else ""
-        self.status_message.emit(f"{done} {record.patient_name} ({record.local_start:%H:%M}){token}")
-        self.reload_grid()
-
-    def _action_failed(self, exc: Exception) -> None:
-        self.last_message = show_error(self, exc)
-        if isinstance(exc, ConflictError):
-            self.reload_grid()  # show the appointment as it is now
-
-    def reschedule_selected(self) -> RescheduleDialog | None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return None
-        dialog = RescheduleDialog(self._scheduling, self._runner, appt, self._bookable_doctors(), parent=self)
-        dialog.moved.connect(lambda record: self._changed(record, "Moved"))
-        self._open(dialog)
-        return dialog
-
-    def _can_move(self, appt: AppointmentRecord) -> bool:
-        """Reschedule (from the toolbar or by dragging the card): the service's rule, for those who book."""
-        return VisitAction.MOVE in allowed_actions(self._user, appt, None)
-
-    def _move_dropped(self, appt: AppointmentRecord, target: DropTarget) -> QMessageBox:
-        """A card was dragged to free time: ask, then move it (the service checks everything again)."""
-        same_day = target.starts_at.date() == appt.local_day
-        when = f"{target.starts_at:%H:%M}" if same_day else f"{target.starts_at:%a %d %b %Y %H:%M}"
-        doctor = "" if target.doctor_id == appt.doctor_id else f" with {target.doctor_name}"
-        scheduling = self._scheduling
-
-        def move() -> None:
-            self._runner.submit(
-                scheduling.reschedule, appt.id, target.starts_at, doctor_id=target.doctor_id,
-                expected_version=appt.version,
-                on_done=lambda record: self._changed(record, "Moved"), on_error=self._action_failed, context=self,
-            )
-
-        self.move_box = confirm(
-            self, title="Move appointment", name="moveConfirm", action="Move",
-            text=f"Move {appt.patient_name} to {when}–{target.ends_at:%H:%M}{doctor}?",
-            informative=f"Now: {appt.local_start:%a %d %b %Y %H:%M}–{appt.local_end:%H:%M} with {appt.doctor_name}. "
-            "The move is kept in the appointment's history; please let the patient know.",
-            on_yes=move,
-        )
-        return self.move_box
-
-    def cancel_selected(self) -> ReasonDialog | None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return None
-        visits = self._visits
-
-        def cancel(reason: str, who: str) -> AppointmentRecord:
-            return visits.cancel(appt.id, reason, by=who, expected_version=appt.version)
-
-        dialog = ReasonDialog(
-            self._runner, "Cancel appointment",
-            f"Cancel {appt.patient_name}'s appointment on {appt.local_start:%a %d %b at %H:%M} with "
-            f"{appt.doctor_name}? The time becomes free again.",
-            cancel, ask_who=True, confirm_text="Cancel appointment", parent=self,
-        )
-        dialog.completed.connect(lambda record: self._changed(record, "Cancelled"))
-        self._open(dialog)
-        return dialog
-
-    def reject_selected(self) -> ReasonDialog | None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return None
-        visits = self._visits
-
-        def reject(reason: str, _who: str) -> AppointmentRecord:
-            return visits.reject(appt.id, reason, expected_version=appt.version)
-
-        dialog = ReasonDialog(
-            self._runner, "Reject appointment",
-            f"Reject {appt.patient_name}'s appointment on {appt.local_start:%a %d %b at %H:%M}? "
-            "The reason is kept in its history.",
-            reject, confirm_text="Reject", parent=self,
-        )
-        dialog.completed.connect(lambda record: self._changed(record, "Rejected"))
-        self._open(dialog)
-        return dialog
-
-    def history_selected(self) -> None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return
-        self._runner.submit(
-            self._scheduling.history, appt.id,
-            on_done=lambda events, a=appt: self._open(HistoryDialog(a, events, parent=self)),
-            on_error=self._action_failed, context=self,
-        )
-
-    @property
-    def history_dialog(self) -> HistoryDialog | None:
-        return next((d for d in reversed(self.dialogs) if isinstance(d, HistoryDialog)), None)
-
     # --- slips -------------------------------------------------------------------------------
 
     def print_slip(self) -> None:
@@ -1010,12 +754,3 @@ class _ElidedLabel(QLabel):
         painter.setPen(self.palette().color(self.foregroundRole()))
         text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
         painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
