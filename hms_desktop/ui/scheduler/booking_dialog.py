@@ -42,9 +42,18 @@ def slot_text(slot: Slot, *, with_doctor: bool = False) -> str:
     return f"{slot.local_start:%a %d %b}  {slot.local_start:%H:%M}–{slot.local_end:%H:%M}{who}"
 
 
+def wait_text(minutes: int) -> str:
+    """"now", "in about 25 min", "in about 5 h 14 min", "in about 2 h" (not "in about 314 minutes")."""
+    if minutes <= 0:
+        return "now"
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"in about {rest} min"
+    return f"in about {hours} h" + (f" {rest} min" if rest else "")
+
+
 def walk_in_text(result: WalkIn) -> str:
-    wait = result.estimated_wait_minutes
-    when = "now" if wait <= 0 else f"in about {wait} minute{'s' if wait != 1 else ''}"
+    when = wait_text(result.estimated_wait_minutes)
     ahead = result.patients_ahead
     return (f"Token {result.token} for {result.appointment.patient_name} with {result.appointment.doctor_name}: "
             f"expected {result.appointment.local_start:%H:%M} ({when}); "

@@ -142,3 +142,21 @@ def test_book_for_patient_on_a_scheduler_never_shown_waits_for_the_doctors(qtbot
     assert tab.book_for_patient(services.patients.get(asha)) is None
     qtbot.waitUntil(lambda: tab.next_free_dialog is not None, timeout=10_000)
     assert tab.next_free_dialog.doctor.count() > 1
+
+
+def test_waits_read_in_hours_and_minutes():
+    # Item 17: "expected 08:45 (in about 314 minutes)" reads as "in about 5 h 14 min".
+    from hms_desktop.ui.scheduler.booking_dialog import wait_text
+
+    assert [wait_text(m) for m in (0, 1, 25, 60, 120, 314)] == [
+        "now", "in about 1 min", "in about 25 min", "in about 1 h", "in about 2 h", "in about 5 h 14 min"]
+
+
+def test_a_walk_in_message_says_hours_and_minutes(qtbot, clinic, tab, runner):
+    services, doctor, (asha, ravi, *_rest) = clinic
+    from hms_desktop.ui.scheduler.booking_dialog import walk_in_text
+
+    for patient in (asha, ravi):
+        result = services.scheduling.add_walk_in(patient, doctor.id)
+    text = walk_in_text(result)
+    assert "minutes" not in text and ("in about" in text or "(now)" in text), text
