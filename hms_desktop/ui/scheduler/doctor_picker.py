@@ -94,7 +94,10 @@ class DoctorPickerMixin:
             button.setStyleSheet("padding: 2px 8px;")
 
         self.left_panel = QFrame(objectName="schedulerLeft")
-        self.left_panel.setFixedWidth(290)
+        # Narrower on a small screen, and it can be hidden (the "Panel" button, Ctrl+Shift+L) so the
+        # grid gets the width: the Scheduler must fit a 1024-pixel-wide window.
+        self.left_panel.setMinimumWidth(230)
+        self.left_panel.setMaximumWidth(290)
         left = QVBoxLayout(self.left_panel)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.calendar)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QShortcut, QTextCharFormat
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -165,15 +166,21 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.next_button.setToolTip("Next day/week (Alt+Right)")
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
-        self.date_label = QLabel(objectName="heading")
+        # The heading shortens with "…" on a narrow window instead of setting its minimum width.
+        self.date_label = _ElidedLabel("", align=Qt.AlignmentFlag.AlignLeft, color="")
+        self.date_label.setObjectName("heading")
+        self.date_label.setMinimumWidth(150)
         self.week_doctor = DoctorBox(objectName="weekDoctor")
-        self.week_doctor.setMinimumWidth(220)
+        self.week_doctor.setMinimumWidth(160)
+        # Not as wide as the longest name and specialty: that raised the window's minimum width.
+        self.week_doctor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.week_doctor.setMinimumContentsLength(16)
         self.week_doctor.hide()
         self.week_doctor.currentIndexChanged.connect(lambda _i: self.reload_grid() if self._mode == WEEK else None)
-        self.next_free_button = QPushButton("Find next free…", objectName="findNextFree")
+        self.next_free_button = QPushButton("Next free…", objectName="findNextFree")
         self.next_free_button.setToolTip(f"The earliest free times with a doctor, or any doctor of a specialty ({keys.NEXT_FREE})")
         self.next_free_button.clicked.connect(self.find_next_free)
-        self.walk_in_button = QPushButton("Add walk-in…", objectName="addWalkIn")
+        self.walk_in_button = QPushButton("Walk-in…", objectName="addWalkIn")
         self.walk_in_button.clicked.connect(self.add_walk_in)
         self.walk_in_button.setToolTip(f"Someone at the desk now: the next token with a doctor ({keys.WALK_IN})")
         self.walk_in_button.setVisible(self._user.can(Permission.SCHEDULE_BOOK))
@@ -181,9 +188,14 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.refresh_button.setToolTip("Reload the doctors and the schedule (F5)")
         self.refresh_button.clicked.connect(self.refresh)
         QShortcut(QKeySequence(keys.REFRESH), self, activated=self.refresh)
+        self.panel_button = QToolButton(objectName="togglePanel", text="☰", checkable=True, checked=True)
+        self.panel_button.setToolTip(f"Show or hide the calendar and doctor list ({keys.PANEL})")
+        self.panel_button.toggled.connect(self.show_panel)
+        QShortcut(QKeySequence(keys.PANEL), self, activated=self.panel_button.toggle)
         top = QHBoxLayout()
+        top.addWidget(self.panel_button)
         top.addWidget(self.prev_button)
-        top.addWidget(self.date_label)
+        top.addWidget(self.date_label, 3)
         top.addWidget(self.next_button)
         top.addSpacing(8)
         top.addWidget(self.week_doctor)
@@ -262,7 +274,8 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             view.move_requested.connect(self._move_dropped)
             view.drag_refused.connect(self.status_message.emit)
         self.day_view.horizontalHeader().sectionDoubleClicked.connect(self._header_double_clicked)
-        self.status = QLabel(objectName="subtle")
+        self.status = _ElidedLabel("", align=Qt.AlignmentFlag.AlignLeft, color="#5d6776")
+        self.status.setObjectName("subtle")
 
         self.right_panel = QWidget(objectName="schedulerRight")
         right = QVBoxLayout(self.right_panel)
@@ -274,11 +287,18 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         actions_row.addWidget(self.selected_label, 1)
         right.addLayout(actions_row)
         right.addWidget(self.stack, 1)
-        self.hint = QLabel(self._how_to_hint(), objectName="subtle")
+        self.hint = _ElidedLabel(self._how_to_hint(), color="#5d6776")
+        self.hint.setObjectName("subtle")
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.hint)
         right.addLayout(status_row)
+
+    def show_panel(self, shown: bool) -> None:
+        """Show or hide the left panel (calendar, doctors, key)."""
+        self.left_panel.setVisible(shown)
+        if self.panel_button.isChecked() != shown:
+            self.panel_button.setChecked(shown)
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -740,10 +760,13 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
 class _ElidedLabel(QLabel):
     """A one-line label that shortens its text with "…" instead of widening the window."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", *, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignRight,
+                 color: str = "#3b4656") -> None:
         super().__init__(text)
+        self._align = align
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setStyleSheet("color: #3b4656;")
+        if color:
+            self.setStyleSheet(f"color: {color};")
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
@@ -753,4 +776,4 @@ class _ElidedLabel(QLabel):
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.drawText(self.rect(), int(self._align | Qt.AlignmentFlag.AlignVCenter), text)

@@ -12,6 +12,7 @@ NEXT = "Alt+Right"
 PRINT_SLIP = "Ctrl+P"
 SAVE_SLIP = "Ctrl+Shift+P"
 REFRESH = "F5"
+PANEL = "Ctrl+Shift+L"
 
 #: (keys, what they do), in the order Help shows them.
 SCHEDULER_KEYS: tuple[tuple[str, str], ...] = (
@@ -24,6 +25,7 @@ SCHEDULER_KEYS: tuple[tuple[str, str], ...] = (
     (PRINT_SLIP, "print the selected appointment's slip"),
     (SAVE_SLIP, "save the slip as a PDF"),
     (REFRESH, "reload the schedule"),
+    (PANEL, "show or hide the calendar and doctor list"),
 )
 
 
