@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .services.audit import AuditService
 from .services.audit_log import AuditLogService
 from .services.auth import AuthService
+from .services.backups import BackupService
 from .services.billing import (
     BillingDocuments,
     InvoiceService,
@@ -15,7 +16,6 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
-from .services.backups import BackupService
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService

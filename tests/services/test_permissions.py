@@ -15,8 +15,8 @@ import pytest
 
 from hms_desktop.bootstrap import Services
 from hms_desktop.models import Role
-from hms_desktop.services.billing import LineInput
 from hms_desktop.services.backups import BackupSettings
+from hms_desktop.services.billing import LineInput
 from hms_desktop.services.doctors import DoctorInput
 from hms_desktop.services.errors import HmsError, PermissionDenied
 from hms_desktop.services.patients import PatientInput
@@ -67,6 +67,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("settings", "update"): (Permission.SETTINGS_MANAGE, lambda s, ids: s.settings.update(ClinicSettings(clinic_name=""))),
     ("demo", "load_patients"): (Permission.DEMO_DATA, lambda s, ids: s.demo.load_patients(0)),
     ("demo_schedule", "load"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.load(doctors=0, appointments=0)),
+    ("demo_billing", "load_invoices"): (P.DEMO_DATA, lambda s, ids: s.demo_billing.load_invoices(-1)),
     ("demo_schedule", "create_demo_accounts"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.create_demo_accounts()),
     ("doctors", "specialties"): (P.DOCTOR_VIEW, lambda s, ids: s.doctors.specialties()),
     ("doctors", "add_specialty"): (P.DOCTOR_MANAGE, lambda s, ids: s.doctors.add_specialty("")),
