@@ -120,6 +120,10 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
+            if self.user.can(Permission.BACKUP_MANAGE):
+                backups_action = QAction("&Backups and audit check…", self)
+                backups_action.triggered.connect(self.open_backups)
+                admin.addAction(backups_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About HMS Desktop", self)
         about.triggered.connect(self._about)
@@ -171,6 +175,15 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.statusBar().showMessage("Your password has been changed.", 8000))
         dialog.open()
         return dialog
+
+    def open_backups(self) -> None:
+        from .backups.backups_dialog import BackupsDialog
+
+        dialog = BackupsDialog(self.services, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restored.connect(lambda _before: self.sign_out_requested.emit(
+            "The clinic's data was restored from a backup; please sign in again."))
+        dialog.open()
 
     def edit_clinic_settings(self) -> None:
         from .settings.clinic_settings_dialog import ClinicSettingsDialog
