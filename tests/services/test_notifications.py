@@ -316,3 +316,28 @@ def test_the_smtp_password_is_refused_a_place_in_the_database(clinic: Clinic):
     assert settings == clinic.svc.notifications.smtp_settings()
     assert "password" not in SmtpSettings.__dataclass_fields__
     assert ClinicSettings().clinic_name  # the clinic's name the messages fall back to
+
+
+def test_hms_notify_run_once_sends_the_queue_from_the_command_line(clinic: Clinic, mail_server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    svc = clinic.svc
+    use_mail_server(svc, mail_server.port)
+    svc.scheduling.book(patient_with_email(svc), clinic.doctor.id, at(11, 30))
+    svc.scheduling.book(clinic.patients[1], clinic.doctor.id, at(11, 45))  # no address
+    url = svc.db.url.render_as_string(hide_password=False)
+    env = {**os.environ, "HMS_DATA_DIR": str(tmp_path), "HMS_BCRYPT_ROUNDS": "4"}
+    env.pop("HMS_DATABASE_URL", None)
+
+    def run_once() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "hms_desktop", "--database", url, "notify", "run", "--once"],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    done = run_once()
+    assert done.returncode == 0, done.stderr
+    assert "1 sent, 0 to try again later, 0 failed, 1 not sent" in done.stdout
+    assert [m["To"] for m in mail_server.box.messages] == ["asha.rao@example.com"]
+    again = run_once()
+    assert "0 sent" in again.stdout and len(mail_server.box.messages) == 1
