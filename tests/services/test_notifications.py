@@ -5,6 +5,7 @@ process), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import socket
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from hms_desktop.bootstrap import Services, build_services
 from hms_desktop.models import OutboxEntry
-from hms_desktop.services.notifications import NotificationDispatcher, SmtpSettings, retry_delay
+from hms_desktop.services.notifications import NotificationDispatcher, SmtpSender, SmtpSettings, retry_delay
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.scheduling import SlotTaken
 from hms_desktop.services.settings import ClinicSettings
@@ -341,3 +342,62 @@ def test_hms_notify_run_once_sends_the_queue_from_the_command_line(clinic: Clini
     assert [m["To"] for m in mail_server.box.messages] == ["asha.rao@example.com"]
     again = run_once()
     assert "0 sent" in again.stdout and len(mail_server.box.messages) == 1
+
+
+def test_each_move_is_its_own_message(clinic: Clinic):
+    svc = clinic.svc
+    appt = svc.scheduling.book(patient_with_email(svc), clinic.doctor.id, at(9))
+    svc.scheduling.reschedule(appt.id, at(10))
+    svc.scheduling.reschedule(appt.id, at(11))
+    rows = outbox_rows(svc)
+    assert [r.event for r in rows] == ["appointment.booked", "appointment.rescheduled", "appointment.rescheduled"]
+    assert len({r.dedupe_key for r in rows}) == 3
+    assert [r.payload["starts_at"] for r in rows[1:]] == [at(10).astimezone(UTC).isoformat(),
+                                                          at(11).astimezone(UTC).isoformat()]
+
+
+class _CrashAfter(SmtpSender):
+    """Dies (like a killed process) right after the server took the ``n``-th message, before the
+    dispatcher could commit that it was sent."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.count = n, 0
+
+    def send(self, settings, message) -> None:  # noqa: ANN001
+        super().send(settings, message)
+        self.count += 1
+        if self.count == self.n:
+            os._exit(17)
+
+
+def _crashing_desk(url: str, n: int) -> None:
+    svc = build_services(url)
+    svc.identity.act_as_system()
+    NotificationDispatcher(svc.units, _CrashAfter(n)).run_once()
+
+
+def test_a_dispatcher_killed_mid_batch_and_restarted_repeats_at_most_the_one_message_in_flight(clinic: Clinic, mail_server):
+    svc = clinic.svc
+    use_mail_server(svc, mail_server.port)
+    for i in range(5):
+        svc.scheduling.book(patient_with_email(svc, "Pat", f"Crash{i}", f"crash{i}@example.com"),
+                            clinic.doctor.id, at(9, 15 * i) if i < 4 else at(10))
+    url = svc.db.url.render_as_string(hide_password=False)
+
+    proc = multiprocessing.get_context("spawn").Process(target=_crashing_desk, args=(url, 3))
+    proc.start()
+    proc.join(timeout=120)
+    assert proc.exitcode == 17, "the dispatcher died after the third message was handed over"
+    assert len(mail_server.box.messages) == 3
+    assert [r.status for r in outbox_rows(svc)] == ["sent", "sent", "pending", "pending", "pending"]
+
+    assert NotificationDispatcher(svc.units).run_once().sent == 3
+    received = [m["To"] for m in mail_server.box.messages]
+    # The third went twice (the server had it when the process died, the commit never came), with
+    # the same Message-ID so a mail program can tell; every other message went exactly once.
+    assert sorted(received) == sorted([f"crash{i}@example.com" for i in range(5)] + ["crash2@example.com"])
+    third = [m["Message-ID"] for m in mail_server.box.messages if m["To"] == "crash2@example.com"]
+    assert len(third) == 2 and third[0] == third[1]
+    assert {r.status for r in outbox_rows(svc)} == {"sent"}
+    assert NotificationDispatcher(svc.units).run_once().handled == 0
