@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="TASK", required=True)
     db_sub.add_parser("upgrade", help="upgrade the schema to the newest revision (backs up a SQLite file first)")
     db_sub.add_parser("current", help="print the schema revision the database is at")
+    copy = db_sub.add_parser("copy", help="copy a clinic into a new, empty database (e.g. SQLite to PostgreSQL)")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="the database to copy")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="a new, empty database")
 
     backup = sub.add_parser("backup", help="back up, check and restore the clinic's data")
     backup_sub = backup.add_subparsers(dest="backup_command", metavar="TASK", required=True)
@@ -129,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_admin_task(args: argparse.Namespace) -> int:
+    if args.command == "db" and args.db_command == "copy":
+        from .cli_backup import run_db_copy
+
+        return run_db_copy(args.source, args.target)
     from .bootstrap import build_services
     from .config import resolve_database
     from .services import migrations

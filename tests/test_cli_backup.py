@@ -57,3 +57,14 @@ def test_a_damaged_backup_file_fails_verify(tmp_path):
     open(path, "wb").write(bytes(raw))
     checked = hms("--database", str(db), "backup", "verify", path, data_dir=data)
     assert checked.returncode == 1 and "NOT verified" in checked.stdout
+
+
+def test_db_copy_checks_every_table_and_refuses_a_non_empty_target(tmp_path):
+    source, target, data = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3", tmp_path / "data"
+    assert hms("--database", str(source), "demo-data", "--patients", "12", data_dir=data).returncode == 0
+    first = hms("db", "copy", "--from", str(source), "--to", str(target), data_dir=data)
+    assert first.returncode == 0, first.stderr
+    assert "every table's row count and checksum match" in first.stdout
+    assert re.search(r"patients\s+12 ->\s+12 .* ok", first.stdout)
+    again = hms("db", "copy", "--from", str(source), "--to", str(target), data_dir=data)
+    assert again.returncode == 1 and "not empty" in again.stderr

@@ -160,7 +160,8 @@ class ChainCheck:
     def message(self) -> str:
         if self.ok:
             return (
-                f"The audit log is intact: {self.rows_checked:,} rows in {self.writers:,} chains checked "
+                f"The audit log is intact: {self.rows_checked:,} rows in {self.writers:,} "
+                f"{'chain' if self.writers == 1 else 'chains'} checked "
                 f"in {self.seconds:.1f} s."
             )
         return f"The audit log has been tampered with: {self.problem}"

@@ -23,9 +23,10 @@ from ...models import (
     Refund,
     StaffAccount,
 )
-from ..errors import ConflictError, NotFound
+from ..errors import ConflictError, NotFound, ValidationError
 from ..money import format_money
 from ..settings import ClinicSettings, SettingsService, is_valid_time_zone
+from ..text import check_text
 from .records import CreditNoteRecord, InvoiceRecord, LineRecord, PaymentRecord, RefundRecord
 
 Clock = Callable[[], datetime]
@@ -54,6 +55,19 @@ def terms(session: Session) -> Terms:
     settings = SettingsService._stored(session)
     zone = ZoneInfo(settings.time_zone if is_valid_time_zone(settings.time_zone) else ClinicSettings.time_zone)
     return Terms(settings, zone)
+
+
+def is_int(value: object) -> bool:
+    """A whole number that is not a bool (True is an int to Python, not an amount to us)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def amount_and_reason(amount: int, reason: str, missing_reason: str) -> str:
+    """The checks every correction shares: an amount above zero and a reason; the reason to store."""
+    reason = check_text("reason", reason, 300, required=missing_reason)
+    if not is_int(amount) or amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    return reason
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
