@@ -52,7 +52,7 @@ def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
     if entry.event not in messages.EVENTS or entry.channel != messages.EMAIL:
         return NotSent(f"No sender for {entry.event} by {entry.channel}.")
     payload = entry.payload or {}
-    appt = session.get(Appointment, int(payload.get("appointment_id") or entry.entity_id or 0))
+    appt = session.get(Appointment, int(entry.entity_id or 0))
     if appt is None:
         return NotSent("The appointment no longer exists.")
     patient = session.get(Patient, appt.patient_id)

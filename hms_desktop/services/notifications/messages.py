@@ -22,13 +22,21 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def booked(appointment_id: int, starts_at: datetime, ends_at: datetime) -> OutboxMessage:
-    """The booking confirmation (with the calendar file). One per appointment, however often the
-    unit that booked it is retried."""
+def booked_key(appointment_id: int) -> str:
+    """The booking confirmation's dedupe key: one per appointment, however often its unit is retried."""
+    return f"{BOOKED_KEY_PREFIX}{appointment_id}{BOOKED_KEY_SUFFIX}"
+
+
+BOOKED_KEY_PREFIX, BOOKED_KEY_SUFFIX = f"{BOOKED}:", f":{EMAIL}"
+
+
+def booked(starts_at: datetime, ends_at: datetime, appointment_id: int | None = None) -> OutboxMessage:
+    """The booking confirmation (with the calendar file). Without ``appointment_id`` (the booking
+    statement writes the row with the appointment's id and key itself, booking_sql)."""
     return OutboxMessage(
-        event=BOOKED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id,
-        payload={"appointment_id": appointment_id, "starts_at": _iso(starts_at), "ends_at": _iso(ends_at)},
-        dedupe_key=f"{BOOKED}:{appointment_id}:email",
+        event=BOOKED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id or "",
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at)},
+        dedupe_key=booked_key(appointment_id) if appointment_id is not None else None,
     )
 
 
@@ -38,7 +46,7 @@ def rescheduled(
     """The new time (and the old). Keyed by the appointment's version: each move is one message."""
     return OutboxMessage(
         event=RESCHEDULED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id,
-        payload={"appointment_id": appointment_id, "starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
                  "old_starts_at": _iso(old_starts_at), "version": version},
         dedupe_key=f"{RESCHEDULED}:{appointment_id}:v{version}:email",
     )
@@ -48,7 +56,7 @@ def cancelled(appointment_id: int, starts_at: datetime, ends_at: datetime, by: s
     """The cancellation; an appointment is cancelled once."""
     return OutboxMessage(
         event=CANCELLED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id,
-        payload={"appointment_id": appointment_id, "starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
                  "by": by, "reason": reason},
         dedupe_key=f"{CANCELLED}:{appointment_id}:email",
     )

@@ -225,9 +225,10 @@ class SchedulingService(ClockedService):
                         summary=f"Booked {patient_name(patient)} ({patient.mrn}) with {doctor.full_name} "
                         f"at {fmt(start, zone)}",
                     ),
+                    message=uow.outbox_values(notify.booked(start, end)),
+                    message_key=(notify.BOOKED_KEY_PREFIX, notify.BOOKED_KEY_SUFFIX),
                 )
                 appointment_id = insert_booking(conn, values)
-                uow.enqueue(notify.booked(appointment_id, start, end))
                 uow.announce("schedule", "booked", doctor_id=doctor_id, day=local_day, appointment_id=appointment_id)
                 return booked_record(appointment_id, values, patient, doctor, zone)
         except Clash as clash:
