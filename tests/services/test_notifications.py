@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from hms_desktop.bootstrap import Services, build_services
 from hms_desktop.models import OutboxEntry
+from hms_desktop.services.errors import ValidationError
 from hms_desktop.services.notifications import NotificationDispatcher, SmtpSender, SmtpSettings, retry_delay
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.scheduling import SlotTaken
@@ -401,3 +402,46 @@ def test_a_dispatcher_killed_mid_batch_and_restarted_repeats_at_most_the_one_mes
     assert len(third) == 2 and third[0] == third[1]
     assert {r.status for r in outbox_rows(svc)} == {"sent"}
     assert NotificationDispatcher(svc.units).run_once().handled == 0
+
+
+def test_a_reminder_is_queued_at_the_lead_time_not_before_and_not_for_a_cancelled_appointment(clinic: Clinic, mail_server):
+    svc = clinic.svc
+    use_mail_server(svc, mail_server.port)
+    assert svc.notifications.reminder_hours() == 24
+    svc.notifications.set_reminder_hours(6)
+    with pytest.raises(ValidationError):
+        svc.notifications.set_reminder_hours(-1)
+    kept = svc.scheduling.book(patient_with_email(svc), clinic.doctor.id, at(10))  # 04:30 UTC
+    dropped = svc.scheduling.book(patient_with_email(svc, "Ravi", "Iyer", "ravi@example.com"), clinic.doctor.id, at(10, 15))
+    svc.visits.cancel(dropped.id, "Travelling", by="patient")
+    clock = [at(10).astimezone(UTC) - timedelta(hours=6, seconds=1)]
+    dispatcher = NotificationDispatcher(svc.units, now=lambda: clock[0])
+    dispatcher.run_once()  # the confirmations and the cancellation
+    before = len(mail_server.box.messages)
+
+    assert dispatcher.queue_reminders() == 0, "one second before the lead time: nothing yet"
+    clock[0] += timedelta(seconds=1)
+    assert dispatcher.run_once().sent == 1
+    (reminder,) = mail_server.box.messages[before:]
+    assert reminder["To"] == "asha.rao@example.com"
+    assert reminder["Subject"] == "Reminder: your appointment at Sunrise Clinic on Mon 07 Jan 2030 10:00"
+    assert "Dr Priya Nair" in reminder.get_body(preferencelist=("plain",)).get_content()
+    clock[0] += timedelta(hours=1)
+    assert dispatcher.run_once().handled == 0, "one reminder per appointment"
+    reminders = [r for r in outbox_rows(svc) if r.event == "appointment.reminder"]
+    assert [(r.entity_id, r.status) for r in reminders] == [(str(kept.id), "sent")]
+
+
+def test_a_reminder_queued_before_a_move_is_not_sent_and_the_new_time_gets_its_own(clinic: Clinic, mail_server):
+    svc = clinic.svc
+    use_mail_server(svc, mail_server.port)
+    appt = svc.scheduling.book(patient_with_email(svc), clinic.doctor.id, at(12))
+    clock = [at(12).astimezone(UTC) - timedelta(hours=23)]
+    dispatcher = NotificationDispatcher(svc.units, now=lambda: clock[0])
+    assert dispatcher.queue_reminders() == 1
+    svc.scheduling.reschedule(appt.id, at(12, 15))
+    summary = dispatcher.run_once()  # confirmation, move, old reminder dropped, new reminder
+    assert (summary.sent, summary.not_sent) == (3, 1)
+    subjects = [m["Subject"] for m in mail_server.box.messages]
+    assert subjects[-1] == "Reminder: your appointment at Sunrise Clinic on Mon 07 Jan 2030 12:15"
+    assert not any("12:00" in s and s.startswith("Reminder") for s in subjects)

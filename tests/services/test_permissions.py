@@ -62,6 +62,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_smtp_settings(SmtpSettings(port=0))),
+    ("notifications", "reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.reminder_hours()),
+    ("notifications", "set_reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.set_reminder_hours(-1)),
     ("notifications", "outbox"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.outbox()),
     ("notifications", "send_again"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_again(999_999)),
     ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),

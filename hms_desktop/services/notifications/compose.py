@@ -61,6 +61,11 @@ def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
         return NotSent("The patient or the doctor no longer exists.")
     if entry.event == messages.BOOKED and appt.status in (AppointmentStatus.CANCELLED, AppointmentStatus.REJECTED):
         return NotSent("The appointment was cancelled before its confirmation went out.")
+    if entry.event == messages.REMINDER:
+        if appt.status not in (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED):
+            return NotSent("The appointment is no longer on; no reminder is needed.")
+        if appt.starts_at != _moment(payload["starts_at"]):
+            return NotSent("The appointment has moved; the reminder for its new time goes instead.")
     address = (patient.email or "").strip()
     if not address:
         return NotSent("The patient has no e-mail address.")
@@ -85,6 +90,8 @@ def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
     }
     subject, body = render(entry.event, values)
     cancelled = entry.event == messages.CANCELLED
+    if entry.event == messages.REMINDER:
+        return Composed(address, subject, body, None)
     ics = appointment_ics(
         appointment_id=appt.id, clinic=clinic, summary=f"{clinic}: appointment with {doctor.full_name}",
         location=values["room"], description=body, starts_at=starts_at, ends_at=ends_at,

@@ -26,6 +26,7 @@ from ...models import OutboxEntry, OutboxStatus, utcnow
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
 from .compose import Composed, NotSent, compose, email_message
+from .reminders import queue_due_reminders
 from .smtp import SendFailed, SmtpSender, load_smtp_settings
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,18 @@ class NotificationDispatcher:
     def run_once(self, limit: int = 200) -> DispatchSummary:
         """Send what is due now, up to ``limit`` messages; returns what happened to them."""
         summary = DispatchSummary()
+        self.queue_reminders()
         while summary.handled < limit:
             outcome = self.send_next()
             if outcome is None:
                 break
             setattr(summary, outcome, getattr(summary, outcome) + 1)
         return summary
+
+    def queue_reminders(self) -> int:
+        """Queue the reminders now due (reminders.py); how many were queued."""
+        with self._units.write(Permission.NOTIFICATIONS_SEND) as uow:
+            return queue_due_reminders(uow, self._now())
 
     def run_forever(self, poll_seconds: float = 10.0, should_stop: Callable[[], bool] = lambda: False) -> None:
         while not should_stop():

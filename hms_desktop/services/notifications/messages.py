@@ -14,7 +14,8 @@ from ..unit_of_work import OutboxMessage
 BOOKED = "appointment.booked"
 RESCHEDULED = "appointment.rescheduled"
 CANCELLED = "appointment.cancelled"
-EVENTS = (BOOKED, RESCHEDULED, CANCELLED)
+REMINDER = "appointment.reminder"
+EVENTS = (BOOKED, RESCHEDULED, CANCELLED, REMINDER)
 EMAIL = "email"
 
 

@@ -12,6 +12,7 @@ from ..errors import ConflictError, NotFound, ValidationError
 from ..permissions import Permission
 from ..text import text_problem
 from ..unit_of_work import UnitsOfWork
+from .reminders import reminder_hours
 from .smtp import SECURITY, SmtpSettings, load_smtp_settings, smtp_settings_value, store_keyring_password
 
 
@@ -82,6 +83,27 @@ class NotificationService:
                 except RuntimeError as exc:
                     raise ValidationError({"password": str(exc)}) from exc
             return settings
+
+    def reminder_hours(self) -> int:
+        """How many hours before an appointment its reminder goes (0: no reminders)."""
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            return reminder_hours(uow.session)
+
+    def set_reminder_hours(self, hours: int) -> int:
+        with self._units.write(Permission.SETTINGS_MANAGE) as uow:
+            if not isinstance(hours, int) or isinstance(hours, bool) or not 0 <= hours <= 24 * 14:
+                raise ValidationError({"reminder_hours": "Give a number of hours from 0 (no reminders) to 336 (two weeks)."})
+            old = reminder_hours(uow.session)
+            row = uow.session.get(ClinicSetting, "reminder_hours")
+            if row is None:
+                uow.session.add(ClinicSetting(key="reminder_hours", value=hours))
+            else:
+                row.value = hours
+            uow.audit("settings.reminder_hours", entity_type="settings", entity_id="reminder_hours",
+                      summary=f"Reminders {hours} hours before an appointment" if hours else "Reminders turned off",
+                      changes={"reminder_hours": [old, hours]})
+            uow.announce("settings", "changed")
+            return hours
 
     def outbox(self, status: str | None = None, *, limit: int = 200) -> list[OutboxRecord]:
         """The newest queued, sent, failed or cancelled messages first."""

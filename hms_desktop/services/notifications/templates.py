@@ -52,6 +52,16 @@ DEFAULT_TEMPLATES: dict[str, MessageTemplate] = {
             "$clinic\n"
         ),
     ),
+    messages.REMINDER: MessageTemplate(
+        subject="Reminder: your appointment at $clinic on $when",
+        body=(
+            "Dear $patient,\n\n"
+            "This is a reminder of your appointment with $doctor at $clinic on $when ($zone).\n"
+            "Where: $room\n\n"
+            "$how_to_cancel\n\n"
+            "$clinic\n"
+        ),
+    ),
 }
 
 
