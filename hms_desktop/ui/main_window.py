@@ -14,6 +14,7 @@ from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
 from .common.worker import TaskRunner
 from .patients.patients_tab import PatientsTab
+from .scheduler.shortcuts import help_text as scheduler_keys
 from .session.change_password_dialog import ChangePasswordDialog
 from .session.idle_lock import IdleLock
 
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
 
             self.scheduler_tab = SchedulerTab(services, runner, user, self.watcher)
             self.tabs.addTab(self.scheduler_tab, "S&cheduler")
+            self.patients_tab.offer_booking(self._book_for_patient)
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 
@@ -198,8 +200,14 @@ class MainWindow(QMainWindow):
             "Ctrl+F  search patients\nCtrl+N  register a new patient\nEnter  open the selected patient\n"
             "Down / Up  move between the search box and the list\nEsc  clear the search\n"
             "Ctrl+L  lock the workstation\nCtrl+Shift+Q  sign out\n"
-            "Alt + the underlined letter of a tab  switch to that tab",
+            "Alt + the underlined letter of a tab  switch to that tab\n\n"
+            "In the Scheduler:\n" + scheduler_keys(),
         )
+
+    def _book_for_patient(self, patient) -> None:  # type: ignore[no-untyped-def] - PatientRecord
+        """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
+        self.tabs.setCurrentWidget(self.scheduler_tab)
+        self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
 
     def _show_error(self, exc: Exception) -> None:
         show_error(self, exc)

@@ -136,6 +136,17 @@ def test_a_second_folder_gets_a_verified_copy(sqlite_clinic, tmp_path):
     assert verify_backup(Path(entry.copies[0])).sha256 == entry.sha256
 
 
+def test_a_second_folder_that_cannot_be_written_is_logged_in_words(sqlite_clinic, tmp_path):
+    svc = sqlite_clinic
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    svc.backups.save_settings(BackupSettings(folder=str(tmp_path / "backups"), second_folder=str(blocker / "hms")))
+    entry = svc.backups.backup_now()
+    assert entry.verified and entry.copies == ()
+    second = next(e for e in svc.backups.history() if e.reason == "second copy")
+    assert not second.verified and "cannot be written" in second.why_not
+
+
 def test_settings_refuse_bad_values_in_plain_words(sqlite_clinic):
     with pytest.raises(ValidationError) as err:
         sqlite_clinic.backups.save_settings(BackupSettings(folder="relative/path", daily=-1))

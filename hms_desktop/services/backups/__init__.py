@@ -243,16 +243,24 @@ class BackupService:
         if not config.second_folder:
             return ()
         folder = Path(config.second_folder).expanduser()
+        copy = folder / target.name
+
+        def failed(why: str) -> tuple[str, ...]:
+            # Said in the main log, where the admin looks: the second copy is the one that matters
+            # on the day the first disk dies.
+            backup_log.append(config.primary(), BackupEntry(datetime.now(), "backup", "second copy", str(copy), 0,
+                                                            "", False, why))
+            return ()
+
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            copy = folder / target.name
             # A finished, closed backup file (not a live database), so a plain copy is safe here.
             shutil.copyfile(target, copy)
-        except OSError:
-            return ()
+        except OSError as exc:
+            return failed(f"the second folder cannot be written ({exc.strerror or exc}).")
         second = verify_backup(copy, check.counts) if target.suffix != ".dump" else check
         if not second.ok or second.sha256 != check.sha256:
-            return ()
+            return failed(f"the copy in the second folder does not match the backup ({second.reason or 'SHA-256 differs'}).")
         backup_log.append(folder, BackupEntry(datetime.now(), "backup", "second copy", str(copy), second.size,
                                               second.sha256, True))
         return (str(copy),)

@@ -278,7 +278,7 @@ class InvoiceService(ClockMixin):
                                "patient_id": [None, patient_id], "appointment_id": [None, appointment_id],
                                "total": [None, invoice.total]})
             uow.announce("billing", "invoice", entity_id=invoice.id)
-            return invoice_record(uow.session, invoice, t)
+            return invoice_record(uow.session, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name))
 
     def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
         """Cancel an issued invoice that nothing is paid on (refund first); it keeps its number."""
