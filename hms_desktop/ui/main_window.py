@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.doctors_tab: QWidget | None = None
         self.staff_tab: QWidget | None = None
         self.audit_tab: QWidget | None = None
+        self.billing_tab: QWidget | None = None
         is_doctor = user.role == "doctor"
         if user.can(Permission.SCHEDULE_VIEW):
             from .queues.queues_tab import QueuesTab
@@ -60,6 +61,12 @@ class MainWindow(QMainWindow):
 
             self.scheduler_tab = SchedulerTab(services, runner, user, self.watcher)
             self.tabs.addTab(self.scheduler_tab, "S&cheduler")
+        if user.can(Permission.BILLING_VIEW):
+            from .billing.billing_tab import BillingTab
+
+            self.billing_tab = BillingTab(services, runner, user, self.watcher)
+            self.billing_tab.status_message.connect(self._show_status)
+            self.tabs.addTab(self.billing_tab, "&Billing")
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 
