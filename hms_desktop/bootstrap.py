@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .services.audit import AuditService
 from .services.audit_log import AuditLogService
 from .services.auth import AuthService
+from .services.backups import BackupService
 from .services.billing import (
     BillingDocuments,
     InvoiceService,
@@ -54,6 +55,7 @@ class Services:
     billing_documents: BillingDocuments
     journal: JournalService
     demo_billing: DemoBillingService
+    backups: BackupService
 
     def close(self) -> None:
         self.db.dispose()
@@ -93,4 +95,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         billing_documents=BillingDocuments(units),
         journal=JournalService(units),
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
+        backups=BackupService(units),
     )

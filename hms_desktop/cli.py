@@ -25,6 +25,9 @@ Examples:
   hms invoice show INV-2026-000123             an invoice with its lines, payments and balance
   hms invoice pdf INV-2026-000123 --out inv.pdf
   hms invoice pdf RCT-2026-000456 --receipt --thermal --out receipt.pdf
+  hms backup now                               back up and verify (SQLite: online backup; PostgreSQL: pg_dump)
+  hms backup verify --restore-test FILE        restore drill: scratch copy, upgraded, opened
+  hms audit verify                             walk the audit log's hash chains
 """
 
 
@@ -49,6 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="TASK", required=True)
     db_sub.add_parser("upgrade", help="upgrade the schema to the newest revision (backs up a SQLite file first)")
     db_sub.add_parser("current", help="print the schema revision the database is at")
+    copy = db_sub.add_parser("copy", help="copy a clinic into a new, empty database (e.g. SQLite to PostgreSQL)")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="the database to copy")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="a new, empty database")
+
+    backup = sub.add_parser("backup", help="back up, check and restore the clinic's data")
+    backup_sub = backup.add_subparsers(dest="backup_command", metavar="TASK", required=True)
+    backup_sub.add_parser("now", help="take a backup now, verify it and apply the retention")
+    backup_sub.add_parser("list", help="the backup log, newest first")
+    verify = backup_sub.add_parser("verify", help="check a backup file")
+    verify.add_argument("file")
+    verify.add_argument("--restore-test", action="store_true",
+                        help="also restore it into a scratch file, upgrade it and open it with the application")
+    restore = backup_sub.add_parser("restore", help="replace the clinic's data by a backup's (backs up the current data first)")
+    restore.add_argument("file")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="TASK", required=True)
+    audit_sub.add_parser("verify", help="walk the audit log's hash chains and report the first broken link")
 
     user = sub.add_parser("user", help="staff accounts")
     user_sub = user.add_subparsers(dest="user_command", metavar="TASK", required=True)
@@ -106,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_admin_task(args: argparse.Namespace) -> int:
+    if args.command == "db" and args.db_command == "copy":
+        from .cli_backup import run_db_copy
+
+        return run_db_copy(args.source, args.target)
     from .bootstrap import build_services
     from .config import resolve_database
     from .services import migrations
@@ -136,6 +162,10 @@ def _run_admin_task(args: argparse.Namespace) -> int:
         if backup:
             print(f"Backed up the database to {backup} before upgrading it", file=sys.stderr)
         services.identity.act_as_system()
+        if args.command in ("backup", "audit"):
+            from .cli_backup import run_backup_task
+
+            return run_backup_task(services, args)
         if args.command == "user":
             password = sys.stdin.readline().rstrip("\r\n")
             member = services.staff.add(args.username, args.full_name or args.username, args.role, password)

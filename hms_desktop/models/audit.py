@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -28,10 +28,25 @@ class AuditEntry(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     # {"field": [old, new]}; passwords are never written here, only that one changed.
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The hash chains (services/audit_chain.py): the writer whose chain holds the row, its place
+    # there, the hash of the row before it and its own hash over its content and that. Set by the
+    # unit of work that wrote the row, just before it commits; never changed after.
+    writer: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The unit of work that wrote the row (a random token), so that it seals its own rows only.
+    batch: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        Index("ix_audit_log_chain", "writer", "chain_seq", unique=True),
+        # Rows leave this index when they are sealed, so it stays a handful of entries.
+        Index(
+            "ix_audit_log_unsealed", "batch",
+            sqlite_where=text("chain_seq IS NULL"), postgresql_where=text("chain_seq IS NULL"),
+        ),
     )
 
 

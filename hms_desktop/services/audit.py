@@ -7,6 +7,7 @@ one round trip. Change the format here and every writer follows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..models import AuditEntry, utcnow
+from .audit_chain import ChainCheck, seal_tails, verify
 from .identity import CurrentUser
 from .permissions import Permission
 
@@ -56,8 +58,10 @@ def audit_values(
     changes: dict[str, Any] | None = None,
     actor_name: str | None = None,
     at: datetime | None = None,
+    batch: str | None = None,
 ) -> dict[str, Any]:
-    """The column values of one audit row."""
+    """The column values of one audit row. ``batch`` names the unit of work that writes it, which
+    seals it into the hash chain before it commits (services/audit_chain.py)."""
     return {
         "at": at or utcnow(),
         "actor_id": actor.id if actor else None,
@@ -68,6 +72,7 @@ def audit_values(
         "entity_id": str(entity_id) if entity_id not in ("", None) else "",
         "summary": summary[:SUMMARY_LIMIT],
         "changes": changes or None,
+        "batch": batch,
     }
 
 
@@ -115,3 +120,15 @@ class AuditService:
                 )
                 for e in uow.session.scalars(query)
             ]
+
+    def verify_chain(self, progress: Callable[[int], None] | None = None) -> ChainCheck:
+        """Walk the audit log's hash chain and report the first broken link (a row changed, removed,
+        or inserted outside the application); ``progress`` hears the rows checked so far. An intact
+        log is sealed as it stands (every chain's tail recorded), so rows cut later from the end of a
+        chain are found by the next check."""
+        with self._units.read(Permission.AUDIT_VIEW) as uow:
+            check = verify(uow.connection, progress)
+        if check.ok:
+            with self._units.write(Permission.AUDIT_VIEW) as uow:
+                seal_tails(uow)
+        return check

@@ -17,6 +17,7 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     SETTINGS_MANAGE = "settings.manage"
     DEMO_DATA = "demo.load"
+    BACKUP_MANAGE = "backup.manage"  # take, check and restore backups; backup settings
     # Doctors, availability and the scheduler.
     DOCTOR_VIEW = "doctor.view"
     DOCTOR_MANAGE = "doctor.manage"  # add/edit doctors, manage the specialty list

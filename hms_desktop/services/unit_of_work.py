@@ -36,7 +36,9 @@ import functools
 import logging
 import random
 import re
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import AuditEntry, Base, OutboxEntry, OutboxStatus, StaffAccount, utcnow
 from .audit import audit_values
+from .audit_chain import seal
 from .change_feed import TOPICS, Change, write_changes
 from .database import Database
 from .errors import ConflictError, Contention, HmsError, PermissionDenied, SessionEnded, ValidationError
@@ -108,6 +111,12 @@ class UnitOfWork:
     _late_audit: list[dict[str, Any]] = field(default_factory=list)
     _constraints: dict[str, Callable[[], HmsError]] = field(default_factory=dict)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Every audit row of this unit carries this token; the unit seals those rows into the chain.
+    batch: str = field(default_factory=lambda: uuid.uuid4().hex)
+    writer: str = ""  # whose chain this unit's audit rows join (UnitsOfWork.writer)
+    chain_lock: Any = None  # that writer's lock: one unit seals at a time, until it commits
+    _audited: bool = False
+    _holding: bool = False
 
     @property
     def actor(self) -> CurrentUser:
@@ -134,7 +143,8 @@ class UnitOfWork:
         """The columns of an audit row by this unit's actor and workstation, for a statement that
         writes its own rows in one round trip (the booking path); ``audit`` is the usual way."""
         fields.setdefault("workstation", self.workstation)
-        return audit_values(self.maybe_actor, action, **fields)
+        self._audited = True
+        return audit_values(self.maybe_actor, action, batch=self.batch, **fields)
 
     def audit(
         self,
@@ -151,8 +161,9 @@ class UnitOfWork:
         is recorded as the account's), from this workstation, now."""
         values = audit_values(
             actor or self.maybe_actor, action, workstation=self.workstation, entity_type=entity_type,
-            entity_id=entity_id, summary=summary, changes=changes, actor_name=actor_name,
+            entity_id=entity_id, summary=summary, changes=changes, actor_name=actor_name, batch=self.batch,
         )
+        self._audited = True
         if self.writable:
             self.session.add(AuditEntry(**values))
         else:
@@ -209,6 +220,12 @@ class UnitOfWork:
         if self._changes:
             self.session.flush()
             write_changes(self.session, self._changes)
+        if self._audited:
+            # Last before the commit, so the chain's lock is held for as short a time as can be.
+            self.session.flush()
+            self.chain_lock.acquire()
+            self._holding = True
+            seal(self.session.connection(), self.batch, self.writer)
 
     def _constraint_error(self, exc: IntegrityError) -> HmsError:
         name = constraint_name(exc)
@@ -225,6 +242,13 @@ class UnitsOfWork:
     def __init__(self, db: Database, identity: Identity) -> None:
         self.db = db
         self.identity = identity
+        # This desk's own audit chain (services/audit_chain.py): a new one each start.
+        self.writer = uuid.uuid4().hex
+        self._chain_lock = threading.Lock()
+
+    def _unit(self, session: Session, actor: CurrentUser | None, writable: bool) -> UnitOfWork:
+        return UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, writable,
+                          writer=self.writer, chain_lock=self._chain_lock)
 
     @contextmanager
     def write(
@@ -242,7 +266,7 @@ class UnitsOfWork:
         unit: UnitOfWork | None = None
         try:
             with self.db.write() as session:
-                unit = UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, True)
+                unit = self._unit(session, actor, True)
                 self._check_account(session, actor)
                 yield unit
                 unit._before_commit()
@@ -262,6 +286,10 @@ class UnitsOfWork:
             # sqlite3 refuses an integer beyond 64 bits before SQLAlchemy sees a driver error.
             log.info("Value refused by the driver: %s", exc)
             raise ValidationError({"": DATA_MESSAGE}) from exc
+        finally:
+            if unit is not None and unit._holding:
+                unit._holding = False
+                self._chain_lock.release()
         for fn in unit._after_commit:
             fn()
 
@@ -276,12 +304,13 @@ class UnitsOfWork:
         """A unit that only reads. Audit rows it asks for are written right after the read."""
         actor = self._authorise(permission, any_of, anonymous)
         with self.db.read() as session:
-            unit = UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, False)
+            unit = self._unit(session, actor, False)
             self._check_account(session, actor)
             yield unit
         if unit._late_audit:
-            with self.db.write() as session:
+            with self._chain_lock, self.db.write() as session:
                 session.execute(insert(AuditEntry), unit._late_audit)
+                seal(session.connection(), unit.batch, self.writer)
 
     def authorise(self, permission: Permission | None = None, *, any_of: Sequence[Permission] = ()) -> CurrentUser:
         """The permission check alone, for a call that may answer without opening a unit."""

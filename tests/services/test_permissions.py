@@ -8,12 +8,14 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hms_desktop.bootstrap import Services
 from hms_desktop.models import Role
+from hms_desktop.services.backups import BackupSettings
 from hms_desktop.services.billing import LineInput
 from hms_desktop.services.doctors import DoctorInput
 from hms_desktop.services.errors import HmsError, PermissionDenied
@@ -51,10 +53,21 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("staff", "reset_password"): (Permission.STAFF_MANAGE, lambda s, ids: s.staff.reset_password(ids["staff"], "")),
     ("staff", "set_active"): (Permission.STAFF_MANAGE, lambda s, ids: s.staff.set_active(ids["staff"], 999, True)),
     ("audit", "recent"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit.recent()),
+    ("audit", "verify_chain"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit.verify_chain()),
+    ("backups", "settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.settings()),
+    ("backups", "save_settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.save_settings(BackupSettings(daily=-1))),
+    ("backups", "backup_now"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backup_now()),
+    ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
+    ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),
+    ("backups", "verify"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.verify(Path("/nonexistent/x.sqlite3"))),
+    ("backups", "restore_test"): (
+        P.BACKUP_MANAGE, lambda s, ids: s.backups.restore_test(Path("/nonexistent/x.sqlite3"), Path("/nonexistent/y"))),
+    ("backups", "restore"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.restore(Path("/nonexistent/x.sqlite3"))),
     ("audit_log", "page"): (Permission.AUDIT_VIEW, lambda s, ids: s.audit_log.page(kind="Doctors")),
     ("settings", "update"): (Permission.SETTINGS_MANAGE, lambda s, ids: s.settings.update(ClinicSettings(clinic_name=""))),
     ("demo", "load_patients"): (Permission.DEMO_DATA, lambda s, ids: s.demo.load_patients(0)),
     ("demo_schedule", "load"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.load(doctors=0, appointments=0)),
+    ("demo_billing", "load_invoices"): (P.DEMO_DATA, lambda s, ids: s.demo_billing.load_invoices(-1)),
     ("demo_schedule", "create_demo_accounts"): (P.DEMO_DATA, lambda s, ids: s.demo_schedule.create_demo_accounts()),
     ("doctors", "specialties"): (P.DOCTOR_VIEW, lambda s, ids: s.doctors.specialties()),
     ("doctors", "add_specialty"): (P.DOCTOR_MANAGE, lambda s, ids: s.doctors.add_specialty("")),

@@ -101,3 +101,33 @@ def test_fields_both_desks_changed_keep_mine_and_show_theirs(qtbot, services, ru
     qtbot.mouseClick(dialog_b.use_theirs_button, Qt.MouseButton.LeftButton)
     assert dialog_b.email.text() == "a@example.com"
     assert not dialog_b.merge.labels["email"].isVisible()
+
+
+def test_two_staff_dialogs_the_other_desks_role_survives_my_save(qtbot, services, runner, desk_b):
+    from hms_desktop.ui.staff.staff_dialog import StaffDialog
+    from tests.conftest import add_staff
+
+    other, runner_b = desk_b
+    add_staff(services, "bob", "receptionist")
+    bob = next(m for m in services.staff.list() if m.username == "bob")
+    dialog_a = StaffDialog(services.staff, runner, bob)
+    dialog_b = StaffDialog(other.staff, runner_b, other.staff.get(bob.id))
+    qtbot.addWidget(dialog_a)
+    qtbot.addWidget(dialog_b)
+    dialog_a.show()
+    dialog_b.show()
+    # Desk A makes Bob a nurse.
+    dialog_a.role.setFocus()
+    qtbot.keyClicks(dialog_a.role, "Nurse")
+    with qtbot.waitSignal(dialog_a.saved, timeout=10_000):
+        qtbot.mouseClick(dialog_a.save_button, Qt.MouseButton.LeftButton)
+    # Desk B, which opened Bob before that, corrects his name and is refused once.
+    retype(qtbot, dialog_b.full_name, "Robert Builder")
+    qtbot.mouseClick(dialog_b.save_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, runner_b)
+    assert dialog_b.isVisible() and "Someone else changed the account 'bob'" in dialog_b.banner.text()
+    assert dialog_b.role.currentData() == "nurse" and dialog_b.full_name.text() == "Robert Builder"
+    with qtbot.waitSignal(dialog_b.saved, timeout=10_000):
+        qtbot.mouseClick(dialog_b.save_button, Qt.MouseButton.LeftButton)
+    stored = services.staff.get(bob.id)
+    assert (stored.full_name, stored.role) == ("Robert Builder", "nurse")

@@ -198,3 +198,4 @@ class AppointmentSlip:
     location: str = ""
     token: int | None = None
     reason: str = ""
+    walk_in: bool = False  # already at the desk: no "arrive early" note

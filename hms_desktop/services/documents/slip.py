@@ -65,7 +65,8 @@ def render_appointment_slip(slip: AppointmentSlip) -> bytes:
     if slip.reason:
         line("Reason", slip.reason)
     pdf.setFont(SANS, 7)
-    pdf.drawString(margin, margin, f"Ref. {slip.appointment_id} - please arrive 10 minutes early.")
+    note = "" if slip.walk_in else " - please arrive 10 minutes early"
+    pdf.drawString(margin, margin, f"Ref. {slip.appointment_id}{note}.")
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

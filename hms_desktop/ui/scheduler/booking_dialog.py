@@ -106,7 +106,8 @@ class BookingDialog(QDialog):
         form.addRow("", self.kind_hint)
 
         self.book_button = QPushButton(objectName="primary")
-        self.book_button.setDefault(False)
+        # Enter books (in the reason box, the type box, anywhere but the patient search).
+        self.book_button.setDefault(True)
         self.book_button.setAutoDefault(False)
         self.book_button.clicked.connect(self.submit)
         self.cancel_button = QPushButton("Cancel")
@@ -264,6 +265,7 @@ class WalkInDialog(QDialog):
 
         self.add_button = QPushButton("Add to queue", objectName="primary")
         self.add_button.setAutoDefault(False)
+        self.add_button.setDefault(True)  # Enter adds to the queue once the patient is chosen
         self.add_button.clicked.connect(self.submit)
         self.close_button = QPushButton("Cancel")
         self.close_button.setAutoDefault(False)

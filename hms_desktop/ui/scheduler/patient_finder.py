@@ -58,6 +58,18 @@ class _ResultList(QListWidget):
         super().keyPressEvent(event)
 
 
+class _FinderSearch(SearchBox):
+    """Enter here chooses from the results; it never reaches the dialog's default button (which
+    would book, or say "Choose the patient first", before the choice is made)."""
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.returnPressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class PatientFinder(QWidget):
     """``patient_chosen(ChosenPatient)`` when a result is clicked, Enter is pressed on it, or a new
     patient is registered from here. ``patient`` is the current choice (or None)."""
@@ -71,12 +83,16 @@ class PatientFinder(QWidget):
         self._runner = runner
         self._generation = 0
         self.patient: ChosenPatient | None = None
+        self._chosen_by_search = False  # the choice is the search's only match, not a pick
         self.patient_dialog: PatientDialog | None = None
 
-        self.search = SearchBox(objectName="patientFinderSearch")
+        self.search = _FinderSearch(objectName="patientFinderSearch")
         self.search.setPlaceholderText("Patient: type a name, MRN or phone number")
         self.search.setClearButtonEnabled(True)
         self.register_button = QPushButton("Register new patient…", objectName="registerPatient")
+        # Never the button Enter presses: that made a duplicate patient out of a typed search.
+        self.register_button.setAutoDefault(False)
+        self.register_button.setDefault(False)
         self.register_button.setVisible(can_register)
         self.results = _ResultList(objectName="patientFinderResults")
         self.results.setMinimumHeight(100)
@@ -140,7 +156,12 @@ class PatientFinder(QWidget):
             self.hint.setText(f"{len(page.rows)} match{'es' if len(page.rows) != 1 else ''}{more}. "
                               "Click one, or press Down then Enter.")
             self.results.setCurrentRow(0)
-        else:
+        if len(page.rows) == 1 and page.next_after is None:
+            # The only match is drawn selected, so it is the choice (focus stays in the search box).
+            self.choose(self.results.item(0).data(ChosenPatientRole), by_search=True)
+        elif self._chosen_by_search:
+            self._unchoose()
+        if not page.rows:
             self.hint.setText(f"No patient matches “{self.search.text().strip()}”. "
                               "Register them with “Register new patient…”.")
 
@@ -184,12 +205,21 @@ class PatientFinder(QWidget):
         self.results.setCurrentItem(item)
         self.choose(item.data(ChosenPatientRole))
 
-    def choose(self, chosen: ChosenPatient) -> None:
+    def choose(self, chosen: ChosenPatient, *, by_search: bool = False) -> None:
+        """Make ``chosen`` the patient. ``patient_chosen`` (the dialog moves on to the next field)
+        is emitted for a pick, not for a search that narrowed to one match while typing."""
         self.patient = chosen
+        self._chosen_by_search = by_search
         self.error.hide()
         self.chosen_label.setText(f"<b>{_escape(chosen.name)}</b> &nbsp; {_escape(chosen.detail)}")
         self.chosen_label.show()
-        self.patient_chosen.emit(chosen)
+        if not by_search:
+            self.patient_chosen.emit(chosen)
+
+    def _unchoose(self) -> None:
+        self.patient = None
+        self._chosen_by_search = False
+        self.chosen_label.hide()
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QModelIndex, QPoint, QStandardPaths, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QPainter, QShortcut, QTextCharFormat
+from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QShortcut, QTextCharFormat
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCalendarWidget,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -41,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from ...services.change_feed import ScheduleChange
 from ...services.doctors import DoctorRecord, SpecialtyRecord
-from ...services.errors import ConflictError, EnvironmentProblem, HmsError
+from ...services.errors import ConflictError, HmsError
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitAction, WalkIn, allowed_actions
@@ -64,6 +62,7 @@ from .day_grid_model import (
 from .grid_style import STATUS_LABELS, Legend
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
+from .slip_printing import SlipPrinter
 
 #: The day view shows at most this many doctors side by side; the filter narrows the rest.
 MAX_COLUMNS = 24
@@ -109,7 +108,6 @@ class SchedulerTab(QWidget):
         self._visits = services.visits
         self._doctors = services.doctors
         self._patients = services.patients
-        self._slips = services.slips
         self._runner = runner
         self._user = user
         self._mode = DAY
@@ -125,7 +123,7 @@ class SchedulerTab(QWidget):
         self.dialogs: list[QDialog] = []
         self.context_menu: QMenu | None = None
         self.last_message: QMessageBox | None = None
-        self.slip_box: QMessageBox | None = None
+        self.slip_printer = SlipPrinter(services.slips, runner, self)
         self.move_box: QMessageBox | None = None
 
         self._build_left()
@@ -280,7 +278,16 @@ class SchedulerTab(QWidget):
         self.no_show_action = action("No-show", self.no_show_selected, "noShowAction", "The patient did not come")
         self.reject_action = action("Reject…", self.reject_selected, "rejectAction", "The doctor declines, with a reason")
         self.history_action = action("History", self.history_selected, "historyAction", "Everything that happened to it")
-        self.slip_action = action("Print slip…", self.print_slip, "slipAction", "Save the appointment slip as a PDF")
+        self.slip_action = action("Print slip…", self.print_slip, "slipAction",
+                                  "Preview and print the appointment slip (Ctrl+P)")
+        self.slip_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.slip_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_slip_action = action("Save slip as PDF…", self.save_slip_as_pdf, "saveSlipAction",
+                                       "Save the appointment slip as a PDF in the documents folder (Ctrl+Shift+P)")
+        self.save_slip_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.save_slip_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.slip_action)
+        self.addAction(self.save_slip_action)
         self.book_action = action("Book this slot…", self.book_current, "bookAction", "Book the selected free slot")
         self.confirm_action.setVisible(can(Permission.SCHEDULE_BOOK) or manages)
         self.check_in_action.setVisible(can(Permission.VISIT_CHECK_IN))
@@ -402,7 +409,8 @@ class SchedulerTab(QWidget):
         self._runner.submit(
             self._fetch_grid, *args,
             on_done=lambda grid, g=generation: self._show_grid(g, grid),
-            on_error=self._load_failed, context=self, key=f"scheduler-grid-{id(self)}",
+            on_error=lambda exc, g=generation: self._grid_failed(g, exc), context=self,
+            key=f"scheduler-grid-{id(self)}",
         )
 
     def _fetch_grid(self, mode: str, day: date, doctor_ids: list[int]) -> _Grid:
@@ -469,6 +477,23 @@ class SchedulerTab(QWidget):
         else:
             self.status.setText(f"{grid.columns[0].doctor_name}: {booked} booked · {free} free this week"
                                 f" · times in {grid.zone.key}")
+
+    def _grid_failed(self, generation: int, exc: Exception) -> None:
+        """The day (or week) asked for could not be loaded: the heading and calendar already show
+        it, so the grid must not go on showing the previous one's bookings under that heading."""
+        if generation != self._generation:
+            return
+        self._selected_id = None
+        self.day_model.set_columns([], ZoneInfo("UTC"), None)
+        self.week_model.set_columns([], ZoneInfo("UTC"), None)
+        what = f"{self._day:%A %d %B %Y}" if self._mode == DAY else \
+            f"the week of {_monday(self._day):%d %B %Y}"
+        reason = exc.message if isinstance(exc, HmsError) else "Something went wrong while loading it."
+        self.empty_label.setText(f"The schedule for {what} could not be loaded.\n{reason}\n\n"
+                                 "Press F5 (Refresh) to try again.")
+        self.stack.setCurrentWidget(self.empty_label)
+        self._update_actions()
+        self._load_failed(exc)
 
     def _load_failed(self, exc: Exception) -> None:
         self.status.setText(exc.message if isinstance(exc, HmsError) else "Could not load the schedule.")
@@ -676,6 +701,7 @@ class SchedulerTab(QWidget):
             menu.addSeparator()
             menu.addAction(self.history_action)
             menu.addAction(self.slip_action)
+            menu.addAction(self.save_slip_action)
         if menu.isEmpty():
             menu.deleteLater()
             return
@@ -687,7 +713,7 @@ class SchedulerTab(QWidget):
         appt = self.selected_appointment()
         index = self.current_view().currentIndex()
         self.book_action.setEnabled(index.isValid() and index.data(CellKindRole) == CellKind.FREE)
-        for act in self.appointment_actions + [self.history_action, self.slip_action]:
+        for act in self.appointment_actions + [self.history_action, self.slip_action, self.save_slip_action]:
             act.setEnabled(False)
         if appt is None:
             self.selected_label.setText("")
@@ -706,6 +732,7 @@ class SchedulerTab(QWidget):
             act.setEnabled(action in allowed)
         self.history_action.setEnabled(True)
         self.slip_action.setEnabled(True)
+        self.save_slip_action.setEnabled(True)
 
     def _how_to_hint(self) -> str:
         if self._user.can(Permission.SCHEDULE_BOOK):
@@ -917,48 +944,17 @@ class SchedulerTab(QWidget):
 
     # --- slips -------------------------------------------------------------------------------
 
-    def choose_slip_path(self, suggested: str) -> str | None:
-        """Ask where to save the slip (tests replace this method)."""
-        path, _filter = QFileDialog.getSaveFileName(self, "Save appointment slip", suggested, "PDF files (*.pdf)")
-        return path or None
-
-    def open_file(self, path: Path) -> None:
-        """Open a saved file with the desktop's viewer (tests replace this method)."""
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
     def print_slip(self) -> None:
+        """Preview the selected appointment's slip; the preview's Print button prints it."""
         appt = self.selected_appointment()
-        if appt is None:
-            return
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        suggested = str(Path(folder) / f"Appointment slip {appt.patient_mrn} {appt.local_start:%Y-%m-%d %H%M}.pdf")
-        chosen = self.choose_slip_path(suggested)
-        if not chosen:
-            return
-        path = Path(chosen)
-        if path.suffix.lower() != ".pdf":
-            path = path.with_name(path.name + ".pdf")
-        self._runner.submit(self._write_slip, appt.id, path, on_done=self._slip_written,
-                            on_error=self._action_failed, context=self)
+        if appt is not None:
+            self.slip_printer.preview(appt)
 
-    def _write_slip(self, appointment_id: int, path: Path) -> Path:
-        # Worker thread. A full disk or a read-only folder is the desk's problem to fix, not a bug.
-        try:
-            return self._slips.write_appointment_slip(appointment_id, path)
-        except OSError as exc:
-            raise _SlipNotSaved(f"The slip could not be saved to {path}: {exc.strerror or exc}.") from exc
-
-    def _slip_written(self, path: Path) -> None:
-        self.status_message.emit(f"Slip saved to {path}")
-        box = QMessageBox(QMessageBox.Icon.Information, "Slip saved", f"The appointment slip was saved to\n{path}",
-                          QMessageBox.StandardButton.Close, self)
-        box.setObjectName("slipSaved")
-        open_button = box.addButton("Open", QMessageBox.ButtonRole.ActionRole)
-        open_button.setObjectName("openSlip")
-        open_button.clicked.connect(lambda: self.open_file(path))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.slip_box = box
+    def save_slip_as_pdf(self) -> None:
+        """Save the selected appointment's slip as a PDF (the documents folder is offered)."""
+        appt = self.selected_appointment()
+        if appt is not None:
+            self.slip_printer.save_as_pdf(appt)
 
     # --- dialogs -----------------------------------------------------------------------------
 
@@ -986,10 +982,6 @@ class _ElidedLabel(QLabel):
         painter.setPen(self.palette().color(self.foregroundRole()))
         text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
         painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
-
-
-class _SlipNotSaved(EnvironmentProblem):
-    title = "Slip not saved"
 
 
 def _monday(day: date) -> date:

@@ -315,33 +315,58 @@ def test_a_booking_at_another_desk_appears_without_refreshing(qtbot, clinic, run
 # --- slips -----------------------------------------------------------------------------------
 
 
-def test_print_slip_writes_a_pdf_and_offers_to_open_it(qtbot, clinic, tab, runner, tmp_path: Path, monkeypatch):
+def test_print_slip_goes_through_the_print_path_preview_and_save_as_pdf(qtbot, clinic, tab, runner, tmp_path: Path,
+                                                                        monkeypatch):
+    # Issue 8 item 6: "Print slip" previews and prints; "Save as PDF" goes to the documents folder,
+    # never the folder the app was started from.
+    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtWidgets import QLineEdit
+
+    from hms_desktop.paths import documents_dir
+
     services, doctor, (asha, *_rest) = clinic
     services.scheduling.book(asha, doctor.id, at(9), reason="Fever")
+    monkeypatch.chdir(tmp_path)
     tab.refresh()
     wait_idle(qtbot, runner)
     select_appointment(qtbot, tab, time(9))
-    asked: list[str] = []
-    opened: list[Path] = []
-    target = tmp_path / "slip for asha"
-
-    def choose(suggested: str) -> str:
-        asked.append(suggested)
-        return str(target)
-
-    monkeypatch.setattr(tab, "choose_slip_path", choose)
-    monkeypatch.setattr(tab, "open_file", opened.append)
-    click_action(qtbot, tab, tab.slip_action)
-    wait_idle(qtbot, runner)
-    written = tmp_path / "slip for asha.pdf"
-    assert written.exists() and asked and asked[0].endswith(".pdf")
-    text = "".join(page.extract_text() for page in PdfReader(str(written)).pages)
+    with qtbot.waitSignal(tab.slip_printer.opened, timeout=10_000) as opened:
+        qtbot.keyClick(tab.day_view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    preview = opened.args[0]
+    assert preview.objectName() == "printPreview" and preview.isVisible()
+    # What the preview's Print button sends, sent to a PDF-writing printer: read the text back.
+    printed = tmp_path / "printed-slip.pdf"
+    printer = tab.slip_printer.printout.new_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(printed))
+    assert tab.slip_printer.printout.print_to(printer) == 1
+    assert printed.stat().st_size > 0
+    preview.reject()
+    tab.activateWindow()  # the offscreen platform has no window manager to give focus back
+    qtbot.waitUntil(tab.isActiveWindow)
+    text = "".join(page.extract_text() for page in PdfReader(str(_pdf(tmp_path, tab))).pages)
     assert "Asha PatA0" in text and "Dr Priya Nair" in text
-    box = tab.slip_box
-    assert box is not None and box.isVisible() and str(written) in box.text()
-    open_button = next(b for b in box.buttons() if b.text() == "Open")
-    qtbot.mouseClick(open_button, Qt.MouseButton.LeftButton)
-    assert opened == [written]
+    # Save as PDF: the documents folder, with a sensible name; Enter saves the slip's own bytes.
+    with qtbot.waitSignal(tab.slip_printer.opened, timeout=10_000) as opened:
+        qtbot.keyClick(tab.day_view, Qt.Key.Key_P,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    dialog = opened.args[0]
+    assert Path(dialog.directory().absolutePath()) == documents_dir()
+    name_box = dialog.findChild(QLineEdit, "fileNameEdit")
+    assert name_box.text().startswith("Appointment slip ") and name_box.text().endswith(".pdf")
+    (documents_dir() / name_box.text()).unlink(missing_ok=True)  # the other database's run saved one too
+    with qtbot.waitSignal(tab.slip_printer.printout.saved, timeout=10_000) as saved:
+        qtbot.keyClick(name_box, Qt.Key.Key_Return)
+    path = saved.args[0]
+    assert path.parent == documents_dir() and not list(tmp_path.glob("Appointment slip*"))
+    text = "".join(page.extract_text() for page in PdfReader(str(path)).pages)
+    assert "Asha PatA0" in text and "Dr Priya Nair" in text and "please arrive 10 minutes early" in text
+
+
+def _pdf(tmp_path: Path, tab: SchedulerTab) -> Path:
+    path = tmp_path / "rendered-slip.pdf"
+    path.write_bytes(tab.slip_printer.printout.pdf)
+    return path
 
 
 # --- views, filters and roles ----------------------------------------------------------------
