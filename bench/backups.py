@@ -24,8 +24,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Table, Text, Time, TypeDecorator, text
 from sqlalchemy import JSON as SA_JSON
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Time,
+    TypeDecorator,
+    text,
+)
 
 from hms_desktop.models import Base
 from hms_desktop.services import migrations

@@ -205,7 +205,9 @@ class Invoice(Base):
         Index("ix_invoices_day_id", "local_day", "id"),
         Index("ix_invoices_patient", "patient_id", "local_day"),
         Index("ix_invoices_doctor_day", "doctor_id", "local_day"),
-        Index("ix_invoices_state_day", "state", "local_day"),
+        # One state's invoices newest first straight from the index; several states are merged
+        # (listing.page), since no index hands out "state IN (...)" in day order.
+        Index("ix_invoices_state_day_id", "state", "local_day", "id"),
         # One live invoice per visit, whichever desk starts it first (a void one may be replaced).
         Index("uq_invoices_appointment_live", "appointment_id", unique=True,
               sqlite_where=text("state != 'void'"), postgresql_where=text("state != 'void'")),

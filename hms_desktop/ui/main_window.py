@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
@@ -14,10 +16,17 @@ from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
 from .common.worker import TaskRunner
 from .patients.patients_tab import PatientsTab
+from .scheduler.shortcuts import help_text as scheduler_keys
 from .session.change_password_dialog import ChangePasswordDialog
 from .session.idle_lock import IdleLock
 
 PREFERRED_SIZE = QSize(1200, 760)
+
+
+log = logging.getLogger(__name__)
+
+BACKUP_CHECK_MS = 60 * 60 * 1000
+FIRST_BACKUP_CHECK_MS = 2 * 60 * 1000
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +70,7 @@ class MainWindow(QMainWindow):
 
             self.scheduler_tab = SchedulerTab(services, runner, user, self.watcher)
             self.tabs.addTab(self.scheduler_tab, "S&cheduler")
+            self.patients_tab.offer_booking(self._book_for_patient)
         if user.can(Permission.BILLING_VIEW):
             from .billing.billing_tab import BillingTab
 
@@ -98,6 +108,12 @@ class MainWindow(QMainWindow):
         self.patients_tab.reload()
         if self.watcher is not None:
             self.watcher.start()
+        # The daily backup of a SQLite clinic (Admin -> Backups): checked soon after sign-in and then
+        # every hour; whichever desk finds it due takes it, on the worker.
+        self.backup_timer = QTimer(self, interval=BACKUP_CHECK_MS)
+        self.backup_timer.timeout.connect(self.backup_if_due)
+        self.backup_timer.start()
+        QTimer.singleShot(FIRST_BACKUP_CHECK_MS, self, self.backup_if_due)
         self.tabs.setCurrentIndex(0)
         self._tab_changed(0)
         if self.tabs.currentWidget() is self.patients_tab:
@@ -125,6 +141,10 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
+            if self.user.can(Permission.BACKUP_MANAGE):
+                backups_action = QAction("&Backups and audit check…", self)
+                backups_action.triggered.connect(self.open_backups)
+                admin.addAction(backups_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About HMS Desktop", self)
         about.triggered.connect(self._about)
@@ -177,6 +197,31 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def backup_if_due(self) -> None:
+        self.runner.submit(self.services.backups.backup_if_due, on_done=self._backup_taken,
+                           on_error=self._backup_failed, context=self, key="scheduled-backup")
+
+    def _backup_taken(self, entry) -> None:  # type: ignore[no-untyped-def]
+        if entry is None:
+            return
+        if entry.verified:
+            self._show_status(f"Daily backup taken and verified: {entry.path}")
+        else:
+            self._show_status(f"The daily backup could not be verified ({entry.why_not}); see Admin → Backups.")
+
+    def _backup_failed(self, exc: Exception) -> None:
+        log.warning("Scheduled backup failed: %s", exc)
+        self._show_status(f"The daily backup failed: {exc}")
+
+    def open_backups(self) -> None:
+        from .backups.backups_dialog import BackupsDialog
+
+        dialog = BackupsDialog(self.services, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restored.connect(lambda _before: self.sign_out_requested.emit(
+            "The clinic's data was restored from a backup; please sign in again."))
+        dialog.open()
+
     def edit_clinic_settings(self) -> None:
         from .settings.clinic_settings_dialog import ClinicSettingsDialog
 
@@ -205,8 +250,14 @@ class MainWindow(QMainWindow):
             "Ctrl+F  search patients\nCtrl+N  register a new patient\nEnter  open the selected patient\n"
             "Down / Up  move between the search box and the list\nEsc  clear the search\n"
             "Ctrl+L  lock the workstation\nCtrl+Shift+Q  sign out\n"
-            "Alt + the underlined letter of a tab  switch to that tab",
+            "Alt + the underlined letter of a tab  switch to that tab\n\n"
+            "In the Scheduler:\n" + scheduler_keys(),
         )
+
+    def _book_for_patient(self, patient) -> None:  # type: ignore[no-untyped-def] - PatientRecord
+        """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
+        self.tabs.setCurrentWidget(self.scheduler_tab)
+        self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
 
     def _show_error(self, exc: Exception) -> None:
         show_error(self, exc)

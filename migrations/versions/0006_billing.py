@@ -153,7 +153,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_invoices_day_id', ['local_day', 'id'], unique=False)
         batch_op.create_index('ix_invoices_doctor_day', ['doctor_id', 'local_day'], unique=False)
         batch_op.create_index('ix_invoices_patient', ['patient_id', 'local_day'], unique=False)
-        batch_op.create_index('ix_invoices_state_day', ['state', 'local_day'], unique=False)
+        batch_op.create_index('ix_invoices_state_day_id', ['state', 'local_day', 'id'], unique=False)
 
     op.create_table('credit_notes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -287,7 +287,7 @@ def downgrade() -> None:
 
     op.drop_table('credit_notes')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.drop_index('ix_invoices_state_day')
+        batch_op.drop_index('ix_invoices_state_day_id')
         batch_op.drop_index('ix_invoices_patient')
         batch_op.drop_index('ix_invoices_doctor_day')
         batch_op.drop_index('ix_invoices_day_id')

@@ -136,6 +136,17 @@ def test_a_second_folder_gets_a_verified_copy(sqlite_clinic, tmp_path):
     assert verify_backup(Path(entry.copies[0])).sha256 == entry.sha256
 
 
+def test_a_second_folder_that_cannot_be_written_is_logged_in_words(sqlite_clinic, tmp_path):
+    svc = sqlite_clinic
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    svc.backups.save_settings(BackupSettings(folder=str(tmp_path / "backups"), second_folder=str(blocker / "hms")))
+    entry = svc.backups.backup_now()
+    assert entry.verified and entry.copies == ()
+    second = next(e for e in svc.backups.history() if e.reason == "second copy")
+    assert not second.verified and "cannot be written" in second.why_not
+
+
 def test_settings_refuse_bad_values_in_plain_words(sqlite_clinic):
     with pytest.raises(ValidationError) as err:
         sqlite_clinic.backups.save_settings(BackupSettings(folder="relative/path", daily=-1))
@@ -212,3 +223,24 @@ def test_postgresql_backup_is_a_dump_checked_by_a_test_restore(pg_url, tmp_path)
     finally:
         svc.close()
 
+
+
+def test_the_daily_backup_is_taken_when_due_by_any_signed_in_desk(sqlite_clinic):
+    from datetime import datetime, timedelta
+
+    from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
+
+    svc = sqlite_clinic
+    add_staff(svc, "rita", "receptionist")
+    desk = second_desk(svc, "rita", STAFF_PASSWORD)
+    try:
+        morning = datetime(2030, 1, 7, 8, 0)
+        first = desk.backups.backup_if_due(now=morning)
+        assert first is not None and first.verified and first.reason == "scheduled"
+        assert desk.backups.backup_if_due(now=morning + timedelta(hours=5)) is None  # not due again yet
+        assert desk.backups.backup_if_due(now=morning + timedelta(days=1)) is not None  # the next morning
+        assert len(svc.backups.backups()) == 2
+        svc.backups.save_settings(BackupSettings(folder=svc.backups.settings().folder, schedule="off"))
+        assert desk.backups.backup_if_due(now=morning + timedelta(days=3)) is None
+    finally:
+        desk.close()

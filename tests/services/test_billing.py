@@ -338,3 +338,24 @@ def test_issue_now_bills_a_visit_in_one_step_with_the_same_checks(desk):
         svc.invoices.issue_now(patient, [])
     # A failed attempt takes no number: the next invoice is 000002.
     assert svc.invoices.issue_now(patient, [LineInput("Dressing", 1, 100)]).number == "INV-2030-000002"
+
+
+def test_several_states_page_newest_first_without_repeats(desk):
+    svc, doctor, patients = desk
+    made = []
+    for i in range(7):
+        draft_id, version = _draft(svc, patients[i % 3], [LineInput("Item", 1, 1000 + i)])
+        invoice = svc.invoices.issue(draft_id, version)
+        if i % 2:
+            svc.payments.pay(invoice.id, "cash", 500)
+        made.append(invoice.number)
+    svc.invoices.start(patients[0])  # a draft, not asked for
+    wanted = InvoiceFilter(states=("issued", "partly_paid"))
+    seen, after = [], None
+    while True:
+        page = svc.invoices.page(wanted, after=after, limit=3)
+        seen += [r.number for r in page.rows]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert seen == list(reversed(made))

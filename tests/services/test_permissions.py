@@ -57,6 +57,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.settings()),
     ("backups", "save_settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.save_settings(BackupSettings(daily=-1))),
     ("backups", "backup_now"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backup_now()),
+    ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
     ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),
     ("backups", "verify"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.verify(Path("/nonexistent/x.sqlite3"))),

@@ -138,7 +138,7 @@ def test_add_two_sessions_on_a_weekday_and_save(qtbot, clock, runner):
     retype(qtbot, first.end, "1230")
     retype(qtbot, second.end, "18.30")
     retype(qtbot, second.slot_minutes, "20")
-    assert second.count.text() == "13 slots"
+    assert second.count.text() == "13 in all"  # "in 15 min slots: 13 in all", not "slots 13 slots"
     assert tuesday.summary.text() == "2 sessions, 8 h"
     assert dialog.template_status.text() == "Unsaved changes."
 

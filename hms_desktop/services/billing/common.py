@@ -23,9 +23,10 @@ from ...models import (
     Refund,
     StaffAccount,
 )
-from ..errors import ConflictError, NotFound
+from ..errors import ConflictError, NotFound, ValidationError
 from ..money import format_money
 from ..settings import ClinicSettings, SettingsService, is_valid_time_zone
+from ..text import check_text
 from .records import CreditNoteRecord, InvoiceRecord, LineRecord, PaymentRecord, RefundRecord
 
 Clock = Callable[[], datetime]
@@ -54,6 +55,19 @@ def terms(session: Session) -> Terms:
     settings = SettingsService._stored(session)
     zone = ZoneInfo(settings.time_zone if is_valid_time_zone(settings.time_zone) else ClinicSettings.time_zone)
     return Terms(settings, zone)
+
+
+def is_int(value: object) -> bool:
+    """A whole number that is not a bool (True is an int to Python, not an amount to us)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def amount_and_reason(amount: int, reason: str, missing_reason: str) -> str:
+    """The checks every correction shares: an amount above zero and a reason; the reason to store."""
+    reason = check_text("reason", reason, 300, required=missing_reason)
+    if not is_int(amount) or amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    return reason
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
@@ -127,7 +141,10 @@ def payment_record(p: Payment, staff: dict[int, str], invoice_number: str | None
     )
 
 
-def invoice_record(session: Session, invoice: Invoice, t: Terms, *, detail: bool = True) -> InvoiceRecord:
+def invoice_record(session: Session, invoice: Invoice, t: Terms, *, detail: bool = True, new: bool = False,
+                   by: tuple[int | None, str] | None = None) -> InvoiceRecord:
+    """The invoice as a record. ``new``: it was made in this transaction, so it has no payments,
+    refunds or credit notes to read; ``by``: (id, name) of the signed-in person, saving a lookup."""
     patient = session.get(Patient, invoice.patient_id)
     doctor = session.get(Doctor, invoice.doctor_id) if invoice.doctor_id else None
     payer = session.get(PayerAccount, invoice.payer_id) if invoice.payer_id else None
@@ -146,14 +163,21 @@ def invoice_record(session: Session, invoice: Invoice, t: Terms, *, detail: bool
                        ln.gross, ln.discount, ln.net, ln.tax, ln.total)
             for ln in line_rows
         )
-        pay_rows = session.scalars(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id)).all()
-        refund_rows = session.scalars(select(Refund).where(Refund.invoice_id == invoice.id).order_by(Refund.id)).all()
-        credit_rows = session.scalars(
-            select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.id)
-        ).all()
+        if new:
+            pay_rows: list[Payment] = []
+            refund_rows: list[Refund] = []
+            credit_rows: list[CreditNote] = []
+        else:
+            pay_rows = list(session.scalars(select(Payment).where(Payment.invoice_id == invoice.id)
+                                            .order_by(Payment.id)))
+            refund_rows = list(session.scalars(select(Refund).where(Refund.invoice_id == invoice.id)
+                                               .order_by(Refund.id)))
+            credit_rows = list(session.scalars(select(CreditNote).where(CreditNote.invoice_id == invoice.id)
+                                               .order_by(CreditNote.id)))
         staff_ids += [p.received_by_id for p in pay_rows] + [r.refunded_by_id for r in refund_rows]
         staff_ids += [c.issued_by_id for c in credit_rows]
-        staff = names(session, staff_ids)
+        known = {by[0]: by[1]} if by and by[0] is not None else {}
+        staff = {**known, **names(session, [i for i in staff_ids if i not in known])}
         receipts = {p.id: p.receipt_number for p in pay_rows}
         payments = tuple(payment_record(p, staff, invoice.number) for p in pay_rows)
         refunds = tuple(

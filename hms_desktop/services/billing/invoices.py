@@ -38,8 +38,10 @@ from .common import (
     Clock,
     ClockMixin,
     Terms,
+    amount_and_reason,
     check_version,
     invoice_record,
+    is_int,
     local_day,
     lock_invoice,
     refresh_state,
@@ -53,8 +55,18 @@ FREE_FOLLOW_UP = "Free follow-up"
 EVERYTHING = InvoiceFilter()
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+
+def _details(claim_reference: str, notes: str, payer_share: int) -> tuple[str, str]:
+    """The invoice's own fields as a desk gives them, checked: (claim reference, notes)."""
+    claim_reference = check_text("claim_reference", claim_reference, 64)
+    notes = check_text("notes", notes, 500, multiline=True)
+    if not is_int(payer_share) or payer_share < 0:
+        raise ValidationError({"payer_share": "The payer's share must be an amount of zero or more."})
+    return claim_reference, notes
+
+
+def _visit_taken() -> ConflictError:
+    return ConflictError("Another desk has just started an invoice for this visit: open it from the Billing tab.")
 
 
 def line_amounts(line: LineInput, tax_inclusive: bool) -> LineAmounts:
@@ -134,8 +146,7 @@ class InvoiceService(ClockMixin):
         self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
         claim_reference = check_text("claim_reference", claim_reference, 64)
         with self._units.write(Permission.INVOICE_CREATE) as uow:
-            uow.explain_constraint("uq_invoices_appointment_live", lambda: ConflictError(
-                "Another desk has just started an invoice for this visit: open it from the Billing tab."))
+            uow.explain_constraint("uq_invoices_appointment_live", _visit_taken)
             s = uow.session
             t = terms(s)
             invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
@@ -164,10 +175,7 @@ class InvoiceService(ClockMixin):
         """Replace a draft's lines and details. Discounts need the permission, a reason, and stay
         within the role's limit."""
         self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
-        claim_reference = check_text("claim_reference", claim_reference, 64)
-        notes = check_text("notes", notes, 500, multiline=True)
-        if not _is_int(payer_share) or payer_share < 0:
-            raise ValidationError({"payer_share": "The payer's share must be an amount of zero or more."})
+        claim_reference, notes = _details(claim_reference, notes, payer_share)
         with self._units.write(Permission.INVOICE_CREATE) as uow:
             s = uow.session
             t = terms(s)
@@ -247,13 +255,9 @@ class InvoiceService(ClockMixin):
         first) with ``lines``, issued with its number at once. The same checks as start, save_draft
         and issue, in one transaction."""
         self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
-        claim_reference = check_text("claim_reference", claim_reference, 64)
-        notes = check_text("notes", notes, 500, multiline=True)
-        if not _is_int(payer_share) or payer_share < 0:
-            raise ValidationError({"payer_share": "The payer's share must be an amount of zero or more."})
+        claim_reference, notes = _details(claim_reference, notes, payer_share)
         with self._units.write(Permission.INVOICE_CREATE) as uow:
-            uow.explain_constraint("uq_invoices_appointment_live", lambda: ConflictError(
-                "Another desk has just started an invoice for this visit: open it from the Billing tab."))
+            uow.explain_constraint("uq_invoices_appointment_live", _visit_taken)
             t = terms(uow.session)
             invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
             given = list(lines)
@@ -274,7 +278,7 @@ class InvoiceService(ClockMixin):
                                "patient_id": [None, patient_id], "appointment_id": [None, appointment_id],
                                "total": [None, invoice.total]})
             uow.announce("billing", "invoice", entity_id=invoice.id)
-            return invoice_record(uow.session, invoice, t)
+            return invoice_record(uow.session, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name))
 
     def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
         """Cancel an issued invoice that nothing is paid on (refund first); it keeps its number."""
@@ -311,9 +315,7 @@ class InvoiceService(ClockMixin):
         """Take ``amount`` off what an issued invoice asks (all of it or part), as a numbered credit
         note. Only the unpaid part can be credited: money already paid is refunded first."""
         self._units.authorise(Permission.INVOICE_VOID)  # before any check of the input
-        reason = check_text("reason", reason, 300, required="Say why the invoice is credited.")
-        if not _is_int(amount) or amount <= 0:
-            raise ValidationError({"amount": "Enter an amount above zero."})
+        reason = amount_and_reason(amount, reason, "Say why the invoice is credited.")
         with self._units.write(Permission.INVOICE_VOID) as uow:
             s = uow.session
             t = terms(s)
@@ -455,7 +457,7 @@ class InvoiceService(ClockMixin):
             for name, value in (("quantity", line.quantity), ("price", line.unit_price),
                                 ("discount", line.discount_bp), ("discount", line.discount_minor),
                                 ("tax rate", line.tax_rate_bp)):
-                if not _is_int(value):
+                if not is_int(value):
                     errors[key] = f"The {name} must be a whole number (money in minor units)."
                     break
             if key in errors:

@@ -22,6 +22,8 @@ from .common import (
     Clock,
     ClockMixin,
     Terms,
+    amount_and_reason,
+    is_int,
     local_day,
     lock_invoice,
     names,
@@ -35,9 +37,6 @@ LAST4 = re.compile(r"^\d{4}$")
 METHODS_FROM_DESK = tuple(m.value for m in PaymentMethod if m != PaymentMethod.CREDIT)
 OVERPAID = "ck_invoices_overpaid"
 
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def open_shift_of(s: Session, uow: UnitOfWork, *, lock: bool = True) -> CashierShift | None:
@@ -162,9 +161,7 @@ class PaymentService(ClockMixin):
         """Give back part or all of a payment (never more than was paid and not yet given back or
         used), from the refunding cashier's open shift; it shows on that shift's closure."""
         self._units.authorise(Permission.PAYMENT_REFUND)  # before any check of the input
-        reason = check_text("reason", reason, 300, required="Say why the money is given back.")
-        if not _is_int(amount) or amount <= 0:
-            raise ValidationError({"amount": "Enter an amount above zero."})
+        reason = amount_and_reason(amount, reason, "Say why the money is given back.")
         with self._units.write(Permission.PAYMENT_REFUND) as uow:
             s = uow.session
             t = terms(s)
@@ -240,13 +237,13 @@ class PaymentService(ClockMixin):
     def _check(method: str, amount: int, tendered: int | None, reference: str) -> tuple[str, str]:
         if method not in {m.value for m in PaymentMethod}:
             raise ValidationError({"method": "Choose how the patient pays."})
-        if not _is_int(amount) or amount <= 0:
+        if not is_int(amount) or amount <= 0:
             raise ValidationError({"amount": "Enter an amount above zero."})
         if amount > 10**12:
             raise ValidationError({"amount": "That amount is far too large."})
         reference = check_text("reference", reference, 64)
         if method == PaymentMethod.CASH:
-            if tendered is not None and (not _is_int(tendered) or tendered < amount):
+            if tendered is not None and (not is_int(tendered) or tendered < amount):
                 raise ValidationError({"tendered": "The cash handed over must be at least the amount paid."})
         elif tendered is not None:
             raise ValidationError({"tendered": "Only cash is handed over; leave it empty for other methods."})

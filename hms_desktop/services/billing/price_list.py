@@ -14,13 +14,11 @@ from ..errors import ConflictError, NotFound, ValidationError
 from ..permissions import Permission
 from ..text import check_text
 from ..unit_of_work import UnitsOfWork
+from .common import is_int
 from .records import PayerRecord, PriceItemRecord, TaxRateRecord
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
 
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _item(i: PriceItem) -> PriceItemRecord:
@@ -102,7 +100,7 @@ class PriceListService:
     def add_tax_rate(self, name: str, rate_bp: int) -> TaxRateRecord:
         self._units.authorise(Permission.PRICE_LIST_MANAGE)  # before any check of the input
         name = check_text("name", name, 60, required="Name the rate, e.g. GST 18 %.")
-        if not _is_int(rate_bp) or not 0 <= rate_bp <= 10000:
+        if not is_int(rate_bp) or not 0 <= rate_bp <= 10000:
             raise ValidationError({"rate_bp": "The rate must be between 0 % and 100 %."})
         taken = ValidationError({"rate_bp": "That rate is already in the list."})
         with self._units.write(Permission.PRICE_LIST_MANAGE) as uow:
@@ -174,9 +172,9 @@ class PriceListService:
             errors.update(exc.fields)
         if kind not in {k.value for k in ItemKind}:
             errors["kind"] = "Choose the kind of item."
-        if not _is_int(price_minor) or price_minor < 0 or price_minor > 10**11:
+        if not is_int(price_minor) or price_minor < 0 or price_minor > 10**11:
             errors["price_minor"] = "Enter a price of zero or more."
-        if not _is_int(tax_rate_bp):
+        if not is_int(tax_rate_bp):
             errors["tax_rate_bp"] = "Choose a tax rate from the list."
         if errors:
             raise ValidationError(errors)

@@ -16,14 +16,11 @@ from ..errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from ..permissions import Permission
 from ..text import check_text
 from ..unit_of_work import UnitsOfWork
-from .common import Clock, ClockMixin, Terms, names, terms
+from .common import Clock, ClockMixin, Terms, is_int, names, terms
 from .records import ShiftRecord
 
 DRAWER_METHODS = tuple(m.value for m in PaymentMethod if m not in (PaymentMethod.CREDIT,))
 
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def expected_by_method(s: Session, shift: CashierShift) -> dict[str, int]:
@@ -91,7 +88,7 @@ class ShiftService(ClockMixin):
 
     def open(self, opening_float: int) -> ShiftRecord:
         self._units.authorise(Permission.SHIFT_CLOSE)  # before any check of the input
-        if not _is_int(opening_float) or opening_float < 0:
+        if not is_int(opening_float) or opening_float < 0:
             raise ValidationError({"opening_float": "Enter the cash in the drawer at the start (zero or more)."})
         with self._units.write(Permission.SHIFT_CLOSE) as uow:
             s = uow.session
@@ -140,7 +137,7 @@ class ShiftService(ClockMixin):
             clean: dict[str, int] = {}
             for method in expected:
                 value = counted.get(method, 0)
-                if not _is_int(value) or value < 0:
+                if not is_int(value) or value < 0:
                     errors[f"counted.{method}"] = "Enter the amount counted (zero or more)."
                 else:
                     clean[method] = value
@@ -150,7 +147,7 @@ class ShiftService(ClockMixin):
             notes: list[tuple[int, int]] = []
             if denominations:
                 for value, count in denominations:
-                    if not (_is_int(value) and _is_int(count)) or value <= 0 or count < 0:
+                    if not (is_int(value) and is_int(count)) or value <= 0 or count < 0:
                         errors["denominations"] = "Each note or coin needs a value above zero and a count."
                         break
                     notes.append((value, count))

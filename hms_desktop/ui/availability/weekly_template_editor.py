@@ -59,7 +59,7 @@ class SessionRow(QWidget):
         line.addSpacing(8)
         line.addWidget(QLabel("in"))
         line.addWidget(self.slot_minutes)
-        line.addWidget(QLabel("slots"))
+        line.addWidget(QLabel("slots:"))  # "in 15 min slots: 16 slots" read as one phrase
         line.addSpacing(8)
         line.addWidget(self.count)
         line.addStretch(1)
@@ -110,7 +110,7 @@ class SessionRow(QWidget):
             self.count.setText("")
             return
         slots = (_minutes(end) - _minutes(start)) // self.slot_minutes.value()
-        self.count.setText(f"{slots} slot{'s' if slots != 1 else ''}")
+        self.count.setText(f"{slots} in all" if slots != 1 else "1 in all")
 
 
 class DayBox(QFrame):

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.doctors import DoctorRecord
+from ...services.patients import PatientRecord, PatientSummary
 from ...services.scheduling import AppointmentRecord, SchedulingService, Slot, SlotTaken, WalkIn
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from .doctor_box import DoctorBox
 from .patient_finder import ChosenPatient, PatientFinder
 
 #: The role of a suggestion item holding its Slot.
@@ -40,9 +42,18 @@ def slot_text(slot: Slot, *, with_doctor: bool = False) -> str:
     return f"{slot.local_start:%a %d %b}  {slot.local_start:%H:%M}–{slot.local_end:%H:%M}{who}"
 
 
+def wait_text(minutes: int) -> str:
+    """"now", "in about 25 min", "in about 5 h 14 min", "in about 2 h" (not "in about 314 minutes")."""
+    if minutes <= 0:
+        return "now"
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"in about {rest} min"
+    return f"in about {hours} h" + (f" {rest} min" if rest else "")
+
+
 def walk_in_text(result: WalkIn) -> str:
-    wait = result.estimated_wait_minutes
-    when = "now" if wait <= 0 else f"in about {wait} minute{'s' if wait != 1 else ''}"
+    when = wait_text(result.estimated_wait_minutes)
     ahead = result.patients_ahead
     return (f"Token {result.token} for {result.appointment.patient_name} with {result.appointment.doctor_name}: "
             f"expected {result.appointment.local_start:%H:%M} ({when}); "
@@ -64,8 +75,11 @@ class BookingDialog(QDialog):
         *,
         today: date | None = None,
         can_register: bool = True,
+        patient: PatientRecord | PatientSummary | ChosenPatient | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``patient``: book for this patient (the patient record's "Book" action); the search is
+        skipped and the reason box has the focus."""
         super().__init__(parent)
         self._scheduling = scheduling
         self._runner = runner
@@ -132,6 +146,8 @@ class BookingDialog(QDialog):
         self.finder.patient_chosen.connect(lambda _p: self.reason.setFocus())
         self._show_slot()
         self.finder.search.setFocus()
+        if patient is not None:
+            self.finder.choose(patient if isinstance(patient, ChosenPatient) else ChosenPatient.of(patient))
 
     @property
     def patient(self) -> ChosenPatient | None:
@@ -247,7 +263,7 @@ class WalkInDialog(QDialog):
         self.token_label.setStyleSheet("font-size: 13pt; font-weight: bold; color: #0b5d52;")
         self.token_label.hide()
         self.finder = PatientFinder(patients, runner, can_register=can_register, parent=self)
-        self.doctor = QComboBox(objectName="walkInDoctor")
+        self.doctor = DoctorBox(objectName="walkInDoctor")
         for d in doctors:
             self.doctor.addItem(f"{d.full_name}" + (f" — {d.specialty_names}" if d.specialty_names else ""), d.id)
         if doctor_id is not None and self.doctor.findData(doctor_id) >= 0:

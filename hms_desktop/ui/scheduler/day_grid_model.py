@@ -22,10 +22,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 
 from ...services.scheduling import AppointmentRecord, DoctorDay, ExceptionRecord, Slot
-from .grid_style import BLOCKED, FREE, OFF_HOURS, OPEN, STATUS_LABELS, status_palette
+
+# Colours are the delegate's business (grid_style.GridDelegate paints every cell); the model only
+# names things, so grid_style may import the model and not the other way round.
+STATUS_LABELS = {
+    "requested": "Requested", "confirmed": "Confirmed", "checked_in": "Checked in", "with_doctor": "With doctor",
+    "completed": "Completed", "cancelled": "Cancelled", "rejected": "Rejected", "no_show": "No-show",
+}
 
 #: Custom roles, the same on every cell of both grids:
 #: AppointmentRole: the AppointmentRecord in the cell, or None.
@@ -144,10 +150,6 @@ class ScheduleGridModel(QAbstractTableModel):
         self._rows = 0
         self._bold = QFont()
         self._bold.setBold(True)
-        self._brushes = {
-            CellKind.OFF: QBrush(OFF_HOURS), CellKind.OPEN: QBrush(OPEN),
-            CellKind.FREE: QBrush(QColor(FREE.fill)), CellKind.BLOCKED: QBrush(QColor(BLOCKED.fill)),
-        }
 
     # --- fed by the tab ----------------------------------------------------------------------
 
@@ -428,18 +430,6 @@ class ScheduleGridModel(QAbstractTableModel):
             return self._display(cell) if cell.row == index.row() else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(cell)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if cell.kind == CellKind.APPOINTMENT and cell.appointment is not None:
-                return QBrush(QColor(status_palette(cell.appointment.status).fill))
-            return self._brushes.get(cell.kind)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if cell.kind == CellKind.APPOINTMENT and cell.appointment is not None:
-                return QBrush(QColor(status_palette(cell.appointment.status).text))
-            if cell.kind == CellKind.FREE:
-                return QBrush(QColor(FREE.text))
-            if cell.kind == CellKind.BLOCKED:
-                return QBrush(QColor(BLOCKED.text))
-            return None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self._tooltip(cell) or self.row_start(index.row()).strftime("%H:%M")
         if role == AppointmentRole:

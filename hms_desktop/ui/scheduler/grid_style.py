@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .day_grid_model import STATUS_LABELS, AppointmentRole, CellKind, CellKindRole, ExceptionRole, NowRole
+
 
 @dataclass(frozen=True)
 class Palette:
@@ -38,10 +40,6 @@ STATUS_STYLE: dict[str, Palette] = {
     "cancelled": Palette("#f2f2f2", "#a0a4aa", "#6b7078"),
     "rejected": Palette("#fde4e6", "#c62828", "#5c1010"),
     "no_show": Palette("#ffe3d1", "#d9622b", "#5a2308"),
-}
-STATUS_LABELS = {
-    "requested": "Requested", "confirmed": "Confirmed", "checked_in": "Checked in", "with_doctor": "With doctor",
-    "completed": "Completed", "cancelled": "Cancelled", "rejected": "Rejected", "no_show": "No-show",
 }
 FREE = Palette("#ecf8ee", "#8fcf9b", "#2e7d3e")
 BLOCKED = Palette("#e3e5e9", "#a3a9b3", "#4a515c")
@@ -63,9 +61,6 @@ class GridDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # Imported here: the model module imports this one for its colours.
-        from .day_grid_model import AppointmentRole, CellKind, CellKindRole, ExceptionRole, NowRole
-
         self._roles = (AppointmentRole, CellKindRole, ExceptionRole, NowRole)
         self._kinds = CellKind
 

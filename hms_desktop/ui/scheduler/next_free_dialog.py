@@ -25,6 +25,7 @@ from ...services.errors import HmsError
 from ...services.scheduling import SchedulingService, Slot
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
+from .doctor_box import DoctorBox
 
 RESULTS = 12
 SlotRole = Qt.ItemDataRole.UserRole + 1
@@ -54,10 +55,13 @@ class NextFreeDialog(QDialog):
         self.specialty.addItem("Any specialty", None)
         for spec in specialties:
             self.specialty.addItem(spec.name, spec.id)
-        self.doctor = QComboBox(objectName="nextFreeDoctor")
+        self.doctor = DoctorBox(objectName="nextFreeDoctor")
         self.location = QLineEdit(objectName="nextFreeLocation")
         self.location.setPlaceholderText("e.g. east wing (optional)")
         self.search_button = QPushButton("Search", objectName="nextFreeSearch")
+        # Enter searches until there are results, then books the selected one (it used to search again).
+        self.search_button.setAutoDefault(False)
+        self.search_button.setDefault(True)
         self.search_button.clicked.connect(self.search)
         form = QFormLayout()
         form.addRow("&Specialty", self.specialty)
@@ -72,6 +76,8 @@ class NextFreeDialog(QDialog):
         self.book_button.setEnabled(False)
         self.book_button.clicked.connect(self._book)
         close = QPushButton("Close")
+        close.setAutoDefault(False)
+        self.book_button.setAutoDefault(False)
         close.clicked.connect(self.reject)
         self.results.currentItemChanged.connect(lambda item, _old: self.book_button.setEnabled(item is not None))
 
@@ -91,7 +97,8 @@ class NextFreeDialog(QDialog):
         if specialty_id is not None:
             self.specialty.setCurrentIndex(max(0, self.specialty.findData(specialty_id)))
         self._fill_doctors()
-        self.location.returnPressed.connect(self.search)
+        for changed in (self.specialty.currentIndexChanged, self.doctor.currentIndexChanged, self.location.textEdited):
+            changed.connect(lambda *_: self.search_button.setDefault(True))
 
     def _fill_doctors(self) -> None:
         specialty_id = self.specialty.currentData()
@@ -129,9 +136,10 @@ class NextFreeDialog(QDialog):
             item.setData(SlotRole, slot)
             self.results.addItem(item)
         if slots:
+            self.book_button.setDefault(True)
             self.results.setCurrentRow(0)
             self.results.setFocus()
-            self.status.setText(f"The {len(slots)} earliest free times. Double-click or press Book.")
+            self.status.setText(f"The {len(slots)} earliest free times. Enter books the selected one.")
         else:
             self.status.setText("No free time in the coming weeks for that choice.")
 

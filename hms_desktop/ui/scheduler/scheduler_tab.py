@@ -16,16 +16,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QShortcut, QTextCharFormat
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCalendarWidget,
     QComboBox,
     QDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -39,27 +33,33 @@ from PySide6.QtWidgets import (
 
 from ...services.change_feed import ScheduleChange
 from ...services.doctors import DoctorRecord, SpecialtyRecord
-from ...services.errors import ConflictError, HmsError
+from ...services.errors import HmsError
 from ...services.identity import CurrentUser
+from ...services.patients import PatientRecord, PatientSummary
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitAction, WalkIn, allowed_actions
 from ..common.live_updates import ScheduleWatcher
-from ..common.messages import confirm, show_error, show_info
+from ..common.messages import show_error, show_info
 from ..common.worker import TaskRunner
-from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
+from . import shortcuts as keys
+from .appointment_actions import AppointmentActionsMixin
 from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
+from .calendar_days import DAY, WEEK
+from .calendar_days import monday as _monday
+from .calendar_days import qdate as _qdate
 from .day_grid_model import (
     AppointmentRole,
     CellKind,
     CellKindRole,
     DayGridModel,
     DoctorIdRole,
-    DropTarget,
     ScheduleGridModel,
     SlotRole,
     WeekGridModel,
 )
-from .grid_style import STATUS_LABELS, Legend
+from .doctor_box import DoctorBox
+from .doctor_picker import DoctorPickerMixin
+from .grid_style import STATUS_LABELS
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
 from .slip_printing import SlipPrinter
@@ -70,10 +70,7 @@ MAX_COLUMNS = 24
 LIVE_RELOAD_DELAY_MS = 150
 FILTER_DELAY_MS = 150
 WEEK_COLUMN_WIDTH = 120  # seven days side by side on a 1280-pixel screen
-DAY, WEEK = "day", "week"
 
-#: The doctor list's item role holding the doctor's id.
-DoctorListIdRole = Qt.ItemDataRole.UserRole + 1
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ class _Grid:
     now: datetime | None = None
 
 
-class SchedulerTab(QWidget):
+class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
     status_message = Signal(str)
 
     def __init__(
@@ -125,6 +122,8 @@ class SchedulerTab(QWidget):
         self.last_message: QMessageBox | None = None
         self.slip_printer = SlipPrinter(services.slips, runner, self)
         self.move_box: QMessageBox | None = None
+        self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
+        self._pending_patient: PatientRecord | PatientSummary | None = None
 
         self._build_left()
         self._build_right()
@@ -138,9 +137,16 @@ class SchedulerTab(QWidget):
         self._live_timer.timeout.connect(self._live_reload)
         self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._doctors_filtered)
-        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.go_today)
-        QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.step(-1))
-        QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.step(1))
+        QShortcut(QKeySequence(keys.TODAY), self, activated=self.go_today)
+        QShortcut(QKeySequence(keys.PREVIOUS), self, activated=lambda: self.step(-1))
+        QShortcut(QKeySequence(keys.NEXT), self, activated=lambda: self.step(1))
+        QShortcut(QKeySequence(keys.NEXT_FREE), self, activated=self.find_next_free)
+        QShortcut(QKeySequence(keys.WALK_IN), self, activated=self.add_walk_in)
+        for act, key in ((self.book_action, keys.BOOK), (self.check_in_action, keys.CHECK_IN),
+                         (self.slip_action, keys.PRINT_SLIP), (self.save_slip_action, keys.SAVE_SLIP)):
+            act.setShortcut(QKeySequence(key))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(act)
 
         if watcher is not None:
             watcher.changed.connect(self._schedule_changed)
@@ -151,74 +157,6 @@ class SchedulerTab(QWidget):
 
     # --- building ----------------------------------------------------------------------------
 
-    def _build_left(self) -> None:
-        self.calendar = QCalendarWidget(objectName="schedulerCalendar")
-        self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
-        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
-        self.calendar.setGridVisible(False)
-        self.calendar.setSelectedDate(_qdate(self._day))
-        self.calendar.setFixedHeight(220)
-        self.calendar.selectionChanged.connect(self._calendar_changed)
-
-        self.today_button = QPushButton("Today", objectName="schedulerToday")
-        self.today_button.setToolTip("Go to today (Ctrl+T)")
-        self.today_button.clicked.connect(self.go_today)
-        self.day_button = QPushButton("Day", objectName="dayMode", checkable=True, checked=True)
-        self.week_button = QPushButton("Week", objectName="weekMode", checkable=True)
-        self._mode_group = QButtonGroup(self)
-        self._mode_group.setExclusive(True)
-        self._mode_group.addButton(self.day_button)
-        self._mode_group.addButton(self.week_button)
-        self.day_button.clicked.connect(lambda: self.set_mode(DAY))
-        self.week_button.clicked.connect(lambda: self.set_mode(WEEK))
-        modes = QHBoxLayout()
-        modes.addWidget(self.today_button)
-        modes.addStretch()
-        modes.addWidget(self.day_button)
-        modes.addWidget(self.week_button)
-        modes.setSpacing(4)
-
-        self.specialty = QComboBox(objectName="specialtyFilter")
-        self.specialty.addItem("All specialties", None)
-        self.specialty.currentIndexChanged.connect(lambda _i: self._doctors_filtered())
-        self.doctor_filter = QLineEdit(objectName="doctorFilter")
-        self.doctor_filter.setPlaceholderText("Filter doctors by name")
-        self.doctor_filter.setClearButtonEnabled(True)
-        self.doctor_filter.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.doctor_list = QListWidget(objectName="doctorList")
-        self.doctor_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.doctor_list.itemChanged.connect(self._doctor_checked)
-        self.all_button = QPushButton("All", objectName="checkAllDoctors")
-        self.none_button = QPushButton("None", objectName="checkNoDoctors")
-        self.all_button.clicked.connect(lambda: self._check_all(True))
-        self.none_button.clicked.connect(lambda: self._check_all(False))
-        doctors_title = QLabel("Doctors", objectName="sectionTitle")
-        doctors_title.setStyleSheet("font-weight: bold;")
-        title_row = QHBoxLayout()
-        title_row.addWidget(doctors_title)
-        title_row.addStretch()
-        title_row.addWidget(self.all_button)
-        title_row.addWidget(self.none_button)
-        for button in (self.all_button, self.none_button):
-            button.setStyleSheet("padding: 2px 8px;")
-
-        self.left_panel = QFrame(objectName="schedulerLeft")
-        self.left_panel.setFixedWidth(290)
-        left = QVBoxLayout(self.left_panel)
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(self.calendar)
-        left.addLayout(modes)
-        left.addSpacing(6)
-        left.addLayout(title_row)
-        left.addWidget(self.specialty)
-        left.addWidget(self.doctor_filter)
-        left.addWidget(self.doctor_list, 1)
-        legend_title = QLabel("Key", objectName="sectionTitle")
-        legend_title.setStyleSheet("font-weight: bold;")
-        left.addWidget(legend_title)
-        self.legend = Legend()
-        left.addWidget(self.legend)
-
     def _build_right(self) -> None:
         self.selected_label = _ElidedLabel("")
         self.selected_label.setObjectName("selectedAppointment")
@@ -228,24 +166,36 @@ class SchedulerTab(QWidget):
         self.next_button.setToolTip("Next day/week (Alt+Right)")
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
-        self.date_label = QLabel(objectName="heading")
-        self.week_doctor = QComboBox(objectName="weekDoctor")
-        self.week_doctor.setMinimumWidth(220)
+        # The heading shortens with "…" on a narrow window instead of setting its minimum width.
+        self.date_label = _ElidedLabel("", align=Qt.AlignmentFlag.AlignLeft, color="")
+        self.date_label.setObjectName("heading")
+        self.date_label.setMinimumWidth(150)
+        self.week_doctor = DoctorBox(objectName="weekDoctor")
+        self.week_doctor.setMinimumWidth(160)
+        # Not as wide as the longest name and specialty: that raised the window's minimum width.
+        self.week_doctor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.week_doctor.setMinimumContentsLength(16)
         self.week_doctor.hide()
         self.week_doctor.currentIndexChanged.connect(lambda _i: self.reload_grid() if self._mode == WEEK else None)
-        self.next_free_button = QPushButton("Find next free…", objectName="findNextFree")
-        self.next_free_button.setToolTip("The earliest free times with a doctor, or any doctor of a specialty")
+        self.next_free_button = QPushButton("Next free…", objectName="findNextFree")
+        self.next_free_button.setToolTip(f"The earliest free times with a doctor, or any doctor of a specialty ({keys.NEXT_FREE})")
         self.next_free_button.clicked.connect(self.find_next_free)
-        self.walk_in_button = QPushButton("Add walk-in…", objectName="addWalkIn")
+        self.walk_in_button = QPushButton("Walk-in…", objectName="addWalkIn")
         self.walk_in_button.clicked.connect(self.add_walk_in)
+        self.walk_in_button.setToolTip(f"Someone at the desk now: the next token with a doctor ({keys.WALK_IN})")
         self.walk_in_button.setVisible(self._user.can(Permission.SCHEDULE_BOOK))
         self.refresh_button = QPushButton("Refresh", objectName="schedulerRefresh")
         self.refresh_button.setToolTip("Reload the doctors and the schedule (F5)")
         self.refresh_button.clicked.connect(self.refresh)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.refresh)
+        QShortcut(QKeySequence(keys.REFRESH), self, activated=self.refresh)
+        self.panel_button = QToolButton(objectName="togglePanel", text="☰", checkable=True, checked=True)
+        self.panel_button.setToolTip(f"Show or hide the calendar and doctor list ({keys.PANEL})")
+        self.panel_button.toggled.connect(self.show_panel)
+        QShortcut(QKeySequence(keys.PANEL), self, activated=self.panel_button.toggle)
         top = QHBoxLayout()
+        top.addWidget(self.panel_button)
         top.addWidget(self.prev_button)
-        top.addWidget(self.date_label)
+        top.addWidget(self.date_label, 3)
         top.addWidget(self.next_button)
         top.addSpacing(8)
         top.addWidget(self.week_doctor)
@@ -279,15 +229,9 @@ class SchedulerTab(QWidget):
         self.reject_action = action("Reject…", self.reject_selected, "rejectAction", "The doctor declines, with a reason")
         self.history_action = action("History", self.history_selected, "historyAction", "Everything that happened to it")
         self.slip_action = action("Print slip…", self.print_slip, "slipAction",
-                                  "Preview and print the appointment slip (Ctrl+P)")
-        self.slip_action.setShortcut(QKeySequence("Ctrl+P"))
-        self.slip_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                                  f"Preview and print the appointment slip ({keys.PRINT_SLIP})")
         self.save_slip_action = action("Save slip as PDF…", self.save_slip_as_pdf, "saveSlipAction",
-                                       "Save the appointment slip as a PDF in the documents folder (Ctrl+Shift+P)")
-        self.save_slip_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
-        self.save_slip_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.slip_action)
-        self.addAction(self.save_slip_action)
+                                       f"Save the appointment slip as a PDF in the documents folder ({keys.SAVE_SLIP})")
         self.book_action = action("Book this slot…", self.book_current, "bookAction", "Book the selected free slot")
         self.confirm_action.setVisible(can(Permission.SCHEDULE_BOOK) or manages)
         self.check_in_action.setVisible(can(Permission.VISIT_CHECK_IN))
@@ -330,7 +274,8 @@ class SchedulerTab(QWidget):
             view.move_requested.connect(self._move_dropped)
             view.drag_refused.connect(self.status_message.emit)
         self.day_view.horizontalHeader().sectionDoubleClicked.connect(self._header_double_clicked)
-        self.status = QLabel(objectName="subtle")
+        self.status = _ElidedLabel("", align=Qt.AlignmentFlag.AlignLeft, color="#5d6776")
+        self.status.setObjectName("subtle")
 
         self.right_panel = QWidget(objectName="schedulerRight")
         right = QVBoxLayout(self.right_panel)
@@ -342,11 +287,18 @@ class SchedulerTab(QWidget):
         actions_row.addWidget(self.selected_label, 1)
         right.addLayout(actions_row)
         right.addWidget(self.stack, 1)
-        self.hint = QLabel(self._how_to_hint(), objectName="subtle")
+        self.hint = _ElidedLabel(self._how_to_hint(), color="#5d6776")
+        self.hint.setObjectName("subtle")
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.hint)
         right.addLayout(status_row)
+
+    def show_panel(self, shown: bool) -> None:
+        """Show or hide the left panel (calendar, doctors, key)."""
+        self.left_panel.setVisible(shown)
+        if self.panel_button.isChecked() != shown:
+            self.panel_button.setChecked(shown)
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -386,6 +338,9 @@ class SchedulerTab(QWidget):
             self._day = setup.today
         self._update_heading()
         self.reload_grid()
+        if self._pending_patient is not None:
+            patient, self._pending_patient = self._pending_patient, None
+            self.book_for_patient(patient)
 
     def reload_grid(self) -> None:
         """Fetch the shown day (or week) again on the worker; the newest request wins."""
@@ -595,62 +550,6 @@ class SchedulerTab(QWidget):
         if col is not None:
             self.set_mode(WEEK, col.doctor_id)
 
-    # --- the doctor filter -------------------------------------------------------------------
-
-    def filtered_doctors(self) -> list[DoctorRecord]:
-        specialty = self.specialty.currentData()
-        words = self.doctor_filter.text().casefold().split()
-        return [
-            d for d in self._all_doctors
-            if (specialty is None or any(s.id == specialty for s in d.specialties))
-            and all(w in d.full_name.casefold() for w in words)
-        ]
-
-    def shown_doctor_ids(self) -> list[int]:
-        return [d.id for d in self.filtered_doctors() if d.id not in self._unchecked]
-
-    def _fill_doctor_list(self) -> None:
-        self.doctor_list.blockSignals(True)
-        self.doctor_list.clear()
-        for d in self.filtered_doctors():
-            text = d.full_name + (f"  ·  {d.specialty_names}" if d.specialty_names else "")
-            item = QListWidgetItem(text)
-            item.setData(DoctorListIdRole, d.id)
-            item.setToolTip(f"{d.full_name}\n{d.specialty_names}\n{d.location}")
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked if d.id in self._unchecked else Qt.CheckState.Checked)
-            self.doctor_list.addItem(item)
-        self.doctor_list.blockSignals(False)
-        current = self.week_doctor.currentData()
-        self.week_doctor.blockSignals(True)
-        self.week_doctor.clear()
-        for d in self.filtered_doctors():
-            self.week_doctor.addItem(d.full_name, d.id)
-        if current is not None and self.week_doctor.findData(current) >= 0:
-            self.week_doctor.setCurrentIndex(self.week_doctor.findData(current))
-        self.week_doctor.blockSignals(False)
-
-    def _doctors_filtered(self) -> None:
-        self._filter_timer.stop()
-        self._fill_doctor_list()
-        self.reload_grid()
-
-    def _doctor_checked(self, item: QListWidgetItem) -> None:
-        doctor_id = item.data(DoctorListIdRole)
-        if item.checkState() == Qt.CheckState.Checked:
-            self._unchecked.discard(doctor_id)
-        else:
-            self._unchecked.add(doctor_id)
-        self._filter_timer.start()
-
-    def _check_all(self, checked: bool) -> None:
-        ids = {d.id for d in self.filtered_doctors()}
-        if checked:
-            self._unchecked -= ids
-        else:
-            self._unchecked |= ids
-        self._doctors_filtered()
-
     # --- the grid ----------------------------------------------------------------------------
 
     def current_view(self) -> ScheduleGridView:
@@ -744,7 +643,23 @@ class SchedulerTab(QWidget):
 
     # --- booking -----------------------------------------------------------------------------
 
-    def book_slot(self, slot: Slot | None) -> BookingDialog | None:
+    def book_for_patient(self, patient: PatientRecord | PatientSummary) -> NextFreeDialog | None:
+        """Book for this patient (the patient record's "Book" action): find the next free time
+        with a doctor; the booking dialog then opens with the patient already chosen."""
+        if not self._user.can(Permission.SCHEDULE_BOOK):
+            self.status_message.emit("Your role cannot book appointments.")
+            return None
+        if self._today is None:
+            # The doctors are not loaded yet (the tab was never shown): open once they are.
+            self._pending_patient = patient
+            self.refresh()
+            return None
+        dialog = self.find_next_free()
+        dialog.setWindowTitle(f"Find the next free time for {patient.full_name}")
+        self._booking_for = patient
+        return dialog
+
+    def book_slot(self, slot: Slot | None, patient: PatientRecord | PatientSummary | None = None) -> BookingDialog | None:
         if slot is None:
             return None
         if not self._user.can(Permission.SCHEDULE_BOOK):
@@ -752,7 +667,7 @@ class SchedulerTab(QWidget):
             return None
         dialog = BookingDialog(
             self._scheduling, self._patients, self._runner, slot, today=self._today,
-            can_register=self._user.can(Permission.PATIENT_REGISTER), parent=self,
+            can_register=self._user.can(Permission.PATIENT_REGISTER), patient=patient, parent=self,
         )
         dialog.booked.connect(self._booked)
         dialog.walked_in.connect(self._walked_in)
@@ -760,6 +675,7 @@ class SchedulerTab(QWidget):
         return dialog
 
     def find_next_free(self) -> NextFreeDialog:
+        self._booking_for = None
         dialog = NextFreeDialog(
             self._scheduling, self._runner, self._specialties, self._all_doctors,
             specialty_id=self.specialty.currentData(), parent=self,
@@ -773,8 +689,9 @@ class SchedulerTab(QWidget):
         if slot.doctor_id in self._unchecked:
             self._unchecked.discard(slot.doctor_id)
             self._fill_doctor_list()
+        patient, self._booking_for = self._booking_for, None
         self.show_day(slot.day)
-        self.book_slot(slot)
+        self.book_slot(slot, patient)
 
     @property
     def next_free_dialog(self) -> NextFreeDialog | None:
@@ -817,131 +734,6 @@ class SchedulerTab(QWidget):
             self.last_message = show_info(self, f"Walk-in: token {result.token}", walk_in_text(result))
         self.reload_grid()
 
-    # --- appointment actions -----------------------------------------------------------------
-
-    def _transition(self, method: Any, done: str) -> None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return
-        self._runner.submit(
-            method, appt.id, expected_version=appt.version,
-            on_done=lambda record: self._changed(record, done), on_error=self._action_failed, context=self,
-        )
-
-    def confirm_selected(self) -> None:
-        self._transition(self._visits.confirm, "Confirmed")
-
-    def check_in_selected(self) -> None:
-        self._transition(self._visits.check_in, "Checked in")
-
-    def start_visit_selected(self) -> None:
-        self._transition(self._visits.start_visit, "Visit started for")
-
-    def complete_selected(self) -> None:
-        self._transition(self._visits.complete, "Completed the visit of")
-
-    def no_show_selected(self) -> None:
-        self._transition(self._visits.mark_no_show, "Marked as no-show:")
-
-    def _changed(self, record: AppointmentRecord, done: str) -> None:
-        self._selected_id = record.id
-        token = f" — token {record.token}" if record.status == "checked_in" and record.token is not None else ""
-        self.status_message.emit(f"{done} {record.patient_name} ({record.local_start:%H:%M}){token}")
-        self.reload_grid()
-
-    def _action_failed(self, exc: Exception) -> None:
-        self.last_message = show_error(self, exc)
-        if isinstance(exc, ConflictError):
-            self.reload_grid()  # show the appointment as it is now
-
-    def reschedule_selected(self) -> RescheduleDialog | None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return None
-        dialog = RescheduleDialog(self._scheduling, self._runner, appt, self._bookable_doctors(), parent=self)
-        dialog.moved.connect(lambda record: self._changed(record, "Moved"))
-        self._open(dialog)
-        return dialog
-
-    def _can_move(self, appt: AppointmentRecord) -> bool:
-        """Reschedule (from the toolbar or by dragging the card): the service's rule, for those who book."""
-        return VisitAction.MOVE in allowed_actions(self._user, appt, None)
-
-    def _move_dropped(self, appt: AppointmentRecord, target: DropTarget) -> QMessageBox:
-        """A card was dragged to free time: ask, then move it (the service checks everything again)."""
-        same_day = target.starts_at.date() == appt.local_day
-        when = f"{target.starts_at:%H:%M}" if same_day else f"{target.starts_at:%a %d %b %Y %H:%M}"
-        doctor = "" if target.doctor_id == appt.doctor_id else f" with {target.doctor_name}"
-        scheduling = self._scheduling
-
-        def move() -> None:
-            self._runner.submit(
-                scheduling.reschedule, appt.id, target.starts_at, doctor_id=target.doctor_id,
-                expected_version=appt.version,
-                on_done=lambda record: self._changed(record, "Moved"), on_error=self._action_failed, context=self,
-            )
-
-        self.move_box = confirm(
-            self, title="Move appointment", name="moveConfirm", action="Move",
-            text=f"Move {appt.patient_name} to {when}–{target.ends_at:%H:%M}{doctor}?",
-            informative=f"Now: {appt.local_start:%a %d %b %Y %H:%M}–{appt.local_end:%H:%M} with {appt.doctor_name}. "
-            "The move is kept in the appointment's history; please let the patient know.",
-            on_yes=move,
-        )
-        return self.move_box
-
-    def cancel_selected(self) -> ReasonDialog | None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return None
-        visits = self._visits
-
-        def cancel(reason: str, who: str) -> AppointmentRecord:
-            return visits.cancel(appt.id, reason, by=who, expected_version=appt.version)
-
-        dialog = ReasonDialog(
-            self._runner, "Cancel appointment",
-            f"Cancel {appt.patient_name}'s appointment on {appt.local_start:%a %d %b at %H:%M} with "
-            f"{appt.doctor_name}? The time becomes free again.",
-            cancel, ask_who=True, confirm_text="Cancel appointment", parent=self,
-        )
-        dialog.completed.connect(lambda record: self._changed(record, "Cancelled"))
-        self._open(dialog)
-        return dialog
-
-    def reject_selected(self) -> ReasonDialog | None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return None
-        visits = self._visits
-
-        def reject(reason: str, _who: str) -> AppointmentRecord:
-            return visits.reject(appt.id, reason, expected_version=appt.version)
-
-        dialog = ReasonDialog(
-            self._runner, "Reject appointment",
-            f"Reject {appt.patient_name}'s appointment on {appt.local_start:%a %d %b at %H:%M}? "
-            "The reason is kept in its history.",
-            reject, confirm_text="Reject", parent=self,
-        )
-        dialog.completed.connect(lambda record: self._changed(record, "Rejected"))
-        self._open(dialog)
-        return dialog
-
-    def history_selected(self) -> None:
-        appt = self.selected_appointment()
-        if appt is None:
-            return
-        self._runner.submit(
-            self._scheduling.history, appt.id,
-            on_done=lambda events, a=appt: self._open(HistoryDialog(a, events, parent=self)),
-            on_error=self._action_failed, context=self,
-        )
-
-    @property
-    def history_dialog(self) -> HistoryDialog | None:
-        return next((d for d in reversed(self.dialogs) if isinstance(d, HistoryDialog)), None)
-
     # --- slips -------------------------------------------------------------------------------
 
     def print_slip(self) -> None:
@@ -968,10 +760,13 @@ class SchedulerTab(QWidget):
 class _ElidedLabel(QLabel):
     """A one-line label that shortens its text with "…" instead of widening the window."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", *, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignRight,
+                 color: str = "#3b4656") -> None:
         super().__init__(text)
+        self._align = align
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setStyleSheet("color: #3b4656;")
+        if color:
+            self.setStyleSheet(f"color: {color};")
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
@@ -981,13 +776,4 @@ class _ElidedLabel(QLabel):
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
+        painter.drawText(self.rect(), int(self._align | Qt.AlignmentFlag.AlignVCenter), text)
