@@ -112,12 +112,14 @@ class InvoiceDialog(QDialog):
         self.remove_button = QPushButton("&Remove line", objectName="removeLine")
         self.errors = FieldErrors()
         add_row = QHBoxLayout()
+        self._entry_labels: list[QLabel] = []
         for text, widget, stretch in (("&Item", self.item, 3), ("&Qty", self.quantity, 0),
                                       (None, self.discount_kind, 0), (None, self.discount_value, 0),
                                       (None, self.discount_reason, 2)):
             if text:
                 label = QLabel(text)
                 label.setBuddy(widget)
+                self._entry_labels.append(label)
                 add_row.addWidget(label)
             add_row.addWidget(widget, stretch)
         add_row.addWidget(self.add_button)
@@ -242,7 +244,7 @@ class InvoiceDialog(QDialog):
         self.totals.setText(totals)
         for widget in (self.item, self.quantity, self.discount_kind, self.discount_value, self.discount_reason,
                        self.add_button, self.remove_button, self.issue_button, self.issue_pay_button,
-                       self.delete_button):
+                       self.delete_button, *self._entry_labels):
             widget.setVisible(draft)
         self._discount_kind_changed()
         self.pay_button.setVisible(not draft and record.patient_balance > 0 and record.state != "void")

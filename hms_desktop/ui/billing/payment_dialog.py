@@ -61,6 +61,7 @@ class PaymentDialog(QDialog):
         self.payment: PaymentRecord | None = None
         self.printout: Printout | None = None
         self.setWindowTitle(f"Take payment: {invoice.number}" if invoice else "Take an advance")
+        self.setMinimumWidth(460)
 
         self.banner = banner_label()
         self.summary = QLabel(objectName="paymentSummary")
@@ -103,8 +104,8 @@ class PaymentDialog(QDialog):
         self.roll_button = QPushButton("Print on &80 mm roll", objectName="printRoll")
         self.save_button = QPushButton("Save as PD&F", objectName="saveReceipt")
         for button in (self.print_button, self.roll_button, self.save_button):
-            button.hide()
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+            button.hide()  # after adding: the box shows what it is given
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.take_button.clicked.connect(self.take)
         self.print_button.clicked.connect(lambda: self.print_receipt(Paper.A5, "print"))

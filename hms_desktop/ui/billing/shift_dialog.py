@@ -63,8 +63,8 @@ class ShiftDialog(QDialog):
         self.print_a4 = QPushButton("Print closure (&A4)", objectName="closurePrintA4")
         self.print_roll = QPushButton("Print closure (&80 mm)", objectName="closurePrintRoll")
         for button in (self.print_a4, self.print_roll):
-            button.hide()
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+            button.hide()  # after adding: the box shows what it is given
         self.buttons.rejected.connect(self.reject)
         self.print_a4.clicked.connect(lambda: self.print_closure(Paper.A4))
         self.print_roll.clicked.connect(lambda: self.print_closure(Paper.ROLL_80MM))
