@@ -9,9 +9,8 @@ change) and the shift closure. Also writes the receipt of that payment as receip
 
 from __future__ import annotations
 
-from screenshot_kit import output_folder, save, scratch_clinic, settle  # noqa: E402 - sets up the environment first
-
 from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
+from screenshot_kit import output_folder, save, scratch_clinic, settle  # noqa: E402 - sets up the environment first
 
 from hms_desktop.services.documents import Paper  # noqa: E402
 from hms_desktop.ui.app import make_application  # noqa: E402
