@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from .. import __version__
 from ..services.identity import CurrentUser
 from ..services.permissions import Permission
+from .billing.billing_tab import billing_keys
 from .common.live_updates import ChangeWatcher
 from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
@@ -251,7 +252,8 @@ class MainWindow(QMainWindow):
             "Down / Up  move between the search box and the list\nEsc  clear the search\n"
             "Ctrl+L  lock the workstation\nCtrl+Shift+Q  sign out\n"
             "Alt + the underlined letter of a tab  switch to that tab\n\n"
-            "In the Scheduler:\n" + scheduler_keys(),
+            "In the Scheduler:\n" + scheduler_keys()
+            + ("\n\nIn Billing:\n" + billing_keys() if self.billing_tab is not None else ""),
         )
 
     def _book_for_patient(self, patient) -> None:  # type: ignore[no-untyped-def] - PatientRecord

@@ -51,6 +51,13 @@ STATUS_CHOICES = (
 )
 
 
+def billing_keys() -> str:
+    """The Billing tab's keys, for the window's Help > Keyboard shortcuts."""
+    return ("Ctrl+F  search invoices\nEnter  open the selected invoice\nF9  take a payment on it\n"
+            "F5  reload the list\nIn an invoice: Enter adds the line, Ctrl+Enter issues and takes payment, "
+            "Ctrl+Shift+P prints it\nIn a payment: Enter takes it, then Enter prints the receipt")
+
+
 class BillingTab(QWidget):
     status_message = Signal(str)
 
