@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from .. import __version__
 from ..services.identity import CurrentUser
 from ..services.permissions import Permission
+from .billing.billing_tab import billing_keys
 from .common.live_updates import ChangeWatcher
 from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.doctors_tab: QWidget | None = None
         self.staff_tab: QWidget | None = None
         self.audit_tab: QWidget | None = None
+        self.billing_tab: QWidget | None = None
         is_doctor = user.role == "doctor"
         if user.can(Permission.SCHEDULE_VIEW):
             from .queues.queues_tab import QueuesTab
@@ -70,6 +72,12 @@ class MainWindow(QMainWindow):
             self.scheduler_tab = SchedulerTab(services, runner, user, self.watcher)
             self.tabs.addTab(self.scheduler_tab, "S&cheduler")
             self.patients_tab.offer_booking(self._book_for_patient)
+        if user.can(Permission.BILLING_VIEW):
+            from .billing.billing_tab import BillingTab
+
+            self.billing_tab = BillingTab(services, runner, user, self.watcher)
+            self.billing_tab.status_message.connect(self._show_status)
+            self.tabs.addTab(self.billing_tab, "&Billing")
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 
@@ -244,7 +252,8 @@ class MainWindow(QMainWindow):
             "Down / Up  move between the search box and the list\nEsc  clear the search\n"
             "Ctrl+L  lock the workstation\nCtrl+Shift+Q  sign out\n"
             "Alt + the underlined letter of a tab  switch to that tab\n\n"
-            "In the Scheduler:\n" + scheduler_keys(),
+            "In the Scheduler:\n" + scheduler_keys()
+            + ("\n\nIn Billing:\n" + billing_keys() if self.billing_tab is not None else ""),
         )
 
     def _book_for_patient(self, patient) -> None:  # type: ignore[no-untyped-def] - PatientRecord
