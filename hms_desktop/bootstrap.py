@@ -22,6 +22,7 @@ from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
 from .services.doctors import DoctorService
 from .services.identity import Identity
+from .services.notifications.service import NotificationService
 from .services.patients import PatientService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
 from .services.settings import SettingsService
@@ -56,6 +57,7 @@ class Services:
     journal: JournalService
     demo_billing: DemoBillingService
     backups: BackupService
+    notifications: NotificationService  # mail server settings, the outbox, send again
 
     def close(self) -> None:
         self.db.dispose()
@@ -96,4 +98,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         journal=JournalService(units),
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
         backups=BackupService(units),
+        notifications=NotificationService(units),
     )

@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--receipt", action="store_true",
                      help="a receipt: NUMBER is a receipt number, or an invoice number for its latest receipt")
     pdf.add_argument("--thermal", action="store_true", help="with --receipt: the 80 mm thermal roll layout (else A5)")
+
+    from .cli_notify import add_notify_parser
+
+    add_notify_parser(sub)
     return parser
 
 
@@ -171,6 +175,10 @@ def _run_admin_task(args: argparse.Namespace) -> int:
             member = services.staff.add(args.username, args.full_name or args.username, args.role, password)
             print(f"Added {member.role} '{member.username}' (id {member.id}) to {services.db.description}")
             return 0
+        if args.command == "notify":
+            from .cli_notify import run_notify_command
+
+            return run_notify_command(services, args)
         if args.command == "invoice":
             from .cli_billing import run_invoice_command
 

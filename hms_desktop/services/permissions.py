@@ -40,6 +40,8 @@ class Permission(StrEnum):
     SHIFT_VIEW_ALL = "shift.view_all"  # see and reopen every cashier's shifts
     PRICE_LIST_MANAGE = "price_list.manage"  # price list, tax rates, payer accounts
     BILLING_EXPORT = "billing.export"  # the accountant's journal
+    # Notifications.
+    NOTIFICATIONS_SEND = "notifications.send"  # run the outbox dispatcher (hms notify run)
 
 
 _FRONT_DESK = {

@@ -191,7 +191,17 @@ class UnitOfWork:
         whose ``dedupe_key`` is already queued (a repeated action, another desk) is not queued twice."""
         if not self.writable:
             raise RuntimeError("a read unit of work cannot queue messages")
-        values = {
+        values = self.outbox_values(message)
+        insert_ = pg_insert if self.is_postgresql else sqlite_insert
+        statement = insert_(OutboxEntry).values(values)
+        if message.dedupe_key is not None:
+            statement = statement.on_conflict_do_nothing(index_elements=[OutboxEntry.dedupe_key])
+        self.session.execute(statement)
+
+    def outbox_values(self, message: OutboxMessage) -> dict[str, Any]:
+        """The outbox row's columns for ``message``, by this unit's actor; ``enqueue`` is the usual
+        way, this is for a statement that writes its own row in one round trip (the booking path)."""
+        return {
             "event": message.event, "channel": message.channel, "recipient": message.recipient,
             "subject": message.subject, "body": message.body, "payload": message.payload,
             "entity_type": message.entity_type,
@@ -200,11 +210,6 @@ class UnitOfWork:
             "created_at": utcnow(), "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": "",
             "created_by_id": self.maybe_actor.id if self.maybe_actor else None,
         }
-        insert_ = pg_insert if self.is_postgresql else sqlite_insert
-        statement = insert_(OutboxEntry).values(values)
-        if message.dedupe_key is not None:
-            statement = statement.on_conflict_do_nothing(index_elements=[OutboxEntry.dedupe_key])
-        self.session.execute(statement)
 
     def explain_constraint(self, name: str, error: Callable[[], HmsError]) -> None:
         """If the database refuses this unit on the named constraint, raise ``error()`` instead."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
@@ -19,6 +21,12 @@ from .session.change_password_dialog import ChangePasswordDialog
 from .session.idle_lock import IdleLock
 
 PREFERRED_SIZE = QSize(1200, 760)
+
+
+log = logging.getLogger(__name__)
+
+BACKUP_CHECK_MS = 60 * 60 * 1000
+FIRST_BACKUP_CHECK_MS = 2 * 60 * 1000
 
 
 class MainWindow(QMainWindow):
@@ -93,6 +101,12 @@ class MainWindow(QMainWindow):
         self.patients_tab.reload()
         if self.watcher is not None:
             self.watcher.start()
+        # The daily backup of a SQLite clinic (Admin -> Backups): checked soon after sign-in and then
+        # every hour; whichever desk finds it due takes it, on the worker.
+        self.backup_timer = QTimer(self, interval=BACKUP_CHECK_MS)
+        self.backup_timer.timeout.connect(self.backup_if_due)
+        self.backup_timer.start()
+        QTimer.singleShot(FIRST_BACKUP_CHECK_MS, self, self.backup_if_due)
         self.tabs.setCurrentIndex(0)
         self._tab_changed(0)
         if self.tabs.currentWidget() is self.patients_tab:
@@ -120,6 +134,10 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
+            if self.user.can(Permission.BACKUP_MANAGE):
+                backups_action = QAction("&Backups and audit check…", self)
+                backups_action.triggered.connect(self.open_backups)
+                admin.addAction(backups_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About HMS Desktop", self)
         about.triggered.connect(self._about)
@@ -171,6 +189,31 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.statusBar().showMessage("Your password has been changed.", 8000))
         dialog.open()
         return dialog
+
+    def backup_if_due(self) -> None:
+        self.runner.submit(self.services.backups.backup_if_due, on_done=self._backup_taken,
+                           on_error=self._backup_failed, context=self, key="scheduled-backup")
+
+    def _backup_taken(self, entry) -> None:  # type: ignore[no-untyped-def]
+        if entry is None:
+            return
+        if entry.verified:
+            self._show_status(f"Daily backup taken and verified: {entry.path}")
+        else:
+            self._show_status(f"The daily backup could not be verified ({entry.why_not}); see Admin → Backups.")
+
+    def _backup_failed(self, exc: Exception) -> None:
+        log.warning("Scheduled backup failed: %s", exc)
+        self._show_status(f"The daily backup failed: {exc}")
+
+    def open_backups(self) -> None:
+        from .backups.backups_dialog import BackupsDialog
+
+        dialog = BackupsDialog(self.services, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restored.connect(lambda _before: self.sign_out_requested.emit(
+            "The clinic's data was restored from a backup; please sign in again."))
+        dialog.open()
 
     def edit_clinic_settings(self) -> None:
         from .settings.clinic_settings_dialog import ClinicSettingsDialog

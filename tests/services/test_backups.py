@@ -223,3 +223,24 @@ def test_postgresql_backup_is_a_dump_checked_by_a_test_restore(pg_url, tmp_path)
     finally:
         svc.close()
 
+
+
+def test_the_daily_backup_is_taken_when_due_by_any_signed_in_desk(sqlite_clinic):
+    from datetime import datetime, timedelta
+
+    from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
+
+    svc = sqlite_clinic
+    add_staff(svc, "rita", "receptionist")
+    desk = second_desk(svc, "rita", STAFF_PASSWORD)
+    try:
+        morning = datetime(2030, 1, 7, 8, 0)
+        first = desk.backups.backup_if_due(now=morning)
+        assert first is not None and first.verified and first.reason == "scheduled"
+        assert desk.backups.backup_if_due(now=morning + timedelta(hours=5)) is None  # not due again yet
+        assert desk.backups.backup_if_due(now=morning + timedelta(days=1)) is not None  # the next morning
+        assert len(svc.backups.backups()) == 2
+        svc.backups.save_settings(BackupSettings(folder=svc.backups.settings().folder, schedule="off"))
+        assert desk.backups.backup_if_due(now=morning + timedelta(days=3)) is None
+    finally:
+        desk.close()

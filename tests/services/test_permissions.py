@@ -19,6 +19,7 @@ from hms_desktop.services.backups import BackupSettings
 from hms_desktop.services.billing import LineInput
 from hms_desktop.services.doctors import DoctorInput
 from hms_desktop.services.errors import HmsError, PermissionDenied
+from hms_desktop.services.notifications import SmtpSettings
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.permissions import ROLE_PERMISSIONS, Permission
 from hms_desktop.services.settings import ClinicSettings
@@ -57,7 +58,15 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.settings()),
     ("backups", "save_settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.save_settings(BackupSettings(daily=-1))),
     ("backups", "backup_now"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backup_now()),
+    ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
+    ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
+    ("notifications", "save_smtp_settings"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_smtp_settings(SmtpSettings(port=0))),
+    ("notifications", "reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.reminder_hours()),
+    ("notifications", "set_reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.set_reminder_hours(-1)),
+    ("notifications", "outbox"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.outbox()),
+    ("notifications", "send_again"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_again(999_999)),
     ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),
     ("backups", "verify"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.verify(Path("/nonexistent/x.sqlite3"))),
     ("backups", "restore_test"): (

@@ -139,14 +139,13 @@ def test_unknown_user_takes_as_long_as_a_wrong_password(services, monkeypatch):
     assert abs(wrong - unknown) <= 0.2 * max(wrong, unknown), rounds
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the write lock every desk waits on is SQLite's
 def test_a_sign_in_does_not_hold_the_sqlite_write_lock_while_bcrypt_runs(services, monkeypatch):
     """While one desk's password is being checked, another desk's write goes through at once."""
     import threading
 
     from hms_desktop.services import passwords
 
-    if not services.db.is_sqlite:
-        pytest.skip("the write lock that every desk waits on is SQLite's")
     checking = threading.Event()
     release = threading.Event()
     real_verify = passwords.verify

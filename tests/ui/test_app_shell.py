@@ -304,3 +304,19 @@ def test_the_sign_in_window_shows_a_long_message_whole(qtbot, services, runner):
         "running, and does its firewall let this computer in?). Nothing of yours was lost; try again in a moment."
     )
     assert_nothing_cut(login)
+
+
+def test_admin_menu_opens_backups_and_audit_check(qtbot, services, runner):
+    from hms_desktop.ui.backups.backups_dialog import BackupsDialog
+
+    window = MainWindow(services, runner, services.auth.current)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, runner)
+    admin = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Admin")
+    action = next(a for a in admin.actions() if a.text().replace("&", "").startswith("Backups and audit check"))
+    action.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, BackupsDialog) and w.isVisible() for w in QApplication.topLevelWidgets()))
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, BackupsDialog))
+    wait_idle(qtbot, runner)
+    dialog.reject()

@@ -55,9 +55,9 @@ def test_audit_check_reports_intact_then_the_changed_row(qtbot, services, runner
     assert f"audit row {victim} was changed" in dialog.audit_result.text()
 
 
+# A PostgreSQL database is restored on the server (the service refuses; tested in tests/services).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_back_up_now_then_restore_after_the_warning(qtbot, services, runner, tmp_path, monkeypatch):
-    if not services.db.is_sqlite:
-        pytest.skip("PostgreSQL is restored on the server (the service refuses; tested in tests/services)")
     from hms_desktop.services.backups import BackupSettings
 
     services.backups.save_settings(BackupSettings(folder=str(tmp_path / "b")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ from .sqlite_backup import Verification, copy_into, take_backup, verify_backup
 SETTINGS_KEY = "backups"
 NAME_FORMAT = "%Y%m%d-%H%M%S-%f"
 BACKUP_SUFFIXES = (".sqlite3", ".sqlite", ".db", ".dump")
+# A daily backup is due once the last verified one is this old (a little under a day, so a desk
+# started at the same time each morning backs up each morning).
+SCHEDULE_GAP = timedelta(hours=20)
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,29 @@ class BackupService:
         self._units.authorise(Permission.BACKUP_MANAGE)
         return self._take(reason, when, prune=True)
 
+    def backup_if_due(self, *, now: datetime | None = None) -> BackupEntry | None:
+        """The scheduled backup of a SQLite clinic: taken when the schedule is daily and the last
+        verified backup is about a day old or more (any signed-in desk runs it: taking a backup
+        changes nothing). A PostgreSQL server's backups are the server's (see ``pg_backup.HOW_TO``)."""
+        self._units.authorise()  # signed in, whatever the role
+        if not self._db.is_sqlite:
+            return None
+        config = self._stored_settings()
+        if config.schedule != "daily":
+            return None
+        now = now or datetime.now()
+        verified = [e.when for e in backup_log.read(config.primary()) if e.verified and e.kind == "backup"]
+        if verified and now - max(verified) < SCHEDULE_GAP:
+            return None
+        return self._take("scheduled", now, prune=True)
+
+    def _stored_settings(self) -> BackupSettings:
+        with self._units.read() as uow:
+            row = uow.session.get(ClinicSetting, SETTINGS_KEY)
+            return _settings_from(row.value if row is not None else None)
+
     def _take(self, reason: str, when: datetime | None, *, prune: bool) -> BackupEntry:
-        config = self.settings()
+        config = self._stored_settings()
         when = when or datetime.now()
         folder = config.primary()
         if self._db.is_sqlite:
@@ -146,7 +170,7 @@ class BackupService:
             self._prune(folder, config.retention, target.suffix)
             if copies:
                 self._prune(Path(copies[0]).parent, config.retention, target.suffix)
-        with self._units.write(Permission.BACKUP_MANAGE) as uow:
+        with self._units.write() as uow:
             uow.audit("backup.taken", entity_type="backup", entity_id=target.name[:64],
                       summary=f"Backup {target} ({'verified' if check.ok else 'NOT verified: ' + check.reason})")
         return entry

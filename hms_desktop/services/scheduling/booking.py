@@ -29,6 +29,7 @@ from ...models import (
 from ..change_feed import ChangeFeed, open_change_feed
 from ..doctors import not_bookable_reason
 from ..errors import Contention, NotFound, ValidationError
+from ..notifications import messages as notify
 from ..permissions import Permission
 from ..text import fold
 from ..unit_of_work import UnitOfWork, UnitsOfWork, retry_on_contention
@@ -224,6 +225,8 @@ class SchedulingService(ClockedService):
                         summary=f"Booked {patient_name(patient)} ({patient.mrn}) with {doctor.full_name} "
                         f"at {fmt(start, zone)}",
                     ),
+                    message=uow.outbox_values(notify.booked(start, end)),
+                    message_key=(notify.BOOKED_KEY_PREFIX, notify.BOOKED_KEY_SUFFIX),
                 )
                 appointment_id = insert_booking(conn, values)
                 uow.announce("schedule", "booked", doctor_id=doctor_id, day=local_day, appointment_id=appointment_id)
@@ -290,6 +293,7 @@ class SchedulingService(ClockedService):
                 moved_to = f" to {doctor.full_name}" if old[2] != target_doctor else ""
                 add_event(session, uow.actor, appt, "rescheduled", appt.status, appt.status, self._now(),
                           old_times=(old[0], old[1]), new_times=(start, end), reason=reason)
+                uow.enqueue(notify.rescheduled(appt.id, appt.version, old[0], start, end))
                 uow.audit(
                     "appointment.rescheduled", entity_type="appointment", entity_id=appt.id,
                     summary=f"Moved {patient_name(patient)}'s appointment from {fmt(old[0], zone)} "

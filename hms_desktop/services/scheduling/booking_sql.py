@@ -5,7 +5,7 @@
 - book()'s hot path: Core statements built once at import, so PostgreSQL's driver can prepare
   them: one UNION ALL read of everything the checks need (``read_booking_context``), one clash
   lookup, and on PostgreSQL one statement that takes the locks and inserts the appointment, its
-  history row and its audit row (data-modifying CTEs).
+  history row, its audit row and the patient's confirmation in the outbox (data-modifying CTEs).
 - the appointment history row's columns (``event_values``), used by every schedule write, and
   the per-doctor daily token counter.
 """
@@ -45,6 +45,7 @@ from ...models import (
     AvailabilityException,
     DailyToken,
     Doctor,
+    OutboxEntry,
     Patient,
     UTCDateTime,
     WeeklySession,
@@ -97,6 +98,7 @@ def queue_behind_other_desks(conn: Any, doctors: int | Iterable[int], patient_id
 _APPOINTMENTS = Appointment.__table__
 _EVENTS = AppointmentEvent.__table__
 _AUDIT = AuditEntry.__table__
+_OUTBOX = OutboxEntry.__table__
 
 
 def _typed_null(type_: Any) -> Any:
@@ -167,8 +169,9 @@ def clash_rows(
 
 
 def _booking_insert_statement() -> Any:
-    """PostgreSQL: the appointment, its history row and its audit entry in one statement (data-modifying
-    CTEs; the foreign key and the exclusion constraints are checked as for separate inserts).
+    """PostgreSQL: the appointment, its history row, its audit entry and its outbox row in one
+    statement (data-modifying CTEs; the foreign key and the exclusion constraints are checked as for
+    separate inserts).
 
     The appointment's row is selected from the advisory locks of _queue_behind_other_desks (doctor,
     then patient), so the desk waits its turn before its row exists, with no extra round trip.
@@ -189,7 +192,13 @@ def _booking_insert_statement() -> Any:
         ["entity_id", *_AUDIT_BINDS],
         select(cast(new.c.id, String()).label("entity_id"), *(b.label(k) for k, b in _AUDIT_BINDS.items())),
     ).cte("new_audit_entry")
-    return select(new.c.id).add_cte(event, entry)
+    new_id = cast(new.c.id, String())
+    message = _OUTBOX.insert().from_select(
+        ["entity_id", "dedupe_key", *_OUTBOX_BINDS],
+        select(new_id.label("entity_id"), (_KEY_PREFIX + new_id + _KEY_SUFFIX).label("dedupe_key"),
+               *(b.label(k) for k, b in _OUTBOX_BINDS.items())),
+    ).cte("new_message")
+    return select(new.c.id).add_cte(event, entry, message)
 
 
 def event_values(
@@ -220,6 +229,12 @@ _EVENT_COLUMNS = tuple(event_values(None, "", "", "", utcnow(), None, None, ""))
 _AUDIT_COLUMNS = tuple(k for k in audit_values(None, "", workstation="") if k != "entity_id")
 _EVENT_BINDS = _binds(_EVENTS, "e_", _EVENT_COLUMNS)
 _AUDIT_BINDS = _binds(_AUDIT, "l_", _AUDIT_COLUMNS)
+# The booking confirmation's outbox row (UnitOfWork.outbox_values), keyed by the new appointment's id.
+_OUTBOX_COLUMNS = ("event", "channel", "recipient", "subject", "body", "payload", "entity_type", "not_before",
+                   "created_at", "status", "attempts", "last_error", "created_by_id")
+_OUTBOX_BINDS = _binds(_OUTBOX, "o_", _OUTBOX_COLUMNS)
+_KEY_PREFIX = bindparam("o_key_prefix", type_=String())
+_KEY_SUFFIX = bindparam("o_key_suffix", type_=String())
 _CONTEXT = _context_statement()
 _CLASH = _clash_statement()
 _CLASH_EXCLUDING = _clash_statement(excluding=True)
@@ -227,6 +242,8 @@ _INSERT_BOOKING = _booking_insert_statement()
 _INSERT_APPOINTMENT = _APPOINTMENTS.insert().values(_APPOINTMENT_BINDS).returning(_APPOINTMENTS.c.id)
 _INSERT_EVENT = _EVENTS.insert().values(appointment_id=bindparam("appointment_id"), **_EVENT_BINDS)
 _INSERT_AUDIT = _AUDIT.insert().values(entity_id=bindparam("entity_id"), **_AUDIT_BINDS)
+_INSERT_MESSAGE = _OUTBOX.insert().values(
+    entity_id=bindparam("entity_id"), dedupe_key=bindparam("dedupe_key"), **_OUTBOX_BINDS)
 
 
 @dataclass(frozen=True)
@@ -310,11 +327,15 @@ class BookingValues:
     at: datetime  # the service clock: the history row's time
     written_at: datetime  # the real time: created_at, as the column default gives
     audit: dict[str, Any]  # the audit row's columns, from the one builder (UnitOfWork.audit_values)
+    # The booking confirmation's outbox columns (UnitOfWork.outbox_values) and its key's two ends.
+    message: dict[str, Any]
+    message_key: tuple[str, str]
 
 
 def insert_booking(conn: Any, v: BookingValues) -> int:
-    """The appointment, its ``booked`` history row and its audit entry (history and audit from the
-    same builders the rest of the scheduler uses); returns the appointment's id."""
+    """The appointment, its ``booked`` history row, its audit entry and the patient's confirmation
+    in the outbox (history, audit and outbox row from the same builders the rest of the app uses);
+    returns the appointment's id."""
     event = event_values(v.actor, "booked", "", v.status, v.at, None, (v.starts_at, v.ends_at), v.reason)
     params = {
         "a_patient_id": v.patient_id, "a_doctor_id": v.doctor_id, "a_starts_at": v.starts_at, "a_ends_at": v.ends_at,
@@ -323,12 +344,16 @@ def insert_booking(conn: Any, v: BookingValues) -> int:
         "a_created_by_id": v.actor.id, "a_version": 1,  # the ORM's version counter starts at 1
         **{f"e_{k}": event[k] for k in _EVENT_COLUMNS},
         **{f"l_{k}": v.audit[k] for k in _AUDIT_COLUMNS},
+        **{f"o_{k}": v.message[k] for k in _OUTBOX_COLUMNS},
+        "o_key_prefix": v.message_key[0], "o_key_suffix": v.message_key[1],
     }
     if conn.dialect.name == "postgresql":
         return int(conn.execute(_INSERT_BOOKING, params).scalar_one())
     appointment_id = int(conn.execute(_INSERT_APPOINTMENT, params).scalar_one())
     conn.execute(_INSERT_EVENT, {**params, "appointment_id": appointment_id})
     conn.execute(_INSERT_AUDIT, {**params, "entity_id": str(appointment_id)})
+    conn.execute(_INSERT_MESSAGE, {**params, "entity_id": str(appointment_id),
+                                   "dedupe_key": f"{v.message_key[0]}{appointment_id}{v.message_key[1]}"})
     return appointment_id
 
 

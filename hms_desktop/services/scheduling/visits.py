@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ...models import Appointment, AppointmentStatus, Doctor
 from ..errors import ConflictError, NotFound, ValidationError
+from ..notifications import messages as notify
 from ..permissions import Permission
 from ..unit_of_work import UnitOfWork, retry_on_contention
 from .appointment_changes import explain_schedule_constraints, load_for_change, load_record, stale
@@ -188,6 +189,8 @@ class VisitService(ClockedService):
         )
         kind = {S.CHECKED_IN: "checked_in", S.CANCELLED: "cancelled"}.get(target, "status")
         uow.announce("schedule", kind, doctor_id=appt.doctor_id, day=appt.local_day, appointment_id=appt.id)
+        if target == S.CANCELLED:
+            uow.enqueue(notify.cancelled(appt.id, appt.starts_at, appt.ends_at, cancelled_by, reason))
 
 
 def _raise(uow: UnitOfWork, why: object) -> None:

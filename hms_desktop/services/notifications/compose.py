@@ -1,0 +1,115 @@
+"""From a queued row to the e-mail that goes out: recipient, subject, text and calendar file.
+
+Written when the dispatcher sends, from the clinic's settings and the patient's e-mail address as
+they are then. Only patients with an e-mail address are written to (the patient record has no
+consent field yet: an address on file is taken as agreement to e-mail about appointments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
+
+from ...models import Appointment, AppointmentStatus, ClinicSetting, Doctor, OutboxEntry, Patient
+from ..scheduling.slot_math import fmt
+from ..settings import ClinicSettings, clinic_zone
+from . import messages
+from .calendar_file import appointment_ics
+from .templates import render
+
+
+@dataclass(frozen=True)
+class Composed:
+    recipient: str
+    subject: str
+    body: str
+    ics: bytes | None
+    ics_method: str = "REQUEST"
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """The message is no longer wanted or cannot be written; the reason is kept on the row."""
+
+    reason: str
+
+
+def _setting(session: Session, key: str, default: str) -> str:
+    row = session.get(ClinicSetting, key)
+    return row.value if row is not None and isinstance(row.value, str) and row.value.strip() else default
+
+
+def _moment(text: Any) -> datetime:
+    return datetime.fromisoformat(str(text))
+
+
+def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
+    if entry.event not in messages.EVENTS or entry.channel != messages.EMAIL:
+        return NotSent(f"No sender for {entry.event} by {entry.channel}.")
+    payload = entry.payload or {}
+    appt = session.get(Appointment, int(entry.entity_id or 0))
+    if appt is None:
+        return NotSent("The appointment no longer exists.")
+    patient = session.get(Patient, appt.patient_id)
+    doctor = session.get(Doctor, appt.doctor_id)
+    if patient is None or doctor is None:
+        return NotSent("The patient or the doctor no longer exists.")
+    if entry.event == messages.BOOKED and appt.status in (AppointmentStatus.CANCELLED, AppointmentStatus.REJECTED):
+        return NotSent("The appointment was cancelled before its confirmation went out.")
+    if entry.event == messages.REMINDER:
+        if appt.status not in (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED):
+            return NotSent("The appointment is no longer on; no reminder is needed.")
+        if appt.starts_at != _moment(payload["starts_at"]):
+            return NotSent("The appointment has moved; the reminder for its new time goes instead.")
+    address = (patient.email or "").strip()
+    if not address:
+        return NotSent("The patient has no e-mail address.")
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        return NotSent(f"The patient's e-mail address is not valid: {exc}")
+
+    zone = clinic_zone(session)
+    clinic = _setting(session, "clinic_name", ClinicSettings.clinic_name)
+    phone = _setting(session, "clinic_phone", "")
+    starts_at, ends_at = _moment(payload["starts_at"]), _moment(payload["ends_at"])
+    contact = f"please call {clinic} on {phone}" if phone else f"please contact {clinic}"
+    values = {
+        "clinic": clinic, "patient": f"{patient.given_name} {patient.family_name}".strip(),
+        "doctor": doctor.full_name, "when": fmt(starts_at, zone), "zone": zone.key,
+        "room": doctor.location or clinic, "contact": contact,
+        "how_to_cancel": f"If you cannot come, {contact} so that someone else can have the time.",
+        "old_when": fmt(_moment(payload["old_starts_at"]), zone) if "old_starts_at" in payload else "",
+        "by": {"patient": " at your request", "clinic": " by the clinic"}.get(str(payload.get("by", "")), ""),
+        "reason_line": f"Reason: {payload['reason']}\n" if payload.get("reason") else "",
+    }
+    subject, body = render(entry.event, values)
+    cancelled = entry.event == messages.CANCELLED
+    if entry.event == messages.REMINDER:
+        return Composed(address, subject, body, None)
+    ics = appointment_ics(
+        appointment_id=appt.id, clinic=clinic, summary=f"{clinic}: appointment with {doctor.full_name}",
+        location=values["room"], description=body, starts_at=starts_at, ends_at=ends_at,
+        sequence=appt.version if cancelled else int(payload.get("version", 0) or 0),
+        cancelled=cancelled, stamp=entry.created_at,
+    )
+    return Composed(address, subject, body, ics, "CANCEL" if cancelled else "REQUEST")
+
+
+def email_message(composed: Composed, sender: str, message_id: str) -> EmailMessage:
+    """The MIME message: plain text, and the calendar file attached as ``appointment.ics``."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = composed.recipient
+    msg["Subject"] = composed.subject
+    msg["Message-ID"] = message_id
+    msg.set_content(composed.body)
+    if composed.ics is not None:
+        msg.add_attachment(composed.ics, maintype="text", subtype="calendar", filename="appointment.ics",
+                           params={"method": composed.ics_method})
+    return msg

@@ -1,0 +1,63 @@
+"""The patient messages the scheduler queues, one small outbox row each.
+
+The row says what happened and to which appointment (with the times as they were at that moment);
+the dispatcher writes the text from the clinic's current settings and the patient's current e-mail
+address when it sends (compose.py). So queuing costs the booking one insert and no reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..unit_of_work import OutboxMessage
+
+BOOKED = "appointment.booked"
+RESCHEDULED = "appointment.rescheduled"
+CANCELLED = "appointment.cancelled"
+REMINDER = "appointment.reminder"
+EVENTS = (BOOKED, RESCHEDULED, CANCELLED, REMINDER)
+EMAIL = "email"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def booked_key(appointment_id: int) -> str:
+    """The booking confirmation's dedupe key: one per appointment, however often its unit is retried."""
+    return f"{BOOKED_KEY_PREFIX}{appointment_id}{BOOKED_KEY_SUFFIX}"
+
+
+BOOKED_KEY_PREFIX, BOOKED_KEY_SUFFIX = f"{BOOKED}:", f":{EMAIL}"
+
+
+def booked(starts_at: datetime, ends_at: datetime, appointment_id: int | None = None) -> OutboxMessage:
+    """The booking confirmation (with the calendar file). Without ``appointment_id`` (the booking
+    statement writes the row with the appointment's id and key itself, booking_sql)."""
+    return OutboxMessage(
+        event=BOOKED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id or "",
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at)},
+        dedupe_key=booked_key(appointment_id) if appointment_id is not None else None,
+    )
+
+
+def rescheduled(
+    appointment_id: int, version: int, old_starts_at: datetime, starts_at: datetime, ends_at: datetime
+) -> OutboxMessage:
+    """The new time (and the old). Keyed by the appointment's version: each move is one message."""
+    return OutboxMessage(
+        event=RESCHEDULED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id,
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
+                 "old_starts_at": _iso(old_starts_at), "version": version},
+        dedupe_key=f"{RESCHEDULED}:{appointment_id}:v{version}:email",
+    )
+
+
+def cancelled(appointment_id: int, starts_at: datetime, ends_at: datetime, by: str, reason: str) -> OutboxMessage:
+    """The cancellation; an appointment is cancelled once."""
+    return OutboxMessage(
+        event=CANCELLED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id,
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
+                 "by": by, "reason": reason},
+        dedupe_key=f"{CANCELLED}:{appointment_id}:email",
+    )

@@ -1,0 +1,130 @@
+"""What an administrator does with notifications: the mail server's settings, and the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ...models import ClinicSetting, OutboxEntry, OutboxStatus, utcnow
+from ..errors import ConflictError, NotFound, ValidationError
+from ..permissions import Permission
+from ..text import text_problem
+from ..unit_of_work import UnitsOfWork
+from .reminders import reminder_hours
+from .smtp import SECURITY, SmtpSettings, load_smtp_settings, smtp_settings_value, store_keyring_password
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    id: int
+    created_at: datetime
+    event: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    last_error: str
+    not_before: datetime
+    sent_at: datetime | None
+    entity_type: str
+    entity_id: str
+
+
+def _record(e: OutboxEntry) -> OutboxRecord:
+    return OutboxRecord(e.id, e.created_at, e.event, e.channel, e.recipient, e.subject, e.body, e.status,
+                        e.attempts, e.last_error, e.not_before, e.sent_at, e.entity_type, e.entity_id)
+
+
+class NotificationService:
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._units = units
+
+    def smtp_settings(self) -> SmtpSettings:
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            return load_smtp_settings(uow.session)
+
+    def save_smtp_settings(self, settings: SmtpSettings, password: str | None = None) -> SmtpSettings:
+        """Save the mail server's settings for every desk; a ``password`` goes to this computer's
+        keyring, never to the database."""
+        with self._units.write(Permission.SETTINGS_MANAGE) as uow:
+            settings = replace(settings, host=settings.host.strip(), username=settings.username.strip(),
+                               sender=settings.sender.strip())
+            errors = {}
+            for name in ("host", "username", "sender"):
+                if problem := text_problem(getattr(settings, name), 320):
+                    errors[name] = problem
+            if settings.security not in SECURITY:
+                errors["security"] = "Choose STARTTLS, TLS or none."
+            if not isinstance(settings.port, int) or not 0 < settings.port < 65536:
+                errors["port"] = "The port is a number from 1 to 65535 (usually 587, or 465 for TLS)."
+            if settings.host and not settings.sender:
+                errors["sender"] = "Give the address the clinic's messages come from."
+            if errors:
+                raise ValidationError(errors)
+            row = uow.session.get(ClinicSetting, "smtp")
+            old = row.value if row is not None else None
+            value = smtp_settings_value(settings)
+            if row is None:
+                uow.session.add(ClinicSetting(key="smtp", value=value))
+            else:
+                row.value = value
+            uow.audit("settings.smtp", entity_type="settings", entity_id="smtp",
+                      summary=f"Mail server set to {settings.host}:{settings.port} ({settings.security})",
+                      changes={"smtp": [old, value]})
+            uow.announce("settings", "changed")
+            if password:
+                # Inside the unit: if the keyring refuses, nothing is saved and the admin is told.
+                try:
+                    store_keyring_password(settings, password)
+                except RuntimeError as exc:
+                    raise ValidationError({"password": str(exc)}) from exc
+            return settings
+
+    def reminder_hours(self) -> int:
+        """How many hours before an appointment its reminder goes (0: no reminders)."""
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            return reminder_hours(uow.session)
+
+    def set_reminder_hours(self, hours: int) -> int:
+        with self._units.write(Permission.SETTINGS_MANAGE) as uow:
+            if not isinstance(hours, int) or isinstance(hours, bool) or not 0 <= hours <= 24 * 14:
+                raise ValidationError({"reminder_hours": "Give a number of hours from 0 (no reminders) to 336 (two weeks)."})
+            old = reminder_hours(uow.session)
+            row = uow.session.get(ClinicSetting, "reminder_hours")
+            if row is None:
+                uow.session.add(ClinicSetting(key="reminder_hours", value=hours))
+            else:
+                row.value = hours
+            uow.audit("settings.reminder_hours", entity_type="settings", entity_id="reminder_hours",
+                      summary=f"Reminders {hours} hours before an appointment" if hours else "Reminders turned off",
+                      changes={"reminder_hours": [old, hours]})
+            uow.announce("settings", "changed")
+            return hours
+
+    def outbox(self, status: str | None = None, *, limit: int = 200) -> list[OutboxRecord]:
+        """The newest queued, sent, failed or cancelled messages first."""
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            stmt = select(OutboxEntry).order_by(OutboxEntry.id.desc()).limit(max(1, min(limit, 2000)))
+            if status:
+                stmt = stmt.where(OutboxEntry.status == status)
+            return [_record(e) for e in uow.session.scalars(stmt)]
+
+    def send_again(self, entry_id: int) -> OutboxRecord:
+        """Put a failed (or not sent) message back in the queue, with a fresh count of attempts."""
+        with self._units.write(Permission.SETTINGS_MANAGE) as uow:
+            entry = uow.session.get(OutboxEntry, entry_id, with_for_update=True)
+            if entry is None:
+                raise NotFound("That message does not exist.")
+            if entry.status not in (OutboxStatus.FAILED.value, OutboxStatus.CANCELLED.value):
+                raise ConflictError("Only a message that failed or was not sent can be sent again.")
+            old = entry.status
+            entry.status, entry.attempts, entry.not_before = OutboxStatus.PENDING.value, 0, utcnow()
+            uow.audit("outbox.send_again", entity_type="outbox", entity_id=entry.id,
+                      summary=f"Queued message {entry.id} ({entry.event}) again", changes={"status": [old, "pending"]})
+            uow.announce("notifications", "queued", entity_id=entry.id)
+            uow.session.flush()
+            return _record(entry)
