@@ -99,6 +99,7 @@ class NextFreeDialog(QDialog):
         self._fill_doctors()
         for changed in (self.specialty.currentIndexChanged, self.doctor.currentIndexChanged, self.location.textEdited):
             changed.connect(lambda *_: self.search_button.setDefault(True))
+        self.doctor.setFocus()  # the doctor is what the desk chooses most; the specialty is a click away
 
     def _fill_doctors(self) -> None:
         specialty_id = self.specialty.currentData()

@@ -89,7 +89,7 @@ class PatientFinder(QWidget):
         self.search = _FinderSearch(objectName="patientFinderSearch")
         self.search.setPlaceholderText("Patient: type a name, MRN or phone number")
         self.search.setClearButtonEnabled(True)
-        self.register_button = QPushButton("Register new patient…", objectName="registerPatient")
+        self.register_button = QPushButton("Register &new patient…", objectName="registerPatient")
         # Never the button Enter presses: that made a duplicate patient out of a typed search.
         self.register_button.setAutoDefault(False)
         self.register_button.setDefault(False)
@@ -237,6 +237,7 @@ class PatientFinder(QWidget):
             dialog.given_name.setText(words[0].capitalize())
         if len(words) > 1:
             dialog.family_name.setText(" ".join(w.capitalize() for w in words[1:]))
+            dialog.date_of_birth.setFocus()  # the names are there: on to the next field the form needs
         dialog.saved.connect(self._registered)
         dialog.open_existing.connect(self._open_existing)
         dialog.finished.connect(lambda _r: setattr(self, "patient_dialog", None))
