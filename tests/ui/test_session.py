@@ -93,7 +93,7 @@ def test_receptionist_sees_only_what_the_role_allows(qtbot, services, runner):
     window = MainWindow(services, runner, user)
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
-    assert tabs == ["Patients", "Scheduler", "Doctors", "Queues"]  # no Staff or Audit log
+    assert tabs == ["Patients", "Scheduler", "Billing", "Doctors", "Queues"]  # no Staff or Audit log
     assert window.user_label.text() == "Signed in: Desk1 (Receptionist)"
     assert window.database_label.text() == f"Database: {services.db.description}"
     assert "Admin" not in [a.text().replace("&", "") for a in window.menuBar().actions()]
