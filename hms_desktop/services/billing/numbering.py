@@ -8,7 +8,7 @@ with everything else: unique and gap-free. (A sequence skips on rollback; MAX()+
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,7 +47,3 @@ def next_number(session: Session, series: str, year: int) -> str:
         value = session.execute(bump).scalar_one()
     return format_number(series, year, value)
 
-
-def last_numbers(session: Session) -> dict[tuple[str, int], int]:
-    """Every counter as it stands, for checks and the journal."""
-    return {(c.series, c.year): c.last_value for c in session.scalars(select(DocumentCounter))}

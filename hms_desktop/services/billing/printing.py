@@ -12,6 +12,7 @@ from ...models import ArchivedDocument, Invoice, InvoiceState, Payment, PaymentM
 from ...models.base import utcnow
 from .. import documents as docs
 from ..errors import NotFound, ValidationError
+from ..money import TaxBand
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
 from .common import Clock, ClockMixin, Terms, invoice_record, names, terms
@@ -53,18 +54,12 @@ def invoice_document(record: InvoiceRecord, t: Terms) -> docs.Invoice:
         currency=t.currency, locale=t.locale, title="Tax invoice" if t.settings.tax_registration else "Invoice",
         service_date=record.local_day, bill_to=record.payer_name, claim_reference=record.claim_reference,
         tax_included=sum(ln.tax for ln in record.lines if ln.tax_inclusive),
-        tax_bands=tuple(docs_band(rate, net, tax) for rate, (net, tax) in sorted(bands.items()) if tax or rate),
+        tax_bands=tuple(TaxBand(rate, net, tax) for rate, (net, tax) in sorted(bands.items()) if tax or rate),
         notes=record.notes,
         credit_notes=tuple(docs.CreditNote(c.number, c.issued_at.astimezone(t.zone).date(), c.amount, c.reason)
                            for c in record.credit_notes),
         void=record.state == InvoiceState.VOID, void_reason=record.void_reason,
     )
-
-
-def docs_band(rate: int, net: int, tax: int):  # type: ignore[no-untyped-def]
-    from ..money import TaxBand
-
-    return TaxBand(rate, net, tax)
 
 
 def receipt_document(payment: PaymentRecord, invoice: InvoiceRecord | None, patient: tuple[str, str],

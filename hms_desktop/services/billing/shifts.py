@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import CashierShift, Payment, PaymentMethod, Refund, ShiftState, StaffAccount
+from ...models import CashierShift, Payment, PaymentMethod, Refund, ShiftState
 from ...models.base import utcnow
 from ..documents import Clinic, Denomination, MethodCount, Paper, ShiftClosure
 from ..errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -255,7 +255,3 @@ def closure_from(record: ShiftRecord, clinic: Clinic, t: Terms) -> ShiftClosure:
         currency=t.currency, locale=t.locale, shift_reference=record.reference, workstation=record.workstation,
         denominations=tuple(Denomination(v, c) for v, c in record.denominations), reason=record.reason,
     )
-
-
-def staff_exists(s: Session, staff_id: int) -> bool:
-    return s.get(StaffAccount, staff_id) is not None
