@@ -8,10 +8,10 @@ list reloads, and arrivals, bookings and cancellations are announced in the tab 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ...services.change_feed import ScheduleChange
 from ...services.doctors import DoctorRecord
-from ...services.errors import ConflictError, NotFound
+from ...services.errors import NotFound
 from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord
 from ...services.permissions import Permission
@@ -37,6 +38,7 @@ from ...services.scheduling import AppointmentRecord, VisitAction, allowed_actio
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
+from ..common.visit_actions import VisitActions
 from ..common.worker import TaskRunner
 from ..patients.patient_dialog import PatientDialog
 from .notices import ANNOUNCED, NoticeList, concerns, notice_text
@@ -132,6 +134,10 @@ class QueuesTab(QWidget):
         self._unannounced: list[ScheduleChange] = []
         self._load_key = f"doctor-day-load-{id(self)}"
         self.dialogs: list[QDialog] = []
+        # The calls, "done" wording and error handling are shared with the Scheduler.
+        self.visit_actions = VisitActions(
+            self, runner, self._visits, on_done=self._changed, on_failed=self._action_failed, on_busy=self._set_acting
+        )
 
         self.heading = QLabel("Doctor's day", objectName="heading")
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -291,30 +297,18 @@ class QueuesTab(QWidget):
     def call_next(self) -> None:
         if self._doctor is None or self._acting:
             return
-        self._act(self._visits.call_next, self._doctor.id, on_done=self._called)
+        self.visit_actions.submit(self._visits.call_next, self._doctor.id, on_done=self._called)
 
     def start_selected(self) -> None:
-        record = self._selected_for_action()
-        if record is not None:
-            self._act(self._visits.start_visit, record.id, expected_version=record.version,
-                      on_done=lambda r: self._changed(r, f"Started the visit with {r.patient_name}."))
+        self._run(VisitAction.START)
 
     def complete_selected(self) -> None:
-        record = self._selected_for_action()
-        if record is not None:
-            self._act(self._visits.complete, record.id, expected_version=record.version,
-                      on_done=lambda r: self._changed(r, f"Completed the visit with {r.patient_name}."))
+        self._run(VisitAction.COMPLETE)
 
     def no_show_selected(self) -> None:
         record = self._selected_for_action()
-        if record is None:
-            return
-
-        def mark() -> None:
-            self._act(self._visits.mark_no_show, record.id, expected_version=record.version,
-                      on_done=lambda r: self._changed(r, f"Marked {r.patient_name} ({r.local_start:%H:%M}) as a no-show."))
-
-        self._keep(confirm_no_show(self, record, mark))
+        if record is not None:
+            self._keep(confirm_no_show(self, record, lambda: self.visit_actions.run(VisitAction.NO_SHOW, record)))
 
     def reject_selected(self) -> None:
         record = self._selected_for_action()
@@ -322,14 +316,14 @@ class QueuesTab(QWidget):
             return
         dialog = RejectDialog(record, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.reason_given.connect(
-            lambda reason: self._act(
-                self._visits.reject, record.id, reason, expected_version=record.version,
-                on_done=lambda r: self._changed(r, f"Rejected the {r.local_start:%H:%M} appointment of {r.patient_name}."),
-            )
-        )
+        dialog.reason_given.connect(lambda reason: self.visit_actions.run(VisitAction.REJECT, record, reason))
         self._keep(dialog)
         dialog.open()
+
+    def _run(self, action: VisitAction) -> None:
+        record = self._selected_for_action()
+        if record is not None:
+            self.visit_actions.run(action, record)
 
     def open_selected_patient(self) -> None:
         record = self.selected_record()
@@ -342,21 +336,12 @@ class QueuesTab(QWidget):
 
     # --- results -----------------------------------------------------------------------------
 
-    def _act(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None], **kwargs: Any) -> None:
-        self._acting = True
-        self._update_actions()
-        self._runner.submit(
-            fn, *args, on_done=lambda result: self._acted(result, on_done), on_error=self._action_failed,
-            context=self, **kwargs,
-        )
-
-    def _acted(self, result: Any, then: Callable[[Any], None]) -> None:
-        self._acting = False
-        then(result)
-        self._reload()
+    def _set_acting(self, acting: bool) -> None:
+        self._acting = acting
         self._update_actions()
 
     def _called(self, record: AppointmentRecord | None) -> None:
+        self._reload()
         if record is None:
             self._tell("Nobody is waiting: no checked-in patient is left in the queue.")
             return
@@ -370,15 +355,12 @@ class QueuesTab(QWidget):
         self.model.update_record(record)
         self.select_appointment(record.id)
         self._tell(text)
-
-    def _action_failed(self, exc: Exception) -> None:
-        self._acting = False
-        if isinstance(exc, ConflictError) and isinstance(exc.current, AppointmentRecord):
-            # Show what the other desk did before explaining, so the message matches the row.
-            self.model.update_record(exc.current)
-        self._update_actions()
         self._reload()
-        show_error(self, exc)
+
+    def _action_failed(self, _exc: Exception, current: AppointmentRecord | None, _box: QMessageBox) -> None:
+        if current is not None:
+            self.model.update_record(current)  # what the other desk did, so the message matches the row
+        self._reload()
 
     def _patient_loaded(self, record: PatientRecord) -> None:
         dialog = PatientDialog(

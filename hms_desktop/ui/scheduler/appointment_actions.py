@@ -1,6 +1,8 @@
 """The Scheduler's appointment actions: confirm, check in, start, complete, no-show, move (from
 the toolbar or by dragging a card), cancel, reject and history. A mixin of SchedulerTab: it uses
-the tab's ``selected_appointment()``, ``reload_grid()``, ``_open()`` and services."""
+the tab's ``selected_appointment()``, ``reload_grid()``, ``_open()`` and services. The calls, the
+"done" wording and the error handling are the shared ones of ``ui/common/visit_actions.py``
+(the Queues tab uses them too)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from ...services.errors import ConflictError
 from ...services.scheduling import AppointmentRecord, VisitAction, allowed_actions
-from ..common.messages import confirm, show_error
+from ..common.messages import confirm
+from ..common.visit_actions import VisitActions
 from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
 from .day_grid_model import DropTarget
 
@@ -22,44 +25,46 @@ class AppointmentActionsMixin:
     _runner: Any
     _user: Any
     _selected_id: int | None
+    visit_actions: VisitActions
     dialogs: list[Any]
     last_message: QMessageBox | None
     move_box: QMessageBox | None
 
     # --- appointment actions -----------------------------------------------------------------
 
-    def _transition(self, method: Any, done: str) -> None:
+    def _make_visit_actions(self) -> VisitActions:
+        return VisitActions(self, self._runner, self._visits, on_done=self._changed, on_failed=self._shown_failure)
+
+    def _transition(self, action: VisitAction) -> None:
         appt = self.selected_appointment()
-        if appt is None:
-            return
-        self._runner.submit(
-            method, appt.id, expected_version=appt.version,
-            on_done=lambda record: self._changed(record, done), on_error=self._action_failed, context=self,
-        )
+        if appt is not None:
+            self.visit_actions.run(action, appt)
 
     def confirm_selected(self) -> None:
-        self._transition(self._visits.confirm, "Confirmed")
+        self._transition(VisitAction.CONFIRM)
 
     def check_in_selected(self) -> None:
-        self._transition(self._visits.check_in, "Checked in")
+        self._transition(VisitAction.CHECK_IN)
 
     def start_visit_selected(self) -> None:
-        self._transition(self._visits.start_visit, "Visit started for")
+        self._transition(VisitAction.START)
 
     def complete_selected(self) -> None:
-        self._transition(self._visits.complete, "Completed the visit of")
+        self._transition(VisitAction.COMPLETE)
 
     def no_show_selected(self) -> None:
-        self._transition(self._visits.mark_no_show, "Marked as no-show:")
+        self._transition(VisitAction.NO_SHOW)
 
-    def _changed(self, record: AppointmentRecord, done: str) -> None:
+    def _changed(self, record: AppointmentRecord, text: str) -> None:
         self._selected_id = record.id
-        token = f" — token {record.token}" if record.status == "checked_in" and record.token is not None else ""
-        self.status_message.emit(f"{done} {record.patient_name} ({record.local_start:%H:%M}){token}")
+        self.status_message.emit(text)
         self.reload_grid()
 
     def _action_failed(self, exc: Exception) -> None:
-        self.last_message = show_error(self, exc)
+        self.visit_actions.failed(exc)
+
+    def _shown_failure(self, exc: Exception, _current: AppointmentRecord | None, box: QMessageBox) -> None:
+        self.last_message = box
         if isinstance(exc, ConflictError):
             self.reload_grid()  # show the appointment as it is now
 
@@ -68,7 +73,7 @@ class AppointmentActionsMixin:
         if appt is None:
             return None
         dialog = RescheduleDialog(self._scheduling, self._runner, appt, self._bookable_doctors(), parent=self)
-        dialog.moved.connect(lambda record: self._changed(record, "Moved"))
+        dialog.moved.connect(lambda record: self.visit_actions.finished(VisitAction.MOVE, record))
         self._open(dialog)
         return dialog
 
@@ -84,10 +89,10 @@ class AppointmentActionsMixin:
         scheduling = self._scheduling
 
         def move() -> None:
-            self._runner.submit(
+            self.visit_actions.submit(
                 scheduling.reschedule, appt.id, target.starts_at, doctor_id=target.doctor_id,
                 expected_version=appt.version,
-                on_done=lambda record: self._changed(record, "Moved"), on_error=self._action_failed, context=self,
+                on_done=lambda record: self.visit_actions.finished(VisitAction.MOVE, record),
             )
 
         self.move_box = confirm(
@@ -114,7 +119,7 @@ class AppointmentActionsMixin:
             f"{appt.doctor_name}? The time becomes free again.",
             cancel, ask_who=True, confirm_text="Cancel appointment", parent=self,
         )
-        dialog.completed.connect(lambda record: self._changed(record, "Cancelled"))
+        dialog.completed.connect(lambda record: self.visit_actions.finished(VisitAction.CANCEL, record))
         self._open(dialog)
         return dialog
 
@@ -133,7 +138,7 @@ class AppointmentActionsMixin:
             "The reason is kept in its history.",
             reject, confirm_text="Reject", parent=self,
         )
-        dialog.completed.connect(lambda record: self._changed(record, "Rejected"))
+        dialog.completed.connect(lambda record: self.visit_actions.finished(VisitAction.REJECT, record))
         self._open(dialog)
         return dialog
 

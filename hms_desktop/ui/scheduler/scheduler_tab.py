@@ -122,6 +122,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.last_message: QMessageBox | None = None
         self.slip_printer = SlipPrinter(services.slips, runner, self)
         self.move_box: QMessageBox | None = None
+        self.visit_actions = self._make_visit_actions()
         self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
         self._pending_patient: PatientRecord | PatientSummary | None = None
 
