@@ -78,6 +78,10 @@ class MainWindow(QMainWindow):
             self.billing_tab = BillingTab(services, runner, user, self.watcher)
             self.billing_tab.status_message.connect(self._show_status)
             self.tabs.addTab(self.billing_tab, "&Billing")
+            if user.can(Permission.INVOICE_CREATE):
+                for tab in (self.scheduler_tab, self.queues_tab, self.patients_tab):
+                    if tab is not None:
+                        tab.offer_billing(self.bill_visit)  # type: ignore[attr-defined]
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 
@@ -260,6 +264,12 @@ class MainWindow(QMainWindow):
         """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
         self.tabs.setCurrentWidget(self.scheduler_tab)
         self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
+
+    def bill_visit(self, patient_id: int, appointment_id: int | None = None):  # type: ignore[no-untyped-def]
+        """"Bill this visit" from the Scheduler, the Queues tab or the patient record: the Billing
+        tab, with the visit's invoice open (started with the doctor's fee, or the one it has)."""
+        self.tabs.setCurrentWidget(self.billing_tab)
+        return self.billing_tab.bill_visit(patient_id, appointment_id)  # type: ignore[union-attr]
 
     def _show_error(self, exc: Exception) -> None:
         show_error(self, exc)

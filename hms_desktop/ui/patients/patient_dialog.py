@@ -77,6 +77,7 @@ class PatientDialog(QDialog):
         parent: QWidget | None = None,
         history: Callable[[int], PatientHistory] | None = None,
         book: Callable[[PatientRecord], None] | None = None,
+        bill: Callable[[int, int | None], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -195,6 +196,14 @@ class PatientDialog(QDialog):
         self.book_button.clicked.connect(self._book_clicked)
         self.book_button.setVisible(record is not None and book is not None)
         buttons.insertWidget(1, self.book_button)
+        # "Bill this visit": the selected (or newest) checked-in, in-progress or completed visit.
+        self._bill = bill
+        self.bill_button = QPushButton("&Bill this visit…", objectName="billForPatient")
+        self.bill_button.setToolTip("Open the invoice for the selected visit, or the newest one that can be billed")
+        self.bill_button.clicked.connect(self._bill_clicked)
+        self.bill_button.setVisible(record is not None and bill is not None and history is not None)
+        self.bill_button.setEnabled(False)
+        buttons.insertWidget(2, self.bill_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -209,6 +218,8 @@ class PatientDialog(QDialog):
             self.sections.addTab(details, "De&tails")
             self.sections.addTab(self.history, "Appointments and &visits")
             layout.addWidget(self.sections)
+            self.history.loaded.connect(
+                lambda: self.bill_button.setEnabled(self.history is not None and self.history.visit_to_bill() is not None))
             self.history.load(record.id)
         else:
             layout.addLayout(grid)
@@ -234,6 +245,16 @@ class PatientDialog(QDialog):
         if self.discard_guard.allow_close(then=lambda: book(record)):
             QDialog.reject(self)
             book(record)
+
+    def _bill_clicked(self) -> None:
+        """Hand the visit to Billing, closing this record first (as booking does)."""
+        record, bill = self.record, self._bill
+        visit = self.history.visit_to_bill() if self.history is not None else None
+        if record is None or bill is None or visit is None:
+            return
+        if self.discard_guard.allow_close(then=lambda: bill(record.id, visit.id)):
+            QDialog.reject(self)
+            bill(record.id, visit.id)
 
     # --- form <-> data -----------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from ...services.billing.invoices import BILLABLE_VISIT
 from ...services.scheduling import AppointmentRecord, SchedulingService
 from ..common.worker import TaskRunner
 
@@ -48,6 +49,8 @@ def _status(a: AppointmentRecord) -> str:
 class PatientHistoryPanel(QWidget):
     """Two short lists: the coming appointments and the past ones with the visits among them."""
 
+    loaded = Signal()
+
     def __init__(
         self,
         runner: TaskRunner,
@@ -57,6 +60,8 @@ class PatientHistoryPanel(QWidget):
         super().__init__(parent)
         self._runner = runner
         self._load = load
+        self._records: dict[int, AppointmentRecord] = {}
+        self._newest_first: list[AppointmentRecord] = []
         self.upcoming = self._tree("upcomingAppointments")
         self.past = self._tree("pastAppointments")
         self.upcoming_title = QLabel("&Upcoming appointments")
@@ -93,6 +98,9 @@ class PatientHistoryPanel(QWidget):
         self._runner.submit(self._load, patient_id, on_done=self._show, on_error=self._failed, context=self)
 
     def _show(self, history: PatientHistory) -> None:
+        self._records = {a.id: a for a in history.upcoming + history.past}
+        # Today's checked-in visit is among the upcoming ones; the rest are newest first.
+        self._newest_first = list(reversed(history.upcoming)) + history.past
         for tree, rows, empty in (
             (self.upcoming, history.upcoming, "No upcoming appointments."),
             (self.past, history.past, "No past appointments or visits."),
@@ -113,6 +121,19 @@ class PatientHistoryPanel(QWidget):
             f"{len(history.upcoming)} upcoming · {visits} visit{'s' if visits != 1 else ''} · "
             f"{len(history.past)} past appointment{'s' if len(history.past) != 1 else ''} shown"
         )
+
+        self.loaded.emit()
+
+    def visit_to_bill(self) -> AppointmentRecord | None:
+        """The selected visit if it can be billed, else the newest one that can (checked in, with
+        the doctor or completed); None when there is none."""
+        for tree in (self.upcoming, self.past):
+            item = tree.currentItem()
+            picked = item is not None and item.isSelected()
+            chosen = self._records.get(item.data(WHEN, Qt.ItemDataRole.UserRole)) if picked else None
+            if chosen is not None and chosen.status in BILLABLE_VISIT:
+                return chosen
+        return next((a for a in self._newest_first if a.status in BILLABLE_VISIT), None)
 
     def _failed(self, exc: Exception) -> None:
         message = getattr(exc, "message", None) or "Could not load the appointments."

@@ -73,6 +73,7 @@ class PatientsTab(QWidget):
         # With the schedule (if this user may see it) the record shows the patient's appointments.
         self._scheduling = scheduling if user.can(Permission.SCHEDULE_VIEW) else None
         self._book: Callable[[PatientRecord], None] | None = None
+        self._bill: Callable[[int, int | None], object] | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -288,12 +289,17 @@ class PatientsTab(QWidget):
         (the main window passes the Scheduler's ``book_for_patient``)."""
         self._book = callback if self._user.can(Permission.SCHEDULE_BOOK) else None
 
+    def offer_billing(self, callback: Callable[[int, int | None], object] | None) -> None:
+        """Give the patient record a "Bill this visit" button (the main window passes its
+        ``bill_visit``, for users who may invoice)."""
+        self._bill = callback if self._user.can(Permission.INVOICE_CREATE) else None
+
     def _opened(self, record: PatientRecord) -> None:
         can_edit = self._user.can(Permission.PATIENT_EDIT)
         scheduling = self._scheduling
         history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
-                                        history=history, book=self._book))
+                                        history=history, book=self._book, bill=self._bill))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

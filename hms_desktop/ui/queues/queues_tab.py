@@ -8,7 +8,7 @@ list reloads, and arrivals, bookings and cancellations are announced in the tab 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services.billing.invoices import BILLABLE_VISIT
 from ...services.change_feed import ScheduleChange
 from ...services.doctors import DoctorRecord
 from ...services.errors import NotFound
@@ -180,12 +181,18 @@ class QueuesTab(QWidget):
         self.no_show_button = QPushButton("Mark no-show…", objectName="markNoShow")
         self.reject_button = QPushButton("Reject…", objectName="rejectAppointment")
         self.open_patient_button = QPushButton("Open patient record", objectName="openPatientRecord")
+        # Hidden until the main window offers billing (users who may invoice).
+        self.bill_button = QPushButton("Bill this visit…", objectName="billVisit")
+        self.bill_button.setToolTip("Open the invoice for this visit (checked in, with the doctor or completed)")
+        self.bill_button.hide()
+        self._bill: Callable[[int, int], object] | None = None
         actions = QHBoxLayout()
         actions.addWidget(self.call_next_button)
         actions.addSpacing(12)
         for button in (self.start_button, self.complete_button, self.no_show_button, self.reject_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.bill_button)
         actions.addWidget(self.open_patient_button)
 
         self.model = QueueModel(self, now=self._now)
@@ -232,6 +239,7 @@ class QueuesTab(QWidget):
         self.no_show_button.clicked.connect(self.no_show_selected)
         self.reject_button.clicked.connect(self.reject_selected)
         self.open_patient_button.clicked.connect(self.open_selected_patient)
+        self.bill_button.clicked.connect(self.bill_selected)
         self.table.doubleClicked.connect(lambda _index: self.open_selected_patient())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.model.modelReset.connect(self._update_actions)
@@ -324,6 +332,17 @@ class QueuesTab(QWidget):
         record = self._selected_for_action()
         if record is not None:
             self.visit_actions.run(action, record)
+
+    def offer_billing(self, callback: Callable[[int, int], object] | None) -> None:
+        """``callback(patient_id, appointment_id)`` opens the visit's invoice (``MainWindow.bill_visit``)."""
+        self._bill = callback
+        self.bill_button.setVisible(callback is not None)
+        self._update_actions()
+
+    def bill_selected(self) -> None:
+        record = self.selected_record()
+        if self._bill is not None and record is not None and record.status in BILLABLE_VISIT:
+            self._bill(record.patient_id, record.id)
 
     def open_selected_patient(self) -> None:
         record = self.selected_record()
@@ -558,3 +577,4 @@ class QueuesTab(QWidget):
         self.reject_button.setEnabled(manage and VisitAction.REJECT in allowed)
         self.no_show_button.setEnabled(not self._acting and VisitAction.NO_SHOW in allowed)
         self.open_patient_button.setEnabled(record is not None and self._user.can(Permission.PATIENT_VIEW))
+        self.bill_button.setEnabled(self._bill is not None and record is not None and record.status in BILLABLE_VISIT)

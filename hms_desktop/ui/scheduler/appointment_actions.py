@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
+from ...services.billing.invoices import BILLABLE_VISIT
 from ...services.errors import ConflictError
 from ...services.scheduling import AppointmentRecord, VisitAction, allowed_actions
 from ..common.messages import confirm
@@ -26,6 +28,7 @@ class AppointmentActionsMixin:
     _user: Any
     _selected_id: int | None
     visit_actions: VisitActions
+    bill_action: QAction
     dialogs: list[Any]
     last_message: QMessageBox | None
     move_box: QMessageBox | None
@@ -151,6 +154,32 @@ class AppointmentActionsMixin:
             on_done=lambda events, a=appt: self._open(HistoryDialog(a, events, parent=self)),
             on_error=self._action_failed, context=self,
         )
+
+    # --- billing ------------------------------------------------------------------------------
+
+    def _make_bill_action(self) -> QAction:
+        """"Bill this visit…": hidden until the main window offers billing (users who may invoice)."""
+        act = QAction("Bill this visit…", self)  # type: ignore[arg-type]
+        act.setObjectName("billVisitAction")
+        act.setToolTip("Open the invoice for this visit (checked in, with the doctor or completed)")
+        act.setVisible(False)
+        act.triggered.connect(self.bill_selected)
+        self._bill: Any = None
+        return act
+
+    def offer_billing(self, callback: Any) -> None:
+        """``callback(patient_id, appointment_id)`` opens the visit's invoice (``MainWindow.bill_visit``)."""
+        self._bill = callback
+        self.bill_action.setVisible(callback is not None)
+        self._update_actions()
+
+    def _can_bill(self, appt: AppointmentRecord | None) -> bool:
+        return self._bill is not None and appt is not None and appt.status in BILLABLE_VISIT
+
+    def bill_selected(self) -> None:
+        appt = self.selected_appointment()
+        if self._can_bill(appt):
+            self._bill(appt.patient_id, appt.id)
 
     @property
     def history_dialog(self) -> HistoryDialog | None:
