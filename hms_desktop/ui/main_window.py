@@ -12,6 +12,7 @@ from .. import __version__
 from ..services.identity import CurrentUser
 from ..services.permissions import Permission
 from .billing.billing_tab import billing_keys
+from .common.balances import balance_loader
 from .common.live_updates import ChangeWatcher
 from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
             self.billing_tab = BillingTab(services, runner, user, self.watcher)
             self.billing_tab.status_message.connect(self._show_status)
             self.tabs.addTab(self.billing_tab, "&Billing")
+            self.patients_tab.offer_balances(balance_loader(services, user))
             if user.can(Permission.INVOICE_CREATE):
                 for tab in (self.scheduler_tab, self.queues_tab, self.patients_tab):
                     if tab is not None:

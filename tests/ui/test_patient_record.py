@@ -55,7 +55,7 @@ def test_the_record_lists_upcoming_and_past_appointments_and_visits(qtbot, servi
     assert [row[0] for row in past] == ["Mon 07 Jan 2030 10:00", "Mon 07 Jan 2030 09:00"]
     assert [row[3] for row in past] == ["Cancelled", "Visit completed"]
     assert panel.state.text() == "1 upcoming · 1 visit · 2 past appointments shown"
-    assert not panel.balance_slot.isVisible()  # a place for the balance, nothing made up in it
+    assert not dialog.balance_line.isVisible()  # no invoices: no balance line, nothing made up
     # Registered and changed times are the clinic's (Asia/Kolkata), not the workstation's.
     stored = services.patients.get(patient.id)
     assert f"registered {stored.created_at:%Y-%m-%d}" in dialog.meta.text()

@@ -78,6 +78,7 @@ class PatientDialog(QDialog):
         history: Callable[[int], PatientHistory] | None = None,
         book: Callable[[PatientRecord], None] | None = None,
         bill: Callable[[int, int | None], object] | None = None,
+        balance: Callable[[list[int]], dict[int, str]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -205,8 +206,17 @@ class PatientDialog(QDialog):
         self.bill_button.setEnabled(False)
         buttons.insertWidget(2, self.bill_button)
 
+        # What the patient owes or holds as credit (billing users); nothing when settled.
+        self.balance_line = QLabel(objectName="patientBalance")
+        self.balance_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.balance_line.hide()
+        if record is not None and balance is not None:
+            runner.submit(balance, [record.id], on_done=lambda texts: self._show_balance(texts.get(record.id, "")),
+                          on_error=lambda _exc: None, context=self)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.balance_line)
         layout.addWidget(self.use_theirs_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.history: PatientHistoryPanel | None = None
         if record is not None and history is not None:
@@ -245,6 +255,10 @@ class PatientDialog(QDialog):
         if self.discard_guard.allow_close(then=lambda: book(record)):
             QDialog.reject(self)
             book(record)
+
+    def _show_balance(self, text: str) -> None:
+        self.balance_line.setText(text)
+        self.balance_line.setVisible(bool(text))
 
     def _bill_clicked(self) -> None:
         """Hand the visit to Billing, closing this record first (as booking does)."""

@@ -1,7 +1,7 @@
 """A patient's appointments and visits, for the patient record: upcoming first, then the past.
 
-Loaded through the worker when the record opens. The balance has its own named place here
-(``balance_slot``), empty and hidden until billing exists: nothing is shown that is not known.
+Loaded through the worker when the record opens. (The balance is a line of the record itself, above
+its tabs, for users who may see billing.)
 """
 
 from __future__ import annotations
@@ -69,12 +69,8 @@ class PatientHistoryPanel(QWidget):
         self.past_title = QLabel("Past appo&intments and visits")
         self.past_title.setBuddy(self.past)
         self.state = QLabel("Loading…", objectName="subtle")
-        # The balance goes here once billing exists; until then nothing is shown.
-        self.balance_slot = QWidget(objectName="balanceSlot")
-        self.balance_slot.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.balance_slot)
         layout.addWidget(self.upcoming_title)
         layout.addWidget(self.upcoming, 2)
         layout.addWidget(self.past_title)

@@ -18,8 +18,10 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from ...services.patients import PatientPage, PatientSort, PatientSummary
 from ..common.row_table_model import RowTableModel
 
-MRN, NAME, SEX, DATE_OF_BIRTH, AGE, PHONE = range(6)
+MRN, NAME, SEX, DATE_OF_BIRTH, AGE, PHONE, BALANCE = range(7)
 HEADERS = {MRN: "MRN", NAME: "Name", SEX: "Sex", DATE_OF_BIRTH: "Date of birth", AGE: "Age", PHONE: "Phone"}
+#: For users allowed to see billing, a last column: what the patient owes or holds as credit.
+WITH_BALANCE = {**HEADERS, BALANCE: "Balance"}
 #: Which service sort order each column header asks for; columns not listed cannot be sorted.
 SORT_FOR_COLUMN = {
     MRN: PatientSort.MRN,
@@ -50,6 +52,19 @@ class PatientTableModel(RowTableModel):
         self._archived_brush = QBrush(QColor("#8a8f98"))
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._balances: dict[int, str] = {}
+
+    def show_balance_column(self) -> None:
+        """Add the Balance column (billing users); its texts arrive with ``set_balances``."""
+        self.beginResetModel()
+        self.headers = WITH_BALANCE
+        self.endResetModel()
+
+    def set_balances(self, texts: dict[int, str]) -> None:
+        """Balance texts for some patients (one page, loaded on the worker by the tab)."""
+        self._balances.update(texts)
+        if BALANCE in self.headers and self._rows:
+            self.dataChanged.emit(self.index(0, BALANCE), self.index(len(self._rows) - 1, BALANCE))
 
     # --- Qt model interface ------------------------------------------------------------------
 
@@ -73,7 +88,7 @@ class PatientTableModel(RowTableModel):
                 return "Archived record"
             if column in (DATE_OF_BIRTH, AGE) and patient.dob_estimated:
                 return "Estimated from the age given at registration"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (AGE,):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (AGE, BALANCE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -93,6 +108,8 @@ class PatientTableModel(RowTableModel):
             return f"~{age}" if p.dob_estimated else str(age)
         if column == PHONE:
             return p.phone
+        if column == BALANCE and BALANCE in self.headers:
+            return self._balances.get(p.id, "")
         return None
 
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: N802, B008

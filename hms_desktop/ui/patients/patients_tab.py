@@ -23,6 +23,7 @@ from ...services.identity import CurrentUser
 from ...services.patients import PatientPage, PatientRecord, PatientService, PatientSort, PatientSummary
 from ...services.permissions import Permission
 from ...services.scheduling import SchedulingService
+from ..common.balances import BalanceLoader
 from ..common.live_updates import ChangeWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
@@ -74,6 +75,7 @@ class PatientsTab(QWidget):
         self._scheduling = scheduling if user.can(Permission.SCHEDULE_VIEW) else None
         self._book: Callable[[PatientRecord], None] | None = None
         self._bill: Callable[[int, int | None], object] | None = None
+        self._balances: BalanceLoader | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -199,6 +201,9 @@ class PatientsTab(QWidget):
     def _page_arrived(self, generation: int, page: PatientPage) -> None:
         if not self.model.append_page(generation, page):
             return
+        if self._balances is not None and page.rows:
+            self._runner.submit(self._balances, [p.id for p in page.rows], on_done=self.model.set_balances,
+                                on_error=lambda _exc: None, context=self)  # the column stays empty
         rows = self.model.rowCount()
         if self._query.strip():
             if rows == 0:
@@ -294,12 +299,20 @@ class PatientsTab(QWidget):
         ``bill_visit``, for users who may invoice)."""
         self._bill = callback if self._user.can(Permission.INVOICE_CREATE) else None
 
+    def offer_balances(self, load: BalanceLoader | None) -> None:
+        """Show what each patient owes (a Balance column and a line in the record); ``load`` runs on
+        the worker, one query per page. Not called for users who may not see billing."""
+        self._balances = load
+        if load is not None:
+            self.model.show_balance_column()
+
     def _opened(self, record: PatientRecord) -> None:
         can_edit = self._user.can(Permission.PATIENT_EDIT)
         scheduling = self._scheduling
         history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
-                                        history=history, book=self._book, bill=self._bill))
+                                        history=history, book=self._book, bill=self._bill,
+                                        balance=self._balances))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

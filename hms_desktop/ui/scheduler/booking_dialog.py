@@ -6,6 +6,7 @@ desk meanwhile shows "that slot was just taken" with the doctor's next free time
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -231,6 +232,32 @@ class BookingDialog(QDialog):
             self.book_button.setText("Booking…")
         else:
             self._show_slot()
+
+    # --- the patient's balance (only for users who may see billing) ----------------------------
+
+    def offer_balance(self, load: Callable[[list[int]], dict[int, str]]) -> None:
+        """Under the patient, once one is chosen: "owes ₹1,200.00" / "credit ₹300.00"; nothing
+        when settled. ``load`` runs on the worker (ui/common/balances.py)."""
+        self.balance_label = QLabel(objectName="bookingBalance")
+        self.balance_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.balance_label.hide()
+        self.findChildren(QFormLayout)[0].insertRow(1, "", self.balance_label)
+
+        def chosen(patient: ChosenPatient) -> None:
+            self.balance_label.hide()
+            self._runner.submit(load, [patient.id], on_done=lambda texts: shown(patient.id, texts),
+                                on_error=lambda _exc: None, context=self)
+
+        def shown(patient_id: int, texts: dict[int, str]) -> None:
+            text = texts.get(patient_id, "")
+            current = self.finder.patient
+            if current is not None and current.id == patient_id:
+                self.balance_label.setText(text[:1].lower() + text[1:])
+                self.balance_label.setVisible(bool(text))
+
+        self.finder.patient_chosen.connect(chosen)
+        if self.finder.patient is not None:
+            chosen(self.finder.patient)
 
 
 class WalkInDialog(QDialog):

@@ -38,6 +38,7 @@ from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord, PatientSummary
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitAction, WalkIn, allowed_actions
+from ..common.balances import balance_loader
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import show_error, show_info
 from ..common.worker import TaskRunner
@@ -123,6 +124,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.slip_printer = SlipPrinter(services.slips, runner, self)
         self.move_box: QMessageBox | None = None
         self.visit_actions = self._make_visit_actions()
+        self._balance_load = balance_loader(services, user)  # None unless this user may see billing
         self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
         self._pending_patient: PatientRecord | PatientSummary | None = None
 
@@ -675,6 +677,8 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             self._scheduling, self._patients, self._runner, slot, today=self._today,
             can_register=self._user.can(Permission.PATIENT_REGISTER), patient=patient, parent=self,
         )
+        if self._balance_load is not None:
+            dialog.offer_balance(self._balance_load)
         dialog.booked.connect(self._booked)
         dialog.walked_in.connect(self._walked_in)
         self._open(dialog)
