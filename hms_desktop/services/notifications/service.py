@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -54,13 +55,15 @@ class NotificationService:
             settings = replace(settings, host=settings.host.strip(), username=settings.username.strip(),
                                sender=settings.sender.strip())
             errors = {}
-            for name in ("host", "username", "sender"):
+            for name in ("host", "username", "sender", "ca_file"):
                 if problem := text_problem(getattr(settings, name), 320):
                     errors[name] = problem
             if settings.security not in SECURITY:
                 errors["security"] = "Choose STARTTLS, TLS or none."
             if not isinstance(settings.port, int) or not 0 < settings.port < 65536:
                 errors["port"] = "The port is a number from 1 to 65535 (usually 587, or 465 for TLS)."
+            if settings.ca_file and not Path(settings.ca_file).is_file():
+                errors["ca_file"] = f"There is no certificate file at {settings.ca_file}."
             if settings.host and not settings.sender:
                 errors["sender"] = "Give the address the clinic's messages come from."
             if errors:
