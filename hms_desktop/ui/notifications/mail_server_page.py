@@ -85,7 +85,7 @@ class MailServerPage(QWidget):
                                     ("Pass&word", self.password, "password"), ("&From", self.sender, "sender")):
             form.addRow(label, widget)
             form.addRow("", self.errors.add(name, widget))
-        form.addRow("Certificate &authority", ca_row)
+        form.addRow(self._label("Certificate &authority", self.ca_file), ca_row)
         form.addRow("", self.errors.add("ca_file", self.ca_file))
         form.addRow("&Reminders", self.reminder_hours)
         form.addRow("", self.errors.add("reminder_hours", self.reminder_hours))
@@ -97,7 +97,7 @@ class MailServerPage(QWidget):
         test_row.setContentsMargins(0, 0, 0, 0)
         test_row.addWidget(self.test_to, 1)
         test_row.addWidget(self.test_button)
-        form.addRow("Test &to", test_row)
+        form.addRow(self._label("Test &to", self.test_to), test_row)
         form.addRow("", self.errors.add("test_to", self.test_to))
         self.test_result = banner_label("bannerInfo")
 
@@ -122,6 +122,13 @@ class MailServerPage(QWidget):
         self.setEnabled(False)
         self._runner.submit(_load, self._service, on_done=self._loaded,
                             on_error=lambda exc: report_in_form(self, exc, self.errors, self.banner), context=self)
+
+    @staticmethod
+    def _label(text: str, buddy: QWidget) -> QLabel:
+        # A row whose field is a layout gets no buddy from QFormLayout: the mnemonic needs one.
+        label = QLabel(text)
+        label.setBuddy(buddy)
+        return label
 
     def _loaded(self, loaded: tuple[SmtpSettings, int]) -> None:
         settings, hours = loaded

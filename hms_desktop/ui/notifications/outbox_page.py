@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...services.notifications.messages import BOOKED, CANCELLED, REMINDER, RESCHEDULED
 from ...services.notifications.service import NotificationService, OutboxRecord
@@ -43,19 +52,21 @@ class OutboxModel(RowTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.CREATED:
-                return entry.created_at.strftime("%d %b %Y %H:%M")
+                return entry.created_at.strftime("%d %b %H:%M")
             if column == self.EVENT:
                 return EVENT_WORDS.get(entry.event, entry.event)
             if column == self.TO:
-                return entry.recipient or "(no address)"
+                # The address is read from the patient's record when the message goes.
+                return entry.recipient or ("(when it goes)" if entry.status == "pending" else "(no address)")
             if column == self.STATUS:
                 return STATUS_WORDS.get(entry.status, entry.status)
             if column == self.ATTEMPTS:
                 return entry.attempts
             if column == self.REASON:
                 return entry.last_error
-        if role == Qt.ItemDataRole.ToolTipRole and column in (self.REASON, self.EVENT):
-            return entry.last_error if column == self.REASON else entry.subject
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return {self.REASON: entry.last_error, self.EVENT: entry.subject, self.TO: entry.recipient,
+                    self.CREATED: entry.created_at.strftime("%d %b %Y %H:%M")}.get(column)
         return None
 
 
@@ -70,7 +81,11 @@ class OutboxPage(QWidget):
         self.table = QTableView(objectName="outbox")
         self.table.setModel(self.proxy)
         make_record_table(self.table)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        for column in (OutboxModel.CREATED, OutboxModel.EVENT, OutboxModel.STATUS, OutboxModel.ATTEMPTS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(OutboxModel.TO, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(OutboxModel.REASON, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.status = QComboBox(objectName="outbox_status")
         self.status.addItem("All messages", None)
@@ -94,7 +109,7 @@ class OutboxPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
-        note = QLabel("Messages are sent by `hms notify run` on the computer the clinic chose for it; "
+        note = QLabel("Messages are sent by \"hms notify run\" on the computer the clinic chose for it; "
                       "a failed one is tried again only when you say so.")
         note.setObjectName("subtle")
         note.setWordWrap(True)
