@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +34,7 @@ from ...services.patients import PatientRecord, PatientSummary
 from ...services.scheduling import AppointmentRecord, SchedulingService, Slot, SlotTaken, WalkIn
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from . import shortcuts as keys
 from .doctor_box import DoctorBox
 from .patient_finder import ChosenPatient, PatientFinder
 
@@ -137,9 +140,17 @@ class BookingDialog(QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
+        # The patient at the desk usually takes a slip away: book, then save it, in one go.
+        self.slip_after = False  # read by whoever handles ``booked``: save the slip next
+        self.book_slip_button = QPushButton("Book and save &slip", objectName="bookAndSlip")
+        self.book_slip_button.setAutoDefault(False)
+        self.book_slip_button.setToolTip(f"Book, then save the appointment slip as a PDF ({keys.SAVE_SLIP})")
+        self.book_slip_button.clicked.connect(self.submit_with_slip)
+        QShortcut(QKeySequence(keys.SAVE_SLIP), self, activated=self.submit_with_slip)
         buttons = QHBoxLayout()
         buttons.addStretch()
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.book_slip_button)
         buttons.addWidget(self.book_button)
 
         # A refusal or a live "taken" notice fills this area; its height is reserved from the start
@@ -152,7 +163,8 @@ class BookingDialog(QDialog):
         notice.addWidget(self.suggestions)
         notice.addStretch()
         line = self.fontMetrics().lineSpacing()
-        self.suggestions.setFixedHeight(line + 16)
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.suggestions.setFixedHeight(line + 14 + scroll)  # one row of times, and its scroll bar
         self.notice_area.setFixedHeight(line * 5 + 44)  # a two-line banner, the label, the row
 
         layout = QVBoxLayout(self)
@@ -179,6 +191,7 @@ class BookingDialog(QDialog):
         s = self.slot
         walk_in = self.kind.currentData() == "walk_in"
         self.book_button.setEnabled(walk_in or not self._taken)
+        self.book_slip_button.setEnabled(self.book_button.isEnabled())
         if walk_in:
             self.heading.setText(f"Walk-in · {s.doctor_name}")
             self.kind_hint.setText("The patient gets the next token; the time is fitted into the doctor's day.")
@@ -230,10 +243,16 @@ class BookingDialog(QDialog):
 
     # --- booking -----------------------------------------------------------------------------
 
+    def submit_with_slip(self) -> None:
+        if self.book_button.isEnabled():
+            self.slip_after = True
+            self.submit()
+
     def submit(self) -> None:
         self.errors.clear()
         patient = self.finder.patient
         if patient is None:
+            self.slip_after = False
             self.finder.show_error("Choose the patient first (or register a new one).")
             return
         self._busy(True)
@@ -262,6 +281,7 @@ class BookingDialog(QDialog):
 
     def _failed(self, exc: Exception) -> None:
         self._busy(False)
+        self.slip_after = False
         if isinstance(exc, SlotTaken):
             self._offer(exc)
         else:
@@ -270,7 +290,9 @@ class BookingDialog(QDialog):
     def _offer(self, exc: SlotTaken, *, focus: bool = True) -> None:
         self.suggestions.clear()
         for slot in exc.suggestions:
-            item = QListWidgetItem(slot_text(slot))
+            # The same day needs only the time: more of the row fits in the dialog's width.
+            same_day = slot.day == self.slot.day
+            item = QListWidgetItem(f"{slot.local_start:%H:%M}–{slot.local_end:%H:%M}" if same_day else slot_text(slot))
             item.setData(SuggestionRole, slot)
             self.suggestions.addItem(item)
         extra = "" if exc.suggestions else " There is no other free time soon; try another day or doctor."
@@ -286,6 +308,7 @@ class BookingDialog(QDialog):
 
     def _busy(self, busy: bool) -> None:
         self.book_button.setEnabled(not busy)
+        self.book_slip_button.setEnabled(not busy)
         if busy:
             self.book_button.setText("Booking…")
         else:
