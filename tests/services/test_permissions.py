@@ -118,6 +118,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("scheduling", "get"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.get(ids["appointment"])),
     ("scheduling", "history"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.history(ids["appointment"])),
     ("scheduling", "doctor_day"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.doctor_day(ids["doctor"], TODAY)),
+    ("scheduling", "day_loads"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_loads([ids["doctor"]], TODAY, TODAY)),
     ("visits", "queue"): (P.SCHEDULE_VIEW, lambda s, ids: s.visits.queue(ids["doctor"], TODAY)),
     ("scheduling", "day_view"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_view([ids["doctor"]], TODAY)),
     ("scheduling", "patient_appointments"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.patient_appointments(ids["patient"])),
