@@ -138,8 +138,14 @@ class BackupsDialog(QDialog):
         form.addRow("Second &copy in", self._with_browse(self.second_folder))
         form.addRow("", self.errors.add("second_folder", self.second_folder))
         form.addRow("Bac&k up", self.schedule)
-        form.addRow("", self.at_sign_out)
-        form.addRow("", self.at_sign_out_note)
+        # The option and what it means, together (a form row each would space them apart).
+        at_sign_out = QWidget()
+        pair = QVBoxLayout(at_sign_out)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.setSpacing(2)
+        pair.addWidget(self.at_sign_out)
+        pair.addWidget(self.at_sign_out_note)
+        form.addRow("", at_sign_out)
         form.addRow("", self.errors.add("schedule", self.schedule))
         keep = QHBoxLayout()
         for label, box in (("daily for", self.daily), ("weekly for", self.weekly), ("monthly for", self.monthly)):
