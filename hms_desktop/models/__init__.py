@@ -33,7 +33,7 @@ from .scheduling import (
     ExceptionKind,
     WeeklySession,
 )
-from .staff import Role, StaffAccount
+from .staff import DeskSession, Role, StaffAccount
 
 __all__ = [
     "ArchivedDocument",
@@ -73,6 +73,7 @@ __all__ = [
     "PatientNameToken",
     "Role",
     "StaffAccount",
+    "DeskSession",
     "UTCDateTime",
     "utcnow",
 ]

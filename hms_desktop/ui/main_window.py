@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
+from ..services import desk_sessions
 from ..services.identity import CurrentUser
 from ..services.permissions import Permission
 from .billing.billing_tab import billing_keys
@@ -121,6 +122,11 @@ class MainWindow(QMainWindow):
         self.backup_timer.timeout.connect(self.backup_if_due)
         self.backup_timer.start()
         QTimer.singleShot(FIRST_BACKUP_CHECK_MS, self, self.backup_if_due)
+        # This desk's heartbeat: another desk signing out counts this one as still working while it
+        # beats (services/desk_sessions.py), so the last-out backup waits for the real last one.
+        self.heartbeat_timer = QTimer(self, interval=int(desk_sessions.HEARTBEAT.total_seconds() * 1000))
+        self.heartbeat_timer.timeout.connect(self._heartbeat)
+        self.heartbeat_timer.start()
         self.tabs.setCurrentIndex(0)
         self._tab_changed(0)
         if self.tabs.currentWidget() is self.patients_tab:
@@ -208,6 +214,10 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.statusBar().showMessage("Your password has been changed.", 8000))
         dialog.open()
         return dialog
+
+    def _heartbeat(self) -> None:
+        self.runner.submit(self.services.auth.heartbeat, context=self, key="desk-heartbeat",
+                           on_error=lambda exc: log.info("Heartbeat: %s", exc))
 
     def backup_if_due(self) -> None:
         self.runner.submit(self.services.backups.backup_if_due, on_done=self._backup_taken,
