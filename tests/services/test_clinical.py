@@ -16,9 +16,7 @@ from hms_desktop.services.clinical import (
     VitalsInput,
 )
 from hms_desktop.services.errors import ConflictError, ValidationError
-from tests.services.clinical_support import Ward, ward  # noqa: F401 - the fixture
-
-pytestmark = pytest.mark.usefixtures("ward")
+from tests.services.conftest import Ward
 
 
 def opened_rows(ward: Ward) -> list[tuple[str, str, str | None]]:

@@ -7,7 +7,8 @@ Who may do what (services/permissions.py), enforced here whatever a screen shows
   ``access_log`` (CLINICAL_ACCESS_LOG, administrators) lists them.
 - CLINICAL_WRITE (doctors): write and sign visits, but only their own: the visit's doctor must be
   the doctor linked to the signed-in account (PermissionDenied otherwise).
-- VITALS_WRITE (nurses and doctors): enter vitals on any draft visit, record allergies, open the
+- VITALS_WRITE (nurses and doctors): enter vitals on a draft visit (a nurse on any, a doctor on
+  their own), record allergies, open the
   draft visit of an appointment so vitals can be taken at check-in.
 - Receptionists and administrators hold none of the content permissions: no call here gives them
   a complaint, a note, a diagnosis or a prescription.
@@ -319,12 +320,12 @@ class ClinicalService:
 
     def _change(self, visit_id: int, version: int, permission: Permission, action: str,
                 change: Callable[[UnitOfWork, Visit], str]) -> VisitRecord:
-        """Permission, then the visit at the version the desk saw, not signed, the doctor's own
-        (for CLINICAL_WRITE), then ``change``; the visit's version moves on with every change."""
+        """Permission, then the visit's own doctor (any caller who is a doctor), not signed, at the
+        version the desk saw, then ``change``; the visit's version moves on with every change."""
         with self._units.write(permission, stale=lambda: self._stale(visit_id)) as uow:
             visit = _visit(uow, visit_id)
-            if permission is P.CLINICAL_WRITE:
-                _require_own(uow, visit.doctor_id)
+            if permission is P.CLINICAL_WRITE or uow.actor.can(P.CLINICAL_WRITE):
+                _require_own(uow, visit.doctor_id)  # a doctor, even entering vitals: own visits only
             if visit.status == VisitStatus.SIGNED:
                 when = visit.signed_at.strftime("%d %b %Y %H:%M UTC") if visit.signed_at else "an earlier day"
                 raise ConflictError(_SIGNED.format(when=when))
