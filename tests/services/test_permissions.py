@@ -70,6 +70,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "save_settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.save_settings(BackupSettings(daily=-1))),
     ("backups", "backup_now"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backup_now()),
     ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
+    ("backups", "backup_at_sign_out"): (None, lambda s, ids: s.backups.backup_at_sign_out()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
@@ -218,6 +219,8 @@ OPEN = {
     ("auth", "has_any_accounts"): "the first-run check happens before anyone can sign in",
     ("auth", "verify_current_password"): "unlocking is for the signed-in person; checked by identity",
     ("auth", "change_own_password"): "anyone signed in may change their own password",
+    ("auth", "heartbeat"): "a signed-in desk says it is still there, whatever the role",
+    ("auth", "other_desks_signed_in"): "a signed-in desk asks whether it is the last, whatever the role",
     ("staff", "create_first_admin"): "refused by the service unless there are no accounts at all",
     ("settings", "get"): "the login window shows the clinic's name before sign-in",
     ("scheduling", "time_zone"): "the clinic's time zone is not a secret; every screen needs it",
