@@ -53,13 +53,14 @@ def test_balance_text_words():
     assert balance_text(Balance(1, 125000000, 0), "EUR", "de_DE") == "Owes 1.250.000,00\xa0€"
 
 
-def test_balances_in_the_list_the_record_and_the_booking_dialog(qtbot, services, runner):
+def test_balances_in_the_list_the_record_and_the_booking_dialog(qtbot, qtmodeltester, services, runner):
     _doctor, asha, ravi, meera = clinic_with_balances(services)
     window = window_for(qtbot, services, runner)
     model = window.patients_tab.model
     assert model.headerData(BALANCE, _horizontal()) == "Balance"
     qtbot.waitUntil(lambda: shown_balances(window).get(asha) == "Owes ₹1,200.00", timeout=10_000)
     assert shown_balances(window) == {asha: "Owes ₹1,200.00", ravi: "Credit ₹300.00", meera: ""}
+    qtmodeltester.check(model)  # with the Balance column too
 
     window.patients_tab.open_patient(asha)
     record = open_dialog(qtbot, window.patients_tab, PatientDialog)

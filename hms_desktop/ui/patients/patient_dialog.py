@@ -209,6 +209,9 @@ class PatientDialog(QDialog):
         # What the patient owes or holds as credit (billing users); nothing when settled.
         self.balance_line = QLabel(objectName="patientBalance")
         self.balance_line.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.balance_line.font()
+        font.setBold(True)  # money owed is what the desk must not miss
+        self.balance_line.setFont(font)
         self.balance_line.hide()
         if record is not None and balance is not None:
             runner.submit(balance, [record.id], on_done=lambda texts: self._show_balance(texts.get(record.id, "")),

@@ -32,7 +32,7 @@ from ..common.worker import TaskRunner
 from .archive_dialog import ArchiveDialog
 from .patient_dialog import PatientDialog
 from .patient_history import load_history
-from .patient_table_model import NAME, PHONE, SORT_FOR_COLUMN, PatientIdRole, PatientTableModel
+from .patient_table_model import BALANCE, NAME, PHONE, SORT_FOR_COLUMN, PatientIdRole, PatientTableModel
 
 PAGE_SIZE = 200
 # Long enough to let a fast typist finish a word, short enough to feel instant.
@@ -305,6 +305,7 @@ class PatientsTab(QWidget):
         self._balances = load
         if load is not None:
             self.model.show_balance_column()
+            self.table.horizontalHeader().resizeSection(BALANCE, 170)  # "Owes ₹12,50,000.00" fits
 
     def _opened(self, record: PatientRecord) -> None:
         can_edit = self._user.can(Permission.PATIENT_EDIT)
