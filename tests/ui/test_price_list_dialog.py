@@ -83,6 +83,7 @@ def test_add_edit_and_deactivate_through_clicks_and_keys(qtbot, services, runner
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     editor = open_dialog(qtbot, dialog, PriceItemDialog)
     assert [editor.tax.itemData(i) for i in range(editor.tax.count())] == [0, 500, 1200, 1800]
+    assert not editor.use_theirs.isVisible()  # only a conflict offers another desk's version
     _fill_new(qtbot, editor, "ecg-12", "ECG twelve lead", "1,250.50", 3)  # GST 18 %
     qtbot.keyClick(editor.tax, Qt.Key.Key_Return)
     wait_idle(qtbot, runner)
@@ -178,6 +179,7 @@ def test_another_desks_edit_is_merged_into_the_open_form(qtbot, services, runner
     assert "another desk" in editor.banner.text() and "price" in editor.banner.text()
     assert editor.price.text() == "650.00" and editor.name.text() == "Chest X-ray, one view"
     assert services.price_list.items()[0].name == "Chest X-ray"  # nothing of this desk's saved yet
+    assert editor.use_theirs.isVisible()
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, runner)
     qtbot.waitUntil(lambda: not _alive(editor))

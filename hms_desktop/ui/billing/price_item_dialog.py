@@ -78,9 +78,9 @@ class PriceItemDialog(QDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setObjectName("priceSave")
         self.use_theirs = QPushButton("Use their version", objectName="priceUseTheirs")
-        self.use_theirs.hide()
         self.use_theirs.clicked.connect(self._use_theirs)
         self.buttons.addButton(self.use_theirs, QDialogButtonBox.ButtonRole.ResetRole)
+        self.use_theirs.hide()  # after addButton, which shows it: only a conflict brings it up
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
