@@ -20,6 +20,9 @@ from .row_table_model import Index, RowTableModel
 
 class PagedTableModel(RowTableModel):
     more_wanted = Signal(object)  # the cursor the next page continues after
+    #: After a failed page: stop paging until the next ``start`` (True), or let the view ask for the
+    #: same page again later, e.g. once the connection is back (False).
+    stop_after_failure = True
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -62,10 +65,11 @@ class PagedTableModel(RowTableModel):
         return True
 
     def page_failed(self, generation: int) -> None:
-        """Stop paging after an error, so the view does not ask again and again; refresh starts over."""
+        """A page could not be fetched: see ``stop_after_failure``; a refresh starts over either way."""
         if generation == self.generation:
             self._waiting = False
-            self._cursor = None
+            if self.stop_after_failure:
+                self._cursor = None  # so the view does not ask again and again
 
     @property
     def has_more(self) -> bool:
