@@ -142,6 +142,9 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
+            mail_action = QAction("Patient &e-mail…", self)
+            mail_action.triggered.connect(self.open_patient_email)
+            admin.addAction(mail_action)
             if self.user.can(Permission.BACKUP_MANAGE):
                 backups_action = QAction("&Backups and audit check…", self)
                 backups_action.triggered.connect(self.open_backups)
@@ -231,6 +234,13 @@ class MainWindow(QMainWindow):
         from .billing.price_list_dialog import PriceListDialog
 
         dialog = PriceListDialog(self.services, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_patient_email(self) -> None:
+        from .notifications.patient_email_dialog import PatientEmailDialog
+
+        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
