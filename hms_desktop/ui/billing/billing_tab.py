@@ -120,7 +120,9 @@ class BillingTab(QWidget):
         self.credit_button = QPushButton("Credit &note…", objectName="billingCredit")
         self.void_button = QPushButton("&Void…", objectName="billingVoid")
         self.shift_button = QPushButton("Shi&ft…", objectName="billingShift")
-        self.advance_button = QPushButton("Advance / deposi&t…", objectName="billingAdvance")
+        self.advance_button = QPushButton("Deposi&t…", objectName="billingAdvance")
+        self.advance_button.setToolTip("Take an advance from a patient: held as their credit and used on a later "
+                                       "invoice (pay it with \"Advance applied\")")
         self.new_button.clicked.connect(self.new_invoice)
         self.open_button.clicked.connect(self.open_selected)
         self.pay_button.clicked.connect(self.pay_selected)

@@ -101,9 +101,9 @@ class PaymentDialog(QDialog):
         self.take_button = QPushButton("Take payment", objectName="takePayment")
         self.buttons.addButton(self.take_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.print_button = QPushButton("&Print receipt (A5)", objectName="printReceipt")
-        self.roll_button = QPushButton("Print on &80 mm roll", objectName="printRoll")
+        self.roll_button = QPushButton("Print &80 mm", objectName="printRoll")
         self.save_button = QPushButton("Save as PD&F", objectName="saveReceipt")
-        self.save_roll_button = QPushButton("Sa&ve 80 mm as PDF", objectName="saveRollReceipt")
+        self.save_roll_button = QPushButton("Sa&ve 80 mm PDF", objectName="saveRollReceipt")
         for button in (self.print_button, self.roll_button, self.save_button, self.save_roll_button):
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
             button.hide()  # after adding: the box shows what it is given
@@ -234,6 +234,7 @@ class PaymentDialog(QDialog):
         self.take_button.hide()
         for button in (self.print_button, self.roll_button, self.save_button, self.save_roll_button):
             button.show()
+        self.adjustSize()  # the receipt buttons came after the dialog was sized: room for their words
         self.print_button.setDefault(True)
         self.print_button.setFocus()
         self.close_button.setText("Done")

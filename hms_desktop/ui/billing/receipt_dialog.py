@@ -32,7 +32,7 @@ class ReceiptChooser(QDialog):
         self.print_button = QPushButton("&Print (A5)", objectName="receiptPrint")
         self.roll_button = QPushButton("80 &mm roll", objectName="receiptRoll")
         self.save_button = QPushButton("Save as PD&F", objectName="receiptSave")
-        self.save_roll_button = QPushButton("Sa&ve 80 mm as PDF", objectName="receiptSaveRoll")
+        self.save_roll_button = QPushButton("Sa&ve 80 mm PDF", objectName="receiptSaveRoll")
         for button in (self.print_button, self.roll_button, self.save_button, self.save_roll_button):
             buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.print_button.setDefault(True)
