@@ -71,6 +71,7 @@ FIELDS = {
     "active": "Active",
     "verified": "Verified",
     "qualifications": "Qualifications",
+    "registration_number": "Registration number",
     "years_experience": "Years of experience",
     "location": "Location / room",
     "consultation_fee_minor": "Consultation fee",

@@ -2,6 +2,7 @@
 for who may do what)."""
 
 from .icd10 import IcdCode
+from .printing import ClinicalDocuments
 from .records import (
     AccessRecord,
     AddendumRecord,
@@ -20,7 +21,7 @@ from .service import ClinicalService
 from .vitals import VITAL_SIGNS, VitalSign, VitalsInput
 
 __all__ = [
-    "VITAL_SIGNS", "AccessRecord", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalService",
+    "VITAL_SIGNS", "AccessRecord", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalDocuments", "ClinicalService",
     "DiagnosisInput", "DiagnosisRecord", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
     "VisitRecord", "VisitSummary", "VitalSign", "VitalsInput", "VitalsRecord",
 ]
