@@ -162,5 +162,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_patient_allergies_patient_id')
 
     op.drop_table('patient_allergies')
-    with op.batch_alter_table('doctors', schema=None) as batch_op:
+    # Not recreated: SQLite (3.35+) drops a column in place, and recreating "doctors" would trip the
+    # foreign keys that point at it from appointments and the rest.
+    with op.batch_alter_table('doctors', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('registration_number')

@@ -1,6 +1,7 @@
 """Clinical records: visits, vitals, diagnoses, prescriptions, addenda, allergies (see service.py
 for who may do what)."""
 
+from .fhir import FhirExport
 from .icd10 import IcdCode
 from .printing import ClinicalDocuments
 from .records import (
@@ -22,6 +23,6 @@ from .vitals import VITAL_SIGNS, VitalSign, VitalsInput
 
 __all__ = [
     "VITAL_SIGNS", "AccessRecord", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalDocuments", "ClinicalService",
-    "DiagnosisInput", "DiagnosisRecord", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
+    "DiagnosisInput", "DiagnosisRecord", "FhirExport", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
     "VisitRecord", "VisitSummary", "VitalSign", "VitalsInput", "VitalsRecord",
 ]
