@@ -34,7 +34,7 @@ from .scheduling import (
     ExceptionKind,
     WeeklySession,
 )
-from .staff import Role, StaffAccount
+from .staff import DeskSession, Role, StaffAccount
 
 __all__ = [
     "Addendum",
@@ -81,6 +81,7 @@ __all__ = [
     "PatientNameToken",
     "Role",
     "StaffAccount",
+    "DeskSession",
     "UTCDateTime",
     "utcnow",
 ]
