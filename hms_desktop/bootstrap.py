@@ -16,7 +16,7 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
-from .services.clinical import ClinicalService
+from .services.clinical import ClinicalDocuments, ClinicalService, FhirExport
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
@@ -60,6 +60,8 @@ class Services:
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
     clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
+    clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
+    fhir: FhirExport  # a patient's record as a FHIR R4 Bundle (hms patient export)
 
     def close(self) -> None:
         self.db.dispose()
@@ -102,4 +104,6 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         backups=BackupService(units),
         notifications=NotificationService(units),
         clinical=ClinicalService(units),
+        clinical_documents=ClinicalDocuments(units),
+        fhir=FhirExport(units),
     )

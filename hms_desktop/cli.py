@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_notify import add_notify_parser
 
     add_notify_parser(sub)
+    from .cli_patient import add_patient_parser
+
+    add_patient_parser(sub)
     return parser
 
 
@@ -179,6 +182,10 @@ def _run_admin_task(args: argparse.Namespace) -> int:
             from .cli_notify import run_notify_command
 
             return run_notify_command(services, args)
+        if args.command == "patient":
+            from .cli_patient import run_patient_command
+
+            return run_patient_command(services, args)
         if args.command == "invoice":
             from .cli_billing import run_invoice_command
 

@@ -31,6 +31,8 @@ class Doctor(Base):
     # Folded name for ordering and searching.
     sort_name: Mapped[str] = mapped_column(binary_string(200))
     qualifications: Mapped[str] = mapped_column(String(300), default="")
+    # The medical council registration number, printed on prescriptions ("" when not on file).
+    registration_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
     years_experience: Mapped[int] = mapped_column(Integer, default=0)
     # Wing / floor / room, free text ("East wing, room 12"); location_key is its folded form.
     location: Mapped[str] = mapped_column(String(200), default="")

@@ -25,7 +25,7 @@ from .text import check_text, fold
 from .unit_of_work import UnitsOfWork
 
 MAX_FEE_MINOR = 100_000_000  # one million in major units: a typo guard, not a policy
-LIMITS = {"full_name": 200, "qualifications": 300, "location": 200, "phone": 32, "email": 254, "notes": 5000}
+LIMITS = {"full_name": 200, "qualifications": 300, "registration_number": 60, "location": 200, "phone": 32, "email": 254, "notes": 5000}
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class DoctorInput:
     consultation_fee_minor: int = 0
     notes: str = ""
     staff_account_id: int | None = None
+    registration_number: str = ""  # medical council registration, printed on prescriptions
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class DoctorRecord:
     verified_at: datetime | None
     staff_account_id: int | None
     version: int
+    registration_number: str = ""
 
     @property
     def bookable(self) -> bool:
@@ -83,7 +85,7 @@ class DoctorRecord:
             qualifications=self.qualifications, years_experience=self.years_experience,
             location=self.location, phone=self.phone, email=self.email,
             consultation_fee_minor=self.consultation_fee_minor, notes=self.notes,
-            staff_account_id=self.staff_account_id,
+            staff_account_id=self.staff_account_id, registration_number=self.registration_number,
         )
 
 
@@ -125,7 +127,7 @@ def _record(d: Doctor, specialties: tuple[SpecialtyRecord, ...], view: ClinicVie
         years_experience=d.years_experience, location=d.location, phone=shown_phone(d.phone, view.region), email=d.email,
         consultation_fee_minor=d.consultation_fee_minor, notes=d.notes, active=d.active,
         verified=d.verified, verified_at=view.local(d.verified_at), staff_account_id=d.staff_account_id,
-        version=d.version,
+        version=d.version, registration_number=d.registration_number,
     )
 
 
@@ -186,7 +188,7 @@ def validate(data: DoctorInput, *, region: str = DEFAULT_REGION) -> dict[str, ob
 
 _AUDITED = (
     "full_name", "qualifications", "years_experience", "location", "phone", "email",
-    "consultation_fee_minor", "notes", "staff_account_id",
+    "consultation_fee_minor", "notes", "staff_account_id", "registration_number",
 )
 
 

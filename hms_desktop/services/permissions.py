@@ -47,6 +47,7 @@ class Permission(StrEnum):
     CLINICAL_WRITE = "clinical.write"  # write and sign visits: only the visit's own doctor
     VITALS_WRITE = "vitals.write"  # enter vitals and record allergies (nurses at check-in)
     CLINICAL_ACCESS_LOG = "clinical.access_log"  # list who opened a patient's clinical record
+    CLINICAL_EXPORT = "clinical.export"  # a patient's whole record as a FHIR bundle (hms patient export)
 
 
 _FRONT_DESK = {

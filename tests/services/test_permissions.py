@@ -208,6 +208,9 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("clinical", "add_addendum"): (P.CLINICAL_WRITE, lambda s, ids: s.clinical.add_addendum(ids["visit"], "x")),
     ("clinical", "record_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.record_allergy(ids["patient"], AllergyInput(""))),
+    ("clinical_documents", "prescription_pdf"): (
+        P.CLINICAL_READ, lambda s, ids: s.clinical_documents.prescription_pdf(ids["visit"])),
+    ("fhir", "patient_bundle"): (P.CLINICAL_EXPORT, lambda s, ids: s.fhir.patient_bundle(ids["mrn"])),
     ("clinical", "remove_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),
 }

@@ -3,14 +3,12 @@ every reprint is the archived original with COPY across it, recorded in the audi
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-
 from sqlalchemy import select
 
-from ...models import ArchivedDocument, Invoice, InvoiceState, Payment, PaymentMethod
+from ...models import Invoice, InvoiceState, Payment, PaymentMethod
 from ...models.base import utcnow
 from .. import documents as docs
+from ..archive import PrintedDocument, print_once
 from ..errors import NotFound, ValidationError
 from ..money import TaxBand
 from ..permissions import Permission
@@ -18,19 +16,6 @@ from ..unit_of_work import UnitsOfWork
 from .common import Clock, ClockMixin, Terms, invoice_record, names, terms
 from .records import InvoiceRecord, PaymentRecord
 from .shifts import clinic_from
-
-
-@dataclass(frozen=True)
-class PrintedDocument:
-    kind: str
-    number: str
-    pdf: bytes
-    copy: bool  # a reprint, stamped COPY
-    sha256: str  # of the archived original
-
-    @property
-    def suggested_name(self) -> str:
-        return f"{self.number}{'-copy' if self.copy else ''}.pdf"
 
 
 def invoice_document(record: InvoiceRecord, t: Terms) -> docs.Invoice:
@@ -102,27 +87,9 @@ class BillingDocuments(ClockMixin):
     def _print(self, kind: str, number: str, render) -> PrintedDocument:  # type: ignore[no-untyped-def]
         number = number.strip().upper() if isinstance(number, str) else ""
         with self._units.write(Permission.BILLING_VIEW) as uow:
-            s = uow.session
-            t = terms(s)
-            archived = s.scalar(select(ArchivedDocument).where(ArchivedDocument.kind == kind,
-                                                              ArchivedDocument.number == number).with_for_update())
-            if archived is None:
-                pdf = render(s, t, number)
-                digest = hashlib.sha256(pdf).hexdigest()
-                s.add(ArchivedDocument(kind=kind, number=number, sha256=digest, content=pdf,
-                                       first_printed_at=self._now(), printed_by_id=uow.actor.id))
-                uow.audit("document.printed", entity_type="document", entity_id=number,
-                          summary=f"Printed {_kind_words(kind)} {number} (original)",
-                          changes={"sha256": [None, digest]})
-                return PrintedDocument(kind, number, pdf, False, digest)
-            archived.reprints += 1
-            when = self._now().astimezone(t.zone).strftime("%d %b %Y %H:%M")
-            by = names(s, [uow.actor.id]).get(uow.actor.id or 0, uow.actor.full_name)
-            pdf = docs.stamp_copy(archived.content, f"{when} by {by}")
-            uow.audit("document.reprinted", entity_type="document", entity_id=number,
-                      summary=f"Reprinted {_kind_words(kind)} {number} (copy {archived.reprints})",
-                      changes={"reprints": [archived.reprints - 1, archived.reprints]})
-            return PrintedDocument(kind, number, pdf, True, archived.sha256)
+            t = terms(uow.session)
+            return print_once(uow, kind, number, lambda: render(uow.session, t, number), now=self._now(),
+                              zone=t.zone, words=_kind_words(kind))
 
     @staticmethod
     def _render_invoice(s, t: Terms, number: str) -> bytes:  # type: ignore[no-untyped-def]

@@ -1,7 +1,9 @@
 """Clinical records: visits, vitals, diagnoses, prescriptions, addenda, allergies (see service.py
 for who may do what)."""
 
+from .fhir import FhirExport
 from .icd10 import IcdCode
+from .printing import ClinicalDocuments
 from .records import (
     AccessRecord,
     AddendumRecord,
@@ -20,7 +22,7 @@ from .service import ClinicalService
 from .vitals import VITAL_SIGNS, VitalSign, VitalsInput
 
 __all__ = [
-    "VITAL_SIGNS", "AccessRecord", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalService",
-    "DiagnosisInput", "DiagnosisRecord", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
+    "VITAL_SIGNS", "AccessRecord", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalDocuments", "ClinicalService",
+    "DiagnosisInput", "DiagnosisRecord", "FhirExport", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
     "VisitRecord", "VisitSummary", "VitalSign", "VitalsInput", "VitalsRecord",
 ]

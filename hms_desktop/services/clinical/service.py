@@ -73,6 +73,11 @@ _SIGNED = ("This visit was signed on {when} and can no longer be changed. To cor
            "write an addendum.")
 
 
+class _OpenedElsewhere(ConflictError):
+    def __init__(self) -> None:
+        super().__init__("This visit was opened at another desk at the same moment; please open it again.")
+
+
 class ClinicalService:
     """See the module docstring for the rules. All methods return frozen records (records.py)."""
 
@@ -138,8 +143,17 @@ class ClinicalService:
     def open_for_appointment(self, appointment_id: int) -> VisitRecord:
         """The visit of an appointment (a booked one or a walk-in), started as a draft for the
         appointment's doctor if there is none yet. A nurse may open it to enter vitals at check-in;
-        a doctor only for their own appointments."""
+        a doctor only for their own appointments. Two desks opening it at the same instant both get
+        the one visit: the desk whose insert lost to the other's (uq_clinical_visits_appointment_id)
+        simply reads it again."""
+        try:
+            return self._open_for_appointment(appointment_id)
+        except _OpenedElsewhere:
+            return self._open_for_appointment(appointment_id)
+
+    def _open_for_appointment(self, appointment_id: int) -> VisitRecord:
         with self._units.write(any_of=(P.CLINICAL_WRITE, P.VITALS_WRITE)) as uow:
+            uow.explain_constraint("uq_clinical_visits_appointment_id", _OpenedElsewhere)
             appointment = uow.session.get(Appointment, appointment_id)
             if appointment is None:
                 raise NotFound("That appointment does not exist.")

@@ -5,6 +5,7 @@
     render_receipt(Receipt, Paper.A5 | A4 | ROLL_80MM)         80 mm roll sized to its content
     render_shift_closure(ShiftClosure, Paper.A4 | ROLL_80MM)
     render_appointment_slip(AppointmentSlip) -> bytes          A6
+    render_prescription(Prescription) -> bytes                 A5
     stamp_copy(original_pdf, reprinted_at_text) -> bytes       "COPY" on every page of an archived PDF
 
 Rendering is CPU work (a receipt takes about 8 ms, a five-line invoice 12 ms): call it on the
@@ -24,9 +25,11 @@ from .model import (
     Denomination,
     Invoice,
     InvoiceLine,
+    Medicine,
     MethodCount,
     Paper,
     Payment,
+    Prescription,
     Receipt,
     ShiftClosure,
 )
@@ -39,6 +42,7 @@ _RENDERERS = {
     "render_receipt": ".receipt",
     "render_shift_closure": ".closure",
     "render_appointment_slip": ".slip",
+    "render_prescription": ".prescription",
     "stamp_copy": ".stamp",
     "COPY_MARK": ".stamp",
 }
@@ -59,13 +63,16 @@ __all__ = [
     "Invoice",
     "InvoiceFiguresMismatch",
     "InvoiceLine",
+    "Medicine",
     "MethodCount",
     "Paper",
     "Payment",
+    "Prescription",
     "Receipt",
     "ShiftClosure",
     "render_appointment_slip",
     "render_invoice",
+    "render_prescription",
     "render_receipt",
     "render_shift_closure",
     "stamp_copy",

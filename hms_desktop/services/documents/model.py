@@ -199,3 +199,39 @@ class AppointmentSlip:
     token: int | None = None
     reason: str = ""
     walk_in: bool = False  # already at the desk: no "arrive early" note
+
+
+@dataclass(frozen=True)
+class Medicine:
+    """One line of a prescription, as the doctor wrote it."""
+
+    name: str
+    strength: str = ""
+    form: str = ""
+    dose: str = ""
+    frequency: str = ""
+    route: str = ""
+    duration: str = ""
+    quantity: str = ""
+    instructions: str = ""
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """The prescription handed to the patient (A5)."""
+
+    clinic: Clinic
+    reference: str  # "RX-000012/3": the visit and the version printed
+    issued_on: date
+    doctor_name: str
+    doctor_qualifications: str
+    doctor_registration: str  # the medical council number; "" when none is on file
+    patient_name: str
+    patient_mrn: str
+    patient_age: str  # "41 y", "7 mo"
+    patient_sex: str
+    medicines: tuple[Medicine, ...]
+    diagnoses: tuple[str, ...] = ()
+    advice: str = ""
+    follow_up_on: date | None = None
+    allergies: tuple[str, ...] = ()
