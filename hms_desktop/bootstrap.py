@@ -24,6 +24,7 @@ from .services.doctors import DoctorService
 from .services.identity import Identity
 from .services.notifications.service import NotificationService
 from .services.patients import PatientService
+from .services.reports import ReportService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
 from .services.settings import SettingsService
 from .services.slips import SlipService
@@ -58,6 +59,7 @@ class Services:
     demo_billing: DemoBillingService
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
+    reports: ReportService  # read-only figures over a period; CSV and PDF
 
     def close(self) -> None:
         self.db.dispose()
@@ -99,4 +101,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
         backups=BackupService(units),
         notifications=NotificationService(units),
+        reports=ReportService(units),
     )

@@ -42,6 +42,10 @@ class Permission(StrEnum):
     BILLING_EXPORT = "billing.export"  # the accountant's journal
     # Notifications.
     NOTIFICATIONS_SEND = "notifications.send"  # run the outbox dispatcher (hms notify run)
+    # Reports and the dashboard.
+    REPORTS_VIEW = "reports.view"  # appointment and patient figures, every doctor's
+    REPORTS_VIEW_OWN = "reports.view_own"  # ... a doctor's own figures only
+    REPORTS_MONEY = "reports.money"  # revenue, takings, outstanding balances
 
 
 _FRONT_DESK = {
@@ -65,9 +69,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVOICE_DISCOUNT,
             Permission.PAYMENT_TAKE,
             Permission.SHIFT_CLOSE,
+            Permission.REPORTS_VIEW,
         }
     ),
-    Role.NURSE: frozenset(_FRONT_DESK),
+    Role.NURSE: frozenset(_FRONT_DESK | {Permission.REPORTS_VIEW}),
     Role.DOCTOR: frozenset(
         {
             Permission.PATIENT_VIEW,
@@ -76,6 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SCHEDULE_VIEW,
             Permission.VISIT_MANAGE_OWN,
             Permission.AVAILABILITY_EDIT_OWN,
+            Permission.REPORTS_VIEW_OWN,
         }
     ),
 }

@@ -5,6 +5,7 @@
     render_receipt(Receipt, Paper.A5 | A4 | ROLL_80MM)         80 mm roll sized to its content
     render_shift_closure(ShiftClosure, Paper.A4 | ROLL_80MM)
     render_appointment_slip(AppointmentSlip) -> bytes          A6
+    render_report(ReportTable, Clinic) -> bytes                A4, chart and table, headings repeat
     stamp_copy(original_pdf, reprinted_at_text) -> bytes       "COPY" on every page of an archived PDF
 
 Rendering is CPU work (a receipt takes about 8 ms, a five-line invoice 12 ms): call it on the
@@ -39,6 +40,7 @@ _RENDERERS = {
     "render_receipt": ".receipt",
     "render_shift_closure": ".closure",
     "render_appointment_slip": ".slip",
+    "render_report": ".report",
     "stamp_copy": ".stamp",
     "COPY_MARK": ".stamp",
 }
@@ -65,6 +67,7 @@ __all__ = [
     "Receipt",
     "ShiftClosure",
     "render_appointment_slip",
+    "render_report",
     "render_invoice",
     "render_receipt",
     "render_shift_closure",
