@@ -95,6 +95,12 @@ class MainWindow(QMainWindow):
 
             self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
+        self.reports_tab: QWidget | None = None
+        if any(user.can(p) for p in (Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN, Permission.REPORTS_MONEY)):
+            from .reports.reports_tab import ReportsTab
+
+            self.reports_tab = ReportsTab(services, runner, user)
+            self.tabs.addTab(self.reports_tab, "&Reports")
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self._build_menus()
