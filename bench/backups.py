@@ -125,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--appointments", type=int, default=1_000_000)
     parser.add_argument("--doctors", type=int, default=200)
     parser.add_argument("--audit", type=int, default=1_000_000)
+    parser.add_argument("--postgres-audit", type=int, default=0,
+                        help="also walk a chain of this many rows in a scratch PostgreSQL database")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432",
+                        help="the PostgreSQL server for --postgres-audit (a scratch database is made and dropped)")
     args = parser.parse_args(argv)
-
-    from hms_desktop.services.audit import AuditService
-    from hms_desktop.services.identity import Identity
-    from hms_desktop.services.unit_of_work import UnitsOfWork
 
     with tempfile.TemporaryDirectory(prefix="hms-bench-backups-") as tmp:
         path = Path(tmp) / "clinic.sqlite3"
@@ -157,19 +157,66 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backup (online API, 1,024-page steps): {backup_s:.1f} s; verify (integrity_check, counts, SHA-256): "
               f"{verify_s:.1f} s; {'verified' if check.ok else 'NOT verified: ' + check.reason}")
 
-        identity = Identity()
-        identity.act_as_system()
-        audit = AuditService(UnitsOfWork(db, identity))
-        result = audit.verify_chain()
-        print(f"audit chain check, {result.rows_checked:,} rows in {result.writers} chains: {result.seconds:.1f} s "
-              f"({'intact' if result.ok else result.problem})")
-        middle = args.audit // 2
-        with db.engine.begin() as conn:
-            conn.execute(text("UPDATE audit_log SET summary = 'edited' WHERE id = :i"), {"i": middle})
-        broken = audit.verify_chain()
-        print(f"with row {middle:,} edited: found at row {broken.row_id} after {broken.seconds:.1f} s: {broken.problem}")
+        ok = chain_checks(db, args.audit, "SQLite")
         db.dispose()
-        return 0 if check.ok and result.ok and broken.row_id == middle else 1
+    if args.postgres_audit:
+        ok = postgres_chain_checks(args.postgres, args.postgres_audit) and ok
+    return 0 if check.ok and ok else 1
+
+
+# The ways of walking the chains compared: one connection; two threads; two processes.
+MODES = (("one after another", {"workers": 1}), ("2 threads", {"workers": 2, "processes": False}),
+         ("2 processes", {"workers": 2, "processes": True}))
+
+
+def chain_checks(db: Database, rows: int, label: str) -> bool:
+    from hms_desktop.services.audit import AuditService
+    from hms_desktop.services.identity import Identity
+    from hms_desktop.services.unit_of_work import UnitsOfWork
+
+    identity = Identity()
+    identity.act_as_system()
+    audit = AuditService(UnitsOfWork(db, identity))
+    ok = True
+    for name, how in MODES:
+        result = audit.verify_chain(**how)
+        print(f"{label} audit chain check ({name}), {result.rows_checked:,} rows in {result.writers} chains: "
+              f"{result.seconds:.1f} s ({'intact' if result.ok else result.problem})", flush=True)
+        ok = ok and result.ok
+    # A row edited in the last chain (the bench's writers take turns, so the last rows are writer 7's):
+    # every mode must walk to it and name it.
+    victim = rows
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET summary = 'edited' WHERE id = :i"), {"i": victim})
+    for name, how in MODES:
+        broken = audit.verify_chain(**how)
+        print(f"{label}, row {victim:,} (last chain) edited ({name}): found at row {broken.row_id} after "
+              f"{broken.seconds:.1f} s", flush=True)
+        ok = ok and broken.row_id == victim
+    return ok
+
+
+def postgres_chain_checks(server: str, rows: int) -> bool:
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    name = f"hms_bench_chain_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db = Database(f"{server}/{name}")
+    try:
+        migrations.upgrade(db, backup=False)
+        print(f"  PostgreSQL audit_log: {rows:,} chained rows in {fill_audit(db, rows):.1f} s", flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE audit_log"))
+        return chain_checks(db, rows, "PostgreSQL")
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
+from .services.clinical import ClinicalService
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
@@ -60,6 +61,7 @@ class Services:
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
     reports: ReportService  # read-only figures over a period; CSV and PDF
+    clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
 
     def close(self) -> None:
         self.db.dispose()
@@ -102,4 +104,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         backups=BackupService(units),
         notifications=NotificationService(units),
         reports=ReportService(units),
+        clinical=ClinicalService(units),
     )

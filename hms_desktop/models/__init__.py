@@ -19,6 +19,7 @@ from .billing import (
     ShiftState,
     TaxRate,
 )
+from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
 from .patient import Patient, PatientNameToken
@@ -33,9 +34,16 @@ from .scheduling import (
     ExceptionKind,
     WeeklySession,
 )
-from .staff import Role, StaffAccount
+from .staff import DeskSession, Role, StaffAccount
 
 __all__ = [
+    "Addendum",
+    "Diagnosis",
+    "PatientAllergy",
+    "Prescription",
+    "Visit",
+    "VisitStatus",
+    "VitalsReading",
     "ArchivedDocument",
     "CashierShift",
     "CreditNote",
@@ -73,6 +81,7 @@ __all__ = [
     "PatientNameToken",
     "Role",
     "StaffAccount",
+    "DeskSession",
     "UTCDateTime",
     "utcnow",
 ]

@@ -43,3 +43,19 @@ class StaffAccount(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class DeskSession(Base):
+    """A desk's sign-in, kept alive by a heartbeat: who else is still working on this database
+    (the backup at the sign-out of the last person of the day needs to know). One row per desk
+    start (``Identity.desk_id``); a row whose heartbeat stopped long ago is a desk that crashed."""
+
+    __tablename__ = "desk_sessions"
+
+    desk_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workstation: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -121,13 +121,14 @@ class AuditService:
                 for e in uow.session.scalars(query)
             ]
 
-    def verify_chain(self, progress: Callable[[int], None] | None = None) -> ChainCheck:
+    def verify_chain(self, progress: Callable[[int], None] | None = None, *, workers: int | None = None,
+                     processes: bool | None = None) -> ChainCheck:
         """Walk the audit log's hash chain and report the first broken link (a row changed, removed,
         or inserted outside the application); ``progress`` hears the rows checked so far. An intact
         log is sealed as it stands (every chain's tail recorded), so rows cut later from the end of a
         chain are found by the next check."""
         with self._units.read(Permission.AUDIT_VIEW) as uow:
-            check = verify(uow.connection, progress)
+            check = verify(uow.connection, progress, db=self._units.db, workers=workers, processes=processes)
         if check.ok:
             with self._units.write(Permission.AUDIT_VIEW) as uow:
                 seal_tails(uow)

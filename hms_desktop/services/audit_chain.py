@@ -25,11 +25,15 @@ chains to that moment.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
+import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -167,8 +171,38 @@ class ChainCheck:
         return f"The audit log has been tampered with: {self.problem}"
 
 
-def verify(conn: Connection, progress: Callable[[int], None] | None = None, batch_size: int = 20000) -> ChainCheck:
-    """Walk every chain in order and report the first broken link."""
+# Checking chains side by side: each worker walks a contiguous range of writers (in writer order)
+# on its own connection. Below this many rows one connection is quicker than starting workers.
+PARALLEL_FROM = 100_000
+# Measured in bench/backups.py (see the module text): set after measuring.
+USE_PROCESSES = True
+WORKERS = min(2, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class _Break:
+    problem: str
+    row_id: int
+
+
+@dataclass
+class _RangeResult:
+    checked: int = 0
+    writers: int = 0
+    broken: _Break | None = None
+    left_pinned: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
+    complete: bool = True  # False: stopped early because a range before it found a break
+
+
+def verify(conn: Connection, progress: Callable[[int], None] | None = None, batch_size: int = 20000, *,
+           db: Any = None, workers: int | None = None, processes: bool | None = None) -> ChainCheck:
+    """Walk every chain in order and report the first broken link (in writer, then place order:
+    the same row whether the chains are walked one after another or side by side).
+
+    With ``db`` (the Database ``conn`` belongs to) and a log of ``PARALLEL_FROM`` rows or more, the
+    writers are split into ``workers`` contiguous ranges of about equal rows, each walked on its
+    own connection: in threads, or with ``processes`` in processes of their own (see
+    ``USE_PROCESSES`` for which is used by default and why)."""
     started = time.perf_counter()
     outside = conn.execute(select(_T.c.id).where(_T.c.chain_seq.is_(None)).order_by(_T.c.id).limit(1)).scalar()
     if outside is not None:
@@ -184,15 +218,156 @@ def verify(conn: Connection, progress: Callable[[int], None] | None = None, batc
     for seal_row in conn.execute(select(_T.c.id, _T.c.changes).where(_T.c.action == SEAL_ACTION)):
         for writer, (seq, digest) in ((seal_row.changes or {}).get("tails") or {}).items():
             pinned[(writer, int(seq))] = (digest, int(seal_row.id))
+    workers = WORKERS if workers is None else max(1, workers)
+    ranges = _split(conn, workers) if db is not None and workers > 1 else None
+    if not ranges or len(ranges) < 2:
+        whole = _walk(conn, None, None, pinned, batch_size, progress)
+        return _result(started, [whole], whole.left_pinned)
+    results = _walk_side_by_side(db, ranges, pinned, batch_size, progress,
+                                 USE_PROCESSES if processes is None else processes)
+    # Pinned tails of writers outside every range (a chain removed whole) are left over too.
+    covered = set().union(*(names for _, _, names in ranges))
+    left = {k: v for k, v in pinned.items() if k[0] not in covered}
+    for r in results:
+        left.update(r.left_pinned)
+    return _result(started, results, left)
+
+
+def _result(started: float, results: list[_RangeResult], left: dict[tuple[str, int], tuple[str, int]]) -> ChainCheck:
+    checked = writers = 0
+    for r in results:  # in writer order: the first break is the one a walk in order meets first
+        if r.broken is not None:
+            return ChainCheck(False, checked + r.checked, time.perf_counter() - started, r.broken.problem,
+                              row_id=r.broken.row_id)
+        checked += r.checked
+        writers += r.writers
+    if left:
+        (writer_cut, seq), (_, seal_id) = min(left.items(), key=lambda item: item[1][1])
+        return ChainCheck(
+            False, checked, time.perf_counter() - started,
+            f"rows were removed from the end of a chain: the seal (audit row {seal_id}) recorded a row at place "
+            f"{seq:,} of chain {writer_cut}, which is gone.", row_id=seal_id, writers=writers,
+        )
+    return ChainCheck(True, checked, time.perf_counter() - started, writers=writers)
+
+
+def _split(conn: Connection, workers: int) -> list[tuple[str, str, set[str]]] | None:
+    """Contiguous writer ranges (in the database's order, which the keyset walk follows) of about
+    equal rows, with the writers in each; None for a log too small to be worth it."""
+    sizes = conn.execute(
+        select(_T.c.writer, func.max(_T.c.chain_seq)).where(_T.c.chain_seq.is_not(None))
+        .group_by(_T.c.writer).order_by(_T.c.writer)
+    ).all()
+    total = sum(int(n) for _, n in sizes)
+    if total < PARALLEL_FROM or len(sizes) < 2:
+        return None
+    ranges: list[tuple[str, str, set[str]]] = []
+    names: list[str] = []
+    done, share = 0, total / workers
+    for writer, n in sizes:
+        names.append(writer)
+        done += int(n)
+        if done >= share * (len(ranges) + 1) and len(ranges) < workers - 1:
+            ranges.append((names[0], writer, set(names)))
+            names = []
+    if names:
+        ranges.append((names[0], names[-1], set(names)))
+    return ranges
+
+
+def _walk_side_by_side(db: Any, ranges: list[tuple[str, str, set[str]]], pinned: dict, batch_size: int,
+                       progress: Callable[[int], None] | None, processes: bool) -> list[_RangeResult]:
+    """Walk each range on its own connection. A range stops early once a range before it has found
+    a break (its result could not be the first); progress is reported from the caller's thread."""
+    parts = [{k: v for k, v in pinned.items() if k[0] in names} for _, _, names in ranges]
+    if processes:
+        ctx = multiprocessing.get_context("spawn")
+        counts = ctx.Array("q", len(ranges), lock=False)
+        first_break = ctx.Value("i", len(ranges), lock=False)
+        pool: concurrent.futures.Executor = concurrent.futures.ProcessPoolExecutor(
+            len(ranges), mp_context=ctx, initializer=_process_init, initargs=(counts, first_break))
+        url = db.url.render_as_string(hide_password=False)
+        futures = [pool.submit(_walk_in_process, url, i, lo, hi, parts[i], batch_size)
+                   for i, (lo, hi, _) in enumerate(ranges)]
+    else:
+        counts = [0] * len(ranges)
+        first_break = _Shared(len(ranges))
+        pool = concurrent.futures.ThreadPoolExecutor(len(ranges), thread_name_prefix="audit-verify")
+
+        def run(i: int, lo: str, hi: str) -> _RangeResult:
+            with db.engine.connect() as own:
+                return _walk_range(own, i, lo, hi, parts[i], batch_size, counts, first_break)
+
+        futures = [pool.submit(run, i, lo, hi) for i, (lo, hi, _) in enumerate(ranges)]
+    try:
+        pending = set(futures)
+        while pending:
+            _, pending = concurrent.futures.wait(pending, timeout=0.25)
+            if progress is not None:
+                progress(sum(counts))
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Shared:
+    """The lowest range index that found a break (threads share it; processes get a ctypes Value)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self.lock = threading.Lock()
+
+
+_PROCESS_STATE: dict[str, Any] = {}
+
+
+def _process_init(counts: Any, first_break: Any) -> None:
+    _PROCESS_STATE["counts"], _PROCESS_STATE["first_break"] = counts, first_break
+
+
+def _walk_in_process(url: str, index: int, lo: str, hi: str, pinned: dict, batch_size: int) -> _RangeResult:
+    from .database import Database
+
+    db = Database(url, pool_size=1)
+    try:
+        with db.engine.connect() as own:
+            return _walk_range(own, index, lo, hi, pinned, batch_size, _PROCESS_STATE["counts"],
+                               _PROCESS_STATE["first_break"])
+    finally:
+        db.dispose()
+
+
+def _walk_range(conn: Connection, index: int, lo: str, hi: str, pinned: dict, batch_size: int,
+                counts: Any, first_break: Any) -> _RangeResult:
+    def report(checked: int) -> bool:
+        counts[index] = checked
+        return first_break.value < index  # a range before this one already broke: stop
+
+    result = _walk(conn, lo, hi, pinned, batch_size, None, report)
+    if result.broken is not None:
+        lock = getattr(first_break, "lock", None)
+        if lock is not None:
+            with lock:
+                first_break.value = min(first_break.value, index)
+        else:  # a process: a lost race only means a later range walks on a little longer
+            first_break.value = min(first_break.value, index)
+    return result
+
+
+def _walk(conn: Connection, lo: str | None, hi: str | None, pinned: dict, batch_size: int,
+          progress: Callable[[int], None] | None, stop: Callable[[int], bool] | None = None) -> _RangeResult:
+    """Walk the chains of writers ``lo`` to ``hi`` (None: all) in order; the first break ends it."""
+    pinned = dict(pinned)
     columns = [*_CONTENT, _T.c.writer, _T.c.chain_seq, _T.c.prev_hash, _T.c.row_hash]
     checked, writers = 0, 0
     writer, expected, prev = None, 1, GENESIS
-    last: tuple[str, int] = ("", 0)
+    last: tuple[str, int] = (lo or "", 0)
+    bound = [_T.c.writer <= hi] if hi is not None else []
     while True:
         # Keyset pages on the unique (writer, place): constant cost per page, no cursor held open.
         rows = conn.execute(
             select(*columns)
-            .where(or_(_T.c.writer > last[0], and_(_T.c.writer == last[0], _T.c.chain_seq > last[1])))
+            .where(or_(_T.c.writer > last[0], and_(_T.c.writer == last[0], _T.c.chain_seq > last[1])), *bound)
             .order_by(_T.c.writer, _T.c.chain_seq).limit(batch_size)
         ).all()
         if not rows:
@@ -204,34 +379,28 @@ def verify(conn: Connection, progress: Callable[[int], None] | None = None, batc
                 writers += 1
             if seq != expected:
                 missing = f"place {expected:,}" if seq == expected + 1 else f"places {expected:,} to {seq - 1:,}"
-                return _broken(started, checked, row,
-                               f"the row(s) at {missing} of a chain were removed (found just before audit row {row.id}).")
+                return _RangeResult(checked, writers, _Break(
+                    f"the row(s) at {missing} of a chain were removed (found just before audit row {row.id}).",
+                    int(row.id)))
             if row.prev_hash != prev:
-                return _broken(started, checked, row,
-                               f"audit row {row.id} does not follow the row before it in its chain: a row was "
-                               "inserted, reordered or re-hashed there.")
+                return _RangeResult(checked, writers, _Break(
+                    f"audit row {row.id} does not follow the row before it in its chain: a row was "
+                    "inserted, reordered or re-hashed there.", int(row.id)))
             digest = row_hash(writer, seq, prev, row)
             if digest != row.row_hash:
-                return _broken(started, checked, row, f"audit row {row.id} was changed after it was written.")
+                return _RangeResult(checked, writers, _Break(
+                    f"audit row {row.id} was changed after it was written.", int(row.id)))
             seal_says = pinned.pop((writer, seq), None)
             if seal_says is not None and seal_says[0] != digest:
-                return _broken(started, checked, row,
-                               f"audit row {row.id} is not the row the seal (audit row {seal_says[1]}) recorded there.")
+                return _RangeResult(checked, writers, _Break(
+                    f"audit row {row.id} is not the row the seal (audit row {seal_says[1]}) recorded there.",
+                    int(row.id)))
             prev = digest
             expected += 1
             checked += 1
         last = (rows[-1].writer, int(rows[-1].chain_seq))
         if progress is not None:
             progress(checked)
-    if pinned:
-        (writer_cut, seq), (_, seal_id) = min(pinned.items(), key=lambda item: item[1][1])
-        return ChainCheck(
-            False, checked, time.perf_counter() - started,
-            f"rows were removed from the end of a chain: the seal (audit row {seal_id}) recorded a row at place "
-            f"{seq:,} of chain {writer_cut}, which is gone.", row_id=seal_id, writers=writers,
-        )
-    return ChainCheck(True, checked, time.perf_counter() - started, writers=writers)
-
-
-def _broken(started: float, checked: int, row: Any, problem: str) -> ChainCheck:
-    return ChainCheck(False, checked, time.perf_counter() - started, problem, row_id=int(row.id))
+        if stop is not None and stop(checked):
+            return _RangeResult(checked, writers, None, {}, complete=False)
+    return _RangeResult(checked, writers, None, pinned)

@@ -46,6 +46,11 @@ class Permission(StrEnum):
     REPORTS_VIEW = "reports.view"  # appointment and patient figures, every doctor's
     REPORTS_VIEW_OWN = "reports.view_own"  # ... a doctor's own figures only
     REPORTS_MONEY = "reports.money"  # revenue, takings, outstanding balances
+    # Clinical records (services/clinical). Every read of one leaves an audit row.
+    CLINICAL_READ = "clinical.read"  # complaints, notes, diagnoses, prescriptions, vitals, allergies
+    CLINICAL_WRITE = "clinical.write"  # write and sign visits: only the visit's own doctor
+    VITALS_WRITE = "vitals.write"  # enter vitals and record allergies (nurses at check-in)
+    CLINICAL_ACCESS_LOG = "clinical.access_log"  # list who opened a patient's clinical record
 
 
 _FRONT_DESK = {
@@ -57,8 +62,12 @@ _FRONT_DESK = {
     Permission.VISIT_CHECK_IN,
 }
 
+# An administrator runs the clinic but is not a clinician: they may see who opened a record, never
+# what it says (the minimum necessary), and cannot write or sign one.
+_CLINICAL_CONTENT = {Permission.CLINICAL_READ, Permission.CLINICAL_WRITE, Permission.VITALS_WRITE}
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - _CLINICAL_CONTENT,
     Role.RECEPTIONIST: frozenset(
         _FRONT_DESK
         | {
@@ -72,7 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORTS_VIEW,
         }
     ),
-    Role.NURSE: frozenset(_FRONT_DESK | {Permission.REPORTS_VIEW}),
+    Role.NURSE: frozenset(_FRONT_DESK | {Permission.CLINICAL_READ, Permission.VITALS_WRITE, Permission.REPORTS_VIEW}),
     Role.DOCTOR: frozenset(
         {
             Permission.PATIENT_VIEW,
@@ -82,6 +91,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VISIT_MANAGE_OWN,
             Permission.AVAILABILITY_EDIT_OWN,
             Permission.REPORTS_VIEW_OWN,
+            Permission.CLINICAL_READ,
+            Permission.CLINICAL_WRITE,
+            Permission.VITALS_WRITE,
         }
     ),
 }

@@ -234,7 +234,13 @@ class AppController(QObject):
             window.close()
             window.deleteLater()
         if self.services.auth.current is not None:
-            self.runner.submit(self.services.auth.sign_out, on_error=lambda exc: log.info("Sign-out: %s", exc))
+            # On the worker: the last desk out takes the sign-out backup there, off the GUI thread.
+            self.runner.submit(self.leave, on_error=lambda exc: log.info("Sign-out: %s", exc))
+
+    def leave(self) -> None:
+        """Sign this desk out, with the backup when it is the last desk signed in (Admin -> Backups)."""
+        assert self.services is not None
+        self.services.auth.sign_out(when_last_out=self.services.backups.backup_at_sign_out)
 
 
 def run_gui(database: str | None) -> int:
@@ -244,6 +250,13 @@ def run_gui(database: str | None) -> int:
     QTimer.singleShot(0, controller.start)
     code = app.exec()
     controller.runner.shutdown(10_000)
+    if controller.services is not None and controller.services.auth.current is not None:
+        # Quitting while signed in is a sign-out too. The event loop has ended (no window left to
+        # freeze), so the last desk's backup runs here, before the program exits.
+        try:
+            controller.leave()
+        except Exception:  # noqa: BLE001 - quitting: log and go
+            log.exception("Sign-out at quit failed")
     if controller.services is not None:
         controller.services.close()
     return code
@@ -279,6 +292,11 @@ def self_test() -> int:
             if window.tabs.count() < 1:
                 problems.append("no tabs")
             tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+            from ..services.clinical import icd10
+
+            # Package data a bundle can miss (read through importlib.resources, invisible to imports).
+            if not any(c.code == "J45.9" for c in icd10.search("asthma", limit=50)):
+                problems.append("the ICD-10 code list could not be read")
             window.close()
             runner.shutdown(5000)
             app.processEvents()

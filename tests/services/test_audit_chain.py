@@ -226,3 +226,63 @@ def test_eight_processes_writing_at_once_leave_a_valid_chain(pg_url):
     assert len(spans) == 8
     assert max(s.lo for s in spans) < min(s.hi for s in spans)
     svc.close()
+
+
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_chains_checked_side_by_side_find_the_same_first_break(clinic, monkeypatch, processes):
+    """Four desks' chains split over two workers (each its own connection): a break in the last
+    chain is still found, a break in an earlier chain wins over it (the first broken link, as a
+    walk one chain after another reports it), and rows cut from a chain's end still show."""
+    from hms_desktop.services import audit_chain
+
+    monkeypatch.setattr(audit_chain, "PARALLEL_FROM", 0)
+    svc = clinic.svc
+    desks = [second_desk(svc) for _ in range(3)]
+    try:
+        for n, desk in enumerate(desks):
+            make_patients(desk, 4 + n, prefix=f"Desk{n}")
+
+        def both():
+            one = svc.audit.verify_chain(workers=1)
+            two = svc.audit.verify_chain(workers=2, processes=processes)
+            return one, two
+
+        one, two = both()
+        assert one.ok and two.ok, (one.problem, two.problem)
+        # The second check also sees the seal row the first wrote.
+        assert (two.rows_checked, two.writers) == (one.rows_checked + 1, one.writers) and two.writers >= 4
+        chains = _rows(svc, "SELECT writer, min(id) AS first, max(id) AS last FROM audit_log "
+                            "GROUP BY writer ORDER BY writer")
+        first_chain, last_chain = chains[0], chains[-1]
+        _exec(svc, "UPDATE audit_log SET summary = 'later' WHERE id = :id", id=last_chain.last)
+        one, two = both()
+        assert (one.row_id, two.row_id) == (last_chain.last, last_chain.last)
+        assert two.rows_checked == one.rows_checked and "changed after it was written" in two.problem
+        _exec(svc, "UPDATE audit_log SET summary = 'earlier' WHERE id = :id", id=first_chain.first)
+        one, two = both()
+        assert (one.row_id, two.row_id) == (first_chain.first, first_chain.first)
+        assert two.rows_checked == one.rows_checked == 0
+    finally:
+        for desk in desks:
+            desk.close()
+
+
+def test_rows_cut_from_a_chain_end_show_when_checked_side_by_side(clinic, monkeypatch):
+    from hms_desktop.services import audit_chain
+
+    monkeypatch.setattr(audit_chain, "PARALLEL_FROM", 0)
+    svc = clinic.svc
+    desks = [second_desk(svc) for _ in range(2)]
+    try:
+        for desk in desks:
+            make_patients(desk, 3, prefix="Cut")
+        assert svc.audit.verify_chain(workers=2).ok  # seals every chain as it stands
+        last = _rows(svc, "SELECT id FROM audit_log WHERE writer = :w ORDER BY chain_seq DESC LIMIT 1",
+                     w=desks[1].units.writer)[0].id
+        _exec(svc, "DELETE FROM audit_log WHERE id = :id", id=last)
+        check = svc.audit.verify_chain(workers=2, processes=False)
+        assert not check.ok and "removed from the end" in check.problem
+        assert check.row_id == _rows(svc, "SELECT id FROM audit_log WHERE action = 'audit.sealed'")[0].id
+    finally:
+        for desk in desks:
+            desk.close()

@@ -18,11 +18,13 @@ from sqlalchemy import func, select
 
 from hms_desktop.bootstrap import Services, build_services
 from hms_desktop.models import OutboxEntry
-from hms_desktop.services.errors import ValidationError
+from hms_desktop.services.errors import PermissionDenied, ValidationError
 from hms_desktop.services.notifications import NotificationDispatcher, SmtpSender, SmtpSettings, retry_delay
+from hms_desktop.services.notifications.service import MailNotSent
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.scheduling import SlotTaken
 from hms_desktop.services.settings import ClinicSettings
+from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
 from tests.services.conftest import Clinic, at
 
 
@@ -445,3 +447,32 @@ def test_a_reminder_queued_before_a_move_is_not_sent_and_the_new_time_gets_its_o
     subjects = [m["Subject"] for m in mail_server.box.messages]
     assert subjects[-1] == "Reminder: your appointment at Sunrise Clinic on Mon 07 Jan 2030 12:15"
     assert not any("12:00" in s and s.startswith("Reminder") for s in subjects)
+
+
+def test_a_test_message_goes_straight_to_the_server_and_bad_input_is_told_in_words(clinic: Clinic, mail_server):
+    svc = clinic.svc
+    use_mail_server(svc, mail_server.port)
+    assert svc.notifications.send_test_message(" Admin@Sunrise.example ") == "Admin@sunrise.example"
+    assert [m["Subject"] for m in mail_server.box.messages] == ["Test message from HMS Desktop"]
+    assert "Sunrise Clinic" in mail_server.box.messages[0].get_content()
+    assert outbox_rows(svc) == [], "a test message is not a patient message: nothing queued"
+    with pytest.raises(ValidationError) as bad:
+        svc.notifications.send_test_message("not an address")
+    assert "not an e-mail address" in bad.value.fields["test_to"]
+    down = SmtpSettings(host="127.0.0.1", port=free_port(), security="none", sender="desk@sunrise.example",
+                        timeout_seconds=2)
+    with pytest.raises(MailNotSent, match=f"Could not reach the mail server 127.0.0.1:{down.port}"):
+        svc.notifications.send_test_message("admin@sunrise.example", settings=down)
+    assert len(mail_server.box.messages) == 1
+
+
+def test_only_who_manages_settings_may_send_a_test_message(clinic: Clinic, mail_server):
+    use_mail_server(clinic.svc, mail_server.port)
+    add_staff(clinic.svc, "desk1", "receptionist")
+    desk = second_desk(clinic.svc, "desk1", STAFF_PASSWORD)
+    try:
+        with pytest.raises(PermissionDenied):
+            desk.notifications.send_test_message("admin@sunrise.example")
+    finally:
+        desk.close()
+    assert mail_server.box.messages == []

@@ -39,6 +39,20 @@ def test_settings_load_save_and_refuse_bad_values(qtbot, services, runner, tmp_p
     assert services.backups.settings().second_folder == ""
 
 
+def test_the_sign_out_backup_option_follows_the_schedule_and_is_saved(qtbot, services, runner):
+    dialog = _dialog(qtbot, services, runner)
+    assert dialog.at_sign_out.isChecked() and dialog.at_sign_out.isEnabled()
+    assert "no other desk is signed in" in dialog.at_sign_out_note.text()
+    qtbot.mouseClick(dialog.at_sign_out, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, runner)
+    assert services.backups.settings().at_last_sign_out is False
+    dialog.schedule.setFocus()
+    qtbot.keyClick(dialog.schedule, Qt.Key.Key_Down)  # "Only when I press Back up now"
+    assert dialog.schedule.currentData() == "off"
+    assert not dialog.at_sign_out.isEnabled() and "none at sign-out" in dialog.at_sign_out_note.text()
+
+
 def test_audit_check_reports_intact_then_the_changed_row(qtbot, services, runner):
     from sqlalchemy import text
 

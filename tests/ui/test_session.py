@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
@@ -192,6 +193,47 @@ def test_sign_out_returns_to_the_login_window(qtbot, services, tmp_path):
         actions = [e.action for e in services.audit.recent(action_prefix="sign")][:2]
         assert actions == ["signout", "signin.ok"]
     finally:
+        _close(controller)
+
+
+def _sign_in_at(qtbot, controller) -> None:
+    login = controller.login
+    qtbot.waitUntil(lambda: controller.login is not None and controller.login.isVisible(), timeout=10_000)
+    login = controller.login
+    login.password.clear()
+    login.username.clear()
+    qtbot.keyClicks(login.username, "admin")
+    qtbot.keyClicks(login.password, ADMIN_PASSWORD)
+    qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=10_000)
+
+
+def test_the_last_desk_to_sign_out_takes_the_backup(qtbot, services, tmp_path):
+    """Signing out through the menu: not while another desk is signed in, then yes when it has left."""
+    if not services.db.is_sqlite:
+        pytest.skip("the app takes backups of SQLite clinics only")
+    from hms_desktop.services.backups import BackupSettings, backup_log
+    from tests.conftest import second_desk
+
+    folder = tmp_path / "backups"
+    services.backups.save_settings(BackupSettings(folder=str(folder)))
+    services.auth.sign_out()  # the fixture's own desk leaves: only the GUI desk and `other` are in
+    controller = _controller(qtbot, services.db.url.render_as_string(hide_password=False))
+    other = second_desk(services)
+    try:
+        _sign_in_at(qtbot, controller)
+        controller.window.sign_out_action.trigger()
+        qtbot.waitUntil(lambda: controller.window is None, timeout=10_000)
+        controller.runner.wait_for_idle(10_000)
+        assert [e for e in backup_log.read(folder) if e.reason == "sign-out"] == []
+        _sign_in_at(qtbot, controller)
+        other.auth.sign_out(when_last_out=other.backups.backup_at_sign_out)  # the GUI desk is still in
+        controller.window.sign_out_action.trigger()
+        qtbot.waitUntil(lambda: controller.window is None, timeout=10_000)
+        controller.runner.wait_for_idle(20_000)
+        assert [e.verified for e in backup_log.read(folder) if e.reason == "sign-out"] == [True]
+    finally:
+        other.close()
         _close(controller)
 
 

@@ -142,6 +142,18 @@ class BackupService:
             return None
         return self._take("scheduled", now, prune=True)
 
+    def backup_at_sign_out(self) -> BackupEntry | None:
+        """The backup when the last person of the day signs out of a SQLite clinic (``AuthService.sign_out``
+        calls it when no other desk has a live session): taken unless the schedule is off or the
+        admin turned this off."""
+        self._units.authorise()  # still signed in, whatever the role
+        if not self._db.is_sqlite:
+            return None
+        config = self._stored_settings()
+        if config.schedule == "off" or not config.at_last_sign_out:
+            return None
+        return self._take("sign-out", None, prune=True)
+
     def _stored_settings(self) -> BackupSettings:
         with self._units.read() as uow:
             row = uow.session.get(ClinicSetting, SETTINGS_KEY)

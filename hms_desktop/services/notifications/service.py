@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from ...models import ClinicSetting, OutboxEntry, OutboxStatus, utcnow
-from ..errors import ConflictError, NotFound, ValidationError
+from ..errors import ConflictError, HmsError, NotFound, ValidationError
 from ..permissions import Permission
+from ..settings import clinic_view
 from ..text import text_problem
 from ..unit_of_work import UnitsOfWork
 from .reminders import reminder_hours
-from .smtp import SECURITY, SmtpSettings, load_smtp_settings, smtp_settings_value, store_keyring_password
+from .smtp import (
+    SECURITY,
+    SendFailed,
+    SmtpSender,
+    SmtpSettings,
+    keyring_password,
+    load_smtp_settings,
+    smtp_settings_value,
+    store_keyring_password,
+)
+
+
+class MailNotSent(HmsError):
+    """The mail server did not take a test message; the message says why in plain words."""
+
+    title = "Mail not sent"
 
 
 @dataclass(frozen=True)
@@ -54,13 +73,15 @@ class NotificationService:
             settings = replace(settings, host=settings.host.strip(), username=settings.username.strip(),
                                sender=settings.sender.strip())
             errors = {}
-            for name in ("host", "username", "sender"):
+            for name in ("host", "username", "sender", "ca_file"):
                 if problem := text_problem(getattr(settings, name), 320):
                     errors[name] = problem
             if settings.security not in SECURITY:
                 errors["security"] = "Choose STARTTLS, TLS or none."
             if not isinstance(settings.port, int) or not 0 < settings.port < 65536:
                 errors["port"] = "The port is a number from 1 to 65535 (usually 587, or 465 for TLS)."
+            if settings.ca_file and not Path(settings.ca_file).is_file():
+                errors["ca_file"] = f"There is no certificate file at {settings.ca_file}."
             if settings.host and not settings.sender:
                 errors["sender"] = "Give the address the clinic's messages come from."
             if errors:
@@ -84,6 +105,33 @@ class NotificationService:
                     raise ValidationError({"password": str(exc)}) from exc
             return settings
 
+    def send_test_message(self, to: str, settings: SmtpSettings | None = None, password: str | None = None,
+                          sender: SmtpSender | None = None) -> str:
+        """Send one short message now, straight to the mail server (not through the outbox), so an admin
+        sees at once whether the settings work. ``settings``: the ones being edited (default: the saved
+        ones); ``password``: one typed but not saved yet. Returns the address written to; raises
+        ValidationError for a bad address and MailNotSent, in the server's words, when it refused."""
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            settings = settings or load_smtp_settings(uow.session)
+            clinic = uow.session.get(ClinicSetting, "clinic_name")
+            name = clinic.value if clinic is not None and isinstance(clinic.value, str) else "the clinic"
+        try:
+            to = validate_email(to.strip(), check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValidationError({"test_to": f"That is not an e-mail address ({exc})."}) from exc
+        message = EmailMessage()
+        message["From"], message["To"] = settings.sender, to
+        message["Subject"] = "Test message from HMS Desktop"
+        message.set_content(f"This is a test from {name}'s front desk. If you can read it, patients' "
+                            f"appointment e-mails will reach them through {settings.host}:{settings.port}.")
+        typed = password
+        mailer = sender or SmtpSender(password=(lambda s: typed) if typed else keyring_password)
+        try:
+            mailer.send(settings, message)  # outside any transaction: a slow server holds no lock
+        except SendFailed as exc:
+            raise MailNotSent(exc.reason) from exc
+        return to
+
     def reminder_hours(self) -> int:
         """How many hours before an appointment its reminder goes (0: no reminders)."""
         with self._units.read(Permission.SETTINGS_MANAGE) as uow:
@@ -106,12 +154,14 @@ class NotificationService:
             return hours
 
     def outbox(self, status: str | None = None, *, limit: int = 200) -> list[OutboxRecord]:
-        """The newest queued, sent, failed or cancelled messages first."""
+        """The newest queued, sent, failed or cancelled messages first, times in the clinic's zone."""
         with self._units.read(Permission.SETTINGS_MANAGE) as uow:
             stmt = select(OutboxEntry).order_by(OutboxEntry.id.desc()).limit(max(1, min(limit, 2000)))
             if status:
                 stmt = stmt.where(OutboxEntry.status == status)
-            return [_record(e) for e in uow.session.scalars(stmt)]
+            view = clinic_view(uow.session)  # times as the clinic reads them
+            return [replace(r, created_at=view.local(r.created_at), sent_at=view.local(r.sent_at))
+                    for r in map(_record, uow.session.scalars(stmt))]
 
     def send_again(self, entry_id: int) -> OutboxRecord:
         """Put a failed (or not sent) message back in the queue, with a fresh count of attempts."""

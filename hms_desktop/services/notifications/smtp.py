@@ -35,6 +35,9 @@ class SmtpSettings:
     username: str = ""  # empty: the server takes mail without a login
     sender: str = ""  # the From address, e.g. "Sunrise Clinic <desk@sunrise.example>"
     timeout_seconds: float = 15.0
+    # A clinic whose mail server has a certificate from its own authority (an internal server) names
+    # that authority's certificate file here; empty: the system's trusted authorities only.
+    ca_file: str = ""
 
     @property
     def configured(self) -> bool:
@@ -113,11 +116,17 @@ class SmtpSender:
             text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
             raise SendFailed(f"The mail server answered {exc.smtp_code}: {text}",
                              permanent=500 <= exc.smtp_code < 600 and exc.smtp_code != 530) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise SendFailed(
+                f"The mail server {settings.host} showed a certificate this computer does not trust "
+                f"({exc.verify_message}). Ask whoever runs the server, or name its certificate authority "
+                "in the mail settings."
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out, TLS, dropped
             raise SendFailed(f"Could not reach the mail server {settings.host}:{settings.port} ({exc}).") from exc
 
     def _send(self, settings: SmtpSettings, message: EmailMessage) -> None:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=settings.ca_file or None)
         server: smtplib.SMTP
         if settings.security == "tls":
             server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_seconds, context=context)
@@ -126,6 +135,11 @@ class SmtpSender:
                                   local_hostname=socket.gethostname() or "localhost")
         with server:
             if settings.security == "starttls":
+                server.ehlo()
+                if not server.has_extn("starttls"):
+                    # Never fall back to sending the login and the patients' details in clear text.
+                    raise SendFailed(f"The mail server {settings.host} does not offer STARTTLS, which the "
+                                     "mail settings require; nothing was sent.")
                 server.starttls(context=context)
             if settings.username:
                 password = self._password(settings)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services import desk_sessions
 from ...services.backups import BackupEntry, BackupSettings
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
@@ -121,6 +122,10 @@ class BackupsDialog(QDialog):
         self.schedule.addItem("Every day", "daily")
         self.schedule.addItem("Only when I press Back up now", "off")
         self.at_sign_out = QCheckBox("Also when the last person of the day signs out", objectName="at_last_sign_out")
+        self.at_sign_out_note = QLabel(objectName="subtle")
+        self.at_sign_out_note.setWordWrap(True)
+        # "Off" means no automatic backup at all, the sign-out one included (BackupService.backup_at_sign_out).
+        self.schedule.currentIndexChanged.connect(self._schedule_changed)
         self.daily, self.weekly, self.monthly = (QSpinBox(objectName=n) for n in ("daily", "weekly", "monthly"))
         for box, unit in ((self.daily, "days"), (self.weekly, "weeks"), (self.monthly, "months")):
             box.setRange(0, 366)
@@ -133,7 +138,14 @@ class BackupsDialog(QDialog):
         form.addRow("Second &copy in", self._with_browse(self.second_folder))
         form.addRow("", self.errors.add("second_folder", self.second_folder))
         form.addRow("Bac&k up", self.schedule)
-        form.addRow("", self.at_sign_out)
+        # The option and what it means, together (a form row each would space them apart).
+        at_sign_out = QWidget()
+        pair = QVBoxLayout(at_sign_out)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.setSpacing(2)
+        pair.addWidget(self.at_sign_out)
+        pair.addWidget(self.at_sign_out_note)
+        form.addRow("", at_sign_out)
         form.addRow("", self.errors.add("schedule", self.schedule))
         keep = QHBoxLayout()
         for label, box in (("daily for", self.daily), ("weekly for", self.weekly), ("monthly for", self.monthly)):
@@ -160,6 +172,15 @@ class BackupsDialog(QDialog):
         layout.addLayout(row)
         return page
 
+    def _schedule_changed(self) -> None:
+        on = self.schedule.currentData() != "off"
+        self.at_sign_out.setEnabled(on)
+        minutes = int(desk_sessions.STALE_AFTER.total_seconds() // 60)
+        self.at_sign_out_note.setText(
+            f"Taken when someone signs out or quits and no other desk is signed in to this database "
+            f"(a desk not heard from for {minutes} minutes counts as gone)." if on else
+            "No automatic backups: none at sign-out either.")
+
     def _with_browse(self, field: QLineEdit) -> QWidget:
         box = QWidget()
         row = QHBoxLayout(box)
@@ -181,6 +202,7 @@ class BackupsDialog(QDialog):
         self.second_folder.setText(settings.second_folder)
         self.schedule.setCurrentIndex(max(0, self.schedule.findData(settings.schedule)))
         self.at_sign_out.setChecked(settings.at_last_sign_out)
+        self._schedule_changed()
         self.daily.setValue(settings.daily)
         self.weekly.setValue(settings.weekly)
         self.monthly.setValue(settings.monthly)
