@@ -73,6 +73,9 @@ def _table(table: ReportTable, width: float, size: float) -> Table:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
     ]
     commands += [("BACKGROUND", (0, i), (-1, i), STRIPE) for i in range(2, len(body), 2)]
+    # Plain-text cells are drawn by the table, so figures are right-aligned here, column by column.
+    commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i, c in enumerate(table.columns)
+                 if c.kind not in (Kind.TEXT, Kind.DAY)]
     if table.total:
         commands += [("LINEABOVE", (0, -1), (-1, -1), 0.8, INK), ("FONTNAME", (0, -1), (-1, -1), SANS_BOLD)]
     grid.setStyle(TableStyle(commands))
@@ -96,7 +99,7 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     chart.width, chart.height = width - 50 * mm, height - 20 * mm
     chart.data = data
     labels = [table.text(table.columns[label_index].kind, row[label_index]) for row in table.rows]
-    chart.categoryAxis.categoryNames = [lbl[5:] if table.columns[label_index].kind is Kind.DAY else lbl[:14]
+    chart.categoryAxis.categoryNames = [lbl[5:] if table.columns[label_index].kind is Kind.DAY else lbl[:22]
                                         for lbl in labels]
     chart.categoryAxis.labels.fontName = SANS
     chart.categoryAxis.labels.fontSize = 6
@@ -118,6 +121,7 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     legend.x, legend.y = width - 34 * mm, height - 8 * mm
     legend.fontName, legend.fontSize = SANS, 7
     legend.strokeColor = None
+    legend.columnMaximum = 8  # one column: it stays inside the page
     legend.fillColor = MUTED
     names = [table.columns[table.column(k)].label for k in table.chart_values]
     legend.colorNamePairs = [(colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)]), names[i])

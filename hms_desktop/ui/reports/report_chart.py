@@ -59,6 +59,7 @@ class ReportChart(QWidget):
         stacked = not money and series > 1
         width = 0.7 if stacked or series == 1 else 0.8 / series
         base = [0.0] * len(xs)
+        top = 0.0
         for i, key in enumerate(table.chart_values):
             heights = [int(v) / scale for v in table.values(key)]  # type: ignore[call-overload]
             column = table.columns[table.column(key)]
@@ -72,6 +73,9 @@ class ReportChart(QWidget):
                                       brush=COLOURS[i % len(COLOURS)], pen=None, name=column.label)
             plot.addItem(bar)
             self.bars.append(bar)
+            top = max([top, *(base if stacked else heights)])
+        # Headroom above the tallest bar, so the legend in the corner never covers one.
+        plot.setYRange(0, (top or 1) * 1.3, padding=0)
         step = max(1, len(labels) // 12)  # a label every few bars, so they never overlap
         plot.getAxis("bottom").setTicks([[(x, labels[x]) for x in xs[::step]]])
         plot.setLabel("left", table.currency if money else "Count")

@@ -77,6 +77,8 @@ class ReportsTab(QWidget):
         for text, widget in (("&Report", self.report), ("&From", self.day_from), ("&To", self.day_to)):
             label = QLabel(text)
             label.setBuddy(widget)
+            top.addSpacing(6)
+            label.setMinimumWidth(label.sizeHint().width() + 2)  # never squeezed to "Tc" on a narrow screen
             top.addWidget(label)
             top.addWidget(widget)
         top.addWidget(self.doctor)
@@ -95,7 +97,7 @@ class ReportsTab(QWidget):
         self.table.setModel(self.model)
         make_record_table(self.table)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.chart = ReportChart(self)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.chart)
