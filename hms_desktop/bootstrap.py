@@ -25,6 +25,7 @@ from .services.doctors import DoctorService
 from .services.identity import Identity
 from .services.notifications.service import NotificationService
 from .services.patients import PatientService
+from .services.reports import ReportService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
 from .services.settings import SettingsService
 from .services.slips import SlipService
@@ -59,6 +60,7 @@ class Services:
     demo_billing: DemoBillingService
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
+    reports: ReportService  # read-only figures over a period; CSV and PDF
     clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
     clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
     fhir: FhirExport  # a patient's record as a FHIR R4 Bundle (hms patient export)
@@ -103,6 +105,7 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
         backups=BackupService(units),
         notifications=NotificationService(units),
+        reports=ReportService(units),
         clinical=ClinicalService(units),
         clinical_documents=ClinicalDocuments(units),
         fhir=FhirExport(units),

@@ -28,6 +28,8 @@ Examples:
   hms backup now                               back up and verify (SQLite: online backup; PostgreSQL: pg_dump)
   hms backup verify --restore-test FILE        restore drill: scratch copy, upgraded, opened
   hms audit verify                             walk the audit log's hash chains
+  hms report revenue --from 2030-01-01 --to 2030-01-31 --format pdf --out jan.pdf
+  hms report appointments --from 2030-01-01 --to 2030-01-31 --doctor "Dr Priya Nair" --format csv --out -
 """
 
 
@@ -107,11 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--thermal", action="store_true", help="with --receipt: the 80 mm thermal roll layout (else A5)")
 
     from .cli_notify import add_notify_parser
+    from .cli_report import add_report_parser
 
     add_notify_parser(sub)
     from .cli_patient import add_patient_parser
 
     add_patient_parser(sub)
+    add_report_parser(sub)
     return parser
 
 
@@ -186,6 +190,10 @@ def _run_admin_task(args: argparse.Namespace) -> int:
             from .cli_patient import run_patient_command
 
             return run_patient_command(services, args)
+        if args.command == "report":
+            from .cli_report import run_report_command
+
+            return run_report_command(services, args)
         if args.command == "invoice":
             from .cli_billing import run_invoice_command
 

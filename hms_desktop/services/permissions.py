@@ -42,6 +42,10 @@ class Permission(StrEnum):
     BILLING_EXPORT = "billing.export"  # the accountant's journal
     # Notifications.
     NOTIFICATIONS_SEND = "notifications.send"  # run the outbox dispatcher (hms notify run)
+    # Reports and the dashboard.
+    REPORTS_VIEW = "reports.view"  # appointment and patient figures, every doctor's
+    REPORTS_VIEW_OWN = "reports.view_own"  # ... a doctor's own figures only
+    REPORTS_MONEY = "reports.money"  # revenue, takings, outstanding balances
     # Clinical records (services/clinical). Every read of one leaves an audit row.
     CLINICAL_READ = "clinical.read"  # complaints, notes, diagnoses, prescriptions, vitals, allergies
     CLINICAL_WRITE = "clinical.write"  # write and sign visits: only the visit's own doctor
@@ -75,9 +79,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVOICE_DISCOUNT,
             Permission.PAYMENT_TAKE,
             Permission.SHIFT_CLOSE,
+            Permission.REPORTS_VIEW,
         }
     ),
-    Role.NURSE: frozenset(_FRONT_DESK | {Permission.CLINICAL_READ, Permission.VITALS_WRITE}),
+    Role.NURSE: frozenset(_FRONT_DESK | {Permission.CLINICAL_READ, Permission.VITALS_WRITE, Permission.REPORTS_VIEW}),
     Role.DOCTOR: frozenset(
         {
             Permission.PATIENT_VIEW,
@@ -86,6 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SCHEDULE_VIEW,
             Permission.VISIT_MANAGE_OWN,
             Permission.AVAILABILITY_EDIT_OWN,
+            Permission.REPORTS_VIEW_OWN,
             Permission.CLINICAL_READ,
             Permission.CLINICAL_WRITE,
             Permission.VITALS_WRITE,

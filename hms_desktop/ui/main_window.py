@@ -103,6 +103,12 @@ class MainWindow(QMainWindow):
 
             self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
+        self.reports_tab: QWidget | None = None
+        if any(user.can(p) for p in (Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN, Permission.REPORTS_MONEY)):
+            from .reports.reports_tab import ReportsTab
+
+            self.reports_tab = ReportsTab(services, runner, user)
+            self.tabs.addTab(self.reports_tab, "&Reports")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.next_free_key: QShortcut | None = None
         if self.scheduler_tab is not None and user.can(Permission.SCHEDULE_BOOK):

@@ -45,6 +45,7 @@ P = Permission
 # "own patients" rights never apply and the visit calls need VISIT_MANAGE_ANY.
 VISIT = (P.VISIT_MANAGE_ANY,)
 AVAILABILITY = (P.AVAILABILITY_EDIT_ANY,)
+REPORTS = (P.REPORTS_VIEW, P.REPORTS_VIEW_OWN)
 
 # (service, method) -> (permissions, any one of which allows the call, and how to call it)
 CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, Callable[[Services, dict[str, Any]], Any]]] = {
@@ -183,6 +184,10 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
         ids["receipt"])),
     ("journal", "rows"): (P.BILLING_EXPORT, lambda s, ids: s.journal.rows(TODAY, TODAY)),
     ("journal", "export_csv"): (P.BILLING_EXPORT, lambda s, ids: s.journal.export_csv(TODAY, TODAY)),
+    # Reports: the money ones need REPORTS_MONEY (tests/services/test_reports.py walks each by role).
+    ("reports", "available"): (REPORTS, lambda s, ids: s.reports.available()),
+    ("reports", "run"): (REPORTS, lambda s, ids: s.reports.run("appointments", TODAY, TODAY)),
+    ("reports", "report_pdf"): (REPORTS, lambda s, ids: s.reports.report_pdf("appointments", TODAY, TODAY)),
     # Clinical records. ids["visit"] is a draft visit of ids["clinical_appointment"], whose doctor is
     # linked to the caller's account when the caller is a doctor (so "own visits" applies), else to
     # another doctor's account. The rule "a doctor writes only their own visits" is tested with a

@@ -6,6 +6,7 @@
     render_shift_closure(ShiftClosure, Paper.A4 | ROLL_80MM)
     render_appointment_slip(AppointmentSlip) -> bytes          A6
     render_prescription(Prescription) -> bytes                 A5
+    render_report(ReportTable, Clinic) -> bytes                A4, chart and table, headings repeat
     stamp_copy(original_pdf, reprinted_at_text) -> bytes       "COPY" on every page of an archived PDF
 
 Rendering is CPU work (a receipt takes about 8 ms, a five-line invoice 12 ms): call it on the
@@ -43,6 +44,7 @@ _RENDERERS = {
     "render_shift_closure": ".closure",
     "render_appointment_slip": ".slip",
     "render_prescription": ".prescription",
+    "render_report": ".report",
     "stamp_copy": ".stamp",
     "COPY_MARK": ".stamp",
 }
@@ -71,6 +73,7 @@ __all__ = [
     "Receipt",
     "ShiftClosure",
     "render_appointment_slip",
+    "render_report",
     "render_invoice",
     "render_prescription",
     "render_receipt",

@@ -1,0 +1,198 @@
+"""The reports' SQL: every figure is a grouped aggregate over indexed ``local_day`` columns (the
+clinic's day, stored with each row), so a year of a busy clinic is summed by the database, not by
+loading rows. The same statements run on SQLite and PostgreSQL; nothing here writes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from ...models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    CreditNote,
+    Doctor,
+    Invoice,
+    InvoiceState,
+    Patient,
+    Payment,
+    PaymentMethod,
+    Refund,
+    StaffAccount,
+)
+
+# Revenue is what was issued: drafts are not yet bills and a void invoice never was one.
+BILLED = (InvoiceState.ISSUED, InvoiceState.PARTLY_PAID, InvoiceState.PAID)
+CLOSED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.REJECTED)
+OPEN_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN,
+                 AppointmentStatus.WITH_DOCTOR)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(column), 0)
+
+
+def appointments_by_doctor(s: Session, day_from: date, day_to: date,
+                           doctor_id: int | None) -> list[tuple[str, int, int, int, int, int, int]]:
+    """(doctor, booked, completed, cancelled, no-show, walk-ins, still open) per doctor."""
+    status = Appointment.status
+    query = (select(Doctor.full_name, func.count(), _count_if(status == AppointmentStatus.COMPLETED),
+                    _count_if(status.in_(CLOSED_STATUSES)), _count_if(status == AppointmentStatus.NO_SHOW),
+                    _count_if(Appointment.kind == AppointmentKind.WALK_IN), _count_if(status.in_(OPEN_STATUSES)))
+             .join(Doctor, Doctor.id == Appointment.doctor_id)
+             .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
+             .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
+    if doctor_id is not None:
+        query = query.where(Appointment.doctor_id == doctor_id)
+    return [tuple(int(v) if i else v for i, v in enumerate(row)) for row in s.execute(query)]  # type: ignore[misc]
+
+
+def appointments_by_day(s: Session, day_from: date, day_to: date,
+                        doctor_id: int | None) -> dict[date, tuple[int, int, int, int, int]]:
+    """day -> (booked, completed, cancelled, no-show, still open)."""
+    status = Appointment.status
+    query = (select(Appointment.local_day, func.count(), _count_if(status == AppointmentStatus.COMPLETED),
+                    _count_if(status.in_(CLOSED_STATUSES)), _count_if(status == AppointmentStatus.NO_SHOW),
+                    _count_if(status.in_(OPEN_STATUSES)))
+             .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
+             .group_by(Appointment.local_day))
+    if doctor_id is not None:
+        query = query.where(Appointment.doctor_id == doctor_id)
+    return {row[0]: tuple(int(v) for v in row[1:]) for row in s.execute(query)}  # type: ignore[misc]
+
+
+def clinic_instants(day_from: date, day_to: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants the clinic's days begin and end at (a DST day is 23 or 25 hours long)."""
+    start = datetime.combine(day_from, time(0), tzinfo=zone)
+    end = datetime.combine(day_to + timedelta(days=1), time(0), tzinfo=zone)
+    return start, end
+
+
+def patients_new_and_returning(s: Session, day_from: date, day_to: date,
+                               zone: ZoneInfo) -> tuple[dict[str, int], int]:
+    """New patients by sex (registered on the clinic's days in the period), and returning ones:
+    registered before the period, with an appointment in it that was not cancelled."""
+    start, end = clinic_instants(day_from, day_to, zone)
+    new = {sex: int(n) for sex, n in s.execute(
+        select(Patient.sex, func.count()).where(Patient.created_at >= start, Patient.created_at < end)
+        .group_by(Patient.sex))}
+    returning = s.scalar(
+        select(func.count(distinct(Appointment.patient_id)))
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
+               Appointment.status.not_in(CLOSED_STATUSES), Patient.created_at < start))
+    return new, int(returning or 0)
+
+
+def revenue_by_day(s: Session, day_from: date, day_to: date,
+                   doctor_id: int | None) -> dict[date, list[int]]:
+    """day -> [invoices, invoiced, discounts, credit notes, collected, refunds]."""
+    days: dict[date, list[int]] = {}
+
+    def add(rows, offset: int) -> None:  # type: ignore[no-untyped-def]
+        for day, *figures in rows:
+            target = days.setdefault(day, [0] * 6)
+            for i, value in enumerate(figures):
+                target[offset + i] = int(value)
+
+    invoices = (select(Invoice.local_day, func.count(), _sum(Invoice.total), _sum(Invoice.discount))
+                .where(Invoice.local_day >= day_from, Invoice.local_day <= day_to, Invoice.state.in_(BILLED))
+                .group_by(Invoice.local_day))
+    credits = (select(CreditNote.local_day, _sum(CreditNote.amount)).join(Invoice, Invoice.id == CreditNote.invoice_id)
+               .where(CreditNote.local_day >= day_from, CreditNote.local_day <= day_to)
+               .group_by(CreditNote.local_day))
+    # "Advance applied" moves credit already counted when the advance was paid: not new money.
+    payments = (select(Payment.local_day, _sum(Payment.amount))
+                .where(Payment.local_day >= day_from, Payment.local_day <= day_to,
+                       Payment.method != PaymentMethod.CREDIT).group_by(Payment.local_day))
+    refunds = (select(Refund.local_day, _sum(Refund.amount))
+               .where(Refund.local_day >= day_from, Refund.local_day <= day_to).group_by(Refund.local_day))
+    if doctor_id is not None:
+        invoices = invoices.where(Invoice.doctor_id == doctor_id)
+        credits = credits.where(Invoice.doctor_id == doctor_id)
+        payments = payments.join(Invoice, Invoice.id == Payment.invoice_id).where(Invoice.doctor_id == doctor_id)
+        refunds = refunds.join(Invoice, Invoice.id == Refund.invoice_id).where(Invoice.doctor_id == doctor_id)
+    add(s.execute(invoices), 0)
+    add(s.execute(credits), 3)
+    add(s.execute(payments), 4)
+    add(s.execute(refunds), 5)
+    return days
+
+
+def revenue_by_doctor(s: Session, day_from: date, day_to: date,
+                      doctor_id: int | None) -> list[tuple[str, int, int, int, int, int, int]]:
+    """(doctor, invoices, invoiced, discounts, credited, kept, still owed) over invoices of the period."""
+    kept = Invoice.paid - Invoice.refunded
+    query = (select(Doctor.full_name, func.count(), _sum(Invoice.total), _sum(Invoice.discount),
+                    _sum(Invoice.credited), _sum(kept), _sum(Invoice.total - Invoice.credited - kept))
+             .select_from(Invoice).outerjoin(Doctor, Doctor.id == Invoice.doctor_id)
+             .where(Invoice.local_day >= day_from, Invoice.local_day <= day_to, Invoice.state.in_(BILLED))
+             .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
+    if doctor_id is not None:
+        query = query.where(Invoice.doctor_id == doctor_id)
+    return [(row[0] or "No doctor", *(int(v) for v in row[1:])) for row in s.execute(query)]  # type: ignore[misc]
+
+
+def collections_by_method(s: Session, day_from: date, day_to: date) -> dict[str, list[int]]:
+    """method -> [payments, received, refunds, refunded]."""
+    methods: dict[str, list[int]] = {}
+    for method, count, total in s.execute(
+            select(Payment.method, func.count(), _sum(Payment.amount))
+            .where(Payment.local_day >= day_from, Payment.local_day <= day_to).group_by(Payment.method)):
+        methods.setdefault(method, [0, 0, 0, 0])[0:2] = [int(count), int(total)]
+    for method, count, total in s.execute(
+            select(Refund.method, func.count(), _sum(Refund.amount))
+            .where(Refund.local_day >= day_from, Refund.local_day <= day_to).group_by(Refund.method)):
+        methods.setdefault(method, [0, 0, 0, 0])[2:4] = [int(count), int(total)]
+    return methods
+
+
+def takings(s: Session, day_from: date, day_to: date) -> dict[tuple[date, str], list[int]]:
+    """(day, cashier) -> [receipts, received, refunded]; advances applied are not takings."""
+    out: dict[tuple[date, str], list[int]] = {}
+    for day, name, count, total in s.execute(
+            select(Payment.local_day, StaffAccount.full_name, func.count(), _sum(Payment.amount))
+            .outerjoin(StaffAccount, StaffAccount.id == Payment.received_by_id)
+            .where(Payment.local_day >= day_from, Payment.local_day <= day_to, Payment.method != PaymentMethod.CREDIT)
+            .group_by(Payment.local_day, StaffAccount.id, StaffAccount.full_name)):
+        out.setdefault((day, name or "Command line"), [0, 0, 0])[0:2] = [int(count), int(total)]
+    for day, name, total in s.execute(
+            select(Refund.local_day, StaffAccount.full_name, _sum(Refund.amount))
+            .outerjoin(StaffAccount, StaffAccount.id == Refund.refunded_by_id)
+            .where(Refund.local_day >= day_from, Refund.local_day <= day_to)
+            .group_by(Refund.local_day, StaffAccount.id, StaffAccount.full_name)):
+        out.setdefault((day, name or "Command line"), [0, 0, 0])[2] = int(total)
+    return out
+
+
+def outstanding(s: Session, as_of: date) -> list[tuple[str, str, int, int, int, int]]:
+    """(patient, MRN, owed 0-30, 31-60, 61-90, over 90 days) for invoices dated up to ``as_of``,
+    aged from the invoice's day; the bucket edges are dates, so both databases compare the same."""
+    owed = Invoice.total - Invoice.credited - (Invoice.paid - Invoice.refunded)
+    edges = [as_of - timedelta(days=d) for d in (30, 60, 90)]
+
+    def bucket(newer: date | None, older: date | None) -> ColumnElement[int]:
+        conditions = []
+        if newer is not None:
+            conditions.append(Invoice.local_day < newer)
+        if older is not None:
+            conditions.append(Invoice.local_day >= older)
+        return _sum(case((and_(*conditions), owed), else_=0))
+
+    query = (select(Patient.family_name, Patient.given_name, Patient.mrn,
+                    bucket(None, edges[0]), bucket(edges[0], edges[1]), bucket(edges[1], edges[2]),
+                    bucket(edges[2], None))
+             .join(Patient, Patient.id == Invoice.patient_id)
+             .where(Invoice.local_day <= as_of, Invoice.state.in_((InvoiceState.ISSUED, InvoiceState.PARTLY_PAID)))
+             .group_by(Patient.id, Patient.family_name, Patient.given_name, Patient.mrn)
+             .having(func.sum(owed) > 0)
+             .order_by(Patient.family_name, Patient.given_name, Patient.id))
+    return [(f"{row[1]} {row[0]}".strip(), row[2], *(int(v) for v in row[3:])) for row in s.execute(query)]  # type: ignore[misc]

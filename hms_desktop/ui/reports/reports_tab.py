@@ -1,0 +1,236 @@
+"""The Reports tab: choose a report and a period (the clinic's days), see its table and chart, print
+it through the one print path or save it as PDF or CSV. Every figure is fetched on the worker; a
+receptionist's list has no money reports, a doctor sees only their own figures."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...paths import documents_dir
+from ...services.permissions import Permission
+from ...services.reports import ReportInfo, ReportTable, to_csv
+from ..common.messages import show_error
+from ..common.printing import Printout, safe_file_name
+from ..common.row_table_model import CELL_PADDING, make_record_table
+from ..common.worker import TaskRunner
+from .report_chart import ReportChart
+from .report_table_model import ReportTableModel
+
+PREVIEW, PRINT, SAVE = "preview", "print", "save"
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class ReportsTab(QWidget):
+    shown = Signal(object)  # the ReportTable now on screen
+    opened = Signal(object)  # a print/save dialog, for tests
+    csv_saved = Signal(object)  # Path
+
+    def __init__(self, services: Any, runner: TaskRunner, user: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._user = user
+        self._loaded = False
+        self.printout: Printout | None = None
+        self.dialog: Any = None
+
+        self.report = QComboBox(objectName="reportName")
+        self.report.setMinimumWidth(240)
+        self.day_from = QDateEdit(objectName="reportFrom", calendarPopup=True, displayFormat="dd MMM yyyy")
+        self.day_to = QDateEdit(objectName="reportTo", calendarPopup=True, displayFormat="dd MMM yyyy")
+        self.doctor = QComboBox(objectName="reportDoctor")
+        self.doctor.addItem("All doctors", None)
+        self.doctor.setMinimumWidth(180)
+        # A doctor's figures are their own whatever is chosen, so there is nothing to choose.
+        self.doctor.setVisible(user.can(Permission.REPORTS_VIEW) or user.can(Permission.REPORTS_MONEY))
+        self.show_button = QPushButton("&Show", objectName="reportShow")
+        self.preview_button = QPushButton("Print pre&view…", objectName="reportPreview")
+        self.print_button = QPushButton("&Print…", objectName="reportPrint")
+        self.pdf_button = QPushButton("Save P&DF…", objectName="reportSavePdf")
+        self.csv_button = QPushButton("Save &CSV…", objectName="reportSaveCsv")
+
+        top = QHBoxLayout()
+        for text, widget in (("&Report", self.report), ("&From", self.day_from), ("&To", self.day_to)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            top.addSpacing(6)
+            label.setMinimumWidth(label.sizeHint().width() + 2)  # never squeezed to "Tc" on a narrow screen
+            top.addWidget(label)
+            top.addWidget(widget)
+        top.addWidget(self.doctor)
+        top.addWidget(self.show_button)
+        top.addStretch(1)
+        actions = QHBoxLayout()
+        self.summary = QLabel(objectName="reportSummary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        actions.addWidget(self.summary, 1)
+        for button in (self.preview_button, self.print_button, self.pdf_button, self.csv_button):
+            actions.addWidget(button)
+
+        self.model = ReportTableModel(self)
+        self.table = QTableView(objectName="reportTable")
+        self.table.setStyleSheet(CELL_PADDING)
+        self.table.setModel(self.model)
+        make_record_table(self.table)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.chart = ReportChart(self)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.chart)
+        self.splitter.addWidget(self.table)
+        self.splitter.setSizes([300, 300])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self.splitter, 1)
+
+        self.show_button.clicked.connect(self.refresh)
+        self.report.activated.connect(lambda _i: self._report_changed())
+        self.preview_button.clicked.connect(lambda: self._document(PREVIEW))
+        self.print_button.clicked.connect(lambda: self._document(PRINT))
+        self.pdf_button.clicked.connect(lambda: self._document(SAVE))
+        self.csv_button.clicked.connect(self._save_csv)
+        self._set_exports(False)
+
+    # --- loading ------------------------------------------------------------------------
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._loaded:
+            self._loaded = True
+            self.load()
+
+    def load(self) -> None:
+        """The reports this person may run, the doctors to filter by and the clinic's today."""
+        services = self._services
+        with_doctors = self.doctor.isVisibleTo(self) and self._user.can(Permission.DOCTOR_VIEW)
+
+        def fetch() -> tuple[list[ReportInfo], list[Any], date]:
+            doctors = services.doctors.search(include_inactive=True) if with_doctors else []
+            return services.reports.available(), doctors, services.scheduling.today()
+
+        self._runner.submit(fetch, on_done=self._loaded_choices, on_error=self._failed, context=self,
+                            key=f"reports-load-{id(self)}")
+
+    def _loaded_choices(self, loaded: tuple[list[ReportInfo], list[Any], date]) -> None:
+        reports, doctors, today = loaded
+        self.report.clear()
+        for info in reports:
+            self.report.addItem(info.title, info)
+        for doctor in doctors:
+            self.doctor.addItem(doctor.full_name, doctor.id)
+        self.day_to.setDate(_qdate(today))
+        self.day_from.setDate(_qdate(today - timedelta(days=29)))  # the last 30 days
+        self._report_changed()
+        self.refresh()
+
+    def _report_changed(self) -> None:
+        info = self.report.currentData()
+        self.doctor.setEnabled(bool(info and info.doctor_filter))
+
+    def _request(self) -> tuple[str, date, date, int | None] | None:
+        info: ReportInfo | None = self.report.currentData()
+        if info is None:
+            return None
+        doctor = self.doctor.currentData() if self.doctor.isEnabled() and self.doctor.isVisibleTo(self) else None
+        return info.name, _pydate(self.day_from.date()), _pydate(self.day_to.date()), doctor
+
+    def refresh(self) -> None:
+        request = self._request()
+        if request is None:
+            return
+        name, day_from, day_to, doctor = request
+        self.summary.setText("Working…")
+        self._runner.submit(self._services.reports.run, name, day_from, day_to, doctor_id=doctor,
+                            on_done=self._shown, on_error=self._failed, context=self, key=f"reports-run-{id(self)}")
+
+    def _shown(self, table: ReportTable) -> None:
+        self.model.set_table(table)
+        self.chart.show_table(table)
+        self.summary.setText(self._summary(table))
+        self._set_exports(True)
+        self.shown.emit(table)
+
+    @staticmethod
+    def _summary(table: ReportTable) -> str:
+        period = f"{table.day_from:%d %b %Y} – {table.day_to:%d %b %Y}"
+        if table.filters:
+            period += f" · {table.filters}"
+        if table.total is None:
+            return f"{period} · {len(table.rows)} rows" if table.rows else f"{period} · nothing in this period"
+        figures = [f"{c.label}: {table.text(c.kind, v)}" for c, v in zip(table.columns, table.total, strict=True)
+                   if v not in ("", "Total")][:4]
+        return f"{period} · " + " · ".join(figures)
+
+    def _failed(self, exc: Exception) -> None:
+        self.summary.setText("")
+        show_error(self, exc)
+
+    def _set_exports(self, enabled: bool) -> None:
+        for button in (self.preview_button, self.print_button, self.pdf_button, self.csv_button):
+            button.setEnabled(enabled)
+
+    # --- print and save ---------------------------------------------------------------------
+
+    def _document(self, how: str) -> None:
+        table = self.model.table
+        if table is None:
+            return
+        doctor = self.doctor.currentData() if self.doctor.isEnabled() and self.doctor.isVisibleTo(self) else None
+        self._runner.submit(self._services.reports.report_pdf, table.name, table.day_from, table.day_to,
+                            doctor_id=doctor, on_done=lambda pdf, t=table, h=how: self._rendered(t, h, pdf),
+                            on_error=self._failed, context=self, key=f"reports-pdf-{id(self)}")
+
+    def _rendered(self, table: ReportTable, how: str, pdf: bytes) -> None:
+        stem = f"{table.name}-{table.day_from.isoformat()}-{table.day_to.isoformat()}"
+        printout = Printout(pdf, f"{table.title} {table.day_from:%d %b %Y} to {table.day_to:%d %b %Y}",
+                            safe_file_name(stem), self)
+        self.printout = printout
+        self.dialog = {PREVIEW: printout.preview, PRINT: printout.print_dialog, SAVE: printout.save_as_pdf}[how]()
+        self.opened.emit(self.dialog)
+
+    def _save_csv(self) -> None:
+        table = self.model.table
+        if table is None:
+            return
+        stem = f"{table.name}-{table.day_from.isoformat()}-{table.day_to.isoformat()}.csv"
+        dialog = QFileDialog(self, "Save the report as CSV", str(documents_dir() / stem), "CSV files (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda chosen, t=table: self._write_csv(t, Path(chosen)))
+        self.dialog = dialog
+        dialog.open()
+        self.opened.emit(dialog)
+
+    def _write_csv(self, table: ReportTable, path: Path) -> None:
+        def write() -> Path:
+            path.write_text(to_csv(table), encoding="utf-8", newline="")
+            return path
+
+        self._runner.submit(write, on_done=self.csv_saved.emit, on_error=self._failed, context=self,
+                            key=f"reports-csv-{id(self)}")

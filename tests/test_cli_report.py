@@ -1,0 +1,55 @@
+"""``hms report`` as real processes on a SQLite file and on PostgreSQL, over the hand-worked clinic
+of tests/services/test_reports.py: the CSV read back with the csv module, the PDF's text with pypdf."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.documents.pdf_text import text as pdf_text
+from tests.services.test_reports import build_clinic
+from tests.test_cli import hms
+
+
+def test_report_help_lists_every_report(tmp_path):
+    out = hms("report", "--help", data_dir=tmp_path)
+    assert out.returncode == 0, out.stderr
+    for name in ("appointments", "appointments-daily", "patients", "revenue", "revenue-by-doctor",
+                 "revenue-by-method", "takings", "outstanding"):
+        assert f"  {name} " in out.stdout
+
+
+def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
+    build_clinic(services)
+    csv_file = tmp_path / "revenue.csv"
+    made = hms("--database", db_url, "report", "revenue", "--from", "2030-01-07", "--to", "2030-01-08",
+               "--format", "csv", "--out", str(csv_file), data_dir=tmp_path)
+    assert made.returncode == 0, made.stderr
+    rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8"))))
+    assert rows == [
+        ["Day", "Invoices", "Invoiced (INR)", "Discounts (INR)", "Credit notes (INR)", "Collected (INR)",
+         "Refunds (INR)", "Net collected (INR)"],
+        ["2030-01-07", "2", "1180.00", "20.00", "0.00", "1180.00", "80.00", "1100.00"],
+        ["2030-01-08", "1", "500.00", "0.00", "0.00", "200.00", "0.00", "200.00"],
+        ["Total", "3", "1680.00", "20.00", "0.00", "1380.00", "80.00", "1300.00"],
+    ]
+    # A doctor by name, to standard output.
+    omar = hms("--database", db_url, "report", "appointments", "--from", "2030-01-07", "--to", "2030-01-08",
+               "--doctor", "Dr Omar Khan", "--out", "-", data_dir=tmp_path)
+    assert omar.returncode == 0, omar.stderr
+    assert list(csv.reader(io.StringIO(omar.stdout)))[1:] == [["Dr Omar Khan", "2", "1", "0", "0", "1", "1", "0.00"],
+                                                              ["Total", "2", "1", "0", "0", "1", "1", "0.00"]]
+    pdf = tmp_path / "owed.pdf"
+    printed = hms("--database", db_url, "report", "outstanding", "--from", "2030-01-01", "--to", "2030-01-08",
+                  "--format", "pdf", "--out", str(pdf), data_dir=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    words = pdf_text(pdf.read_bytes())
+    assert "OUTSTANDING BALANCES BY AGE" in words
+    for expected in ("Ravi PatB1", "Meera PatC2", "John PatD3", "₹450.00", "₹630.00", "Over 90 days"):
+        assert expected in words
+    wrong = hms("--database", db_url, "report", "takings", "--from", "2030-01-08", "--to", "2030-01-07",
+                "--out", "-", data_dir=tmp_path)
+    assert wrong.returncode == 1 and "The last day is before the first" in wrong.stderr
+    nobody = hms("--database", db_url, "report", "revenue", "--from", "2030-01-07", "--to", "2030-01-07",
+                 "--doctor", "Dr Nobody", "--out", "-", data_dir=tmp_path)
+    assert nobody.returncode == 1 and "No doctor is called" in nobody.stderr
