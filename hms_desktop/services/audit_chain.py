@@ -174,8 +174,14 @@ class ChainCheck:
 # Checking chains side by side: each worker walks a contiguous range of writers (in writer order)
 # on its own connection. Below this many rows one connection is quicker than starting workers.
 PARALLEL_FROM = 100_000
-# Measured in bench/backups.py (see the module text): set after measuring.
-USE_PROCESSES = True
+# Threads by default. Measured with bench/backups.py on the shared 2-core machine (load average
+# 5 to 8 from other engineers' work, so the figures are noisy), 200,000 rows in 8 chains: SQLite
+# 17.7 s one after another, 13.6 s in 2 threads, 16.8 s in 2 processes; PostgreSQL 10.8 s, 8.9 s,
+# 8.8 s. Threads gain because the database's own work (SQLite's C code, the PostgreSQL server and
+# libpq's wait) runs without the GIL while the other thread hashes; processes would gain more on
+# idle cores, but starting them (a fresh interpreter and SQLAlchemy each) ate the gain here, and a
+# packaged desktop app is safer not spawning interpreters.
+USE_PROCESSES = False
 WORKERS = min(2, os.cpu_count() or 1)
 
 

@@ -59,6 +59,9 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "save_settings"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.save_settings(BackupSettings(daily=-1))),
     ("backups", "backup_now"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backup_now()),
     ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
+    ("backups", "backup_at_sign_out"): (None, lambda s, ids: s.backups.backup_at_sign_out()),
+    ("auth", "heartbeat"): (None, lambda s, ids: s.auth.heartbeat()),
+    ("auth", "other_desks_signed_in"): (None, lambda s, ids: s.auth.other_desks_signed_in()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
