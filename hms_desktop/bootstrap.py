@@ -16,6 +16,7 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
+from .services.clinical import ClinicalService
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
@@ -58,6 +59,7 @@ class Services:
     demo_billing: DemoBillingService
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
+    clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
 
     def close(self) -> None:
         self.db.dispose()
@@ -99,4 +101,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
         backups=BackupService(units),
         notifications=NotificationService(units),
+        clinical=ClinicalService(units),
     )

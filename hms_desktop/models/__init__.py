@@ -19,6 +19,7 @@ from .billing import (
     ShiftState,
     TaxRate,
 )
+from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
 from .patient import Patient, PatientNameToken
@@ -36,6 +37,13 @@ from .scheduling import (
 from .staff import DeskSession, Role, StaffAccount
 
 __all__ = [
+    "Addendum",
+    "Diagnosis",
+    "PatientAllergy",
+    "Prescription",
+    "Visit",
+    "VisitStatus",
+    "VitalsReading",
     "ArchivedDocument",
     "CashierShift",
     "CreditNote",

@@ -42,6 +42,11 @@ class Permission(StrEnum):
     BILLING_EXPORT = "billing.export"  # the accountant's journal
     # Notifications.
     NOTIFICATIONS_SEND = "notifications.send"  # run the outbox dispatcher (hms notify run)
+    # Clinical records (services/clinical). Every read of one leaves an audit row.
+    CLINICAL_READ = "clinical.read"  # complaints, notes, diagnoses, prescriptions, vitals, allergies
+    CLINICAL_WRITE = "clinical.write"  # write and sign visits: only the visit's own doctor
+    VITALS_WRITE = "vitals.write"  # enter vitals and record allergies (nurses at check-in)
+    CLINICAL_ACCESS_LOG = "clinical.access_log"  # list who opened a patient's clinical record
 
 
 _FRONT_DESK = {
@@ -53,8 +58,12 @@ _FRONT_DESK = {
     Permission.VISIT_CHECK_IN,
 }
 
+# An administrator runs the clinic but is not a clinician: they may see who opened a record, never
+# what it says (the minimum necessary), and cannot write or sign one.
+_CLINICAL_CONTENT = {Permission.CLINICAL_READ, Permission.CLINICAL_WRITE, Permission.VITALS_WRITE}
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - _CLINICAL_CONTENT,
     Role.RECEPTIONIST: frozenset(
         _FRONT_DESK
         | {
@@ -67,7 +76,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SHIFT_CLOSE,
         }
     ),
-    Role.NURSE: frozenset(_FRONT_DESK),
+    Role.NURSE: frozenset(_FRONT_DESK | {Permission.CLINICAL_READ, Permission.VITALS_WRITE}),
     Role.DOCTOR: frozenset(
         {
             Permission.PATIENT_VIEW,
@@ -76,6 +85,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SCHEDULE_VIEW,
             Permission.VISIT_MANAGE_OWN,
             Permission.AVAILABILITY_EDIT_OWN,
+            Permission.CLINICAL_READ,
+            Permission.CLINICAL_WRITE,
+            Permission.VITALS_WRITE,
         }
     ),
 }

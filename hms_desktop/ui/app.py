@@ -292,6 +292,11 @@ def self_test() -> int:
             if window.tabs.count() < 1:
                 problems.append("no tabs")
             tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+            from ..services.clinical import icd10
+
+            # Package data a bundle can miss (read through importlib.resources, invisible to imports).
+            if not any(c.code == "J45.9" for c in icd10.search("asthma", limit=50)):
+                problems.append("the ICD-10 code list could not be read")
             window.close()
             runner.shutdown(5000)
             app.processEvents()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
@@ -18,6 +18,7 @@ from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
 from .common.worker import TaskRunner
 from .patients.patients_tab import PatientsTab
+from .scheduler.shortcuts import NEXT_FREE
 from .scheduler.shortcuts import help_text as scheduler_keys
 from .session.change_password_dialog import ChangePasswordDialog
 from .session.idle_lock import IdleLock
@@ -97,6 +98,11 @@ class MainWindow(QMainWindow):
             self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.next_free_key: QShortcut | None = None
+        if self.scheduler_tab is not None and user.can(Permission.SCHEDULE_BOOK):
+            # Ctrl+G (the next free time) from any tab; on the Scheduler its own key answers, so this
+            # one is off there (two live shortcuts for one key would both stay silent).
+            self.next_free_key = QShortcut(QKeySequence(NEXT_FREE), self, activated=self._find_next_free)
 
         self._build_menus()
         self._build_status_bar()
@@ -148,6 +154,9 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
+            mail_action = QAction("Patient &e-mail…", self)
+            mail_action.triggered.connect(self.open_patient_email)
+            admin.addAction(mail_action)
             if self.user.can(Permission.BACKUP_MANAGE):
                 backups_action = QAction("&Backups and audit check…", self)
                 backups_action.triggered.connect(self.open_backups)
@@ -193,6 +202,8 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
+        if self.next_free_key is not None:
+            self.next_free_key.setEnabled(widget is not self.scheduler_tab)
         refresh = getattr(widget, "refresh", None)
         if widget is not self.patients_tab and callable(refresh):
             refresh()
@@ -233,6 +244,13 @@ class MainWindow(QMainWindow):
             "The clinic's data was restored from a backup; please sign in again."))
         dialog.open()
 
+    def open_patient_email(self) -> None:
+        from .notifications.patient_email_dialog import PatientEmailDialog
+
+        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def edit_clinic_settings(self) -> None:
         from .settings.clinic_settings_dialog import ClinicSettingsDialog
 
@@ -265,6 +283,10 @@ class MainWindow(QMainWindow):
             "In the Scheduler:\n" + scheduler_keys()
             + ("\n\nIn Billing:\n" + billing_keys() if self.billing_tab is not None else ""),
         )
+
+    def _find_next_free(self) -> None:
+        self.tabs.setCurrentWidget(self.scheduler_tab)
+        self.scheduler_tab.find_next_free_soon()  # type: ignore[union-attr]
 
     def _book_for_patient(self, patient) -> None:  # type: ignore[no-untyped-def] - PatientRecord
         """The patient record's "Book" action: the Scheduler, its next free time, this patient."""

@@ -1,7 +1,7 @@
 """desk sessions: which desks are signed in on this database (for the backup at the last sign-out)
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 07:30:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from hms_desktop.models.base import UTCDateTime
 
 revision: str = '0009'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

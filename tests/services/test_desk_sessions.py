@@ -132,7 +132,7 @@ def test_two_desks_signing_out_at_once_leave_exactly_one_backup(first_desk, tmp_
 
 
 def test_0009_adds_the_desk_sessions_to_a_database_holding_data(db_url):
-    """Down to 0007 (the table gone), then up again: the patients stay, sign-in records a desk."""
+    """Down to 0008 (the table gone), then up again: the patients stay, sign-in records a desk."""
     from alembic import command
     from sqlalchemy import inspect
 
@@ -145,7 +145,7 @@ def test_0009_adds_the_desk_sessions_to_a_database_holding_data(db_url):
         svc.auth.sign_in("admin", ADMIN_PASSWORD)
         make_patients(svc, 12)
         svc.auth.sign_out()
-        command.downgrade(migrations.alembic_config(svc.db), "0007")
+        command.downgrade(migrations.alembic_config(svc.db), "0008")
         svc.db.dispose()
         assert "desk_sessions" not in inspect(svc.db.engine).get_table_names()
         assert migrations.needs_upgrade(svc.db)

@@ -118,3 +118,39 @@ def test_0005_converts_stored_phones_to_e164_keeping_what_cannot_be_read(db_url)
         assert services.patients.get(ids["072327 94977"]).phone == "072327 94977"
     finally:
         services.close()
+
+
+def test_0008_adds_clinical_records_to_a_database_holding_data(db_url):
+    """Step back to before 0008 on a clinic with patients, appointments and audit rows, and upgrade:
+    everything already there is kept, and a visit can then be written and read."""
+    from hms_desktop.services.clinical import NotesInput
+    from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
+    from tests.services.conftest import at, fix_clock, make_doctor
+
+    services = build_services(db_url)
+    desk = None
+    try:
+        services.staff.create_first_admin("admin", "Admin", "Admin-pass-1")
+        services.auth.sign_in("admin", "Admin-pass-1")
+        fix_clock(services)
+        services.demo.load_patients(10)
+        add_staff(services, "priya", "doctor")
+        account = next(m.id for m in services.staff.list() if m.username == "priya")
+        doctor = make_doctor(services, staff_account_id=account)
+        patient_id = services.patients.search("").rows[0].id
+        appointment = services.scheduling.book(patient_id, doctor.id, at(10), reason="cough")
+        command.downgrade(migrations.alembic_config(services.db), "0007")
+        assert "clinical_visits" not in inspect(services.db.engine).get_table_names()
+        assert migrations.needs_upgrade(services.db)
+        migrations.upgrade(services.db, backup=False)
+        assert services.patients.count() == 10
+        assert services.scheduling.get(appointment.id).reason == "cough"
+        assert services.audit.verify_chain().ok
+        desk = second_desk(services, "priya", STAFF_PASSWORD)
+        visit = desk.clinical.open_for_appointment(appointment.id)
+        desk.clinical.save_notes(visit.id, visit.version, NotesInput("Cough"))
+        assert desk.clinical.get_visit(visit.id).complaint == "Cough"
+    finally:
+        if desk is not None:
+            desk.close()
+        services.close()

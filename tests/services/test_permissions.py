@@ -17,6 +17,13 @@ from hms_desktop.bootstrap import Services
 from hms_desktop.models import Role
 from hms_desktop.services.backups import BackupSettings
 from hms_desktop.services.billing import LineInput
+from hms_desktop.services.clinical import (
+    AllergyInput,
+    DiagnosisInput,
+    NotesInput,
+    PrescriptionInput,
+    VitalsInput,
+)
 from hms_desktop.services.doctors import DoctorInput
 from hms_desktop.services.errors import HmsError, PermissionDenied
 from hms_desktop.services.notifications import SmtpSettings
@@ -27,6 +34,10 @@ from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
 from tests.services.conftest import TODAY, at, fix_clock, make_doctor
 
 BILL_LINE = LineInput("Dressing", 1, 1000)
+NOTES = NotesInput("x")
+VITALS = VitalsInput(pulse_bpm=70)
+DIAGNOSIS = DiagnosisInput("x")
+MEDICINE = PrescriptionInput("x")
 PATIENT = PatientInput(given_name="Perm", family_name="Check", date_of_birth=date(1980, 1, 1))
 DOCTOR = DoctorInput(full_name="Dr Perm", specialty_ids=())
 P = Permission
@@ -60,8 +71,6 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "backup_now"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backup_now()),
     ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
     ("backups", "backup_at_sign_out"): (None, lambda s, ids: s.backups.backup_at_sign_out()),
-    ("auth", "heartbeat"): (None, lambda s, ids: s.auth.heartbeat()),
-    ("auth", "other_desks_signed_in"): (None, lambda s, ids: s.auth.other_desks_signed_in()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
@@ -121,6 +130,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("scheduling", "get"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.get(ids["appointment"])),
     ("scheduling", "history"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.history(ids["appointment"])),
     ("scheduling", "doctor_day"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.doctor_day(ids["doctor"], TODAY)),
+    ("scheduling", "day_loads"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_loads([ids["doctor"]], TODAY, TODAY)),
     ("visits", "queue"): (P.SCHEDULE_VIEW, lambda s, ids: s.visits.queue(ids["doctor"], TODAY)),
     ("scheduling", "day_view"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_view([ids["doctor"]], TODAY)),
     ("scheduling", "patient_appointments"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.patient_appointments(ids["patient"])),
@@ -173,6 +183,33 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
         ids["receipt"])),
     ("journal", "rows"): (P.BILLING_EXPORT, lambda s, ids: s.journal.rows(TODAY, TODAY)),
     ("journal", "export_csv"): (P.BILLING_EXPORT, lambda s, ids: s.journal.export_csv(TODAY, TODAY)),
+    # Clinical records. ids["visit"] is a draft visit of ids["clinical_appointment"], whose doctor is
+    # linked to the caller's account when the caller is a doctor (so "own visits" applies), else to
+    # another doctor's account. The rule "a doctor writes only their own visits" is tested with a
+    # second doctor in test_clinical_roles.py.
+    ("clinical", "get_visit"): (P.CLINICAL_READ, lambda s, ids: s.clinical.get_visit(ids["visit"])),
+    ("clinical", "patient_visits"): (P.CLINICAL_READ, lambda s, ids: s.clinical.patient_visits(ids["patient"])),
+    ("clinical", "allergies"): (P.CLINICAL_READ, lambda s, ids: s.clinical.allergies(ids["patient"])),
+    ("clinical", "access_log"): (P.CLINICAL_ACCESS_LOG, lambda s, ids: s.clinical.access_log(ids["patient"])),
+    ("clinical", "search_icd10"): ((P.CLINICAL_READ, P.CLINICAL_WRITE), lambda s, ids: s.clinical.search_icd10("J45")),
+    ("clinical", "open_for_appointment"): (
+        (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.open_for_appointment(ids["clinical_appointment"])),
+    ("clinical", "start_without_appointment"): (
+        P.CLINICAL_WRITE, lambda s, ids: s.clinical.start_without_appointment(ids["patient"])),
+    ("clinical", "save_notes"): (P.CLINICAL_WRITE, lambda s, ids: s.clinical.save_notes(ids["visit"], 999, NOTES)),
+    ("clinical", "record_vitals"): (P.VITALS_WRITE, lambda s, ids: s.clinical.record_vitals(ids["visit"], 999, VITALS)),
+    ("clinical", "add_diagnosis"): (P.CLINICAL_WRITE, lambda s, ids: s.clinical.add_diagnosis(ids["visit"], 999, DIAGNOSIS)),
+    ("clinical", "remove_diagnosis"): (P.CLINICAL_WRITE, lambda s, ids: s.clinical.remove_diagnosis(ids["visit"], 999, 1)),
+    ("clinical", "add_prescription"): (
+        P.CLINICAL_WRITE, lambda s, ids: s.clinical.add_prescription(ids["visit"], 999, MEDICINE)),
+    ("clinical", "remove_prescription"): (
+        P.CLINICAL_WRITE, lambda s, ids: s.clinical.remove_prescription(ids["visit"], 999, 1)),
+    ("clinical", "sign"): (P.CLINICAL_WRITE, lambda s, ids: s.clinical.sign(ids["visit"], 999)),
+    ("clinical", "add_addendum"): (P.CLINICAL_WRITE, lambda s, ids: s.clinical.add_addendum(ids["visit"], "x")),
+    ("clinical", "record_allergy"): (
+        (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.record_allergy(ids["patient"], AllergyInput(""))),
+    ("clinical", "remove_allergy"): (
+        (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),
 }
 
 # Calls that are open on purpose, and why.
@@ -182,6 +219,8 @@ OPEN = {
     ("auth", "has_any_accounts"): "the first-run check happens before anyone can sign in",
     ("auth", "verify_current_password"): "unlocking is for the signed-in person; checked by identity",
     ("auth", "change_own_password"): "anyone signed in may change their own password",
+    ("auth", "heartbeat"): "a signed-in desk says it is still there, whatever the role",
+    ("auth", "other_desks_signed_in"): "a signed-in desk asks whether it is the last, whatever the role",
     ("staff", "create_first_admin"): "refused by the service unless there are no accounts at all",
     ("settings", "get"): "the login window shows the clinic's name before sign-in",
     ("scheduling", "time_zone"): "the clinic's time zone is not a secret; every screen needs it",
@@ -198,6 +237,24 @@ def billed_visit(services: Services, patient_id: int) -> dict[str, Any]:
     payment = services.payments.pay(invoice.id, "cash", 100)
     return {"invoice": invoice.id, "invoice_number": invoice.number, "payment": payment.id,
             "receipt": payment.receipt_number, "shift": shift.id}
+
+
+def clinical_visit(services: Services, tmp_path: Path, doctor_account: int | None) -> dict[str, Any]:
+    """A draft visit with "Dr Own", linked to ``doctor_account`` (or to a doctor account made here)."""
+    if doctor_account is None:
+        add_staff(services, "perm_clinician", Role.DOCTOR)
+        doctor_account = next(m.id for m in services.staff.list() if m.username == "perm_clinician")
+    username = next(m.username for m in services.staff.list() if m.id == doctor_account)
+    own = make_doctor(services, "Dr Own", staff_account_id=doctor_account)
+    other_patient = services.patients.register(PatientInput(given_name="Clin", family_name="Ical",
+                                                            date_of_birth=date(1990, 1, 1)))
+    appointment = services.scheduling.book(other_patient.id, own.id, at(12), reason="visit")
+    desk = second_desk(services, username, STAFF_PASSWORD)
+    try:
+        visit = desk.clinical.open_for_appointment(appointment.id)
+    finally:
+        desk.close()
+    return {"visit": visit.id, "clinical_appointment": appointment.id}
 
 
 PLUMBING = ("db", "identity", "units")
@@ -236,9 +293,10 @@ def test_each_role_against_each_call(services, role, tmp_path):
     bill = billed_visit(services, patient.id)
     add_staff(services, f"perm_{role}", role)
     staff_id = next(m.id for m in services.staff.list() if m.username == f"perm_{role}")
+    clinical = clinical_visit(services, tmp_path, staff_id if role == Role.DOCTOR else None)
     ids = {"patient": patient.id, "mrn": patient.mrn, "staff": staff_id, "doctor": doctor.id,
            "specialty": specialty.id, "appointment": appointment.id, "exception": exception.id,
-           "slip_path": tmp_path / "slip.pdf", **bill}
+           "slip_path": tmp_path / "slip.pdf", **bill, **clinical}
     desk = second_desk(services, f"perm_{role}", STAFF_PASSWORD)
     fix_clock(desk)
     allowed = ROLE_PERMISSIONS[Role(role)]
@@ -261,7 +319,7 @@ def test_signed_out_desk_is_refused_everything(services, tmp_path):
     services.auth.sign_out()
     ids = {"patient": 1, "mrn": "00000018", "staff": 1, "doctor": 1, "specialty": 1, "appointment": 1,
            "exception": 1, "slip_path": tmp_path / "slip.pdf", "invoice": 1, "invoice_number": "INV-2030-000001",
-           "payment": 1, "receipt": "RCT-2030-000001", "shift": 1}
+           "payment": 1, "receipt": "RCT-2030-000001", "shift": 1, "visit": 1, "clinical_appointment": 1}
     for (_service, _method), (_permission, call) in CALLS.items():
         with pytest.raises(PermissionDenied):
             call(services, ids)

@@ -320,3 +320,21 @@ def test_admin_menu_opens_backups_and_audit_check(qtbot, services, runner):
     dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, BackupsDialog))
     wait_idle(qtbot, runner)
     dialog.reject()
+
+
+def test_admin_menu_opens_patient_email(qtbot, services, runner):
+    from hms_desktop.ui.notifications.patient_email_dialog import PatientEmailDialog
+
+    window = MainWindow(services, runner, services.auth.current)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, runner)
+    admin = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Admin")
+    action = next(a for a in admin.actions() if a.text().replace("&", "").startswith("Patient e-mail"))
+    action.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, PatientEmailDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()))
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, PatientEmailDialog))
+    wait_idle(qtbot, runner)
+    assert dialog.mail_server.isEnabled(), "the settings loaded"
+    dialog.reject()

@@ -49,6 +49,12 @@ class Desk:
         self.steps.append(label or key.name)
         self._settle()
 
+    def see_results(self, window) -> None:  # type: ignore[no-untyped-def]
+        """The next free times appear as the doctor is chosen; the receptionist glances (not a step)."""
+        dialog = window.scheduler_tab.next_free_dialog
+        assert dialog is not None and dialog.doctor.hasFocus()
+        self.qtbot.waitUntil(lambda: dialog.results.count() > 0 and dialog.book_button.isDefault(), timeout=10_000)
+
     def _settle(self) -> None:
         QApplication.processEvents()
         wait_idle(self.qtbot, self.runner)
@@ -85,10 +91,9 @@ def _saved_slip(qtbot) -> Path:  # type: ignore[no-untyped-def]
 def test_a_first_time_walk_in_is_registered_booked_and_handed_a_slip_in_12_steps(qtbot, services, runner, monkeypatch, tmp_path):
     window, doctor, _patients = _front_desk(qtbot, services, runner, monkeypatch, tmp_path)
     desk = Desk(qtbot, runner, window)
-    desk.key(Qt.Key.Key_C, ALT, "Alt+C")  # the Scheduler
-    desk.key(Qt.Key.Key_G, CTRL, "Ctrl+G")  # find the next free time; the doctor box has the focus
+    desk.key(Qt.Key.Key_G, CTRL, "Ctrl+G")  # from the Patients tab: the Scheduler's next free time
     desk.type("Dr Max")
-    desk.key(Qt.Key.Key_Return)  # searches
+    desk.see_results(window)
     desk.key(Qt.Key.Key_Return)  # books the first free time: the booking dialog, on the patient search
     booking = window.scheduler_tab.booking_dialog
     assert booking is not None and booking.slot.doctor_id == doctor.id
@@ -112,3 +117,27 @@ def test_a_first_time_walk_in_is_registered_booked_and_handed_a_slip_in_12_steps
     written = pdf_text(slip.read_bytes())
     assert "Zoe Walker" in written and "Dr Max Schmidt" in written and appt.patient_mrn in written
     assert len(desk.steps) <= FIRST_TIME_GOAL, desk.steps
+
+
+def test_a_returning_patient_is_found_booked_and_handed_a_slip_in_7_steps(qtbot, services, runner, monkeypatch, tmp_path):
+    window, doctor, (_asha, _ravi, meera, _john) = _front_desk(qtbot, services, runner, monkeypatch, tmp_path)
+    assert window.tabs.currentWidget() is window.patients_tab  # where the desk starts
+    desk = Desk(qtbot, runner, window)
+    desk.key(Qt.Key.Key_G, CTRL, "Ctrl+G")  # the next free time, from any tab
+    desk.type("Dr Max")
+    desk.see_results(window)
+    desk.key(Qt.Key.Key_Return)  # books his first free time: the booking dialog, on the patient search
+    booking = window.scheduler_tab.booking_dialog
+    assert booking is not None and booking.slot.doctor_id == doctor.id
+    desk.type("meera")
+    desk.key(Qt.Key.Key_Return)  # the one match is chosen; on to the reason
+    assert booking.finder.patient is not None and booking.finder.patient.id == meera
+    desk.key(Qt.Key.Key_P, CTRL | SHIFT, "Ctrl+Shift+P")  # Book and save slip: the save dialog opens
+    desk.key(Qt.Key.Key_Return)  # saves, in the documents folder
+    slip = _saved_slip(qtbot)
+
+    [appt] = services.scheduling.doctor_day(doctor.id, TODAY)
+    assert appt.patient_id == meera and appt.local_start == at(9) and appt.kind == "scheduled"
+    written = pdf_text(slip.read_bytes())
+    assert "Meera PatC2" in written and "Dr Max Schmidt" in written and appt.patient_mrn in written
+    assert len(desk.steps) <= RETURNING_GOAL, desk.steps

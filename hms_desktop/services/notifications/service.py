@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ...models import ClinicSetting, OutboxEntry, OutboxStatus, utcnow
 from ..errors import ConflictError, HmsError, NotFound, ValidationError
 from ..permissions import Permission
+from ..settings import clinic_view
 from ..text import text_problem
 from ..unit_of_work import UnitsOfWork
 from .reminders import reminder_hours
@@ -153,12 +154,14 @@ class NotificationService:
             return hours
 
     def outbox(self, status: str | None = None, *, limit: int = 200) -> list[OutboxRecord]:
-        """The newest queued, sent, failed or cancelled messages first."""
+        """The newest queued, sent, failed or cancelled messages first, times in the clinic's zone."""
         with self._units.read(Permission.SETTINGS_MANAGE) as uow:
             stmt = select(OutboxEntry).order_by(OutboxEntry.id.desc()).limit(max(1, min(limit, 2000)))
             if status:
                 stmt = stmt.where(OutboxEntry.status == status)
-            return [_record(e) for e in uow.session.scalars(stmt)]
+            view = clinic_view(uow.session)  # times as the clinic reads them
+            return [replace(r, created_at=view.local(r.created_at), sent_at=view.local(r.sent_at))
+                    for r in map(_record, uow.session.scalars(stmt))]
 
     def send_again(self, entry_id: int) -> OutboxRecord:
         """Put a failed (or not sent) message back in the queue, with a fresh count of attempts."""

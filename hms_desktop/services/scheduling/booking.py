@@ -447,6 +447,21 @@ class SchedulingService(ClockedService):
                 )
             return out
 
+    def day_loads(self, doctor_ids: Sequence[int], first: date, last: date) -> dict[date, int]:
+        """How many appointments hold a slot on each local day from ``first`` to ``last`` with these
+        doctors (days with none are left out): the month calendar's per-day load. One grouped scan."""
+        ids = list(dict.fromkeys(doctor_ids))
+        if not ids:
+            return {}
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            stmt = (
+                select(Appointment.local_day, func.count())
+                .where(Appointment.doctor_id.in_(ids), Appointment.local_day >= first, Appointment.local_day <= last,
+                       Appointment.status.in_(SLOT_HOLDING_STATUSES))
+                .group_by(Appointment.local_day)
+            )
+            return {day: count for day, count in uow.session.execute(stmt)}
+
     def patient_appointments(self, patient_id: int, *, upcoming_only: bool = False, limit: int = 100) -> list[AppointmentRecord]:
         """A patient's appointments, newest first (or, with ``upcoming_only``, the coming ones soonest first)."""
         with self._units.read(Permission.SCHEDULE_VIEW) as uow:

@@ -1,7 +1,9 @@
 """Book a free slot, or add a walk-in to a doctor's queue for today.
 
 Both dialogs run their service call on the worker and stay open on failure: a slot taken by another
-desk meanwhile shows "that slot was just taken" with the doctor's next free times to pick from.
+desk meanwhile shows "that slot was just taken" with the doctor's next free times to pick from. The
+booking dialog also hears the change feed (through the Scheduler tab): when another desk takes its
+slot it says so at once, before Book is pressed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,23 +19,30 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
+from ...services.change_feed import Change
 from ...services.doctors import DoctorRecord
 from ...services.patients import PatientRecord, PatientSummary
 from ...services.scheduling import AppointmentRecord, SchedulingService, Slot, SlotTaken, WalkIn
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from . import shortcuts as keys
 from .doctor_box import DoctorBox
 from .patient_finder import ChosenPatient, PatientFinder
 
 #: The role of a suggestion item holding its Slot.
 SuggestionRole = Qt.ItemDataRole.UserRole + 1
+
+#: How many other times are offered when the dialog's slot is gone.
+OFFERED = 5
 
 KINDS = [("Scheduled", "scheduled"), ("Follow-up", "follow_up"), ("Walk-in (joins today's queue)", "walk_in")]
 
@@ -92,12 +102,15 @@ class BookingDialog(QDialog):
         self.heading = QLabel(objectName="heading")
         self.where = QLabel(objectName="subtle")
         self.banner = banner_label()
+        # The other times sit in one row, so the notice area below has a fixed height.
         self.suggestions = QListWidget(objectName="suggestions")
-        self.suggestions.setMaximumHeight(130)
-        self.suggestions.setSpacing(1)
+        self.suggestions.setFlow(QListView.Flow.LeftToRight)
+        self.suggestions.setWrapping(False)
+        self.suggestions.setSpacing(2)
         self.suggestions.hide()
         self.suggestions_label = QLabel("Pick another time:", objectName="subtle")
         self.suggestions_label.hide()
+        self._taken = False  # the shown slot is known to be taken
 
         self.finder = PatientFinder(patients, runner, can_register=can_register, parent=self)
         self.reason = QLineEdit(objectName="reason")
@@ -127,22 +140,43 @@ class BookingDialog(QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
+        # The patient at the desk usually takes a slip away: book, then save it, in one go.
+        self.slip_after = False  # read by whoever handles ``booked``: save the slip next
+        self.book_slip_button = QPushButton("Book and save &slip", objectName="bookAndSlip")
+        self.book_slip_button.setAutoDefault(False)
+        self.book_slip_button.setToolTip(f"Book, then save the appointment slip as a PDF ({keys.SAVE_SLIP})")
+        self.book_slip_button.clicked.connect(self.submit_with_slip)
+        QShortcut(QKeySequence(keys.SAVE_SLIP), self, activated=self.submit_with_slip)
         buttons = QHBoxLayout()
         buttons.addStretch()
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.book_slip_button)
         buttons.addWidget(self.book_button)
+
+        # A refusal or a live "taken" notice fills this area; its height is reserved from the start
+        # so the dialog never grows (it used to gain ~220 px with every refusal).
+        self.notice_area = QWidget(objectName="noticeArea")
+        notice = QVBoxLayout(self.notice_area)
+        notice.setContentsMargins(0, 0, 0, 0)
+        notice.addWidget(self.banner)
+        notice.addWidget(self.suggestions_label)
+        notice.addWidget(self.suggestions)
+        notice.addStretch()
+        line = self.fontMetrics().lineSpacing()
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.suggestions.setFixedHeight(line + 14 + scroll)  # one row of times, and its scroll bar
+        self.notice_area.setFixedHeight(line * 5 + 44)  # a two-line banner, the label, the row
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.where)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.suggestions_label)
-        layout.addWidget(self.suggestions)
         layout.addLayout(form, 1)
+        layout.addWidget(self.notice_area)
         layout.addLayout(buttons)
 
         self.kind.currentIndexChanged.connect(lambda _i: self._show_slot())
         self.suggestions.itemClicked.connect(self._suggestion_picked)
+        self.suggestions.itemActivated.connect(self._suggestion_picked)  # Enter on a time
         self.finder.patient_chosen.connect(lambda _p: self.reason.setFocus())
         self._show_slot()
         self.finder.search.setFocus()
@@ -156,6 +190,8 @@ class BookingDialog(QDialog):
     def _show_slot(self) -> None:
         s = self.slot
         walk_in = self.kind.currentData() == "walk_in"
+        self.book_button.setEnabled(walk_in or not self._taken)
+        self.book_slip_button.setEnabled(self.book_button.isEnabled())
         if walk_in:
             self.heading.setText(f"Walk-in · {s.doctor_name}")
             self.kind_hint.setText("The patient gets the next token; the time is fitted into the doctor's day.")
@@ -164,19 +200,59 @@ class BookingDialog(QDialog):
             self.heading.setText(f"{s.local_start:%A %d %B %Y}, {s.local_start:%H:%M}–{s.local_end:%H:%M}")
             self.kind_hint.setText("")
             self.book_button.setText(f"Book {s.local_start:%H:%M}")
+            if self._taken:
+                self.heading.setText(self.heading.text() + "  (taken)")
         self.where.setText(f"{s.doctor_name}" + (f" · {s.location}" if s.location else ""))
 
     def _suggestion_picked(self, item: QListWidgetItem) -> None:
         self.slot = item.data(SuggestionRole)
+        self._taken = False
         self.banner.hide()
         self._show_slot()
 
+    # --- another desk took the slot --------------------------------------------------------------
+
+    def schedule_changed(self, changes: list[Change]) -> None:
+        """The change feed's notices (the Scheduler tab passes them on). One that may concern this
+        doctor's day makes the dialog ask, on the worker, whether its slot is still free."""
+        s = self.slot
+        if self._taken or self.kind.currentData() == "walk_in" or not self.book_button.isEnabled():
+            return  # already said, not a timed booking, or our own booking is in flight
+        if not any(c.is_resync or (c.topic == "schedule" and c.doctor_id in (None, s.doctor_id)
+                                   and c.day in (None, s.day)) for c in changes):
+            return
+        # The next free times from the slot's start: if the first is not the slot, it has gone.
+        self._runner.submit(
+            self._scheduling.next_available, s.doctor_id, after=s.starts_at, count=OFFERED + 1,
+            on_done=lambda free, asked=s: self._slot_checked(asked, free),
+            on_error=lambda _exc: None,  # only a courtesy: Book still checks for itself
+            context=self,
+        )
+
+    def _slot_checked(self, asked: Slot, free: list[Slot]) -> None:
+        if asked != self.slot or self._taken or not self.book_button.isEnabled():
+            return  # the desk moved on (picked another time, or is booking) meanwhile
+        if any(f.starts_at == asked.starts_at for f in free):
+            return
+        others = [f for f in free if f.starts_at != asked.starts_at][:OFFERED]
+        message = f"{asked.local_start:%H:%M} with {asked.doctor_name} has just been taken at another desk."
+        if others:
+            message += f" The next free time is {others[0].local_start:%H:%M}: pick it below."
+        self._taken = True
+        self._offer(SlotTaken(message, others), focus=False)
+
     # --- booking -----------------------------------------------------------------------------
+
+    def submit_with_slip(self) -> None:
+        if self.book_button.isEnabled():
+            self.slip_after = True
+            self.submit()
 
     def submit(self) -> None:
         self.errors.clear()
         patient = self.finder.patient
         if patient is None:
+            self.slip_after = False
             self.finder.show_error("Choose the patient first (or register a new one).")
             return
         self._busy(True)
@@ -205,15 +281,18 @@ class BookingDialog(QDialog):
 
     def _failed(self, exc: Exception) -> None:
         self._busy(False)
+        self.slip_after = False
         if isinstance(exc, SlotTaken):
             self._offer(exc)
         else:
             report_in_form(self, exc, self.errors, self.banner)
 
-    def _offer(self, exc: SlotTaken) -> None:
+    def _offer(self, exc: SlotTaken, *, focus: bool = True) -> None:
         self.suggestions.clear()
         for slot in exc.suggestions:
-            item = QListWidgetItem(slot_text(slot))
+            # The same day needs only the time: more of the row fits in the dialog's width.
+            same_day = slot.day == self.slot.day
+            item = QListWidgetItem(f"{slot.local_start:%H:%M}–{slot.local_end:%H:%M}" if same_day else slot_text(slot))
             item.setData(SuggestionRole, slot)
             self.suggestions.addItem(item)
         extra = "" if exc.suggestions else " There is no other free time soon; try another day or doctor."
@@ -221,12 +300,15 @@ class BookingDialog(QDialog):
         self.suggestions_label.setVisible(bool(exc.suggestions))
         self.suggestions.setVisible(bool(exc.suggestions))
         if exc.suggestions:
-            self.suggestions.setFocus()
-        self.heading.setText(self.heading.text() + "  (taken)")
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+            self.suggestions.setCurrentRow(0)
+            if focus:  # not when a live notice arrives while the desk is typing the reason
+                self.suggestions.setFocus()
+        self._taken = True
+        self._show_slot()
 
     def _busy(self, busy: bool) -> None:
         self.book_button.setEnabled(not busy)
+        self.book_slip_button.setEnabled(not busy)
         if busy:
             self.book_button.setText("Booking…")
         else:

@@ -25,6 +25,7 @@ from . import shortcuts as keys
 from .calendar_days import DAY, WEEK
 from .calendar_days import qdate as _qdate
 from .grid_style import Legend
+from .load_calendar import LoadCalendar
 
 #: The doctor list's item role holding the doctor's id.
 DoctorListIdRole = Qt.ItemDataRole.UserRole + 1
@@ -43,7 +44,7 @@ class DoctorPickerMixin:
 
     def _build_left(self) -> None:
         """The left panel: the month calendar, Today / Day / Week, the doctor picker and the key."""
-        self.calendar = QCalendarWidget(objectName="schedulerCalendar")
+        self.calendar = LoadCalendar(objectName="schedulerCalendar")
         self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
         self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.calendar.setGridVisible(False)

@@ -144,41 +144,17 @@ class GridDelegate(QStyledItemDelegate):
         if appt.status in ("cancelled", "rejected", "no_show"):
             bold.setStrikeOut(appt.status != "no_show")
         bold_metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
-        token = f"#{appt.token}  " if appt.token is not None else ""
-        title = f"{token}{appt.patient_name}"
-        detail_bits = [f"{appt.local_start:%H:%M}–{appt.local_end:%H:%M}", STATUS_LABELS.get(appt.status, appt.status)]
-        if appt.kind != "scheduled":
-            detail_bits.append({"walk_in": "Walk-in", "follow_up": "Follow-up"}.get(appt.kind, appt.kind))
-        detail = " · ".join(detail_bits)
         painter.setPen(QColor(colours.text))
+        lines = card_lines(appt, bold_metrics, small_metrics, inner.width(), inner.height())
         y = inner.top()
-        room = inner.height()
-        one_line = room < bold_metrics.height() + small_metrics.height()
-        if one_line:
-            # A short appointment: everything on one line, the reason after the name.
-            text = title + (f" · {appt.reason}" if appt.reason else "")
-            painter.setFont(bold)
-            painter.drawText(QRect(inner.left(), inner.top(), inner.width(), inner.height()),
-                             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
-                             bold_metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
-            return
-        painter.setFont(bold)
-        painter.drawText(inner.left(), y + bold_metrics.ascent(),
-                         bold_metrics.elidedText(title, Qt.TextElideMode.ElideRight, inner.width()))
-        y += bold_metrics.height()
-        painter.setFont(small)
-        lines = []
-        if appt.reason:
-            lines.append(appt.reason)
-        lines.append(detail)
-        if len(lines) == 2 and y + 2 * small_metrics.height() > inner.bottom() + 2:
-            lines = [f"{appt.reason} · {detail}"]
-        for line in lines:
-            if y + small_metrics.height() > inner.bottom() + 2:
-                break
-            painter.drawText(inner.left(), y + small_metrics.ascent(),
-                             small_metrics.elidedText(line, Qt.TextElideMode.ElideRight, inner.width()))
-            y += small_metrics.height()
+        for i, line in enumerate(lines):
+            metrics = bold_metrics if i == 0 else small_metrics
+            painter.setFont(bold if i == 0 else small)
+            if len(lines) == 1:
+                painter.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), line)
+                return
+            painter.drawText(inner.left(), y + metrics.ascent(), line)
+            y += metrics.height()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         return QSize(160, 20)
@@ -211,3 +187,36 @@ class Legend(QWidget):
             pair.addWidget(label, 1)
             layout.addLayout(pair, i // columns, i % columns)
             self.labels[text] = label
+
+
+def _elide(metrics: QFontMetrics, text: str, width: int) -> str:
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
+def card_lines(appt, bold: QFontMetrics, small: QFontMetrics, width: int, height: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lines a card shows in ``width`` x ``height`` pixels, each already elided to fit.
+
+    What matters most stays: the patient's name (with the token), then the time, then the status;
+    the reason is the first to be cut. The full text is in the cell's tooltip (the model's).
+    """
+    token = f"#{appt.token} " if appt.token is not None else ""
+    name = f"{token}{appt.patient_name}"
+    when = f"{appt.local_start:%H:%M}–{appt.local_end:%H:%M}"
+    bits = [when, STATUS_LABELS.get(appt.status, appt.status)]
+    if appt.kind != "scheduled":
+        bits.append({"walk_in": "Walk-in", "follow_up": "Follow-up"}.get(appt.kind, appt.kind))
+    detail = " · ".join(bits)
+    reason = f" · {appt.reason}" if appt.reason else ""
+    if height < bold.height() + small.height():
+        # A short card: one line, the name first; the start time and the reason only if they fit.
+        head = f"{name} · {appt.local_start:%H:%M}"
+        if bold.horizontalAdvance(head) > width:
+            return [_elide(bold, name, width)]
+        return [_elide(bold, head + reason, width)]
+    lines = [_elide(bold, name, width)]
+    room = (height - bold.height()) // max(1, small.height())
+    if room >= 2 and appt.reason:
+        lines += [_elide(small, detail, width), _elide(small, appt.reason, width)]
+    else:
+        lines.append(_elide(small, detail + reason, width))  # the time before the reason
+    return lines

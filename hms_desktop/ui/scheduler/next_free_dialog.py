@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +28,8 @@ from ..common.worker import TaskRunner
 from .doctor_box import DoctorBox
 
 RESULTS = 12
+#: After a doctor or specialty is chosen, the search runs by itself once the choice rests this long.
+AUTO_SEARCH_MS = 350
 SlotRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -99,6 +101,12 @@ class NextFreeDialog(QDialog):
         self._fill_doctors()
         for changed in (self.specialty.currentIndexChanged, self.doctor.currentIndexChanged, self.location.textEdited):
             changed.connect(lambda *_: self.search_button.setDefault(True))
+        # The results come as the desk chooses (so "Dr Max", Enter books his first free time), without
+        # taking the focus from the box being typed in; Enter before they arrive still searches.
+        self._auto = QTimer(self, singleShot=True, interval=AUTO_SEARCH_MS)
+        self._auto.timeout.connect(lambda: self.search(auto=True))
+        for changed in (self.specialty.currentIndexChanged, self.doctor.currentIndexChanged):
+            changed.connect(lambda *_: self._auto.start())
         self.doctor.setFocus()  # the doctor is what the desk chooses most; the specialty is a click away
 
     def _fill_doctors(self) -> None:
@@ -109,11 +117,13 @@ class NextFreeDialog(QDialog):
             if specialty_id is None or specialty_id in {s.id for s in d.specialties}:
                 self.doctor.addItem(f"{d.full_name} · {d.location}" if d.location else d.full_name, d.id)
 
-    def search(self) -> None:
+    def search(self, auto: bool = False) -> None:
+        self._auto.stop()
         doctor_id = self.doctor.currentData()
         specialty_id = self.specialty.currentData()
         if doctor_id is None and specialty_id is None:
-            self.status.setText("Choose a specialty, a doctor, or both.")
+            if not auto:
+                self.status.setText("Choose a specialty, a doctor, or both.")
             return
         self.status.setText("Searching…")
         self.search_button.setEnabled(False)
@@ -123,10 +133,13 @@ class NextFreeDialog(QDialog):
         else:
             call = (self._scheduling.next_available_for_specialty, specialty_id)
             kwargs = {"count": RESULTS, "location": self.location.text()}
-        self._runner.submit(*call, on_done=self._show, on_error=self._failed, context=self,
-                            key=f"next-free-{id(self)}", **kwargs)
+        self._runner.submit(*call, on_done=lambda slots, asked=(doctor_id, specialty_id): self._show(slots, auto, asked), on_error=self._failed,
+                            context=self, key=f"next-free-{id(self)}", **kwargs)
 
-    def _show(self, slots: list[Slot]) -> None:
+    def _show(self, slots: list[Slot], auto: bool = False, asked: tuple[object, object] | None = None) -> None:
+        if auto and asked != (self.doctor.currentData(), self.specialty.currentData()):
+            self.search_button.setEnabled(True)
+            return  # the choice moved on while it ran: its own search follows
         self.search_button.setEnabled(True)
         self.results.clear()
         for slot in slots:
@@ -139,7 +152,8 @@ class NextFreeDialog(QDialog):
         if slots:
             self.book_button.setDefault(True)
             self.results.setCurrentRow(0)
-            self.results.setFocus()
+            if not auto:
+                self.results.setFocus()
             self.status.setText(f"The {len(slots)} earliest free times. Enter books the selected one.")
         else:
             self.status.setText("No free time in the coming weeks for that choice.")

@@ -8,13 +8,13 @@ arrive through the ScheduleWatcher and reload the shown day when they concern it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QShortcut, QTextCharFormat
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QTextCharFormat
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QToolBar,
     QToolButton,
@@ -59,7 +58,9 @@ from .day_grid_model import (
 )
 from .doctor_box import DoctorBox
 from .doctor_picker import DoctorPickerMixin
+from .elided_label import ElidedLabel as _ElidedLabel
 from .grid_style import STATUS_LABELS
+from .load_calendar import calendar_span
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
 from .slip_printing import SlipPrinter
@@ -87,6 +88,7 @@ class _Grid:
     zone: ZoneInfo
     columns: list[DoctorDay]
     now: datetime | None = None
+    loads: dict[date, int] = field(default_factory=dict)  # booked per day, for the month calendar
 
 
 class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
@@ -124,6 +126,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.move_box: QMessageBox | None = None
         self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
         self._pending_patient: PatientRecord | PatientSummary | None = None
+        self._pending_find = False  # Ctrl+G pressed before the doctors were loaded
 
         self._build_left()
         self._build_right()
@@ -341,6 +344,9 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         if self._pending_patient is not None:
             patient, self._pending_patient = self._pending_patient, None
             self.book_for_patient(patient)
+        elif self._pending_find:
+            self._pending_find = False
+            self.find_next_free()
 
     def reload_grid(self) -> None:
         """Fetch the shown day (or week) again on the worker; the newest request wins."""
@@ -372,12 +378,13 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         # Worker thread.
         zone = self._scheduling.time_zone()
         now = self._scheduling.clock().astimezone(zone)  # the service's clock: tests and demos pin it
+        loads = self._scheduling.day_loads(doctor_ids, *calendar_span(day))
         if mode == DAY:
-            return _Grid(DAY, day, zone, self._scheduling.day_view(doctor_ids, day), now)
+            return _Grid(DAY, day, zone, self._scheduling.day_view(doctor_ids, day), now, loads)
         columns = []
         for offset in range(7):
             columns.extend(self._scheduling.day_view(doctor_ids, day + timedelta(days=offset)))
-        return _Grid(WEEK, day, zone, columns, now)
+        return _Grid(WEEK, day, zone, columns, now, loads)
 
     def _show_grid(self, generation: int, grid: _Grid) -> None:
         if generation != self._generation:
@@ -387,6 +394,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         keep_scroll = model.columns and model.columns[0].day == (grid.columns[0].day if grid.columns else None)
         scroll = view.verticalScrollBar().value(), view.horizontalScrollBar().value()
         model.set_columns(grid.columns, grid.zone, grid.now)
+        self.calendar.set_loads(grid.loads)
         if keep_scroll:
             view.verticalScrollBar().setValue(scroll[0])
             view.horizontalScrollBar().setValue(scroll[1])
@@ -463,6 +471,9 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.reload_grid()
 
     def _schedule_changed(self, changes: list[ScheduleChange]) -> None:
+        for dialog in self.dialogs:
+            if isinstance(dialog, BookingDialog):
+                dialog.schedule_changed(changes)  # its slot may just have been taken
         if any(change.topic == "doctors" for change in changes):
             self.refresh()  # a doctor verified, (de)activated or edited: the doctor list, then the grid
             return
@@ -669,10 +680,18 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             self._scheduling, self._patients, self._runner, slot, today=self._today,
             can_register=self._user.can(Permission.PATIENT_REGISTER), patient=patient, parent=self,
         )
-        dialog.booked.connect(self._booked)
-        dialog.walked_in.connect(self._walked_in)
+        dialog.booked.connect(lambda record, d=dialog: self._booked(record, slip=d.slip_after))
+        dialog.walked_in.connect(lambda result, d=dialog: self._walked_in(result, quiet=d.slip_after, slip=d.slip_after))
         self._open(dialog)
         return dialog
+
+    def find_next_free_soon(self) -> None:
+        """Ctrl+G from any tab: the main window shows this tab, which may not have its doctors yet."""
+        if self._today is None:
+            self._pending_find = True
+            self.refresh()
+            return
+        self.find_next_free()
 
     def find_next_free(self) -> NextFreeDialog:
         self._booking_for = None
@@ -701,8 +720,10 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
     def booking_dialog(self) -> BookingDialog | None:
         return next((d for d in reversed(self.dialogs) if isinstance(d, BookingDialog)), None)
 
-    def _booked(self, record: AppointmentRecord) -> None:
+    def _booked(self, record: AppointmentRecord, slip: bool = False) -> None:
         self._selected_id = record.id
+        if slip:  # "Book and save slip": the save dialog opens in the documents folder
+            self.slip_printer.save_as_pdf(record)
         self.status_message.emit(
             f"Booked {record.patient_name} with {record.doctor_name} on {record.local_start:%a %d %b %H:%M}"
         )
@@ -727,8 +748,10 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
     def walk_in_dialog(self) -> WalkInDialog | None:
         return next((d for d in reversed(self.dialogs) if isinstance(d, WalkInDialog)), None)
 
-    def _walked_in(self, result: WalkIn, quiet: bool = False) -> None:
+    def _walked_in(self, result: WalkIn, quiet: bool = False, slip: bool = False) -> None:
         self._selected_id = result.appointment.id
+        if slip:
+            self.slip_printer.save_as_pdf(result.appointment)
         self.status_message.emit(walk_in_text(result))
         if not quiet:
             self.last_message = show_info(self, f"Walk-in: token {result.token}", walk_in_text(result))
@@ -755,25 +778,3 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         dialog.finished.connect(lambda _r, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
         self.dialogs.append(dialog)
         dialog.open()
-
-
-class _ElidedLabel(QLabel):
-    """A one-line label that shortens its text with "…" instead of widening the window."""
-
-    def __init__(self, text: str = "", *, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignRight,
-                 color: str = "#3b4656") -> None:
-        super().__init__(text)
-        self._align = align
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        if color:
-            self.setStyleSheet(f"color: {color};")
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
-        super().setText(text)
-        self.setToolTip(text)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), int(self._align | Qt.AlignmentFlag.AlignVCenter), text)

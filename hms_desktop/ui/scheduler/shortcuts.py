@@ -18,12 +18,12 @@ PANEL = "Ctrl+Shift+L"
 SCHEDULER_KEYS: tuple[tuple[str, str], ...] = (
     (BOOK, "book the selected free slot (or Enter on it)"),
     (WALK_IN, "add a walk-in"),
-    (NEXT_FREE, "find the next free time (Enter books the selected result)"),
+    (NEXT_FREE, "find the next free time, from any tab (Enter books the first result)"),
     (CHECK_IN, "check in the selected appointment"),
     (TODAY, "go to today"),
     (f"{PREVIOUS} / {NEXT}", "previous / next day (or week)"),
     (PRINT_SLIP, "print the selected appointment's slip"),
-    (SAVE_SLIP, "save the slip as a PDF"),
+    (SAVE_SLIP, "save the slip as a PDF (in the booking dialog: book, then save the slip)"),
     (REFRESH, "reload the schedule"),
     (PANEL, "show or hide the calendar and doctor list"),
 )

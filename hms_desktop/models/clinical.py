@@ -1,0 +1,135 @@
+"""Clinical records: the visit a doctor writes, its vitals, diagnoses, prescriptions and addenda,
+and the patient's recorded allergies.
+
+A visit belongs to an appointment (a booked one or a walk-in, which is an appointment of kind
+walk_in) or, with no appointment, directly to a patient. It is a draft until its doctor signs it;
+a signed visit is never changed again (the services refuse it), corrections are addenda.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class VisitStatus:
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class Visit(Base):
+    __tablename__ = "clinical_visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
+    # At most one visit per appointment; NULL for a visit written without one.
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), nullable=True, unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=VisitStatus.DRAFT)
+    complaint: Mapped[str] = mapped_column(Text, default="")
+    examination: Mapped[str] = mapped_column(Text, default="")
+    advice: Mapped[str] = mapped_column(Text, default="")  # orders and advice
+    follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # A patient's history, newest first.
+        Index("ix_clinical_visits_patient_started", "patient_id", "started_at"),
+        Index("ix_clinical_visits_doctor_started", "doctor_id", "started_at"),
+        CheckConstraint("status IN ('draft', 'signed')", name="status"),
+        CheckConstraint("(status = 'signed') = (signed_at IS NOT NULL)", name="signed_when"),
+    )
+
+
+class VitalsReading(Base):
+    """One set of vitals taken during a visit. BMI is not stored: it is derived from weight and
+    height whenever the reading is read, so the two can never disagree."""
+
+    __tablename__ = "clinical_vitals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("clinical_visits.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    temperature_c: Mapped[float | None] = mapped_column(Numeric(4, 1, asdecimal=False), nullable=True)
+    pulse_bpm: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    systolic_mmhg: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    diastolic_mmhg: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    respiratory_rate: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spo2_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    weight_kg: Mapped[float | None] = mapped_column(Numeric(5, 1, asdecimal=False), nullable=True)
+    height_cm: Mapped[float | None] = mapped_column(Numeric(4, 1, asdecimal=False), nullable=True)
+
+    __table_args__ = (Index("ix_clinical_vitals_visit_id", "visit_id", "id"),)
+
+
+class Diagnosis(Base):
+    __tablename__ = "clinical_diagnoses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("clinical_visits.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    icd10_code: Mapped[str] = mapped_column(String(10), default="")  # "J45.9"; "" when uncoded
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_clinical_diagnoses_visit_id", "visit_id", "id"),)
+
+
+class Prescription(Base):
+    __tablename__ = "clinical_prescriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("clinical_visits.id", ondelete="CASCADE"))
+    medicine: Mapped[str] = mapped_column(String(200))
+    strength: Mapped[str] = mapped_column(String(60), default="")
+    form: Mapped[str] = mapped_column(String(40), default="")
+    dose: Mapped[str] = mapped_column(String(60), default="")
+    frequency: Mapped[str] = mapped_column(String(60), default="")
+    route: Mapped[str] = mapped_column(String(40), default="")
+    duration: Mapped[str] = mapped_column(String(60), default="")
+    quantity: Mapped[str] = mapped_column(String(40), default="")
+    instructions: Mapped[str] = mapped_column(String(500), default="")
+    # The allergy the prescriber was warned about and confirmed past ("" when none matched).
+    allergy_override: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_clinical_prescriptions_visit_id", "visit_id", "id"),)
+
+
+class Addendum(Base):
+    """A correction or note added to a signed visit; never edited or removed."""
+
+    __tablename__ = "clinical_addenda"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("clinical_visits.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    author_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_clinical_addenda_visit_id", "visit_id", "id"),)
+
+
+class PatientAllergy(Base):
+    __tablename__ = "patient_allergies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    substance: Mapped[str] = mapped_column(String(200))
+    reaction: Mapped[str] = mapped_column(String(300), default="")
+    severity: Mapped[str] = mapped_column(String(16), default="")  # mild, moderate, severe, ""
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+
+    __table_args__ = (Index("ix_patient_allergies_patient_id", "patient_id"),)

@@ -1,0 +1,207 @@
+"""Admin -> Patient e-mail -> Mail server: where the clinic's appointment e-mails go out, tried with
+a test message before it is saved. The password goes to this computer's keyring, never the database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services.notifications import SmtpSettings
+from ...services.notifications.service import NotificationService
+from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..common.worker import TaskRunner
+
+#: (stored value, shown text, the port that goes with it)
+SECURITY_CHOICES = (
+    ("starttls", "STARTTLS (usually port 587)", 587),
+    ("tls", "TLS from the start (usually port 465)", 465),
+    ("none", "None: a trusted relay on this network only", 25),
+)
+
+
+def _load(service: NotificationService) -> tuple[SmtpSettings, int]:
+    return service.smtp_settings(), service.reminder_hours()
+
+
+def _save(service: NotificationService, settings: SmtpSettings, password: str | None, hours: int) -> SmtpSettings:
+    saved = service.save_smtp_settings(settings, password=password)
+    service.set_reminder_hours(hours)
+    return saved
+
+
+class MailServerPage(QWidget):
+    saved = Signal(object)  # SmtpSettings, as saved
+    loaded = Signal()
+
+    def __init__(self, service: NotificationService, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self.current: SmtpSettings | None = None
+        self.errors = FieldErrors()
+        self.banner = banner_label()
+
+        self.host = QLineEdit(objectName="smtp_host", placeholderText="e.g. smtp.clinic-mail.example")
+        self.port = QSpinBox(objectName="smtp_port")
+        self.port.setRange(1, 65535)
+        self.security = QComboBox(objectName="smtp_security")
+        for value, text, _port in SECURITY_CHOICES:
+            self.security.addItem(text, value)
+        self.security.activated.connect(self._security_chosen)
+        self.username = QLineEdit(objectName="smtp_username", placeholderText="empty: the server needs no login")
+        self.password = QLineEdit(objectName="smtp_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("kept in this computer's keyring; empty keeps the one there")
+        self.sender = QLineEdit(objectName="smtp_sender", placeholderText="e.g. Sunrise Clinic <desk@sunrise.example>")
+        self.ca_file = QLineEdit(objectName="smtp_ca_file", placeholderText="only for a server with the clinic's own certificate")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse_ca)
+        ca_row = QHBoxLayout()
+        ca_row.setContentsMargins(0, 0, 0, 0)
+        ca_row.addWidget(self.ca_file, 1)
+        ca_row.addWidget(browse)
+        self.reminder_hours = QSpinBox(objectName="reminder_hours")
+        self.reminder_hours.setRange(0, 24 * 14)
+        self.reminder_hours.setSuffix(" h before")
+        self.reminder_hours.setSpecialValueText("No reminders")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, widget, name in (("Mail &server", self.host, "host"), ("&Port", self.port, "port"),
+                                    ("Se&curity", self.security, "security"), ("&Login", self.username, "username"),
+                                    ("Pass&word", self.password, "password"), ("&From", self.sender, "sender")):
+            form.addRow(label, widget)
+            form.addRow("", self.errors.add(name, widget))
+        form.addRow(self._label("Certificate &authority", self.ca_file), ca_row)
+        form.addRow("", self.errors.add("ca_file", self.ca_file))
+        form.addRow("&Reminders", self.reminder_hours)
+        form.addRow("", self.errors.add("reminder_hours", self.reminder_hours))
+
+        self.test_to = QLineEdit(objectName="test_to", placeholderText="your own address")
+        self.test_button = QPushButton("Send a &test message")
+        self.test_button.clicked.connect(self.send_test)
+        test_row = QHBoxLayout()
+        test_row.setContentsMargins(0, 0, 0, 0)
+        test_row.addWidget(self.test_to, 1)
+        test_row.addWidget(self.test_button)
+        form.addRow(self._label("Test &to", self.test_to), test_row)
+        form.addRow("", self.errors.add("test_to", self.test_to))
+        self.test_result = banner_label("bannerInfo")
+
+        self.save_button = QPushButton("&Save")
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self.save)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+
+        intro = QLabel("Appointment confirmations, changes and reminders go out through this server, for "
+                       "every desk. Send yourself a test message before saving.")
+        intro.setObjectName("subtle")
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(self.test_result)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self.setEnabled(False)
+        self._runner.submit(_load, self._service, on_done=self._loaded,
+                            on_error=lambda exc: report_in_form(self, exc, self.errors, self.banner), context=self)
+
+    @staticmethod
+    def _label(text: str, buddy: QWidget) -> QLabel:
+        # A row whose field is a layout gets no buddy from QFormLayout: the mnemonic needs one.
+        label = QLabel(text)
+        label.setBuddy(buddy)
+        return label
+
+    def _loaded(self, loaded: tuple[SmtpSettings, int]) -> None:
+        settings, hours = loaded
+        self.current = settings
+        self.host.setText(settings.host)
+        self.port.setValue(settings.port)
+        self.security.setCurrentIndex(max(0, self.security.findData(settings.security)))
+        self.username.setText(settings.username)
+        self.sender.setText(settings.sender)
+        self.ca_file.setText(settings.ca_file)
+        self.reminder_hours.setValue(hours)
+        self.setEnabled(True)
+        self.host.setFocus()
+        self.loaded.emit()
+
+    def _security_chosen(self, index: int) -> None:
+        # The port follows the choice while it still holds another choice's usual port.
+        usual = {port for _v, _t, port in SECURITY_CHOICES}
+        if self.port.value() in usual:
+            self.port.setValue(SECURITY_CHOICES[index][2])
+
+    def _browse_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "The mail server's certificate authority", "",
+                                              "Certificates (*.pem *.crt *.cer);;All files (*)")
+        if path:
+            self.ca_file.setText(path)
+
+    def edited(self) -> SmtpSettings:
+        base = self.current or SmtpSettings()
+        return replace(base, host=self.host.text().strip(), port=self.port.value(),
+                       security=str(self.security.currentData()), username=self.username.text().strip(),
+                       sender=self.sender.text().strip(), ca_file=self.ca_file.text().strip())
+
+    def _busy(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy)
+        self.test_button.setEnabled(not busy)
+
+    def send_test(self) -> None:
+        self.errors.clear()
+        self.banner.hide()
+        self.test_result.hide()
+        self._busy(True)
+        self.test_button.setText("Sending…")
+        self._runner.submit(self._service.send_test_message, self.test_to.text(), self.edited(),
+                            self.password.text() or None, on_done=self._test_sent, on_error=self._test_failed,
+                            context=self)
+
+    def _test_sent(self, to: str) -> None:
+        self._test_done()
+        show_banner(self.test_result, f"The server took the test message for {to}. Check that mailbox.", "bannerInfo")
+
+    def _test_failed(self, exc: Exception) -> None:
+        self._test_done()
+        report_in_form(self, exc, self.errors, self.banner)
+
+    def _test_done(self) -> None:
+        self._busy(False)
+        self.test_button.setText("Send a &test message")
+
+    def save(self) -> None:
+        self.errors.clear()
+        self.banner.hide()
+        self._busy(True)
+        self._runner.submit(_save, self._service, self.edited(), self.password.text() or None,
+                            self.reminder_hours.value(), on_done=self._saved, on_error=self._save_failed, context=self)
+
+    def _saved(self, settings: SmtpSettings) -> None:
+        self._busy(False)
+        self.current = settings
+        self.password.clear()
+        show_banner(self.test_result, "Saved. Every desk uses these settings from now on.", "bannerInfo")
+        self.saved.emit(settings)
+
+    def _save_failed(self, exc: Exception) -> None:
+        self._busy(False)
+        report_in_form(self, exc, self.errors, self.banner)

@@ -1,0 +1,27 @@
+"""Admin -> Patient e-mail: the mail server's settings and the outbox, on two pages of one window."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
+
+from ...services.notifications.service import NotificationService
+from ..common.worker import TaskRunner
+from .mail_server_page import MailServerPage
+from .outbox_page import OutboxPage
+
+
+class PatientEmailDialog(QDialog):
+    def __init__(self, service: NotificationService, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Patient e-mail")
+        self.mail_server = MailServerPage(service, runner, self)
+        self.outbox = OutboxPage(service, runner, self)
+        self.pages = QTabWidget()
+        self.pages.addTab(self.mail_server, "&Mail server")
+        self.pages.addTab(self.outbox, "&Outbox")
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(close)
+        self.resize(720, 600)

@@ -1,0 +1,107 @@
+"""Admin -> Patient e-mail, by clicks and keys on a real database (both kinds) and a real SMTP server
+on localhost: the mail server set up and tried with a test message, and the outbox's "Send again"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt
+
+from hms_desktop.services.notifications import NotificationDispatcher
+from hms_desktop.ui.notifications.patient_email_dialog import PatientEmailDialog
+from tests.conftest import wait_idle
+from tests.services.conftest import at, fix_clock, make_doctor
+from tests.services.test_notifications import MailServer, free_port, patient_with_email, use_mail_server
+from tests.ui.widget_helpers import type_into
+
+
+def _dialog(qtbot, services, runner) -> PatientEmailDialog:
+    dialog = PatientEmailDialog(services.notifications, runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    wait_idle(qtbot, runner)
+    return dialog
+
+
+def _click(qtbot, button) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_the_admin_tries_the_server_with_a_test_message_then_saves_it(qtbot, services, runner):
+    server = MailServer(free_port())
+    server.start()
+    try:
+        dialog = _dialog(qtbot, services, runner)
+        page = dialog.mail_server
+        assert page.isEnabled() and page.port.value() == 587
+        type_into(qtbot, page.host, "127.0.0.1")
+        page.security.setCurrentIndex(page.security.findData("none"))
+        page.port.setValue(server.port)
+        type_into(qtbot, page.sender, "Sunrise Clinic <desk@sunrise.example>")
+        type_into(qtbot, page.test_to, "admin@sunrise.example")
+        _click(qtbot, page.test_button)
+        wait_idle(qtbot, runner)
+        assert [m["To"] for m in server.box.messages] == ["admin@sunrise.example"]
+        assert "took the test message for admin@sunrise.example" in page.test_result.text()
+        assert services.notifications.smtp_settings().host == "", "a test saves nothing"
+
+        _click(qtbot, page.save_button)
+        wait_idle(qtbot, runner)
+        saved = services.notifications.smtp_settings()
+        assert (saved.host, saved.port, saved.security) == ("127.0.0.1", server.port, "none")
+        assert "Saved" in page.test_result.text()
+    finally:
+        server.stop()
+
+
+def test_a_refused_test_and_a_missing_certificate_file_are_told_and_nothing_is_saved(qtbot, services, runner, tmp_path):
+    dialog = _dialog(qtbot, services, runner)
+    page = dialog.mail_server
+    type_into(qtbot, page.host, "127.0.0.1")
+    page.security.setCurrentIndex(page.security.findData("none"))
+    page.port.setValue(free_port())  # nothing listens there
+    type_into(qtbot, page.sender, "desk@sunrise.example")
+    type_into(qtbot, page.test_to, "not an address")
+    _click(qtbot, page.test_button)
+    wait_idle(qtbot, runner)
+    assert "not an e-mail address" in page.errors.text("test_to")
+    page.test_to.clear()
+    type_into(qtbot, page.test_to, "admin@sunrise.example")
+    _click(qtbot, page.test_button)
+    wait_idle(qtbot, runner)
+    assert "Could not reach the mail server 127.0.0.1" in page.banner.text() and page.banner.isVisible()
+
+    type_into(qtbot, page.ca_file, str(tmp_path / "missing-ca.pem"))
+    _click(qtbot, page.save_button)
+    wait_idle(qtbot, runner)
+    assert "no certificate file" in page.errors.text("ca_file")
+    assert services.notifications.smtp_settings().host == ""
+
+
+def test_a_failed_message_is_listed_with_its_reason_and_sent_again(qtbot, services, runner):
+    fix_clock(services)
+    doctor = make_doctor(services)
+    use_mail_server(services, free_port())  # down
+    services.scheduling.book(patient_with_email(services), doctor.id, at(16))
+    clock = [datetime.now(UTC)]
+    dispatcher = NotificationDispatcher(services.units, now=lambda: clock[0], max_attempts=1)
+    assert dispatcher.send_next() == "failed"
+
+    dialog = _dialog(qtbot, services, runner)
+    outbox = dialog.outbox
+    outbox.status.setCurrentIndex(outbox.status.findData("failed"))
+    wait_idle(qtbot, runner)
+    assert outbox.model.rowCount() == 1
+    row = outbox.proxy.index(0, outbox.model.REASON)
+    assert "Could not reach the mail server" in row.data()
+    assert outbox.proxy.index(0, outbox.model.STATUS).data() == "Failed"
+    assert not outbox.again_button.isEnabled(), "nothing chosen yet"
+    outbox.table.setFocus()
+    outbox.table.selectRow(0)
+    assert outbox.again_button.isEnabled()
+    _click(qtbot, outbox.again_button)
+    wait_idle(qtbot, runner)
+    assert "Queued again: Booking confirmation to asha.rao@example.com" in outbox.banner.text()
+    assert outbox.model.rowCount() == 0, "the failed list no longer holds it"
+    (entry,) = services.notifications.outbox("pending")
+    assert entry.attempts == 0
