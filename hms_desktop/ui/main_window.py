@@ -161,6 +161,10 @@ class MainWindow(QMainWindow):
                 backups_action = QAction("&Backups and audit check…", self)
                 backups_action.triggered.connect(self.open_backups)
                 admin.addAction(backups_action)
+            if self.user.can(Permission.PRICE_LIST_MANAGE):
+                prices_action = QAction("P&rice list…", self, objectName="priceListAction")
+                prices_action.triggered.connect(self.open_price_list)
+                admin.addAction(prices_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About HMS Desktop", self)
         about.triggered.connect(self._about)
@@ -242,6 +246,13 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.restored.connect(lambda _before: self.sign_out_requested.emit(
             "The clinic's data was restored from a backup; please sign in again."))
+        dialog.open()
+
+    def open_price_list(self) -> None:
+        from .billing.price_list_dialog import PriceListDialog
+
+        dialog = PriceListDialog(self.services, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def open_patient_email(self) -> None:

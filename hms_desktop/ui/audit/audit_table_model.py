@@ -1,9 +1,8 @@
 """The audit log as a Qt table model, newest entry first, filled a page at a time.
 
-The model holds no database access. When the view scrolls near the end, ``fetchMore`` emits
-``more_wanted(before_id)``; the tab asks the audit service for older entries on the worker and hands
-them back with ``append_page``. Each ``start`` begins a new *generation*, so a page that arrives for an
-older filter is dropped.
+The paging (``more_wanted(before_id)``, generations, stale pages dropped) is the shared one of
+ui/common/paged_table_model.py; the tab asks the audit service for older entries on the worker and
+hands them back with ``append_page``.
 """
 
 from __future__ import annotations
@@ -12,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from ...services.audit_log import AuditLine
-from ..common.row_table_model import RowTableModel
+from ..common.paged_table_model import PagedTableModel
 
 WHEN, WHO, WORKSTATION, ACTION, RECORD, SUMMARY = range(6)
 HEADERS = {
@@ -43,17 +42,14 @@ def change_lines(entry: AuditLine) -> list[str]:
     return [str(change) for change in entry.changes]
 
 
-class AuditTableModel(RowTableModel):
-    headers = HEADERS
+class AuditTableModel(PagedTableModel):
+    """Pages continue below an entry id (``more_wanted`` carries the id older entries must be below)."""
 
-    more_wanted = Signal(int)  # the id older entries must be below
+    headers = HEADERS
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[AuditLine] = []
-        self._more = False
-        self._waiting = False
-        self.generation = 0
 
     # --- Qt model interface ------------------------------------------------------------------
 
@@ -85,55 +81,16 @@ class AuditTableModel(RowTableModel):
                 return entry.summary
         return None
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._more and not self._waiting and bool(self._rows)
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if self.canFetchMore(parent):
-            self._waiting = True
-            self.more_wanted.emit(self._rows[-1].id)
-
     # --- fed by the tab ----------------------------------------------------------------------
 
-    def start(self) -> int:
-        """Forget the rows for a new query; returns the generation its pages must carry."""
-        self.beginResetModel()
-        self._rows = []
-        self._more = False
-        self._waiting = True
-        self.generation += 1
-        self.endResetModel()
-        return self.generation
-
     def append_page(self, generation: int, rows: Sequence[AuditLine], page_size: int) -> bool:
-        """Add older entries; a page shorter than ``page_size`` is the last one.
+        """Add older entries; a page shorter than ``page_size`` is the last one, and a full one
+        continues below its oldest entry's id.
 
         Returns False (and changes nothing) if the page belongs to an older query.
         """
-        if generation != self.generation:
-            return False
-        self._waiting = False
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-        self._more = len(rows) >= page_size
-        return True
-
-    def page_failed(self, generation: int) -> None:
-        """Stop paging after an error, so the view does not ask again and again; refresh starts over."""
-        if generation == self.generation:
-            self._waiting = False
-            self._more = False
-
-    @property
-    def has_more(self) -> bool:
-        return self._more
-
-    @property
-    def loading(self) -> bool:
-        return self._waiting
+        more = bool(rows) and len(rows) >= page_size
+        return self.add_page(generation, rows, rows[-1].id if more else None)
 
     def entry(self, row: int) -> AuditLine | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

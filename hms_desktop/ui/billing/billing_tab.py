@@ -120,6 +120,9 @@ class BillingTab(QWidget):
         self.credit_button = QPushButton("Credit &note…", objectName="billingCredit")
         self.void_button = QPushButton("&Void…", objectName="billingVoid")
         self.shift_button = QPushButton("Shi&ft…", objectName="billingShift")
+        self.advance_button = QPushButton("Deposi&t…", objectName="billingAdvance")
+        self.advance_button.setToolTip("Take an advance from a patient: held as their credit and used on a later "
+                                       "invoice (pay it with \"Advance applied\")")
         self.new_button.clicked.connect(self.new_invoice)
         self.open_button.clicked.connect(self.open_selected)
         self.pay_button.clicked.connect(self.pay_selected)
@@ -128,6 +131,7 @@ class BillingTab(QWidget):
         self.credit_button.clicked.connect(self.credit_selected)
         self.void_button.clicked.connect(self.void_selected)
         self.shift_button.clicked.connect(self.shift_dialog)
+        self.advance_button.clicked.connect(self.new_advance)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
         QShortcut(QKeySequence("F9"), self, activated=self.pay_selected)
         QShortcut(QKeySequence("F5"), self, activated=self.reload)
@@ -137,6 +141,7 @@ class BillingTab(QWidget):
         can = user.can
         self.new_button.setVisible(can(Permission.INVOICE_CREATE))
         self.pay_button.setVisible(can(Permission.PAYMENT_TAKE))
+        self.advance_button.setVisible(can(Permission.PAYMENT_TAKE))
         self.refund_button.setVisible(can(Permission.PAYMENT_REFUND))
         self.credit_button.setVisible(can(Permission.INVOICE_VOID))
         self.void_button.setVisible(can(Permission.INVOICE_VOID))
@@ -161,6 +166,7 @@ class BillingTab(QWidget):
                        self.credit_button, self.void_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.advance_button)
         actions.addWidget(self.new_button)
         actions.addWidget(self.shift_button)
         layout = QVBoxLayout(self)
@@ -385,6 +391,22 @@ class BillingTab(QWidget):
         picker = PatientPicker(self.services.patients, self.runner, parent=self)
         picker.chosen.connect(lambda patient_id: self.bill_visit(patient_id))
         self._keep(picker)
+
+    def new_advance(self) -> None:
+        """A deposit from a patient (not against an invoice): held as their credit, applied to a
+        later invoice with the payment method "Advance applied"."""
+        from .patient_picker import PatientPicker
+
+        picker = PatientPicker(self.services.patients, self.runner, parent=self,
+                               title="Advance: from which patient?", action="Take advance")
+        picker.chosen.connect(self.take_advance)
+        self._keep(picker)
+
+    def take_advance(self, patient_id: int) -> PaymentDialog:
+        dialog = PaymentDialog(self.services, self.runner, patient_id=patient_id, terms=self.terms, parent=self)
+        dialog.paid.connect(lambda _p: self._load_shift())
+        self._keep(dialog)
+        return dialog
 
     def _wire_invoice(self, dialog: InvoiceDialog) -> None:
         dialog.changed.connect(lambda _r: self._feed_timer.start())

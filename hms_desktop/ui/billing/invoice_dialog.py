@@ -234,7 +234,7 @@ class InvoiceDialog(QDialog):
             for col, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 if col:
-                    cell.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.lines.setItem(row, col, cell)
         totals = (f"Subtotal {money(record.subtotal)}   Discount −{money(record.discount)}   Tax {money(record.tax)}"
                   f"   Total {money(record.total)}")

@@ -1,9 +1,8 @@
 """The Billing tab's invoices as a Qt table model, newest first, filled a page at a time.
 
-The model holds no database access. When the view scrolls near the end, ``fetchMore`` emits
-``more_wanted(after)`` with the keyset cursor of the last page (``InvoicePage.next_after``); the tab
-asks the invoice service for the next page on the worker and hands it back with ``append_page``.
-Each ``start`` begins a new *generation*, so a page that arrives for an older filter is dropped.
+The paging (``more_wanted(after)`` with the keyset cursor of the last page, generations, stale pages
+dropped) is the shared one of ui/common/paged_table_model.py; the tab asks the invoice service for
+the next page on the worker and hands it back with ``append_page``.
 """
 
 from __future__ import annotations
@@ -11,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from ...services.billing import InvoicePage, InvoiceRow
-from ..common.row_table_model import RowTableModel
+from ..common.paged_table_model import PagedTableModel
 
 NUMBER, DAY, PATIENT, MRN, DOCTOR, PAYER, STATE, TOTAL, PAID, BALANCE, CASHIER = range(11)
 HEADERS = {
@@ -38,19 +37,16 @@ InvoiceRowRole = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class InvoiceTableModel(RowTableModel):
-    headers = HEADERS
+class InvoiceTableModel(PagedTableModel):
+    """Pages continue after a (local_day, id) cursor (``InvoicePage.next_after``)."""
 
-    more_wanted = Signal(object)  # the (local_day, id) cursor the next page continues after
+    headers = HEADERS
 
     def __init__(self, money: Callable[[int], str] = str, parent: Any = None) -> None:
         """``money`` formats an amount in minor units the clinic's way (Babel, in services.money)."""
         super().__init__(parent)
         self._rows: list[InvoiceRow] = []
         self._money = money
-        self._after: tuple | None = None
-        self._waiting = False
-        self.generation = 0
 
     def set_money_format(self, money: Callable[[int], str]) -> None:
         self._money = money
@@ -99,46 +95,11 @@ class InvoiceTableModel(RowTableModel):
             return row.issued_by
         return None
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: N802, B008 - Qt's own signature
-        return not parent.isValid() and self._after is not None and not self._waiting
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: N802, B008
-        if self.canFetchMore(parent):
-            self._waiting = True
-            self.more_wanted.emit(self._after)
-
     # --- fed by the tab ----------------------------------------------------------------------
-
-    def start(self) -> int:
-        """Forget the rows for a new query; returns the generation its pages must carry."""
-        self.beginResetModel()
-        self._rows = []
-        self._after = None
-        self._waiting = True
-        self.generation += 1
-        self.endResetModel()
-        return self.generation
 
     def append_page(self, generation: int, page: InvoicePage) -> bool:
         """Add the next page. Returns False (and changes nothing) if it belongs to an older query."""
-        if generation != self.generation:
-            return False
-        self._waiting = False
-        known = {row.id for row in self._rows}
-        rows = [row for row in page.rows if row.id not in known]
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-        self._after = page.next_after
-        return True
-
-    def page_failed(self, generation: int) -> None:
-        """Stop paging after an error, so the view does not ask again and again; refresh starts over."""
-        if generation == self.generation:
-            self._waiting = False
-            self._after = None
+        return self.add_page(generation, page.rows, page.next_after)
 
     def replace_row(self, row: InvoiceRow) -> bool:
         """Show an invoice's new figures in place (a payment taken here or at another desk)."""
@@ -148,14 +109,6 @@ class InvoiceTableModel(RowTableModel):
         self._rows[at] = row
         self.dataChanged.emit(self.index(at, 0), self.index(at, len(HEADERS) - 1))
         return True
-
-    @property
-    def has_more(self) -> bool:
-        return self._after is not None
-
-    @property
-    def loading(self) -> bool:
-        return self._waiting
 
     def invoice(self, row: int) -> InvoiceRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

@@ -20,10 +20,11 @@ from ..common.worker import TaskRunner
 class PatientPicker(QDialog):
     chosen = Signal(int)  # the patient's id
 
-    def __init__(self, patients, runner: TaskRunner, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, patients, runner: TaskRunner, parent: QWidget | None = None, *,  # type: ignore[no-untyped-def]
+                 title: str = "New invoice: which patient?", action: str = "Start invoice") -> None:
         super().__init__(parent)
         self.setObjectName("billingPatientPicker")
-        self.setWindowTitle("New invoice: which patient?")
+        self.setWindowTitle(title)
         self._patients = patients
         self._runner = runner
         self.search = SearchBox(objectName="pickerSearch")
@@ -31,7 +32,7 @@ class PatientPicker(QDialog):
         self.results = QListWidget(objectName="pickerResults")
         self.hint = QLabel("Type at least two letters or digits.")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start invoice")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(action)
         buttons.accepted.connect(self._choose)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -101,9 +101,10 @@ class PaymentDialog(QDialog):
         self.take_button = QPushButton("Take payment", objectName="takePayment")
         self.buttons.addButton(self.take_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.print_button = QPushButton("&Print receipt (A5)", objectName="printReceipt")
-        self.roll_button = QPushButton("Print on &80 mm roll", objectName="printRoll")
+        self.roll_button = QPushButton("Print &80 mm", objectName="printRoll")
         self.save_button = QPushButton("Save as PD&F", objectName="saveReceipt")
-        for button in (self.print_button, self.roll_button, self.save_button):
+        self.save_roll_button = QPushButton("Sa&ve 80 mm PDF", objectName="saveRollReceipt")
+        for button in (self.print_button, self.roll_button, self.save_button, self.save_roll_button):
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
             button.hide()  # after adding: the box shows what it is given
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
@@ -111,6 +112,7 @@ class PaymentDialog(QDialog):
         self.print_button.clicked.connect(lambda: self.print_receipt(Paper.A5, "print"))
         self.roll_button.clicked.connect(lambda: self.print_receipt(Paper.ROLL_80MM, "print"))
         self.save_button.clicked.connect(lambda: self.print_receipt(Paper.A5, "save"))
+        self.save_roll_button.clicked.connect(lambda: self.print_receipt(Paper.ROLL_80MM, "save"))
         self.close_button.clicked.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -230,8 +232,9 @@ class PaymentDialog(QDialog):
         for widget in (self.method, self.amount, self.tendered, self.reference):
             widget.setEnabled(False)
         self.take_button.hide()
-        for button in (self.print_button, self.roll_button, self.save_button):
+        for button in (self.print_button, self.roll_button, self.save_button, self.save_roll_button):
             button.show()
+        self.adjustSize()  # the receipt buttons came after the dialog was sized: room for their words
         self.print_button.setDefault(True)
         self.print_button.setFocus()
         self.close_button.setText("Done")

@@ -32,13 +32,15 @@ class ReceiptChooser(QDialog):
         self.print_button = QPushButton("&Print (A5)", objectName="receiptPrint")
         self.roll_button = QPushButton("80 &mm roll", objectName="receiptRoll")
         self.save_button = QPushButton("Save as PD&F", objectName="receiptSave")
-        for button in (self.print_button, self.roll_button, self.save_button):
+        self.save_roll_button = QPushButton("Sa&ve 80 mm PDF", objectName="receiptSaveRoll")
+        for button in (self.print_button, self.roll_button, self.save_button, self.save_roll_button):
             buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.print_button.setDefault(True)
         buttons.rejected.connect(self.reject)
         self.print_button.clicked.connect(lambda: self._fetch(Paper.A5, "print"))
         self.roll_button.clicked.connect(lambda: self._fetch(Paper.ROLL_80MM, "print"))
         self.save_button.clicked.connect(lambda: self._fetch(Paper.A5, "save"))
+        self.save_roll_button.clicked.connect(lambda: self._fetch(Paper.ROLL_80MM, "save"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(QLabel("&Receipt", buddy=self.payment))

@@ -1,9 +1,8 @@
 """The Patients table: rows arrive a page at a time from the service, through the tab.
 
-The model holds no database access. When the view scrolls near the end, ``fetchMore`` emits
-``more_wanted(after)``; the tab runs the search on the worker and hands the page back with
-``append_page``. Each reset starts a new *generation*, so a page that arrives for an older search is
-dropped: the newest search always wins.
+The paging (``more_wanted(after)``, generations so the newest search always wins) is the shared one
+of ui/common/paged_table_model.py; the tab runs the search on the worker and hands the page back
+with ``append_page``.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...services.patients import PatientPage, PatientSort, PatientSummary
-from ..common.row_table_model import RowTableModel
+from ..common.paged_table_model import PagedTableModel
 
 MRN, NAME, SEX, DATE_OF_BIRTH, AGE, PHONE = range(6)
 HEADERS = {MRN: "MRN", NAME: "Name", SEX: "Sex", DATE_OF_BIRTH: "Date of birth", AGE: "Age", PHONE: "Phone"}
@@ -35,17 +34,15 @@ PatientRole = Qt.ItemDataRole.UserRole + 2
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class PatientTableModel(RowTableModel):
-    headers = HEADERS
+class PatientTableModel(PagedTableModel):
+    """Pages continue after the ``after`` cursor of the search (``PatientPage.next_after``)."""
 
-    more_wanted = Signal(object)  # the ``after`` cursor of the next page
+    headers = HEADERS
+    stop_after_failure = False  # a failed page is asked for again later (e.g. the connection is back)
 
     def __init__(self, parent=None, today: date | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self._rows: list[PatientSummary] = []
-        self._next_after: tuple[Any, ...] | None = None
-        self._waiting = False
-        self.generation = 0
         self._today = today or date.today()
         self._archived_brush = QBrush(QColor("#8a8f98"))
         self._italic = QFont()
@@ -95,43 +92,11 @@ class PatientTableModel(RowTableModel):
             return p.phone
         return None
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: N802, B008
-        return not parent.isValid() and self._next_after is not None and not self._waiting
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: N802, B008
-        if self.canFetchMore(parent):
-            self._waiting = True
-            self.more_wanted.emit(self._next_after)
-
     # --- fed by the tab ----------------------------------------------------------------------
-
-    def start(self) -> int:
-        """Forget the rows for a new search; returns the generation its pages must carry."""
-        self.beginResetModel()
-        self._rows = []
-        self._next_after = None
-        self._waiting = True
-        self.generation += 1
-        self.endResetModel()
-        return self.generation
 
     def append_page(self, generation: int, page: PatientPage) -> bool:
         """Add a page; returns False (and changes nothing) if it belongs to an older search."""
-        if generation != self.generation:
-            return False
-        self._waiting = False
-        if page.rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-            self._rows.extend(page.rows)
-            self.endInsertRows()
-        self._next_after = page.next_after
-        return True
-
-    def page_failed(self, generation: int) -> None:
-        """Let the view ask again later (e.g. after the connection is back)."""
-        if generation == self.generation:
-            self._waiting = False
+        return self.add_page(generation, page.rows, page.next_after)
 
     def loaded_ids(self) -> set[int]:
         return {p.id for p in self._rows}
@@ -143,14 +108,6 @@ class PatientTableModel(RowTableModel):
                 self._rows[row] = replace(summary, sort_key=existing.sort_key)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
                 return
-
-    @property
-    def has_more(self) -> bool:
-        return self._next_after is not None
-
-    @property
-    def loading(self) -> bool:
-        return self._waiting
 
     def patient_at(self, row: int) -> PatientSummary | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
