@@ -174,8 +174,15 @@ class ChainCheck:
 # Checking chains side by side: each worker walks a contiguous range of writers (in writer order)
 # on its own connection. Below this many rows one connection is quicker than starting workers.
 PARALLEL_FROM = 100_000
-# Measured in bench/backups.py (see the module text): set after measuring.
-USE_PROCESSES = True
+# Threads by default. Measured with bench/backups.py on the shared 2-core machine, 200,000 rows in
+# 8 chains, while other engineers' work kept the load average at 5 to 8 (no core ever free, so the
+# figures swing by 2x from run to run): SQLite, three runs, one after another 17.7 / 20.9 / 9.9 s,
+# 2 threads 13.6 / 34.5 / 16.1 s, 2 processes 16.8 / 30.1 / 17.6 s; PostgreSQL 10.8 s, 8.9 s, 8.8 s.
+# So no gain is proven here. Threads can overlap the database's own work (SQLite's C code, the
+# PostgreSQL server, libpq's wait) with hashing, but the hashing itself holds the GIL; processes
+# could use a second idle core, but each starts an interpreter and SQLAlchemy, and a packaged
+# desktop app (no multiprocessing.freeze_support in it) must not spawn copies of itself.
+USE_PROCESSES = False
 WORKERS = min(2, os.cpu_count() or 1)
 
 
