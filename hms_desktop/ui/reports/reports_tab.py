@@ -67,7 +67,7 @@ class ReportsTab(QWidget):
         self.doctor.setMinimumWidth(180)
         # A doctor's figures are their own whatever is chosen, so there is nothing to choose.
         self.doctor.setVisible(user.can(Permission.REPORTS_VIEW) or user.can(Permission.REPORTS_MONEY))
-        self.show_button = QPushButton("&Show", objectName="reportShow")
+        self.show_button = QPushButton("Sho&w", objectName="reportShow")
         self.preview_button = QPushButton("Print pre&view…", objectName="reportPreview")
         self.print_button = QPushButton("&Print…", objectName="reportPrint")
         self.pdf_button = QPushButton("Save P&DF…", objectName="reportSavePdf")
@@ -86,6 +86,8 @@ class ReportsTab(QWidget):
         top.addStretch(1)
         actions = QHBoxLayout()
         self.summary = QLabel(objectName="reportSummary")
+        # Wrapped, so a long line of totals never makes the window wider than a 1024 px screen.
+        self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         actions.addWidget(self.summary, 1)
         for button in (self.preview_button, self.print_button, self.pdf_button, self.csv_button):
