@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCalendarWidget,
@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyledItemDelegate,
     QVBoxLayout,
 )
 
@@ -29,6 +31,18 @@ from .load_calendar import LoadCalendar
 
 #: The doctor list's item role holding the doctor's id.
 DoctorListIdRole = Qt.ItemDataRole.UserRole + 1
+
+
+class _FitWidthDelegate(QStyledItemDelegate):
+    """Rows no wider than the list: a list lays its rows out as wide as the longest text, which the
+    panel's edge then clips; capped at the list's width, Qt draws the text cut with the "…"."""
+
+    def sizeHint(self, option, index) -> QSize:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+        hint = super().sizeHint(option, index)
+        view = self.parent()
+        if isinstance(view, QListView):
+            hint.setWidth(min(hint.width(), view.viewport().width()))
+        return hint
 
 
 class DoctorPickerMixin:
@@ -78,7 +92,12 @@ class DoctorPickerMixin:
         self.doctor_filter.setClearButtonEnabled(True)
         self.doctor_filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.doctor_list = QListWidget(objectName="doctorList")
+        # Long names end in "…" at the panel's edge (the full text is the item's tooltip), rather
+        # than running under it with a horizontal scroll bar.
         self.doctor_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.doctor_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.doctor_list.setItemDelegate(_FitWidthDelegate(self.doctor_list))
+        self.doctor_list.setResizeMode(QListView.ResizeMode.Adjust)  # rows re-fit when the panel resizes
         self.doctor_list.itemChanged.connect(self._doctor_checked)
         self.all_button = QPushButton("All", objectName="checkAllDoctors")
         self.none_button = QPushButton("None", objectName="checkNoDoctors")
@@ -135,7 +154,7 @@ class DoctorPickerMixin:
             text = d.full_name + (f"  ·  {d.specialty_names}" if d.specialty_names else "")
             item = QListWidgetItem(text)
             item.setData(DoctorListIdRole, d.id)
-            item.setToolTip(f"{d.full_name}\n{d.specialty_names}\n{d.location}")
+            item.setToolTip("\n".join(part for part in (d.full_name, d.specialty_names, d.location) if part))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked if d.id in self._unchecked else Qt.CheckState.Checked)
             self.doctor_list.addItem(item)

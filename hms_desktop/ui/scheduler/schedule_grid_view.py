@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
 
 from ...services.scheduling import AppointmentRecord
+from .column_header import ColumnHeaderView
 from .day_grid_model import AppointmentRole, CellKind, CellKindRole, DropTarget, ScheduleGridModel
 from .grid_style import GridDelegate
 
@@ -51,6 +52,7 @@ class ScheduleGridView(QTableView):
         super().__init__(parent)
         self.min_column_width = min_column_width
         self.setItemDelegate(GridDelegate(self))
+        self.setHorizontalHeader(ColumnHeaderView(self))  # each title line elides on its own
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
