@@ -3,9 +3,9 @@ titles, line by line, and the left panel's doctor list), and the full text is in
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QHeaderView
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QFontMetrics, QHelpEvent
+from PySide6.QtWidgets import QApplication, QHeaderView, QToolTip
 
 from hms_desktop.ui.scheduler.column_header import elided_lines
 from tests.services.conftest import make_doctor
@@ -45,6 +45,11 @@ def test_a_narrow_day_column_elides_the_doctor_and_room_and_keeps_them_in_the_to
     assert not header.grab().isNull()  # the custom painting runs
     tip = model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
     assert LONG_NAME in tip and LONG_ROOM in tip
+    # Hovering the cut title shows the whole of it.
+    spot = QPoint(header.sectionViewportPosition(column) + 20, header.height() // 2)
+    QApplication.sendEvent(header.viewport(), QHelpEvent(QEvent.Type.ToolTip, spot, header.viewport().mapToGlobal(spot)))
+    qtbot.waitUntil(lambda: LONG_NAME in QToolTip.text() and LONG_ROOM in QToolTip.text(), timeout=3000)
+    QToolTip.hideText()
 
 
 def test_the_doctor_list_elides_long_names_at_the_panel_edge_with_the_full_text_in_the_tooltip(
