@@ -228,13 +228,7 @@ class ClinicalService:
         return self._change(visit_id, version, P.CLINICAL_WRITE, "clinical.diagnosis_added", change)
 
     def remove_diagnosis(self, visit_id: int, version: int, diagnosis_id: int) -> VisitRecord:
-        def change(uow: UnitOfWork, visit: Visit) -> str:
-            row = uow.session.get(Diagnosis, diagnosis_id)
-            if row is None or row.visit_id != visit.id:
-                raise NotFound("That diagnosis is not on this visit.")
-            uow.session.delete(row)
-            return "Diagnosis removed"
-        return self._change(visit_id, version, P.CLINICAL_WRITE, "clinical.diagnosis_removed", change)
+        return self._remove_line(visit_id, version, Diagnosis, diagnosis_id, "diagnosis")
 
     def add_prescription(self, visit_id: int, version: int, item: PrescriptionInput, *,
                          confirm_allergy: bool = False) -> VisitRecord:
@@ -266,13 +260,18 @@ class ClinicalService:
         return self._change(visit_id, version, P.CLINICAL_WRITE, "clinical.prescription_added", change)
 
     def remove_prescription(self, visit_id: int, version: int, prescription_id: int) -> VisitRecord:
+        return self._remove_line(visit_id, version, Prescription, prescription_id, "prescription")
+
+    def _remove_line(self, visit_id: int, version: int, model: type[Diagnosis] | type[Prescription],
+                     line_id: int, noun: str) -> VisitRecord:
+        """Take one diagnosis or prescription line off a draft visit."""
         def change(uow: UnitOfWork, visit: Visit) -> str:
-            row = uow.session.get(Prescription, prescription_id)
+            row = uow.session.get(model, line_id)
             if row is None or row.visit_id != visit.id:
-                raise NotFound("That prescription is not on this visit.")
+                raise NotFound(f"That {noun} is not on this visit.")
             uow.session.delete(row)
-            return "Prescription removed"
-        return self._change(visit_id, version, P.CLINICAL_WRITE, "clinical.prescription_removed", change)
+            return f"{noun.capitalize()} removed"
+        return self._change(visit_id, version, P.CLINICAL_WRITE, f"clinical.{noun}_removed", change)
 
     def sign(self, visit_id: int, version: int) -> VisitRecord:
         """The visit's doctor signs it; from then on it is never changed (addenda only)."""
