@@ -26,7 +26,7 @@ from hms_desktop.services.clinical import (
 )
 from hms_desktop.services.doctors import DoctorInput
 from hms_desktop.services.errors import HmsError, PermissionDenied
-from hms_desktop.services.notifications import SmtpSettings
+from hms_desktop.services.notifications import SmsSettings, SmtpSettings
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.permissions import ROLE_PERMISSIONS, Permission
 from hms_desktop.services.settings import ClinicSettings
@@ -76,6 +76,9 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_smtp_settings(SmtpSettings(port=0))),
+    ("notifications", "sms_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.sms_settings()),
+    ("notifications", "save_sms_settings"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_sms_settings(SmsSettings(mode="nonsense"))),
     ("notifications", "reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.reminder_hours()),
     ("notifications", "set_reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.set_reminder_hours(-1)),
     ("notifications", "outbox"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.outbox()),

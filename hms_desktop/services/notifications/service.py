@@ -17,6 +17,13 @@ from ..settings import clinic_view
 from ..text import text_problem
 from ..unit_of_work import UnitsOfWork
 from .reminders import reminder_hours
+from .sms import (
+    SmsSettings,
+    load_sms_settings,
+    sms_settings_problems,
+    sms_settings_value,
+    store_keyring_api_key,
+)
 from .smtp import (
     SECURITY,
     SendFailed,
@@ -103,6 +110,42 @@ class NotificationService:
                     store_keyring_password(settings, password)
                 except RuntimeError as exc:
                     raise ValidationError({"password": str(exc)}) from exc
+            return settings
+
+    def sms_settings(self) -> SmsSettings:
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            return load_sms_settings(uow.session)
+
+    def save_sms_settings(self, settings: SmsSettings, api_key: str | None = None) -> SmsSettings:
+        """Save the SMS settings for every desk; an ``api_key`` goes to this computer's keyring,
+        never to the database."""
+        with self._units.write(Permission.SETTINGS_MANAGE) as uow:
+            if all(isinstance(getattr(settings, n), str) for n in ("mode", "url", "api_key_header", "sender_id")):
+                settings = replace(settings, mode=settings.mode.strip().lower(), url=settings.url.strip(),
+                                   api_key_header=settings.api_key_header.strip(), sender_id=settings.sender_id.strip())
+            errors = sms_settings_problems(settings)
+            if api_key and not settings.api_key_header:
+                errors["api_key_header"] = "Name the header the gateway expects the key in, e.g. X-API-Key."
+            if errors:
+                raise ValidationError(errors)
+            row = uow.session.get(ClinicSetting, "sms")
+            old = row.value if row is not None else None
+            value = sms_settings_value(settings)
+            if row is None:
+                uow.session.add(ClinicSetting(key="sms", value=value))
+            else:
+                row.value = value
+            where = {"off": "SMS turned off", "log": "SMS written to the log only"}.get(
+                settings.mode, f"SMS through the gateway {settings.url}")
+            uow.audit("settings.sms", entity_type="settings", entity_id="sms", summary=where,
+                      changes={"sms": [old, value]})
+            uow.announce("settings", "changed")
+            if api_key:
+                # Inside the unit: if the keyring refuses, nothing is saved and the admin is told.
+                try:
+                    store_keyring_api_key(settings, api_key)
+                except RuntimeError as exc:
+                    raise ValidationError({"api_key": str(exc)}) from exc
             return settings
 
     def send_test_message(self, to: str, settings: SmtpSettings | None = None, password: str | None = None,
