@@ -21,7 +21,6 @@ from .sms import (
     SmsSettings,
     load_sms_settings,
     sms_settings_problems,
-    sms_settings_value,
     store_keyring_api_key,
 )
 from .smtp import (
@@ -31,9 +30,9 @@ from .smtp import (
     SmtpSettings,
     keyring_password,
     load_smtp_settings,
-    smtp_settings_value,
     store_keyring_password,
 )
+from .stored import save_settings_row
 
 
 class MailNotSent(HmsError):
@@ -93,13 +92,7 @@ class NotificationService:
                 errors["sender"] = "Give the address the clinic's messages come from."
             if errors:
                 raise ValidationError(errors)
-            row = uow.session.get(ClinicSetting, "smtp")
-            old = row.value if row is not None else None
-            value = smtp_settings_value(settings)
-            if row is None:
-                uow.session.add(ClinicSetting(key="smtp", value=value))
-            else:
-                row.value = value
+            old, value = save_settings_row(uow.session, "smtp", settings)
             uow.audit("settings.smtp", entity_type="settings", entity_id="smtp",
                       summary=f"Mail server set to {settings.host}:{settings.port} ({settings.security})",
                       changes={"smtp": [old, value]})
@@ -128,13 +121,7 @@ class NotificationService:
                 errors["api_key_header"] = "Name the header the gateway expects the key in, e.g. X-API-Key."
             if errors:
                 raise ValidationError(errors)
-            row = uow.session.get(ClinicSetting, "sms")
-            old = row.value if row is not None else None
-            value = sms_settings_value(settings)
-            if row is None:
-                uow.session.add(ClinicSetting(key="sms", value=value))
-            else:
-                row.value = value
+            old, value = save_settings_row(uow.session, "sms", settings)
             where = {"off": "SMS turned off", "log": "SMS written to the log only"}.get(
                 settings.mode, f"SMS through the gateway {settings.url}")
             uow.audit("settings.sms", entity_type="settings", entity_id="sms", summary=where,

@@ -20,17 +20,16 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from ...models import ClinicSetting
 from ..text import text_problem
 from .smtp import SendFailed
+from .stored import keyring_secret, load_settings_row, store_keyring_secret
 
 log = logging.getLogger(__name__)
 
@@ -55,41 +54,20 @@ class SmsSettings:
 
 
 def load_sms_settings(session: Session) -> SmsSettings:
-    row = session.get(ClinicSetting, "sms")
-    stored: dict[str, Any] = row.value if row is not None and isinstance(row.value, dict) else {}
-    known = {k: v for k, v in stored.items() if k in SmsSettings.__dataclass_fields__}
-    try:
-        return SmsSettings(**known)
-    except TypeError:
-        return SmsSettings()
-
-
-def sms_settings_value(settings: SmsSettings) -> dict[str, Any]:
-    return asdict(settings)
+    return load_settings_row(session, "sms", SmsSettings)
 
 
 def keyring_api_key(settings: SmsSettings) -> str | None:
     """The gateway's API key from the keyring, or None (no keyring here, or nothing kept)."""
-    try:
-        import keyring
-
-        return keyring.get_password(KEYRING_SERVICE, settings.keyring_account)
-    except Exception as exc:  # noqa: BLE001 - a missing or locked keyring means no key
-        log.info("No SMS gateway key from the keyring: %s", type(exc).__name__)
-        return None
+    return keyring_secret(KEYRING_SERVICE, settings.keyring_account, "SMS gateway key")
 
 
 def store_keyring_api_key(settings: SmsSettings, api_key: str) -> None:
     """Keep the key in the keyring; raises RuntimeError in plain words when there is none."""
-    try:
-        import keyring
-
-        keyring.set_password(KEYRING_SERVICE, settings.keyring_account, api_key)
-    except Exception as exc:  # noqa: BLE001 - every keyring failure reads the same to the user
-        raise RuntimeError(
-            "This computer has no usable keyring to keep the SMS gateway's key in, so it was not saved. "
-            "Set up the system keyring, or use a gateway that needs no key."
-        ) from exc
+    store_keyring_secret(
+        KEYRING_SERVICE, settings.keyring_account, api_key,
+        "This computer has no usable keyring to keep the SMS gateway's key in, so it was not saved. "
+        "Set up the system keyring, or use a gateway that needs no key.")
 
 
 def sms_settings_problems(settings: SmsSettings) -> dict[str, str]:

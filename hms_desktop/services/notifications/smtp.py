@@ -13,13 +13,12 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ...models import ClinicSetting
+from .stored import keyring_secret, load_settings_row, store_keyring_secret
 
 log = logging.getLogger(__name__)
 
@@ -49,41 +48,20 @@ class SmtpSettings:
 
 
 def load_smtp_settings(session: Session) -> SmtpSettings:
-    row = session.get(ClinicSetting, "smtp")
-    stored: dict[str, Any] = row.value if row is not None and isinstance(row.value, dict) else {}
-    known = {k: v for k, v in stored.items() if k in SmtpSettings.__dataclass_fields__}
-    try:
-        return SmtpSettings(**known)
-    except TypeError:
-        return SmtpSettings()
-
-
-def smtp_settings_value(settings: SmtpSettings) -> dict[str, Any]:
-    return asdict(settings)
+    return load_settings_row(session, "smtp", SmtpSettings)
 
 
 def keyring_password(settings: SmtpSettings) -> str | None:
     """The SMTP password from the keyring, or None (no keyring here, or nothing kept for this login)."""
-    try:
-        import keyring
-
-        return keyring.get_password(KEYRING_SERVICE, settings.keyring_account)
-    except Exception as exc:  # noqa: BLE001 - a missing or locked keyring means no password
-        log.info("No SMTP password from the keyring: %s", type(exc).__name__)
-        return None
+    return keyring_secret(KEYRING_SERVICE, settings.keyring_account, "SMTP password")
 
 
 def store_keyring_password(settings: SmtpSettings, password: str) -> None:
     """Keep the password in the keyring; raises RuntimeError in plain words when there is none."""
-    try:
-        import keyring
-
-        keyring.set_password(KEYRING_SERVICE, settings.keyring_account, password)
-    except Exception as exc:  # noqa: BLE001 - every keyring failure reads the same to the user
-        raise RuntimeError(
-            "This computer has no usable keyring to keep the mail server's password in, so it was not "
-            "saved. Use a mail relay that needs no login, or set up the system keyring."
-        ) from exc
+    store_keyring_secret(
+        KEYRING_SERVICE, settings.keyring_account, password,
+        "This computer has no usable keyring to keep the mail server's password in, so it was not "
+        "saved. Use a mail relay that needs no login, or set up the system keyring.")
 
 
 class SendFailed(Exception):
