@@ -94,7 +94,7 @@ def test_receptionist_sees_only_what_the_role_allows(qtbot, services, runner):
     window = MainWindow(services, runner, user)
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
-    assert tabs == ["Patients", "Scheduler", "Billing", "Doctors", "Queues"]  # no Staff or Audit log
+    assert tabs == ["Patients", "Scheduler", "Billing", "Doctors", "Queues", "Reports"]  # no Staff or Audit log
     assert window.user_label.text() == "Signed in: Desk1 (Receptionist)"
     assert window.database_label.text() == f"Database: {services.db.description}"
     assert "Admin" not in [a.text().replace("&", "") for a in window.menuBar().actions()]
@@ -208,10 +208,10 @@ def _sign_in_at(qtbot, controller) -> None:
     qtbot.waitUntil(lambda: controller.window is not None, timeout=10_000)
 
 
+# The app backs up SQLite clinics only (a PostgreSQL server's backups are the server's).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_last_desk_to_sign_out_takes_the_backup(qtbot, services, tmp_path):
     """Signing out through the menu: not while another desk is signed in, then yes when it has left."""
-    if not services.db.is_sqlite:
-        pytest.skip("the app takes backups of SQLite clinics only")
     from hms_desktop.services.backups import BackupSettings, backup_log
     from tests.conftest import second_desk
 
@@ -252,7 +252,7 @@ def test_a_doctor_lands_on_today_s_list(qtbot, services, runner):
     window = MainWindow(services, runner, user)
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
-    assert tabs == ["Today", "Patients", "Scheduler", "Doctors"]
+    assert tabs == ["Today", "Patients", "Scheduler", "Doctors", "Reports"]  # Reports: their own figures
     assert window.tabs.currentWidget() is window.queues_tab
     wait_idle(qtbot, runner)
     window.close()
