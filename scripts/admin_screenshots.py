@@ -104,7 +104,7 @@ def main() -> int:
     save(box, folder, "staff_confirm_deactivate", runner)
     box.reject()
 
-    audit_tab = AuditTab(services.audit, runner)
+    audit_tab = AuditTab(services.audit_log, runner)
     audit_tab.resize(1200, 640)
     audit_tab.show()
     audit_tab.refresh()
