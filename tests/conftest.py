@@ -30,6 +30,9 @@ from hms_desktop.bootstrap import Services, build_services  # noqa: E402
 from hms_desktop.services import migrations  # noqa: E402
 from hms_desktop.services.database import Database  # noqa: E402
 
+# Fixtures shared by test modules in several folders.
+pytest_plugins = ["tests.support.memory_keyring"]
+
 PG_SERVER_URL = os.environ.get("HMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("HMS_REQUIRE_POSTGRES") == "1"
 ADMIN_PASSWORD = "Admin-pass-1"

@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from sqlalchemy import select
 
@@ -69,35 +68,6 @@ def gateway() -> Iterator[Gateway]:
     server.shutdown()
     server.server_close()
     thread.join(5)
-
-
-class MemoryKeyring(KeyringBackend):
-    """Keeps entries in this process (the test machine has no desktop keyring); the code under test
-    reaches it through the keyring library as it would any backend."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):  # noqa: ANN001, ANN201
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):  # noqa: ANN001, ANN201
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):  # noqa: ANN001, ANN201
-        self.entries.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def http_settings(url: str, header: str = "X-API-Key") -> SmsSettings:

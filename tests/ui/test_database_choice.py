@@ -14,7 +14,6 @@ from datetime import datetime
 import keyring
 import pytest
 import shiboken6
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from sqlalchemy.engine import make_url
@@ -25,35 +24,6 @@ from hms_desktop.ui.session.database_dialog import DatabaseDialog
 from tests.conftest import ADMIN_PASSWORD, wait_idle
 
 SECRET = "Pg-secret-8472"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps its entries in this process (the test machine has no desktop
-    keyring); the code under test talks to it through the keyring library as it would to any."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):  # noqa: ANN001, ANN201
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):  # noqa: ANN001, ANN201
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):  # noqa: ANN001, ANN201
-        self.entries.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
