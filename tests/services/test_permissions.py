@@ -198,6 +198,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("clinical", "get_visit"): (P.CLINICAL_READ, lambda s, ids: s.clinical.get_visit(ids["visit"])),
     ("clinical", "patient_visits"): (P.CLINICAL_READ, lambda s, ids: s.clinical.patient_visits(ids["patient"])),
     ("clinical", "allergies"): (P.CLINICAL_READ, lambda s, ids: s.clinical.allergies(ids["patient"])),
+    ("clinical", "patient_timeline"): (P.CLINICAL_READ, lambda s, ids: s.clinical.patient_timeline(ids["patient"])),
     ("clinical", "access_log"): (P.CLINICAL_ACCESS_LOG, lambda s, ids: s.clinical.access_log(ids["patient"])),
     ("clinical", "search_icd10"): ((P.CLINICAL_READ, P.CLINICAL_WRITE), lambda s, ids: s.clinical.search_icd10("J45")),
     ("clinical", "open_for_appointment"): (
