@@ -86,6 +86,18 @@ class MainWindow(QMainWindow):
                 for tab in (self.scheduler_tab, self.queues_tab, self.patients_tab):
                     if tab is not None:
                         tab.offer_billing(self.bill_visit)  # type: ignore[attr-defined]
+        self.visit_records = None
+        if user.can(Permission.CLINICAL_READ) and (user.can(Permission.CLINICAL_WRITE) or user.can(Permission.VITALS_WRITE)):
+            from .clinical.visit_launcher import VisitLauncher
+
+            self.visit_records = VisitLauncher(services, runner, user, self)
+            for tab in (self.scheduler_tab, self.queues_tab):
+                if tab is not None:
+                    tab.offer_visit_record(self.visit_records.open)  # type: ignore[attr-defined]
+        if user.can(Permission.CLINICAL_READ):
+            from .clinical.clinical_history import load_clinical_history
+
+            self.patients_tab.offer_clinical_history(lambda pid: load_clinical_history(services, pid))
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 

@@ -1,0 +1,166 @@
+"""The patient's clinical history inside the patient record (for users who may read it): the
+allergies on top, a timeline of visits newest first (each opening to its vitals, diagnoses,
+prescription, notes and addenda), filterable by kind and doctor, and the weight and blood-pressure
+trend. Loaded on the worker when the record opens; the service audits the opening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from ...services.clinical import AllergyRecord, VisitRecord
+from ..common.worker import TaskRunner
+from .prescription_form import medicine_line
+from .visit_pages import diagnosis_line, vitals_line
+from .vitals_chart import VitalsChart, trend_of
+
+KINDS = (("Everything", ""), ("Diagnoses", "diagnosis"), ("Prescriptions", "medicine"), ("Vitals", "vitals"),
+         ("Notes and addenda", "notes"))
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class ClinicalHistory:
+    visits: list[VisitRecord]  # newest first
+    allergies: list[AllergyRecord]
+    zone: tzinfo
+
+
+def load_clinical_history(services: Any, patient_id: int) -> ClinicalHistory:
+    """Worker thread: the timeline, the allergy list and the clinic's zone."""
+    return ClinicalHistory(services.clinical.patient_timeline(patient_id), services.clinical.allergies(patient_id),
+                           services.scheduling.time_zone())
+
+
+class ClinicalHistoryPanel(QWidget):
+    loaded = Signal()
+
+    def __init__(self, runner: TaskRunner, load: Callable[[int], ClinicalHistory], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._load = load
+        self.history: ClinicalHistory | None = None
+        self.allergies = QLabel("Loading…", objectName="bannerWarning")
+        self.allergies.setTextFormat(Qt.TextFormat.PlainText)
+        self.allergies.setWordWrap(True)
+        self.kind = QComboBox(objectName="timelineKind")
+        for label, value in KINDS:
+            self.kind.addItem(label, value)
+        self.doctor = QComboBox(objectName="timelineDoctor")
+        self.doctor.addItem("Every doctor", "")
+        self.timeline = QTreeWidget(objectName="clinicalTimeline")
+        self.timeline.setHeaderHidden(True)
+        self.timeline.setWordWrap(True)
+        self.timeline.setAlternatingRowColors(True)
+        self.chart = VitalsChart()
+        self.state = QLabel(objectName="subtle")
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("S&how", buddy=self.kind))
+        filters.addWidget(self.kind)
+        filters.addWidget(QLabel("Doct&or", buddy=self.doctor))
+        filters.addWidget(self.doctor)
+        filters.addStretch(1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.timeline)
+        split.addWidget(self.chart)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.allergies)
+        layout.addLayout(filters)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.state)
+        self.kind.currentIndexChanged.connect(lambda _i: self._filter())
+        self.doctor.currentIndexChanged.connect(lambda _i: self._filter())
+
+    def load(self, patient_id: int) -> None:
+        self.state.setText("Loading…")
+        self._runner.submit(self._load, patient_id, on_done=self._show, on_error=self._failed, context=self)
+
+    def _local(self, when: datetime) -> str:
+        assert self.history is not None
+        return f"{when.astimezone(self.history.zone):%d %b %Y %H:%M}"
+
+    def _show(self, history: ClinicalHistory) -> None:
+        self.history = history
+        words = [a.substance + (f" ({a.severity})" if a.severity else "") + (f": {a.reaction}" if a.reaction else "")
+                 for a in history.allergies]
+        self.allergies.setText("Allergies: " + "; ".join(words) if words else "No allergies on the allergy list.")
+        self.doctor.blockSignals(True)
+        self.doctor.clear()
+        self.doctor.addItem("Every doctor", "")
+        for name in sorted({v.doctor_name for v in history.visits}):
+            self.doctor.addItem(name, name)
+        self.doctor.blockSignals(False)
+        self.timeline.clear()
+        for visit in history.visits:
+            self.timeline.addTopLevelItem(self._visit_item(visit))
+        if not history.visits:
+            placeholder = QTreeWidgetItem(["No visits recorded."])
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.timeline.addTopLevelItem(placeholder)
+        self.timeline.expandToDepth(0)
+        self.chart.show_trend(trend_of(history.visits))
+        count = len(history.visits)
+        self.state.setText(f"{count} visit{'s' if count != 1 else ''}, newest first")
+        self._filter()
+        self.loaded.emit()
+
+    def _visit_item(self, visit: VisitRecord) -> QTreeWidgetItem:
+        status = "signed" if visit.signed else "draft"
+        head = f"{self._local(visit.started_at)} · {visit.doctor_name} · {status}"
+        item = QTreeWidgetItem([head + (f" · {visit.complaint.splitlines()[0]}" if visit.complaint.strip() else "")])
+        item.setData(0, Qt.ItemDataRole.UserRole, visit.doctor_name)
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        lines: list[tuple[str, str]] = []
+        lines += [("vitals", "Vitals: " + vitals_line(v, self._local(v.taken_at))) for v in visit.vitals]
+        lines += [("diagnosis", "Diagnosis: " + diagnosis_line(d.icd10_code, d.text, d.icd10_description))
+                  for d in visit.diagnoses]
+        lines += [("medicine", "Medicine: " + medicine_line(p)) for p in visit.prescriptions]
+        for label, text in (("Examination", visit.examination), ("Orders and advice", visit.advice)):
+            if text.strip():
+                lines.append(("notes", f"{label}: {text.strip()}"))
+        if visit.follow_up_on is not None:
+            lines.append(("notes", f"Follow-up: {visit.follow_up_on:%d %b %Y}"))
+        lines += [("notes", f"Addendum {self._local(a.at)} by {a.author}: {a.text}") for a in visit.addenda]
+        for kind, text in lines:
+            child = QTreeWidgetItem([text])
+            child.setData(0, KIND_ROLE, kind)
+            child.setToolTip(0, text)
+            item.addChild(child)
+        return item
+
+    def _filter(self) -> None:
+        kind, doctor = self.kind.currentData(), self.doctor.currentData()
+        for n in range(self.timeline.topLevelItemCount()):
+            item = self.timeline.topLevelItem(n)
+            shown = 0
+            for c in range(item.childCount()):
+                child = item.child(c)
+                hide = bool(kind) and child.data(0, KIND_ROLE) != kind
+                child.setHidden(hide)
+                shown += not hide
+            by_doctor = not doctor or item.data(0, Qt.ItemDataRole.UserRole) == doctor
+            item.setHidden(not by_doctor or (bool(kind) and not shown))
+
+    def _failed(self, exc: Exception) -> None:
+        self.allergies.setText("")
+        self.state.setText(getattr(exc, "message", None) or "Could not load the clinical history.")
+
+    def texts(self) -> list[str]:
+        """Every line the timeline holds, visits and their lines (for tests and screen readers)."""
+        out = []
+        for n in range(self.timeline.topLevelItemCount()):
+            item = self.timeline.topLevelItem(n)
+            out.append(item.text(0))
+            out += [item.child(c).text(0) for c in range(item.childCount())]
+        return out
