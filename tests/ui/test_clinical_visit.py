@@ -6,6 +6,7 @@ clinical history with its trend chart."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,8 +36,9 @@ class Surgery:
     appointment_id: int
 
 
-@pytest.fixture
-def surgery(services: Services):
+def open_surgery(services: Services) -> Iterator[Surgery]:
+    """Dr Priya Nair (with her own desk), a receptionist account, Asha Rao checked in at 10:00 with
+    an amoxicillin allergy on the list and latex typed at registration."""
     fix_clock(services)
     add_staff(services, "priya", "doctor")
     add_staff(services, "rita", "receptionist")
@@ -52,6 +54,11 @@ def surgery(services: Services):
         yield Surgery(services, desk, patient.id, appointment.id)
     finally:
         desk.close()
+
+
+@pytest.fixture
+def surgery(services: Services) -> Iterator[Surgery]:
+    yield from open_surgery(services)
 
 
 def open_window(qtbot, desk: Services, runner) -> MainWindow:  # type: ignore[no-untyped-def]

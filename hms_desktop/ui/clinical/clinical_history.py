@@ -11,7 +11,17 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...services.clinical import AllergyRecord, VisitRecord
 from ..common.worker import TaskRunner
@@ -37,8 +47,12 @@ def load_clinical_history(services: Any, patient_id: int) -> ClinicalHistory:
                            services.scheduling.time_zone())
 
 
+VISIT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
 class ClinicalHistoryPanel(QWidget):
     loaded = Signal()
+    open_requested = Signal(int)  # a visit id: Enter or a double click on a visit, or "Open visit record"
 
     def __init__(self, runner: TaskRunner, load: Callable[[int], ClinicalHistory], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,26 +73,46 @@ class ClinicalHistoryPanel(QWidget):
         self.timeline.setAlternatingRowColors(True)
         self.chart = VitalsChart()
         self.state = QLabel(objectName="subtle")
+        self.open_button = QPushButton("Open visit &record…", objectName="openVisitFromHistory")
+        self.open_button.setToolTip("The whole visit: its doctor can add to a draft, or an addendum once signed")
+        self.open_button.hide()  # until offered: users who may open visit records
         filters = QHBoxLayout()
         filters.addWidget(QLabel("S&how", buddy=self.kind))
         filters.addWidget(self.kind)
         filters.addWidget(QLabel("Doct&or", buddy=self.doctor))
         filters.addWidget(self.doctor)
         filters.addStretch(1)
+        filters.addWidget(self.open_button)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(self.timeline)
         split.addWidget(self.chart)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([320, 200])
+        self.timeline.setMinimumHeight(140)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.allergies)
         layout.addLayout(filters)
         layout.addWidget(split, 1)
         layout.addWidget(self.state)
+        self.timeline.itemActivated.connect(lambda item, _column: self._open(item))
+        self.open_button.clicked.connect(lambda: self._open(self.timeline.currentItem()))
         self.kind.currentIndexChanged.connect(lambda _i: self._filter())
         self.doctor.currentIndexChanged.connect(lambda _i: self._filter())
+
+    def offer_opening(self, open_visit: Callable[[int], object] | None) -> None:
+        if open_visit is not None:
+            self.open_requested.connect(open_visit)
+        self.open_button.setVisible(open_visit is not None)
+
+    def _open(self, item: QTreeWidgetItem | None) -> None:
+        while item is not None and item.parent() is not None:
+            item = item.parent()  # a line of a visit opens its visit
+        visit_id = item.data(0, VISIT_ROLE) if item is not None else None
+        if visit_id is not None and self.open_button.isVisible():
+            self.open_requested.emit(visit_id)
 
     def load(self, patient_id: int) -> None:
         self.state.setText("Loading…")
@@ -118,11 +152,13 @@ class ClinicalHistoryPanel(QWidget):
         head = f"{self._local(visit.started_at)} · {visit.doctor_name} · {status}"
         item = QTreeWidgetItem([head + (f" · {visit.complaint.splitlines()[0]}" if visit.complaint.strip() else "")])
         item.setData(0, Qt.ItemDataRole.UserRole, visit.doctor_name)
+        item.setData(0, VISIT_ROLE, visit.id)
         font = item.font(0)
         font.setBold(True)
         item.setFont(0, font)
         lines: list[tuple[str, str]] = []
-        lines += [("vitals", "Vitals: " + vitals_line(v, self._local(v.taken_at))) for v in visit.vitals]
+        zone = self.history.zone if self.history is not None else None
+        lines += [("vitals", "Vitals: " + vitals_line(v, f"{v.taken_at.astimezone(zone):%H:%M}")) for v in visit.vitals]
         lines += [("diagnosis", "Diagnosis: " + diagnosis_line(d.icd10_code, d.text, d.icd10_description))
                   for d in visit.diagnoses]
         lines += [("medicine", "Medicine: " + medicine_line(p)) for p in visit.prescriptions]

@@ -62,8 +62,11 @@ class VisitDialog(QDialog):
         self._zone = opened.zone
         self._registration_allergies = opened.registration_allergies
         self.visit: VisitRecord = opened.visit
-        self.can_write = user.can(Permission.CLINICAL_WRITE)
-        self.can_vitals = user.can(Permission.VITALS_WRITE)
+        # The service's rule, asked before a click: a doctor writes (and takes vitals on) only their
+        # own visits; a nurse takes vitals on any.
+        own = opened.visit.doctor_id == opened.own_doctor_id
+        self.can_write = user.can(Permission.CLINICAL_WRITE) and own
+        self.can_vitals = user.can(Permission.VITALS_WRITE) and (own or not user.can(Permission.CLINICAL_WRITE))
         self.busy = False
         self.printout: Printout | None = None
         self.override_dialog: AllergyOverrideDialog | None = None
@@ -189,7 +192,7 @@ class VisitDialog(QDialog):
             button.setEnabled(has_rx and idle)
             button.setToolTip("" if has_rx else "Add a medicine first: the prescription is empty.")
         if not self.can_write:
-            self.sign_button.setToolTip("Only the visit's doctor signs it.")
+            self.sign_button.setToolTip(f"Only {self.visit.doctor_name}, the visit's doctor, writes and signs it.")
 
     # --- the calls -----------------------------------------------------------------------------
 

@@ -54,7 +54,10 @@ class VitalsChart(QWidget):
             self.plot = pg.GraphicsLayoutWidget()
             self.plot.setMinimumHeight(150)
             axis = {"bottom": pg.DateAxisItem()}
-            self.bp_plot = self.plot.addPlot(row=0, col=0, title="Blood pressure (mmHg)", axisItems=axis)
+            # The series named in the title, in their colours: a legend inside the plot covers the lines.
+            title = (f"Blood pressure (mmHg): <span style='color:{SYSTOLIC}'>systolic</span> / "
+                     f"<span style='color:{DIASTOLIC}'>diastolic</span>")
+            self.bp_plot = self.plot.addPlot(row=0, col=0, title=title, axisItems=axis)
             self.weight_plot = self.plot.addPlot(row=0, col=1, title="Weight (kg)",
                                                  axisItems={"bottom": pg.DateAxisItem()})
             for plot in (self.bp_plot, self.weight_plot):
@@ -62,7 +65,6 @@ class VitalsChart(QWidget):
                 plot.setMouseEnabled(x=False, y=False)
                 plot.showGrid(y=True, alpha=0.2)
                 plot.hideButtons()
-            self.bp_plot.addLegend(offset=(-6, 6))
             self._pg = pg
             self._layout.addWidget(self.plot)
         return self.plot

@@ -36,11 +36,11 @@ from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord, VisitAction, allowed_actions, manages_visits
+from ..clinical.visit_opening import VISIT_RECORD_STATUSES
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
 from ..common.visit_actions import VisitActions
-from ..clinical.visit_opening import VISIT_RECORD_STATUSES
 from ..common.worker import TaskRunner
 from ..patients.patient_dialog import PatientDialog
 from .notices import ANNOUNCED, NoticeList, concerns, notice_text
