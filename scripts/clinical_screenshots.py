@@ -8,7 +8,7 @@ A throw-away SQLite clinic: Dr Priya Nair (account 'priya'), a receptionist, Ash
 amoxicillin allergy, three earlier signed visits with vitals (dated back a month apart, so the trend
 has a shape), and today's checked-in appointment. The doctor opens it from Today and fills each
 page; then the patient record's clinical history; then the receptionist's patient record. Also
-writes the prescription PDF (prescription.pdf) for pdftoppm.
+writes the prescription and the visit summary (prescription.pdf, visit-summary.pdf) for pdftoppm.
 """
 
 from __future__ import annotations
@@ -153,6 +153,7 @@ def main() -> int:
     dialog.add_addendum()
     shoot(folder, f"clinical-visit-signed-{size}", runner)
     (folder / "prescription.pdf").write_bytes(desk.clinical_documents.prescription_pdf(dialog.visit.id).pdf)
+    (folder / "visit-summary.pdf").write_bytes(desk.clinical_documents.visit_summary_pdf(dialog.visit.id).pdf)
     dialog.reject()
 
     patients = window.patients_tab

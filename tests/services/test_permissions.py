@@ -219,6 +219,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.record_allergy(ids["patient"], AllergyInput(""))),
     ("clinical_documents", "prescription_pdf"): (
         P.CLINICAL_READ, lambda s, ids: s.clinical_documents.prescription_pdf(ids["visit"])),
+    ("clinical_documents", "visit_summary_pdf"): (
+        P.CLINICAL_READ, lambda s, ids: s.clinical_documents.visit_summary_pdf(ids["visit"])),
     ("fhir", "patient_bundle"): (P.CLINICAL_EXPORT, lambda s, ids: s.fhir.patient_bundle(ids["mrn"])),
     ("clinical", "remove_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),

@@ -85,6 +85,19 @@ def items(widget) -> list[str]:  # type: ignore[no-untyped-def]
     return [widget.item(i).text() for i in range(widget.count())]
 
 
+def save_pdf(qtbot, dialog: VisitDialog, button: QPushButton, target: Path) -> str:  # type: ignore[no-untyped-def]
+    """Click ``button``, type ``target`` into the save dialog, press Enter; the PDF's text."""
+    with qtbot.waitSignal(dialog.printed, timeout=10_000):
+        click(qtbot, button)
+    save = [d for d in dialog.findChildren(QFileDialog) if d.isVisible()][-1]
+    name_box = save.findChild(QLineEdit, "fileNameEdit")
+    name_box.selectAll()
+    qtbot.keyClicks(name_box, str(target))
+    with qtbot.waitSignal(dialog.printout.saved, timeout=10_000):
+        qtbot.keyClick(name_box, Qt.Key.Key_Return)
+    return "\n".join(page.extract_text() for page in PdfReader(target).pages)
+
+
 def open_todays_visit(qtbot, window: MainWindow, runner, appointment_id: int) -> VisitDialog:  # type: ignore[no-untyped-def]
     today = window.queues_tab
     assert window.tabs.currentWidget() is today  # a doctor starts on Today
@@ -177,16 +190,7 @@ def test_a_doctors_visit_from_todays_list_to_a_signed_record(qtbot, surgery: Sur
     assert dialog.notes.complaint.isReadOnly()
 
     # The prescription through the one print path, to a PDF whose text is read back.
-    with qtbot.waitSignal(dialog.printed, timeout=10_000):
-        click(qtbot, dialog.save_pdf_button)
-    save = open_dialog(qtbot, dialog, QFileDialog)
-    name_box = save.findChild(QLineEdit, "fileNameEdit")
-    name_box.selectAll()
-    target = tmp_path / "prescription.pdf"
-    qtbot.keyClicks(name_box, str(target))
-    with qtbot.waitSignal(dialog.printout.saved, timeout=10_000):
-        qtbot.keyClick(name_box, Qt.Key.Key_Return)
-    text = "\n".join(page.extract_text() for page in PdfReader(target).pages)
+    text = save_pdf(qtbot, dialog, dialog.save_pdf_button, tmp_path / "prescription.pdf")
     for expected in ("Asha Rao", "Priya Nair", "Amoxicillin", "500 mg", "three times a day", "J45.9",
                      f"RX-{dialog.visit.id:06d}"):
         assert expected in text, expected
@@ -198,6 +202,12 @@ def test_a_doctors_visit_from_todays_list_to_a_signed_record(qtbot, surgery: Sur
     [addendum] = items(dialog.addenda.list)
     assert addendum.endswith(" Priya: Chest X-ray clear."), addendum  # time (clinic zone) and author
     assert surgery.doctor.clinical.get_visit(dialog.visit.id).addenda[0].text == "Chest X-ray clear."
+
+    # The visit summary, addendum and all, through the same save path.
+    summary = save_pdf(qtbot, dialog, dialog.summary_button, tmp_path / "summary.pdf")
+    for expected in ("Visit summary", "Cough for three days, worse at night", "Pulse 88 beats/min",
+                     "Asthma, unspecified (J45.9)", "Amoxicillin 500 mg capsule", "Chest X-ray clear."):
+        assert expected in summary, expected
 
 
 def test_a_visit_changed_at_another_desk_shows_the_conflict_and_keeps_the_typing(qtbot, surgery: Surgery, runner):
@@ -233,3 +243,34 @@ def test_a_bad_follow_up_date_is_refused_in_words_and_loses_nothing(qtbot, surge
     assert "next tuesday is not a date" in dialog.notes.errors.text("follow_up_on")
     assert dialog.notes.complaint.toPlainText() == "Headache"
     assert surgery.doctor.clinical.get_visit(dialog.visit.id).complaint == ""
+
+
+def test_a_visit_signed_at_another_desk_is_shown_signed_and_nothing_is_lost(qtbot, surgery: Surgery, runner):
+    window = open_window(qtbot, surgery.doctor, runner)
+    dialog = open_todays_visit(qtbot, window, runner, surgery.appointment_id)
+    show_page(qtbot, dialog, dialog.diagnoses)
+    type_into(qtbot, dialog.diagnoses.text, "Viral fever")
+    seen = surgery.doctor.clinical.get_visit(dialog.visit.id)
+    surgery.doctor.clinical.sign(seen.id, seen.version)  # the same doctor, at another desk
+    click(qtbot, dialog.diagnoses.add)
+    wait_idle(qtbot, runner)
+    qtbot.waitUntil(lambda: dialog.visit.signed)
+    assert "can no longer be changed" in dialog.banner.text() and "addendum" in dialog.banner.text()
+    assert dialog.diagnoses.text.text() == "Viral fever"  # what was typed stays, to go into an addendum
+    assert not dialog.diagnoses.add.isEnabled() and dialog.addenda.add.isEnabled()
+
+
+def test_closing_with_typed_notes_asks_first(qtbot, surgery: Surgery, runner):
+    window = open_window(qtbot, surgery.doctor, runner)
+    dialog = open_todays_visit(qtbot, window, runner, surgery.appointment_id)
+    type_into(qtbot, dialog.notes.complaint, "Dizzy spells")
+    click(qtbot, dialog.close_button)
+    box = named_box(qtbot, dialog, "discardGuard")
+    assert dialog.isVisible()
+    box.reject()  # Cancel: back to the form, nothing lost
+    assert dialog.notes.complaint.toPlainText() == "Dizzy spells"
+    click(qtbot, dialog.notes.save)
+    wait_idle(qtbot, runner)
+    click(qtbot, dialog.close_button)  # saved: closes without asking
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert window.visit_records.dialogs == []

@@ -25,14 +25,14 @@ from ..common.form_helpers import FieldErrors
 # (field, label, placeholder); medicine first, on its own row.
 FIELDS = (
     ("medicine", "&Medicine", "Amoxicillin"),
-    ("strength", "Stren&gth", "500 mg"),
+    ("strength", "Strengt&h", "500 mg"),
     ("form", "Fo&rm", "capsule"),
     ("dose", "D&ose", "1 capsule"),
     ("frequency", "Fre&quency", "three times a day"),
     ("route", "Ro&ute", "oral"),
     ("duration", "Durat&ion", "5 days"),
-    ("quantity", "Qua&ntity", "15"),
-    ("instructions", "Instructions", "after food"),
+    ("quantity", "Quantity", "15"),
+    ("instructions", "Instru&ctions", "after food"),
 )
 
 

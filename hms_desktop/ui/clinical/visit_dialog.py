@@ -105,12 +105,15 @@ class VisitDialog(QDialog):
         self.status.setWordWrap(True)
         self.print_button = QPushButton("Prin&t prescription…", objectName="printPrescription")
         self.save_pdf_button = QPushButton("&Save prescription PDF…", objectName="savePrescription")
+        self.summary_button = QPushButton("Summar&y PDF…", objectName="saveVisitSummary")
+        self.summary_button.setToolTip("The whole visit on A4 (notes, vitals, diagnoses, medicines, addenda), saved as a PDF")
         self.sign_button = QPushButton("Si&gn visit…", objectName="signVisit")
         self.sign_button.setToolTip("Sign the visit: it can no longer be changed; corrections become addenda.")
         self.close_button = QPushButton("Close", objectName="closeVisit")
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
-        for button in (self.print_button, self.save_pdf_button, self.sign_button, self.close_button):
+        for button in (self.print_button, self.save_pdf_button, self.summary_button, self.sign_button,
+                       self.close_button):
             buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
@@ -131,6 +134,7 @@ class VisitDialog(QDialog):
         self.sign_button.clicked.connect(self.ask_to_sign)
         self.print_button.clicked.connect(lambda: self.print_prescription(PRINT))
         self.save_pdf_button.clicked.connect(lambda: self.print_prescription(SAVE))
+        self.summary_button.clicked.connect(lambda: self.print_prescription(SAVE, summary=True))
         self.close_button.clicked.connect(self.reject)
 
         self._show(self.visit, notes=True)
@@ -191,6 +195,7 @@ class VisitDialog(QDialog):
         for button in (self.print_button, self.save_pdf_button):
             button.setEnabled(has_rx and idle)
             button.setToolTip("" if has_rx else "Add a medicine first: the prescription is empty.")
+        self.summary_button.setEnabled(idle)
         if not self.can_write:
             self.sign_button.setToolTip(f"Only {self.visit.doctor_name}, the visit's doctor, writes and signs it.")
 
@@ -355,23 +360,26 @@ class VisitDialog(QDialog):
 
     # --- printing ------------------------------------------------------------------------------
 
-    def print_prescription(self, how: str) -> None:
-        """The prescription of the visit as saved (typed notes saved first: the advice is on it)."""
+    def print_prescription(self, how: str, *, summary: bool = False) -> None:
+        """The prescription (or the visit summary) as saved: typed notes are saved first, since the
+        advice and follow-up are on it. Rendered and archived on the worker; the print path here."""
         if self.busy:
             return
+        documents = self._services.clinical_documents
+        render, noun = (documents.visit_summary_pdf, "Visit summary") if summary else \
+            (documents.prescription_pdf, "Prescription")
 
         def fetch(_visit: VisitRecord) -> None:
-            self.status.setText("Preparing the prescription…")
-            self._runner.submit(self._services.clinical_documents.prescription_pdf, self.visit.id,
-                                on_done=lambda document: self._print(document, how),
+            self.status.setText(f"Preparing the {noun.lower()}…")
+            self._runner.submit(render, self.visit.id, on_done=lambda document: self._print(document, how, noun),
                                 on_error=lambda exc: self._refused(exc, None), context=self)
 
         self._after_notes(fetch)
 
-    def _print(self, document: Any, how: str) -> None:
+    def _print(self, document: Any, how: str, noun: str) -> None:
         copy = " (copy)" if document.copy else ""
-        self.status.setText(f"Prescription {document.number}{copy} ready.")
-        self.printout = Printout(document.pdf, f"Prescription {document.number}", document.suggested_name, self)
+        self.status.setText(f"{noun} {document.number}{copy} ready.")
+        self.printout = Printout(document.pdf, f"{noun} {document.number}", document.suggested_name, self)
         if how == SAVE:
             self.printout.save_as_pdf()
         else:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.clinical import IcdCode, VisitRecord, VitalsRecord
-from ...services.clinical.vitals import VITAL_SIGNS
+from ...services.clinical.vitals import VITAL_SIGNS, describe_readings
 from ..common.form_helpers import FieldErrors
 from ..common.worker import TaskRunner
 from .icd10_picker import Icd10Picker
@@ -38,18 +38,8 @@ def text_box(name: str, height: int) -> QPlainTextEdit:
 
 def vitals_line(v: VitalsRecord, when: str) -> str:
     """"10:05 · Temperature 37.2 °C · Pulse 88 beats/min · BP 128/84 mmHg · … (by Nina)"."""
-    parts = [when]
-    for sign in VITAL_SIGNS:
-        value = getattr(v, sign.field)
-        if value is None or sign.field == "diastolic_mmhg":
-            continue
-        if sign.field == "systolic_mmhg":
-            parts.append(f"BP {value}/{v.diastolic_mmhg} mmHg")
-        else:
-            parts.append(f"{sign.label} {value:.{sign.decimals}f} {sign.unit}")
-    if v.bmi is not None:
-        parts.append(f"BMI {v.bmi:.1f}")
-    return " · ".join(parts) + (f" (by {v.taken_by})" if v.taken_by else "")
+    words = describe_readings({sign.field: getattr(v, sign.field) for sign in VITAL_SIGNS})
+    return f"{when} · {words}" + (f" (by {v.taken_by})" if v.taken_by else "")
 
 
 def fill_list(widget: QListWidget, rows: list[tuple[str, object]], empty: str) -> None:
