@@ -179,6 +179,18 @@ def main() -> int:
     shoot(folder, f"clinical-receptionist-record-{size}", runner)
     front_record.done(0)
     desk_window.close()
+    # The doctor profile as the administrator edits it: the registration number printed on prescriptions.
+    admin_window = MainWindow(setup, runner, setup.auth.current)
+    admin_window.show()
+    admin_window.tabs.setCurrentWidget(admin_window.doctors_tab)
+    admin_window.doctors_tab.refresh()
+    settle(runner, 600)
+    admin_window.doctors_tab.select_doctor(doctor.id)
+    profile = admin_window.doctors_tab.open_selected()
+    shoot(folder, f"clinical-doctor-registration-{size}", runner, 800)
+    if profile is not None:
+        profile.done(0)
+    admin_window.close()
     runner.shutdown()
     for services in (setup, desk, front):
         services.close()

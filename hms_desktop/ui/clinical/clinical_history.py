@@ -90,7 +90,7 @@ class ClinicalHistoryPanel(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([320, 200])
-        self.timeline.setMinimumHeight(140)
+        self.timeline.setMinimumHeight(190)  # the visits first; the chart is the smaller part
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.allergies)

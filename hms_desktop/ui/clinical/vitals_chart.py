@@ -52,7 +52,8 @@ class VitalsChart(QWidget):
 
             pg.setConfigOptions(antialias=True, background="w", foreground="#1f2933")
             self.plot = pg.GraphicsLayoutWidget()
-            self.plot.setMinimumHeight(150)
+            self.plot.setMinimumHeight(140)
+            self.plot.setMaximumHeight(200)
             axis = {"bottom": pg.DateAxisItem()}
             # The series named in the title, in their colours: a legend inside the plot covers the lines.
             title = (f"Blood pressure (mmHg): <span style='color:{SYSTOLIC}'>systolic</span> / "
