@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         if user.can(Permission.CLINICAL_READ):
             from .clinical.clinical_history import load_clinical_history
 
-            self.patients_tab.offer_clinical_history(lambda pid: load_clinical_history(services, pid),
+            self.patients_tab.offer_clinical_history(lambda pid, limit: load_clinical_history(services, pid, limit),
                                                      self.visit_records.open_visit if self.visit_records else None)
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab

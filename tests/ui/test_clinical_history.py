@@ -214,3 +214,25 @@ def test_a_nurse_takes_vitals_and_writes_nothing_else(qtbot, surgery: Surgery, r
         assert (reading.spo2_percent, reading.taken_by) == (91, "Nina")
     finally:
         desk.close()
+
+
+def test_older_visits_come_on_request(qtbot, surgery: Surgery, runner):
+    clinical = surgery.doctor.clinical
+    for n in range(3):
+        visit = clinical.start_without_appointment(surgery.patient_id)
+        clinical.save_notes(visit.id, visit.version, NotesInput(f"Visit number {n}"))
+    window = open_window(qtbot, surgery.doctor, runner)
+    dialog = open_patient(qtbot, window, runner, surgery.patient_id)
+    panel = dialog.clinical
+    bar = dialog.sections.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(dialog.sections.indexOf(panel)).center())
+    panel.load(surgery.patient_id, limit=2)  # a small page, as if the patient had 50 visits and more
+    wait_idle(qtbot, runner)
+    assert panel.state.text() == "The newest 2 visits"
+    assert [panel.timeline.topLevelItem(i).text(0).rsplit(" · ", 1)[-1] for i in range(2)] == [
+        "Visit number 2", "Visit number 1"]
+    assert panel.more_button.isVisible()
+    qtbot.mouseClick(panel.more_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, runner)
+    assert panel.timeline.topLevelItemCount() == 3 and panel.state.text() == "3 visits, newest first"
+    assert not panel.more_button.isVisible()

@@ -34,17 +34,22 @@ KINDS = (("Everything", ""), ("Diagnoses", "diagnosis"), ("Prescriptions", "medi
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+PAGE = 50  # visits loaded at first; "Show older visits" asks for as many again
+MOST = 500  # the service's cap
+
+
 @dataclass(frozen=True)
 class ClinicalHistory:
     visits: list[VisitRecord]  # newest first
     allergies: list[AllergyRecord]
     zone: tzinfo
+    limit: int = PAGE  # how many were asked for: as many came back means there may be more
 
 
-def load_clinical_history(services: Any, patient_id: int) -> ClinicalHistory:
-    """Worker thread: the timeline, the allergy list and the clinic's zone."""
-    return ClinicalHistory(services.clinical.patient_timeline(patient_id), services.clinical.allergies(patient_id),
-                           services.scheduling.time_zone())
+def load_clinical_history(services: Any, patient_id: int, limit: int = PAGE) -> ClinicalHistory:
+    """Worker thread: the newest ``limit`` visits, the allergy list and the clinic's zone."""
+    return ClinicalHistory(services.clinical.patient_timeline(patient_id, limit=limit),
+                           services.clinical.allergies(patient_id), services.scheduling.time_zone(), limit)
 
 
 VISIT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -54,7 +59,7 @@ class ClinicalHistoryPanel(QWidget):
     loaded = Signal()
     open_requested = Signal(int)  # a visit id: Enter or a double click on a visit, or "Open visit record"
 
-    def __init__(self, runner: TaskRunner, load: Callable[[int], ClinicalHistory], parent: QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner, load: Callable[..., ClinicalHistory], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
         self._load = load
@@ -76,6 +81,9 @@ class ClinicalHistoryPanel(QWidget):
         self.open_button = QPushButton("Open visit &record…", objectName="openVisitFromHistory")
         self.open_button.setToolTip("The whole visit: its doctor can add to a draft, or an addendum once signed")
         self.open_button.hide()  # until offered: users who may open visit records
+        self.more_button = QPushButton("Show older visits", objectName="olderVisits")
+        self.more_button.hide()
+        self._patient_id: int | None = None
         filters = QHBoxLayout()
         filters.addWidget(QLabel("S&how", buddy=self.kind))
         filters.addWidget(self.kind)
@@ -96,9 +104,13 @@ class ClinicalHistoryPanel(QWidget):
         layout.addWidget(self.allergies)
         layout.addLayout(filters)
         layout.addWidget(split, 1)
-        layout.addWidget(self.state)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.state, 1)
+        bottom.addWidget(self.more_button)
+        layout.addLayout(bottom)
         self.timeline.itemActivated.connect(lambda item, _column: self._open(item))
         self.open_button.clicked.connect(lambda: self._open(self.timeline.currentItem()))
+        self.more_button.clicked.connect(self._older)
         self.kind.currentIndexChanged.connect(lambda _i: self._filter())
         self.doctor.currentIndexChanged.connect(lambda _i: self._filter())
 
@@ -114,9 +126,15 @@ class ClinicalHistoryPanel(QWidget):
         if visit_id is not None and self.open_button.isVisible():
             self.open_requested.emit(visit_id)
 
-    def load(self, patient_id: int) -> None:
+    def load(self, patient_id: int, limit: int = PAGE) -> None:
+        self._patient_id = patient_id
         self.state.setText("Loading…")
-        self._runner.submit(self._load, patient_id, on_done=self._show, on_error=self._failed, context=self)
+        self.more_button.setEnabled(False)
+        self._runner.submit(self._load, patient_id, limit, on_done=self._show, on_error=self._failed, context=self)
+
+    def _older(self) -> None:
+        if self._patient_id is not None and self.history is not None:
+            self.load(self._patient_id, min(MOST, self.history.limit + PAGE))
 
     def _local(self, when: datetime) -> str:
         assert self.history is not None
@@ -143,7 +161,11 @@ class ClinicalHistoryPanel(QWidget):
         self.timeline.expandToDepth(0)
         self.chart.show_trend(trend_of(history.visits))
         count = len(history.visits)
-        self.state.setText(f"{count} visit{'s' if count != 1 else ''}, newest first")
+        maybe_more = count >= history.limit
+        self.more_button.setVisible(maybe_more and history.limit < MOST)
+        self.more_button.setEnabled(True)
+        self.state.setText(f"The newest {count} visits" if maybe_more
+                           else f"{count} visit{'s' if count != 1 else ''}, newest first")
         self._filter()
         self.loaded.emit()
 

@@ -76,7 +76,7 @@ class PatientsTab(QWidget):
         self._book: Callable[[PatientRecord], None] | None = None
         self._bill: Callable[[int, int | None], object] | None = None
         self._balances: BalanceLoader | None = None
-        self._clinical: Callable[[int], object] | None = None
+        self._clinical: Callable[[int, int], object] | None = None
         self._open_visit: Callable[[int], object] | None = None
         self._patients = patients
         self._runner = runner
@@ -301,9 +301,9 @@ class PatientsTab(QWidget):
         ``bill_visit``, for users who may invoice)."""
         self._bill = callback if self._user.can(Permission.INVOICE_CREATE) else None
 
-    def offer_clinical_history(self, load: Callable[[int], object] | None,
+    def offer_clinical_history(self, load: Callable[[int, int], object] | None,
                                open_visit: Callable[[int], object] | None = None) -> None:
-        """Give the patient record a "Clinical history" tab; ``load(patient_id)`` runs on the
+        """Give the patient record a "Clinical history" tab; ``load(patient_id, limit)`` runs on the
         worker, ``open_visit(visit_id)`` opens a visit picked there. Only for users who may read
         clinical records (the service refuses anyone else)."""
         self._clinical = load if self._user.can(Permission.CLINICAL_READ) else None
