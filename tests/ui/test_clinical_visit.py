@@ -6,6 +6,7 @@ clinical history with its trend chart."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -14,10 +15,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QPushButton
 
 from hms_desktop.bootstrap import Services
-from hms_desktop.services.clinical import AllergyInput
+from hms_desktop.services.clinical import AllergyInput, DiagnosisInput, NotesInput
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.ui.clinical.prescription_form import AllergyOverrideDialog
 from hms_desktop.ui.clinical.visit_dialog import VisitDialog
@@ -217,8 +219,6 @@ def test_a_visit_changed_at_another_desk_shows_the_conflict_and_keeps_the_typing
     # Meanwhile the same doctor, at another desk, adds a diagnosis and a complaint.
     other = surgery.doctor.clinical
     seen = other.get_visit(dialog.visit.id)
-    from hms_desktop.services.clinical import DiagnosisInput, NotesInput
-
     later = other.add_diagnosis(seen.id, seen.version, DiagnosisInput("Viral bronchitis"))
     other.save_notes(later.id, later.version, NotesInput(complaint="Cough"))
     click(qtbot, dialog.notes.save)
@@ -274,3 +274,24 @@ def test_closing_with_typed_notes_asks_first(qtbot, surgery: Surgery, runner):
     click(qtbot, dialog.close_button)  # saved: closes without asking
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert window.visit_records.dialogs == []
+
+
+def test_print_opens_the_print_dialog_and_a_reprint_is_a_copy(qtbot, surgery: Surgery, runner):
+    window = open_window(qtbot, surgery.doctor, runner)
+    dialog = open_todays_visit(qtbot, window, runner, surgery.appointment_id)
+    assert not dialog.print_button.isEnabled()  # nothing prescribed yet: nothing to print
+    show_page(qtbot, dialog, dialog.prescription)
+    type_into(qtbot, dialog.prescription.form.boxes["medicine"], "Cetirizine")
+    click(qtbot, dialog.prescription.add)
+    wait_idle(qtbot, runner)
+    visit = dialog.visit
+    number = f"RX-{visit.id:06d}/{visit.version}"
+    for expected in (f"Prescription {number} ready.", f"Prescription {number} (copy) ready."):
+        with qtbot.waitSignal(dialog.printed, timeout=10_000) as printed:
+            click(qtbot, dialog.print_button)
+        shown = printed.args[0]
+        assert dialog.status.text() == expected
+        box = [d for d in dialog.findChildren(QPrintDialog) if d.isVisible()][-1]
+        assert box.objectName() == "printDialog" and box.windowTitle() == f"Print Prescription {number}"
+        assert "Cetirizine" in "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(shown.pdf)).pages)
+        box.reject()
