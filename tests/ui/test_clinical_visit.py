@@ -81,6 +81,7 @@ def show_page(qtbot, dialog: VisitDialog, page) -> None:  # type: ignore[no-unty
     bar = dialog.sections.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(dialog.sections.indexOf(page)).center())
     assert dialog.sections.currentWidget() is page
+    qtbot.waitUntil(lambda: not dialog.busy)  # leaving the notes saves them
 
 
 def items(widget) -> list[str]:  # type: ignore[no-untyped-def]
@@ -120,11 +121,14 @@ def test_a_doctors_visit_from_todays_list_to_a_signed_record(qtbot, surgery: Sur
     assert "Amoxicillin (severe, rash)" in dialog.allergy_banner.text()
     assert "at registration: latex" in dialog.allergy_banner.text()
 
-    # Notes: typed, kept until signing saves them.
+    # Notes: typed; saved when the doctor moves on to another page (or signs).
     type_into(qtbot, dialog.notes.complaint, "Cough for three days, worse at night")
 
     # Vitals: an implausible pulse is refused under its box, in words, before anything is sent.
     show_page(qtbot, dialog, dialog.vitals)
+    # Leaving the notes saved the draft: it survives a crash or an idle lock.
+    assert surgery.doctor.clinical.get_visit(dialog.visit.id).complaint == "Cough for three days, worse at night"
+    assert dialog.status.text() == "Notes saved."
     boxes = dialog.vitals.form.boxes
     type_into(qtbot, boxes["pulse_bpm"], "450")
     assert "Pulse 450 beats/min cannot be right" in dialog.vitals.form.errors.text("pulse_bpm")

@@ -136,12 +136,21 @@ class VisitDialog(QDialog):
         self.save_pdf_button.clicked.connect(lambda: self.print_prescription(SAVE))
         self.summary_button.clicked.connect(lambda: self.print_prescription(SAVE, summary=True))
         self.close_button.clicked.connect(self.reject)
+        self.sections.currentChanged.connect(self._page_changed)
+        self._page = self.sections.currentWidget()
 
         self._show(self.visit, notes=True)
         self.discard_guard = DiscardGuard(self)
         self.resize(940, 660)
         clamp_to_screen(self)
         self.sections.setCurrentWidget(self.notes if self.can_write else self.vitals)
+        self._page = self.sections.currentWidget()
+
+    def _page_changed(self, _index: int) -> None:
+        """Leaving the notes saves them, so a draft typed there survives a crash or a lock."""
+        left, self._page = self._page, self.sections.currentWidget()
+        if left is self.notes and self.can_write and not self.visit.signed and not self.busy and self.notes_dirty():
+            self.save_notes()
 
     # --- showing the visit ---------------------------------------------------------------------
 
