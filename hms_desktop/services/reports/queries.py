@@ -32,7 +32,7 @@ OPEN_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, Appoi
                  AppointmentStatus.WITH_DOCTOR)
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -44,9 +44,9 @@ def appointments_by_doctor(s: Session, day_from: date, day_to: date,
                            doctor_id: int | None) -> list[tuple[str, int, int, int, int, int, int]]:
     """(doctor, booked, completed, cancelled, no-show, walk-ins, still open) per doctor."""
     status = Appointment.status
-    query = (select(Doctor.full_name, func.count(), _count_if(status == AppointmentStatus.COMPLETED),
-                    _count_if(status.in_(CLOSED_STATUSES)), _count_if(status == AppointmentStatus.NO_SHOW),
-                    _count_if(Appointment.kind == AppointmentKind.WALK_IN), _count_if(status.in_(OPEN_STATUSES)))
+    query = (select(Doctor.full_name, func.count(), count_if(status == AppointmentStatus.COMPLETED),
+                    count_if(status.in_(CLOSED_STATUSES)), count_if(status == AppointmentStatus.NO_SHOW),
+                    count_if(Appointment.kind == AppointmentKind.WALK_IN), count_if(status.in_(OPEN_STATUSES)))
              .join(Doctor, Doctor.id == Appointment.doctor_id)
              .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
              .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
@@ -59,9 +59,9 @@ def appointments_by_day(s: Session, day_from: date, day_to: date,
                         doctor_id: int | None) -> dict[date, tuple[int, int, int, int, int]]:
     """day -> (booked, completed, cancelled, no-show, still open)."""
     status = Appointment.status
-    query = (select(Appointment.local_day, func.count(), _count_if(status == AppointmentStatus.COMPLETED),
-                    _count_if(status.in_(CLOSED_STATUSES)), _count_if(status == AppointmentStatus.NO_SHOW),
-                    _count_if(status.in_(OPEN_STATUSES)))
+    query = (select(Appointment.local_day, func.count(), count_if(status == AppointmentStatus.COMPLETED),
+                    count_if(status.in_(CLOSED_STATUSES)), count_if(status == AppointmentStatus.NO_SHOW),
+                    count_if(status.in_(OPEN_STATUSES)))
              .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
              .group_by(Appointment.local_day))
     if doctor_id is not None:
