@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...models import Doctor, PaymentMethod
 from ..billing.common import Terms
 from ..errors import NotFound
-from . import queries
+from . import money_reports, queries, visit_reports
 from .records import Column, Kind, ReportInfo, ReportTable
 
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
@@ -136,6 +136,8 @@ BUILDERS: dict[str, Callable[[Session, Terms, date, date, int | None], Built]] =
     "revenue-by-method": _revenue_by_method,
     "takings": _takings,
     "outstanding": _outstanding,
+    **money_reports.BUILDERS,
+    **visit_reports.BUILDERS,
 }
 
 
