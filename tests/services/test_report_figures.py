@@ -229,3 +229,25 @@ def test_offsets_in_sql_follow_the_zone():
 
     spans = offsets(LONDON, datetime(2030, 3, 30, tzinfo=UTC), datetime(2030, 4, 2, tzinfo=UTC))
     assert spans == [(datetime(2030, 3, 30, tzinfo=UTC), 0), (datetime(2030, 3, 31, 1, tzinfo=UTC), 3600)]
+
+
+def test_xlsx_holds_numbers_dates_and_the_chart(clinic):
+    from datetime import datetime as dt
+
+    from hms_desktop.services.reports import to_xlsx
+    from tests.services import report_xlsx
+
+    svc, _ids, _raw = clinic
+    table = svc.reports.run("revenue-by-month", SAT, MON)
+    data = to_xlsx(table)
+    cells = report_xlsx.rows(data)
+    assert cells[0] == ["Revenue per month"] and cells[1] == ["2030-03-30 to 2030-04-01"]
+    assert cells[3][:3] == ["Month", "Invoices", "Invoiced (INR)"]
+    for row, sheet_row in zip((*table.rows, table.total), cells[4:4 + len(table.rows) + 1], strict=True):
+        assert sheet_row == [row[0], row[1], *(v / 100 for v in row[2:])]  # rupees and paise
+    assert "xl/charts/chart1.xml" in report_xlsx.names(data)
+    daily = report_xlsx.rows(to_xlsx(svc.reports.run("waiting-by-hour", SAT, MON)))
+    assert daily[4][0] == "08:00" and daily[4][1] == 2.0
+    closures = report_xlsx.rows(to_xlsx(svc.reports.run("shift-closures", SAT, MON)))
+    # Excel's day number: days since 1899-12-30.
+    assert closures[4][0] == (dt(2030, 4, 1) - dt(1899, 12, 30)).days
