@@ -50,7 +50,8 @@ def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
                "--format", "xlsx", "--out", str(sheet), data_dir=tmp_path)
     assert made.returncode == 0, made.stderr
     cells = report_xlsx.rows(sheet.read_bytes())
-    assert cells[3] == ["Doctor", "Visits", "Median wait (min)", "90th percentile (min)", "Longest (min)"]
+    assert cells[3] == ["Doctor", "Visits", "Median wait (minutes)", "90th percentile (minutes)",
+                        "Longest (minutes)"]
     assert [row[:2] for row in cells[4:7]] == [["Dr Omar Khan", 1.0], ["Dr Priya Nair", 2.0], ["All visits", 3.0]]
     refused = hms("--database", db_url, "report", "revenue", "--from", "2030-01-07", "--to", "2030-01-08",
                   "--format", "xlsx", "--out", "-", data_dir=tmp_path)

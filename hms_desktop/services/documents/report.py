@@ -89,8 +89,10 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     series = [[float(int(v)) for v in table.values(key)] for key in table.chart_values]  # type: ignore[call-overload]
     if not any(any(s) for s in series):
         return None
-    money = table.columns[table.column(table.chart_values[0])].kind is Kind.MONEY
-    scale = 10 ** currency_exponent(table.currency) if money else 1  # whole units on the axis
+    kind = table.columns[table.column(table.chart_values[0])].kind
+    money = kind is Kind.MONEY
+    # Whole units on the axis: rupees, not paise; per cent, not basis points.
+    scale = 10 ** currency_exponent(table.currency) if money else 100 if kind is Kind.RATE else 1
     data = [[v / scale for v in s] for s in series]
     height = 62 * mm
     drawing = Drawing(width, height)
@@ -110,7 +112,7 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     chart.valueAxis.valueMin = 0
     chart.valueAxis.strokeColor = RULE
     chart.categoryAxis.strokeColor = RULE
-    stacked = not money and len(series) > 1
+    stacked = kind is Kind.COUNT and len(series) > 1  # parts of a whole (appointments by status)
     if stacked:
         chart.categoryAxis.style = "stacked"
     for i in range(len(series)):

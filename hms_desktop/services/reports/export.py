@@ -31,6 +31,8 @@ def _header(table: ReportTable) -> list[str]:
             header.append(f"{c.label} ({table.currency})")
         elif c.kind is Kind.RATE:
             header.append(f"{c.label} (%)")
+        elif c.kind is Kind.MINUTES:
+            header.append(f"{c.label} (minutes)")
         else:
             header.append(c.label)
     return header
@@ -59,7 +61,8 @@ def to_xlsx(table: ReportTable) -> bytes:
     formats = {Kind.MONEY: book.add_format({"num_format": "#,##0" + ("." + "0" * exponent if exponent else "")}),
                Kind.RATE: book.add_format({"num_format": "0.0%"}),
                Kind.DAY: book.add_format({"num_format": "yyyy-mm-dd"}),
-               Kind.COUNT: book.add_format({"num_format": "#,##0"})}
+               Kind.COUNT: book.add_format({"num_format": "#,##0"}),
+               Kind.MINUTES: book.add_format({"num_format": "#,##0"})}
     totals = {kind: book.add_format({"bold": True, "num_format": f.num_format}) for kind, f in formats.items()}
     sheet.write(0, 0, table.title, book.add_format({"bold": True, "font_size": 14}))
     period = f"{table.day_from.isoformat()} to {table.day_to.isoformat()}"

@@ -71,8 +71,8 @@ def _waits(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | 
     return out
 
 
-WAIT_COLUMNS = (Column("visits", "Visits", Kind.COUNT), Column("median", "Median wait (min)", Kind.COUNT),
-                Column("p90", "90th percentile (min)", Kind.COUNT), Column("longest", "Longest (min)", Kind.COUNT))
+WAIT_COLUMNS = (Column("visits", "Visits", Kind.COUNT), Column("median", "Median wait", Kind.MINUTES),
+                Column("p90", "90th percentile", Kind.MINUTES), Column("longest", "Longest", Kind.MINUTES))
 
 
 def _wait_row(label: object, histogram: dict[int, int]) -> tuple[object, ...]:
@@ -151,8 +151,8 @@ def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: i
     if rows:
         a, b, n = (sum(int(r[i]) for r in rows) for i in (1, 2, 3))  # type: ignore[call-overload]
         total = ("Total", a, b, n, _share(b, a))
-    columns = (Column("doctor", "Doctor"), Column("available", "Available (min)", Kind.COUNT),
-               Column("booked", "Booked (min)", Kind.COUNT), Column("appointments", "Appointments", Kind.COUNT),
+    columns = (Column("doctor", "Doctor"), Column("available", "Available", Kind.MINUTES),
+               Column("booked", "Booked", Kind.MINUTES), Column("appointments", "Appointments", Kind.COUNT),
                Column("utilisation", "Utilisation", Kind.RATE))
     return columns, tuple(rows), total, "doctor", ("utilisation",)
 

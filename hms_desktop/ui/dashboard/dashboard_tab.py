@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -107,17 +108,24 @@ class DashboardTab(QWidget):
         self.per_day = ReportChart(self)
         self.revenue = ReportChart(self)
         self.no_show = ReportChart(self)
+        for chart in (self.per_day, self.revenue, self.no_show):
+            chart.setMinimumHeight(140)
         self.per_day.bar_clicked.connect(lambda row: self._chart_day(self.board.appointments_per_day, row, self.open_day))  # type: ignore[union-attr]
         self.revenue.bar_clicked.connect(lambda row: self._chart_day(self.board.revenue_per_day, row, self.open_billing))  # type: ignore[union-attr]
-        charts = QGridLayout()
-        charts.addWidget(self.per_day, 0, 0, 1, 2)
-        charts.addWidget(self.revenue, 1, 0)
-        charts.addWidget(self.no_show, 1, 1)
-        charts.setRowStretch(0, 1)
-        charts.setRowStretch(1, 1)
+        lower = QWidget()
+        lower_row = QHBoxLayout(lower)
+        lower_row.setContentsMargins(0, 0, 0, 0)
+        lower_row.addWidget(self.revenue)
+        lower_row.addWidget(self.no_show)
+        # A splitter shares the height out evenly whatever the plots' own size hints say.
+        self.charts = QSplitter(Qt.Orientation.Vertical, objectName="dashCharts")
+        self.charts.addWidget(self.per_day)
+        self.charts.addWidget(lower)
+        self.charts.setChildrenCollapsible(False)
+        self.charts.setSizes([500, 500])
         body = QHBoxLayout()
         body.addLayout(left, 2)
-        body.addLayout(charts, 5)
+        body.addWidget(self.charts, 3)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

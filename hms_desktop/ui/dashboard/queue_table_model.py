@@ -20,7 +20,7 @@ def wait_text(minutes: int | None) -> str:
 
 class QueueTableModel(RowTableModel):
     headers = {DOCTOR: "Doctor", WAITING: "Waiting", WITH_DOCTOR: "With doctor", SEEN: "Seen",
-               LONGEST: "Longest wait"}
+               LONGEST: "Longest"}
 
     def set_rows(self, rows: Any) -> None:
         self.beginResetModel()

@@ -34,6 +34,9 @@ class ReportChart(QWidget):
         self.plot: Any = None  # the pyqtgraph PlotWidget, made on the first draw
         self.bars: list[Any] = []
         self._rows = 0
+        self._labels: list[str] = []
+        self._day_labels = False
+        self.tick_labels: list[str] = []  # the bottom axis' texts as last laid out
 
     def _ensure_plot(self) -> Any:
         if self.plot is None:
@@ -41,6 +44,7 @@ class ReportChart(QWidget):
 
             pg.setConfigOptions(antialias=True, background="w", foreground="#1f2933")
             self.plot = pg.PlotWidget()
+            self.plot.setMinimumSize(120, 90)  # its own hint is a large window's; let layouts shrink it
             self.plot.setMenuEnabled(False)
             self.plot.setMouseEnabled(x=False, y=False)
             self.plot.showGrid(y=True, alpha=0.2)
@@ -48,6 +52,33 @@ class ReportChart(QWidget):
             self._layout.addWidget(self.plot, 1)
             self._layout.addWidget(self.legend)
         return self.plot
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._labels:
+            self._apply_ticks()
+
+    def _apply_ticks(self) -> None:
+        """Labels that fit the bars' width: every few days, or each name cut with … to its bar."""
+        from PySide6.QtGui import QFontMetrics
+
+        labels = self._labels
+        metrics = QFontMetrics(self.plot.getAxis("bottom").style.get("tickFont") or self.font())
+        # The plot less its left axis: the view box's own width lags a resize by one layout pass.
+        room = max(1.0, self.plot.width() - 70.0) / len(labels)
+        if self._day_labels:
+            widest = max(metrics.horizontalAdvance(label) for label in labels) + 10
+            step = max(1, -(-widest // int(max(1, room))))
+            shown = [(x, labels[x]) for x in range(0, len(labels), step)]
+        else:
+            def fit(label: str) -> str:
+                if metrics.horizontalAdvance(label) > room - 6:
+                    label = label.split()[-1] if label.split() else label  # "Dr Priya Nair" -> "Nair"
+                return metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(room) - 6)
+
+            shown = [(x, fit(label)) for x, label in enumerate(labels)]
+        self.tick_labels = [text for _x, text in shown]
+        self.plot.getAxis("bottom").setTicks([shown])
 
     def bar_centre(self, row: int) -> Any:
         """Where the middle of a row's bars is on the plot widget, in its pixels (for tests)."""
@@ -73,6 +104,7 @@ class ReportChart(QWidget):
         self.legend.clear()
         self.bars = []
         self._rows = 0
+        self._labels = []
         if table is None or not table.rows or not table.chart_values or len(table.rows) > MAX_BARS:
             plot.setTitle("Too many rows to chart: see the table" if table and len(table.rows) > MAX_BARS else "")
             return
@@ -85,7 +117,7 @@ class ReportChart(QWidget):
         scale = 10 ** currency_exponent(table.currency) if money else 100 if kind is Kind.RATE else 1
         series = len(table.chart_values)
         xs = list(range(len(labels)))
-        stacked = not money and series > 1
+        stacked = kind is Kind.COUNT and series > 1  # parts of a whole: appointments by status
         width = 0.7 if stacked or series == 1 else 0.8 / series
         base = [0.0] * len(xs)
         top = 0.0
@@ -109,7 +141,8 @@ class ReportChart(QWidget):
         self._rows = len(xs)
         self.legend.setVisible(series > 1)
         plot.setYRange(0, (top or 1) * 1.08, padding=0)
-        step = max(1, len(labels) // 12)  # a label every few bars, so they never overlap
-        plot.getAxis("bottom").setTicks([[(x, labels[x]) for x in xs[::step]]])
-        plot.setLabel("left", table.currency if money else "%" if kind is Kind.RATE else "Count")
+        self._labels = labels
+        self._day_labels = label_column.kind is Kind.DAY
+        self._apply_ticks()
+        plot.setLabel("left", {Kind.MONEY: table.currency, Kind.RATE: "%", Kind.MINUTES: "Minutes"}.get(kind, "Count"))
         plot.setTitle(table.title)
