@@ -15,6 +15,7 @@ from sqlalchemy import text
 from hms_desktop.bootstrap import Services
 from hms_desktop.services.billing import LineInput
 from hms_desktop.services.reports.visit_reports import AGE_BANDS
+from hms_desktop.services.scheduling import SessionInput
 from hms_desktop.services.settings import ClinicSettings
 from tests.services import report_oracle as oracle
 from tests.services.conftest import make_doctor, make_patients
@@ -36,6 +37,8 @@ def build(svc: Services) -> dict[str, int]:
     ann = make_doctor(svc, "Dr Ann Lee")
     ben = make_doctor(svc, "Dr Ben Ode", specialty=derm)
     svc.availability.add_leave(ben.id, MON, reason="conference")
+    # Sunday nights 00:30-03:30: on the spring-forward night that is two real hours, not three.
+    cy = make_doctor(svc, "Dr Cy Night", sessions=[SessionInput(6, time(0, 30), time(3, 30), 30)])
     payer = svc.price_list.add_payer("Star Health")
     p = make_patients(svc, 8)
     svc.shifts.open(5000)
@@ -70,7 +73,7 @@ def build(svc: Services) -> dict[str, int]:
     expected_cash = 5000 + inv1.total
     svc.shifts.close(shift.id, shift.version, {"cash": expected_cash - 100, "card": 7500, "upi": 0, "bank": 0,
                                                "other": 0}, reason="a coin short")
-    return {"ann": ann.id, "ben": ben.id, "payer": payer.id}
+    return {"ann": ann.id, "ben": ben.id, "cy": cy.id, "payer": payer.id}
 
 
 @pytest.fixture
@@ -113,12 +116,13 @@ def test_utilisation_from_weekly_hours_less_leave(clinic):
     table = svc.reports.run("utilisation", SAT, MON)
     with svc.db.engine.connect() as conn:
         sessions = [tuple(r) for r in conn.execute(text("SELECT doctor_id, weekday, start_time, end_time FROM availability_sessions"))]
-    def minutes_of(value) -> int:  # type: ignore[no-untyped-def]
-        value = time.fromisoformat(value) if isinstance(value, str) else value
-        return value.hour * 60 + value.minute
-    for name, doctor_id in (("Dr Ann Lee", ids["ann"]), ("Dr Ben Ode", ids["ben"])):
+    def real_minutes(day: date, begin, finish) -> int:  # type: ignore[no-untyped-def]
+        begin, finish = (time.fromisoformat(v) if isinstance(v, str) else v for v in (begin, finish))
+        utc = [datetime.combine(day, v, tzinfo=LONDON).astimezone(UTC) for v in (begin, finish)]
+        return int((utc[1] - utc[0]).total_seconds()) // 60
+    for name, doctor_id in (("Dr Ann Lee", ids["ann"]), ("Dr Ben Ode", ids["ben"]), ("Dr Cy Night", ids["cy"])):
         days = [SAT, SUN] if doctor_id == ids["ben"] else [SAT, SUN, MON]  # Ben is on leave on Monday
-        available = sum(minutes_of(e) - minutes_of(s) for d in days for (doc, wd, s, e) in sessions
+        available = sum(real_minutes(d, s, e) for d in days for (doc, wd, s, e) in sessions
                         if doc == doctor_id and wd == d.weekday())
         booked = [a for a in raw.appointments if a["doctor_id"] == doctor_id
                   and a["status"] in ("requested", "confirmed", "checked_in", "with_doctor", "completed")]
@@ -126,6 +130,7 @@ def test_utilisation_from_weekly_hours_less_leave(clinic):
         row = next(r for r in table.rows if r[0] == name)
         assert row[1:4] == (available, minutes, len(booked))
         assert row[4] == (minutes * 20000 + available) // (2 * available)
+    assert next(r for r in table.rows if r[0] == "Dr Cy Night")[1] == 120
     assert table.total[1] == sum(r[1] for r in table.rows)
 
 

@@ -5,8 +5,8 @@ row per distinct wait, never one per visit."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, distinct, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -99,15 +99,12 @@ def waiting_by_hour(s: Session, t: Terms, day_from: date, day_to: date, doctor_i
     return (Column("hour", "Checked in at"), *WAIT_COLUMNS), rows, _all(groups), "hour", ("median", "p90")
 
 
-def _overlap(span: tuple[datetime, datetime], off: list[tuple[datetime, datetime]]) -> float:
-    return sum(max(0.0, (min(span[1], e) - max(span[0], s)).total_seconds()) for s, e in off)
-
-
 def available_minutes(s: Session, t: Terms, day_from: date, day_to: date,
                       doctor_ids: list[int]) -> dict[int, int]:
     """doctor -> minutes of their weekly hours over the clinic's days, leave, blocked time and
-    clinic holidays taken out. A session is placed on each day in the clinic's zone, so a session
-    over a DST change is as long as it really is."""
+    clinic holidays taken out. On an ordinary day a session lasts its wall-clock length, so those
+    days are counted per weekday; a DST day and a day with time off are placed in the clinic's
+    zone one by one, so a session over the change is as long as it really is."""
     start, end = clinic_instants(day_from, day_to, t.zone)
     sessions: dict[int, dict[int, list[WeeklySession]]] = defaultdict(lambda: defaultdict(list))
     for ws in s.scalars(select(WeeklySession).where(WeeklySession.doctor_id.in_(doctor_ids))):
@@ -117,17 +114,45 @@ def available_minutes(s: Session, t: Terms, day_from: date, day_to: date,
             or_(AvailabilityException.doctor_id.in_(doctor_ids), AvailabilityException.doctor_id.is_(None)),
             AvailabilityException.ends_at > start, AvailabilityException.starts_at < end)):
         off[x.doctor_id].append((x.starts_at.astimezone(UTC), x.ends_at.astimezone(UTC)))
-    out = {}
     days = [day_from + timedelta(days=i) for i in range((day_to - day_from).days + 1)]
+    changing = {d for d in days if _day_length(d, t) != 86400}
+    per_weekday = Counter(d.weekday() for d in days if d not in changing)
+
+    def placed(doctor_id: int, day: date) -> list[tuple[datetime, datetime]]:
+        return [session_bounds(day, ws.start_time, ws.end_time, t.zone)
+                for ws in sessions.get(doctor_id, {}).get(day.weekday(), [])]
+
+    out = {}
     for doctor_id in doctor_ids:
-        closed = merge(off.get(doctor_id, []) + off.get(None, []))
         seconds = 0.0
-        for day in days:
-            for ws in sessions.get(doctor_id, {}).get(day.weekday(), []):
-                span = session_bounds(day, ws.start_time, ws.end_time, t.zone)
-                seconds += (span[1] - span[0]).total_seconds() - (_overlap(span, closed) if closed else 0)
+        for weekday, count in per_weekday.items():
+            for ws in sessions.get(doctor_id, {}).get(weekday, []):
+                seconds += count * _wall_seconds(ws.start_time, ws.end_time)
+        for day in changing:
+            seconds += sum((e - b).total_seconds() for b, e in placed(doctor_id, day))
+        closed = merge(off.get(doctor_id, []) + off.get(None, []))
+        for begin, finish in closed:
+            first = max(day_from, begin.astimezone(t.zone).date())
+            last = min(day_to, finish.astimezone(t.zone).date())
+            for i in range((last - first).days + 1):
+                seconds -= _overlap_all(placed(doctor_id, first + timedelta(days=i)), begin, finish)
         out[doctor_id] = int(seconds // 60)
     return out
+
+
+def _day_length(day: date, t: Terms) -> float:
+    a, b = clinic_instants(day, day, t.zone)
+    # In UTC: two times in one zone subtract as wall clocks, and every day would be 24 hours.
+    return (b.astimezone(UTC) - a.astimezone(UTC)).total_seconds()
+
+
+def _wall_seconds(begin: time, finish: time) -> float:
+    return float((finish.hour * 3600 + finish.minute * 60 + finish.second)
+                 - (begin.hour * 3600 + begin.minute * 60 + begin.second))
+
+
+def _overlap_all(spans: list[tuple[datetime, datetime]], begin: datetime, finish: datetime) -> float:
+    return sum(max(0.0, (min(e, finish) - max(b, begin)).total_seconds()) for b, e in spans)
 
 
 def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
