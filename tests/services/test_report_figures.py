@@ -256,3 +256,13 @@ def test_xlsx_holds_numbers_dates_and_the_chart(clinic):
     closures = report_xlsx.rows(to_xlsx(svc.reports.run("shift-closures", SAT, MON)))
     # Excel's day number: days since 1899-12-30.
     assert closures[4][0] == (dt(2030, 4, 1) - dt(1899, 12, 30)).days
+
+
+def test_a_new_report_prints_with_its_chart_and_table(clinic):
+    from tests.documents.pdf_text import text as pdf_text
+
+    svc, _ids, _raw = clinic
+    words = pdf_text(svc.reports.report_pdf("waiting-by-hour", SAT, MON))
+    assert "WAITING TIMES PER HOUR OF DAY" in words and "Page 1 of 1" in words
+    for expected in ("Checked in at", "09:00", "90th percentile", "45 min", "All visits"):
+        assert expected in words

@@ -101,7 +101,15 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     chart.width, chart.height = width - 50 * mm, height - 20 * mm
     chart.data = data
     labels = [table.text(table.columns[label_index].kind, row[label_index]) for row in table.rows]
-    chart.categoryAxis.categoryNames = [lbl[5:] if table.columns[label_index].kind is Kind.DAY else lbl[:22]
+    # Upright labels share the bar's width (about 3 points a character at 6 points); angled ones get 22.
+    room = 22 if len(labels) > 8 else max(4, int(chart.width / len(labels) / 3.2))
+
+    def fit(label: str) -> str:
+        if len(label) > room and label.split():
+            label = label.split()[-1]  # "Dr Priya Nair" -> "Nair"
+        return label if len(label) <= room else label[:room - 1] + "…"
+
+    chart.categoryAxis.categoryNames = [lbl[5:] if table.columns[label_index].kind is Kind.DAY else fit(lbl)
                                         for lbl in labels]
     chart.categoryAxis.labels.fontName = SANS
     chart.categoryAxis.labels.fontSize = 6
