@@ -117,9 +117,15 @@ class MainWindow(QMainWindow):
             self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
         self.reports_tab: QWidget | None = None
+        self.dashboard_tab: QWidget | None = None
         if any(user.can(p) for p in (Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN, Permission.REPORTS_MONEY)):
+            from .dashboard.dashboard_tab import DashboardTab
             from .reports.reports_tab import ReportsTab
 
+            self.dashboard_tab = DashboardTab(services, runner, user, self.watcher)
+            self.dashboard_tab.open_day.connect(self.open_schedule_day)
+            self.dashboard_tab.open_billing.connect(self.open_billing_day)
+            self.tabs.addTab(self.dashboard_tab, "Dashb&oard")
             self.reports_tab = ReportsTab(services, runner, user)
             self.tabs.addTab(self.reports_tab, "&Reports")
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -328,6 +334,22 @@ class MainWindow(QMainWindow):
         """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
         self.tabs.setCurrentWidget(self.scheduler_tab)
         self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
+
+    def open_schedule_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
+        """A dashboard figure's list: the Scheduler on that day."""
+        if self.scheduler_tab is not None:
+            self.tabs.setCurrentWidget(self.scheduler_tab)
+            self.scheduler_tab.show_day(day)  # type: ignore[attr-defined]
+
+    def open_billing_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
+        """A dashboard money figure's list: the Billing tab's invoices of that day."""
+        tab = self.billing_tab
+        if tab is None:
+            return
+        tab.all_dates.setChecked(False)  # type: ignore[attr-defined]
+        tab.day_from.setDate(day)  # type: ignore[attr-defined]
+        tab.day_to.setDate(day)  # type: ignore[attr-defined]
+        self.tabs.setCurrentWidget(tab)
 
     def bill_visit(self, patient_id: int, appointment_id: int | None = None):  # type: ignore[no-untyped-def]
         """"Bill this visit" from the Scheduler, the Queues tab or the patient record: the Billing
