@@ -23,6 +23,7 @@ from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
 from .services.doctors import DoctorService
 from .services.identity import Identity
+from .services.notifications.bell import BellService
 from .services.notifications.service import NotificationService
 from .services.patients import PatientService
 from .services.reports import ReportService
@@ -60,6 +61,7 @@ class Services:
     demo_billing: DemoBillingService
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
+    bell: BellService  # each staff member's own notifications (the bell in the main window)
     reports: ReportService  # read-only figures over a period; CSV and PDF
     clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
     clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
@@ -105,6 +107,7 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
         backups=BackupService(units),
         notifications=NotificationService(units),
+        bell=BellService(units, clock.now),
         reports=ReportService(units),
         clinical=ClinicalService(units),
         clinical_documents=ClinicalDocuments(units),

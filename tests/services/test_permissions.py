@@ -73,6 +73,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
     ("backups", "backup_at_sign_out"): (None, lambda s, ids: s.backups.backup_at_sign_out()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
+    ("bell", "refresh"): (None, lambda s, ids: s.bell.refresh()),
+    ("bell", "mark_read"): (None, lambda s, ids: s.bell.mark_read()),
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_smtp_settings(SmtpSettings(port=0))),

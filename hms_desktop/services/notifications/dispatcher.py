@@ -25,6 +25,7 @@ from sqlalchemy import select
 from ...models import OutboxEntry, OutboxStatus, utcnow
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
+from .bell import ring_failed
 from .compose import Composed, NotSent, compose, email_message
 from .reminders import queue_due_reminders
 from .smtp import SendFailed, SmtpSender, load_smtp_settings
@@ -121,6 +122,8 @@ class NotificationDispatcher:
             else:
                 outcome = self._deliver(entry, composed, settings, now)
             session.flush()
+            if outcome == "failed":
+                ring_failed(session, entry, now)
             if outcome in ("failed", "not_sent"):
                 uow.announce("notifications", outcome, entity_id=entry.id)
             return outcome
