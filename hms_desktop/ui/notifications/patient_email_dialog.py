@@ -25,3 +25,8 @@ class PatientEmailDialog(QDialog):
         layout.addWidget(self.pages, 1)
         layout.addWidget(close)
         self.resize(720, 600)
+
+    def show_outbox(self, select_id: int) -> None:
+        """The Outbox page, with this message selected once the list has loaded (a bell item)."""
+        self.pages.setCurrentWidget(self.outbox)
+        self.outbox.refresh(select_id=select_id)
