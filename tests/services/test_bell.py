@@ -32,7 +32,7 @@ def test_a_booking_an_arrival_a_move_and_a_cancellation_ring_the_doctor_once_eac
 
     ward.receptionist.visits.check_in(ward.appointment_id)
     view = ward.doctor.bell.refresh()
-    assert view.items[0].kind == "arrived" and "Asha Rao is waiting (token 1)" in view.items[0].detail
+    assert view.items[0].kind == "arrived" and view.items[0].detail.startswith("Waiting with token 1; booked for Mon 07 Jan 2030 10:00")
     # Refreshing again, or from another desk, rings nothing new.
     assert ward.doctor.bell.refresh().unread == 2
     assert ward.receptionist.bell.refresh().items == ()
@@ -45,7 +45,7 @@ def test_a_booking_an_arrival_a_move_and_a_cancellation_ring_the_doctor_once_eac
     assert [k for k, _ in kinds(view)] == ["cancelled", "moved", "booked", "arrived", "booked"]
     assert view.unread == 5
     assert "Feeling better" in view.items[0].detail and "by rita" in view.items[0].detail
-    assert "from Mon 07 Jan 2030 17:00 to Mon 07 Jan 2030 18:00" in view.items[1].detail
+    assert view.items[1].detail == "From Mon 07 Jan 2030 17:00 to Mon 07 Jan 2030 18:00 by admin"
 
 
 def test_marking_read_counts_down_and_touches_only_ones_own_items(ward: Ward):

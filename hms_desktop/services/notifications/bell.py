@@ -129,10 +129,10 @@ def fan_out_events(session: Session) -> int:
             when = fmt(event.new_starts_at or starts_at, zone)
             by = f" by {event.actor_name}" if event.actor_name else ""
             detail = {
-                "moved": f"{patient}: from {fmt(event.old_starts_at, zone) if event.old_starts_at else '?'} to {when}{by}",
-                "arrived": f"{patient} is waiting" + (f" (token {token})" if token else "") + f", {when}",
-                "cancelled": f"{patient}, {when}{by}" + (f": {event.reason}" if event.reason else ""),
-            }.get(kind, f"{patient}, {when}{by}")
+                "moved": f"From {fmt(event.old_starts_at, zone) if event.old_starts_at else '?'} to {when}{by}",
+                "arrived": "Waiting" + (f" with token {token}" if token else "") + f"; booked for {when}",
+                "cancelled": f"{when}{by}" + (f": {event.reason}" if event.reason else ""),
+            }.get(kind, f"{when}{by}")
             items.append({"user_id": account_id, "source_key": f"event:{event.id}", "kind": kind,
                           "title": f"{title}: {patient}"[:300], "detail": detail[:500], "appointment_id": event.appointment_id,
                           "patient_id": patient_id, "day": day, "created_at": event.at})

@@ -8,8 +8,18 @@ follow-ups that come due with the day; a burst of changes costs one reload.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPainterPath, QPixmap, QShortcut
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,6 +27,9 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -47,6 +60,8 @@ def bell_icon(unread: int, size: int = 22, ratio: float = 1.0) -> QIcon:
     p = QPainter(pixmap)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     s = size / 22.0
+    p.save()
+    p.translate(-2.5 * s, 1.5 * s)  # room for the badge at the top right
     body = QPainterPath()
     body.moveTo(4 * s, 16 * s)
     body.cubicTo(6 * s, 14 * s, 5 * s, 6 * s, 11 * s, 5 * s)
@@ -57,19 +72,97 @@ def bell_icon(unread: int, size: int = 22, ratio: float = 1.0) -> QIcon:
     p.drawPath(body)
     p.drawEllipse(QPointF(11 * s, 18 * s), 2.2 * s, 2.2 * s)
     p.drawEllipse(QPointF(11 * s, 4.5 * s), 1.4 * s, 1.4 * s)
+    p.restore()
     if unread:
         text = str(unread) if unread < 10 else "9+"
-        badge = QRectF(size - 13 * s, 0, 13 * s, 11 * s)
+        badge = QRectF(size - 14 * s, 0, 14 * s, 12 * s)
         p.setBrush(QColor("#c62828"))
         p.drawRoundedRect(badge, 5.5 * s, 5.5 * s)
         font = QFont()
-        font.setPixelSize(max(7, int(8.5 * s)))
+        font.setPixelSize(max(8, int(9.5 * s)))
         font.setBold(True)
         p.setFont(font)
         p.setPen(QColor("white"))
         p.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
     p.end()
     return QIcon(pixmap)
+
+
+class BellItemDelegate(QStyledItemDelegate):
+    """Draws an item as its title (bold while unread, with a dot), the detail wrapped beneath, and
+    what and when in small grey type; a line between items."""
+
+    PAD = 8
+    DOT = 8
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
+        title, detail, meta = QFont(option.font), QFont(option.font), QFont(option.font)
+        title.setBold(True)
+        meta.setPointSizeF(max(6.0, option.font.pointSizeF() * 0.85))
+        return title, detail, meta
+
+    def _blocks(self, option: QStyleOptionViewItem, item: BellItem) -> list[tuple[QFont, str]]:
+        title, detail, meta = self._fonts(option)
+        if item.read:
+            title.setBold(False)
+        when = item.created_at.strftime("%d %b %H:%M")
+        return [(title, item.title), (detail, item.detail), (meta, f"{KIND_WORDS.get(item.kind, item.kind)} · {when}")]
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802, ANN001 - Qt override
+        item: BellItem | None = index.data(ITEM_ROLE)
+        if item is None:
+            return super().sizeHint(option, index)
+        # The list's own width: a list view hands sizeHint no useful rectangle.
+        full = self._row_width(option)
+        width = max(60, full - 3 * self.PAD - self.DOT)
+        height = 2 * self.PAD
+        for font, text in self._blocks(option, item):
+            if text:
+                height += QFontMetrics(font).boundingRect(0, 0, width, 10_000, Qt.TextFlag.TextWordWrap, text).height() + 2
+        return QSize(full, height)
+
+    def _row_width(self, option: QStyleOptionViewItem) -> int:
+        """The list's width less a scroll bar's, whether one shows yet or not: the text is wrapped
+        for this width, so a scroll bar appearing later never cuts it."""
+        view = self.parent()
+        if not isinstance(view, QListWidget):
+            return max(100, option.rect.width())
+        bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        shown = view.verticalScrollBar().isVisible()
+        return max(100, view.viewport().width() - (0 if shown else bar))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:  # noqa: ANN001 - Qt override
+        item: BellItem | None = index.data(ITEM_ROLE)
+        if item is None:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        if selected:
+            painter.fillRect(option.rect, palette.highlight())
+        text_colour = palette.highlightedText().color() if selected else palette.text().color()
+        subtle = text_colour if selected else palette.placeholderText().color()
+        row = QRect(option.rect.left(), option.rect.top(), min(option.rect.width(), self._row_width(option)),
+                    option.rect.height())
+        rect = row.adjusted(2 * self.PAD + self.DOT, self.PAD, -self.PAD, -self.PAD)
+        if not item.read:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("white") if selected else QColor("#1565c0"))
+            painter.drawEllipse(QRectF(option.rect.left() + self.PAD, rect.top() + 5, self.DOT, self.DOT))
+        y = rect.top()
+        for n, (font, text) in enumerate(self._blocks(option, item)):
+            if not text:
+                continue
+            painter.setFont(font)
+            painter.setPen(subtle if n == 2 else text_colour)
+            box = painter.boundingRect(QRect(rect.left(), y, rect.width(), 10_000), Qt.TextFlag.TextWordWrap, text)
+            painter.drawText(box, Qt.TextFlag.TextWordWrap, text)
+            y += box.height() + 2
+        painter.setPen(palette.mid().color())
+        painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
+        painter.restore()
 
 
 class BellPanel(QFrame):
@@ -89,8 +182,11 @@ class BellPanel(QFrame):
         self.mark_all_button = QPushButton("Mark &all read")
         self.mark_all_button.clicked.connect(lambda: self.mark_requested.emit(None))
         self.list = QListWidget(objectName="bellList")
-        self.list.setWordWrap(True)
+        self.list.setItemDelegate(BellItemDelegate(self.list))
         self.list.setUniformItemSizes(False)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # items wrap instead
         self.list.itemActivated.connect(self._activated)
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.empty = QLabel("Nothing here yet. Bookings, arrivals and follow-ups that concern you appear here.")
@@ -119,16 +215,12 @@ class BellPanel(QFrame):
     def show_view(self, view: BellView) -> None:
         current = self.current_item()
         self.list.clear()
-        bold = self.list.font()
-        bold.setBold(True)
         for item in view.items:
             when = item.created_at.strftime("%d %b %H:%M")
             row = QListWidgetItem(f"{item.title}\n{item.detail}\n{KIND_WORDS.get(item.kind, item.kind)} · {when}"
                                   + ("" if item.read else " · new"))
             row.setData(ITEM_ROLE, item)
             row.setToolTip(f"{item.title}\n{item.detail}")
-            if not item.read:
-                row.setFont(bold)
             self.list.addItem(row)
             if current is not None and item.id == current.id:
                 self.list.setCurrentItem(row)
@@ -187,13 +279,13 @@ class BellButton(QToolButton):
 
     def __init__(self, service: BellService, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setIconSize(QSize(24, 24))
         self._service = service
         self._runner = runner
         self.unread = 0
         self.view = BellView(0, ())
         self.setObjectName("bellButton")
         self.setAutoRaise(True)
-        self.setIconSize(QSize(22, 22))
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.panel = BellPanel(self)
         self.panel.open_requested.connect(self.open_requested)
@@ -236,7 +328,7 @@ class BellButton(QToolButton):
         self._show_count()
 
     def _show_count(self) -> None:
-        self.setIcon(bell_icon(self.unread, 22, self.devicePixelRatioF()))
+        self.setIcon(bell_icon(self.unread, 24, self.devicePixelRatioF()))
         words = f"{self.unread} new notification{'s' if self.unread != 1 else ''}" if self.unread else "No new notifications"
         self.setToolTip(f"{words} ({OPEN_KEY})")
         self.setAccessibleName(f"Notifications: {words}")
