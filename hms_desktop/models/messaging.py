@@ -100,7 +100,7 @@ class StaffNotification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
-        UniqueConstraint("user_id", "source_key", name="uq_staff_notifications_user_source"),
+        UniqueConstraint("source_key", "user_id", name="uq_staff_notifications_source_user"),
         Index("ix_staff_notifications_user_id", "user_id", "id"),
     )
 

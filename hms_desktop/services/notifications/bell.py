@@ -6,7 +6,7 @@ fan it out at the same moment:
 
 * the appointment history (``appointment_events``): a booking, a request, a move, a cancellation or
   an arrival rings the appointment's doctor (unless the doctor did it), read past a cursor row
-  that the fan-out locks, so two desks never read the same rows at once;
+  that the fan-out locks (cursors.py);
 * the visits: a follow-up due today (or in the last week, for a desk that was closed) rings the
   visit's doctor;
 * the outbox: the dispatcher rings every active administrator in the transaction that marks a
@@ -24,8 +24,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ...models import (
@@ -33,7 +31,6 @@ from ...models import (
     AppointmentEvent,
     AppointmentStatus,
     Doctor,
-    NotificationCursor,
     OutboxEntry,
     Patient,
     Role,
@@ -45,6 +42,7 @@ from ...models import (
 from ..scheduling.slot_math import fmt
 from ..settings import clinic_view, clinic_zone
 from ..unit_of_work import UnitOfWork, UnitsOfWork
+from .cursors import LAG, locked_cursor, upsert
 
 EVENTS_SOURCE = "appointment_events"
 BATCH = 500
@@ -75,9 +73,7 @@ class BellView:
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert_(StaffNotification).values(rows).on_conflict_do_nothing(
+    session.execute(upsert(session)(StaffNotification).values(rows).on_conflict_do_nothing(
         index_elements=[StaffNotification.user_id, StaffNotification.source_key]))
 
 
@@ -97,16 +93,9 @@ def _event_item(event: AppointmentEvent) -> tuple[str, str] | None:
 
 def fan_out_events(session: Session) -> int:
     """Ring doctors for the appointment history written since the cursor; how many items were made."""
-    dialect = session.get_bind().dialect.name
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert_(NotificationCursor).values(source=EVENTS_SOURCE, last_id=0).on_conflict_do_nothing(
-        index_elements=[NotificationCursor.source]))
-    # Locked until this unit commits: a second desk waits here and then reads past our cursor.
-    cursor = session.scalar(select(NotificationCursor).where(NotificationCursor.source == EVENTS_SOURCE)
-                            .with_for_update())
-    assert cursor is not None
+    cursor = locked_cursor(session, EVENTS_SOURCE)  # a second desk waits here, then reads past it
     zone = clinic_zone(session)
-    made = 0
+    made, after = 0, cursor.last_id - LAG
     while True:
         rows = session.execute(
             select(AppointmentEvent, Appointment.local_day, Appointment.patient_id, Appointment.starts_at,
@@ -114,15 +103,17 @@ def fan_out_events(session: Session) -> int:
             .join(Appointment, Appointment.id == AppointmentEvent.appointment_id)
             .join(Patient, Patient.id == Appointment.patient_id)
             .join(Doctor, Doctor.id == Appointment.doctor_id)
-            .where(AppointmentEvent.id > cursor.last_id)
+            .where(AppointmentEvent.id > after)
             .order_by(AppointmentEvent.id).limit(BATCH)
         ).all()
         if not rows:
             return made
+        keys = [f"event:{row[0].id}" for row in rows]
+        rung = set(session.scalars(select(StaffNotification.source_key).where(StaffNotification.source_key.in_(keys))))
         items = []
         for event, day, patient_id, starts_at, token, given, family, account_id in rows:
             what = _event_item(event)
-            if what is None or account_id is None or account_id == event.actor_id:
+            if what is None or account_id is None or account_id == event.actor_id or f"event:{event.id}" in rung:
                 continue
             kind, title = what
             patient = f"{given} {family}".strip()
@@ -138,7 +129,8 @@ def fan_out_events(session: Session) -> int:
                           "patient_id": patient_id, "day": day, "created_at": event.at})
         _insert(session, items)
         made += len(items)
-        cursor.last_id = rows[-1][0].id
+        after = rows[-1][0].id
+        cursor.last_id = max(cursor.last_id, after)
         session.flush()
 
 

@@ -65,6 +65,20 @@ DEFAULT_TEMPLATES: dict[str, MessageTemplate] = {
 }
 
 
+# One SMS each, short enough for two messages at most; the clinic's phone for a reply.
+SMS_TEMPLATES: dict[str, str] = {
+    messages.BOOKED: "$clinic: your appointment with $doctor is booked for $when. $room. To cancel, $contact.",
+    messages.RESCHEDULED: "$clinic: your appointment with $doctor has moved from $old_when to $when. $room.",
+    messages.CANCELLED: "$clinic: your appointment with $doctor on $when is cancelled. To book again, $contact.",
+    messages.REMINDER: "$clinic reminder: appointment with $doctor on $when, $room. If you cannot come, $contact.",
+}
+
+
+def render_sms(event: str, values: dict[str, str]) -> str:
+    """The SMS text for the event, on one line."""
+    return " ".join(Template(SMS_TEMPLATES[event]).safe_substitute(values).split())
+
+
 def render(event: str, values: dict[str, str]) -> tuple[str, str]:
     """(subject, body) for the event. A placeholder the values lack is left as written, never an error."""
     template = DEFAULT_TEMPLATES[event]

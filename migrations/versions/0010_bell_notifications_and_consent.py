@@ -1,4 +1,5 @@
-"""staff notifications: each staff member's bell (bookings, arrivals, follow-ups, failed messages)
+"""staff notifications: each staff member's bell (bookings, arrivals, follow-ups, failed messages);
+patients' message consent (which channels they accept appointment messages by)
 
 Revision ID: 0010
 Revises: 0009
@@ -20,6 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Until now an e-mail address on file was taken as agreement to e-mail: existing patients keep that.
+    # A plain ADD COLUMN on both databases: a batch copy of patients would trip SQLite's foreign keys.
+    op.add_column('patients', sa.Column('message_channels', sa.String(length=32), server_default='email',
+                                        nullable=False))
     op.create_table(
         'staff_notifications',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -37,7 +42,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['user_id'], ['staff_accounts.id'], name=op.f('fk_staff_notifications_user_id_staff_accounts'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_notifications')),
-        sa.UniqueConstraint('user_id', 'source_key', name=op.f('uq_staff_notifications_user_source')),
+        sa.UniqueConstraint('source_key', 'user_id', name=op.f('uq_staff_notifications_source_user')),
     )
     op.create_index('ix_staff_notifications_user_id', 'staff_notifications', ['user_id', 'id'], unique=False)
     op.create_table(
@@ -49,6 +54,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE patients DROP COLUMN message_channels')  # SQLite 3.35+, no table copy
+    else:
+        op.drop_column('patients', 'message_channels')
     op.drop_table('notification_cursors')
     op.drop_index('ix_staff_notifications_user_id', table_name='staff_notifications')
     op.drop_table('staff_notifications')
