@@ -7,9 +7,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import socket
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
-from dataclasses import replace
 from email.message import EmailMessage
 
 import pytest

@@ -38,7 +38,7 @@ def sms_rows(svc) -> list[OutboxEntry]:  # noqa: ANN001
         return rows
 
 
-def test_a_booking_texts_only_the_patients_who_accept_sms(clinic: Clinic, gateway: Gateway):
+def test_a_booking_texts_only_the_patients_who_accept_sms(clinic: Clinic, gateway: Gateway):  # noqa: F811 - the fixture
     svc = clinic.svc
     svc.notifications.save_sms_settings(http_settings(gateway.url))
     both = patient(svc, "email,sms", "Asha")
@@ -62,7 +62,7 @@ def test_a_booking_texts_only_the_patients_who_accept_sms(clinic: Clinic, gatewa
     assert len(gateway.requests) == 1
 
 
-def test_a_gateway_that_fails_is_tried_again_later_and_the_message_goes_once(clinic: Clinic, gateway: Gateway):
+def test_a_gateway_that_fails_is_tried_again_later_and_the_message_goes_once(clinic: Clinic, gateway: Gateway):  # noqa: F811 - the fixture
     svc = clinic.svc
     svc.notifications.save_sms_settings(http_settings(gateway.url))
     svc.scheduling.book(patient(svc, "sms"), clinic.doctor.id, at(10))
@@ -82,7 +82,7 @@ def test_a_gateway_that_fails_is_tried_again_later_and_the_message_goes_once(cli
     assert len(gateway.requests) == 2 and sms_rows(svc)[0].status == "sent"
 
 
-def test_a_consent_withdrawn_after_queuing_stops_the_sms_and_sms_off_queues_none(clinic: Clinic, gateway: Gateway):
+def test_a_consent_withdrawn_after_queuing_stops_the_sms_and_sms_off_queues_none(clinic: Clinic, gateway: Gateway):  # noqa: F811 - the fixture
     svc = clinic.svc
     svc.notifications.save_sms_settings(http_settings(gateway.url))
     pid = patient(svc, "sms")

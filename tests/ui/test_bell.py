@@ -13,7 +13,7 @@ from hms_desktop.services.notifications import NotificationDispatcher
 from hms_desktop.ui.main_window import MainWindow
 from hms_desktop.ui.notifications.patient_email_dialog import PatientEmailDialog
 from tests.conftest import wait_idle
-from tests.services.conftest import TODAY, Ward, at, ward  # noqa: F401 - the fixture
+from tests.services.conftest import TODAY, Ward, at, ward  # noqa: F401 - the fixture (doctors', nurse's, desk's)
 from tests.services.test_notifications import free_port, patient_with_email, use_mail_server
 
 
@@ -29,7 +29,7 @@ def _click(qtbot, widget) -> None:  # noqa: ANN001
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
-def test_the_doctor_sees_the_count_opens_the_booking_and_it_is_read(qtbot, ward: Ward, runner):
+def test_the_doctor_sees_the_count_opens_the_booking_and_it_is_read(qtbot, ward: Ward, runner):  # noqa: F811 - the fixture
     later = TODAY + timedelta(days=2)
     ward.admin.scheduling.book(ward.patient_id, ward.doctor_id, at(11, day=later))
     window = _window(qtbot, ward.doctor, runner)
@@ -52,7 +52,7 @@ def test_the_doctor_sees_the_count_opens_the_booking_and_it_is_read(qtbot, ward:
     assert bell.unread == 1 and "1 new notification " in bell.toolTip()
 
 
-def test_a_check_in_at_the_front_desk_rings_the_doctor_live_and_mark_all_read_clears_it(qtbot, ward: Ward, runner):
+def test_a_check_in_at_the_front_desk_rings_the_doctor_live_and_mark_all_read_clears_it(qtbot, ward: Ward, runner):  # noqa: F811 - the fixture
     window = _window(qtbot, ward.doctor, runner)
     bell = window.bell
     assert bell.unread == 1
@@ -75,7 +75,7 @@ def test_a_check_in_at_the_front_desk_rings_the_doctor_live_and_mark_all_read_cl
     assert panel.list.count() == 2, "read items stay in the list"
 
 
-def test_the_admin_opens_a_failed_message_in_the_outbox(qtbot, ward: Ward, runner):
+def test_the_admin_opens_a_failed_message_in_the_outbox(qtbot, ward: Ward, runner):  # noqa: F811 - the fixture
     svc = ward.admin
     use_mail_server(svc, free_port())  # nothing listens there
     svc.scheduling.book(patient_with_email(svc, "Ravi", "Kumar", "ravi@example.com"), ward.doctor_id, at(16))

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from ...models import OutboxEntry, OutboxStatus, utcnow
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
-from .bell import ring_failed
 from . import messages
+from .bell import ring_failed
 from .compose import NotSent, compose, compose_sms, email_message
 from .reminders import queue_due_reminders
 from .sms import HttpSmsSender, LogSmsSender, SmsSettings, load_sms_settings, sms_sender

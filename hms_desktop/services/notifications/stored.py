@@ -5,8 +5,8 @@ computer's keyring."""
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
