@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
-            mail_action = QAction("Patient &e-mail…", self)
+            mail_action = QAction("Patient &messages…", self)
             mail_action.triggered.connect(lambda: self.open_patient_email())
             admin.addAction(mail_action)
             if self.user.can(Permission.BACKUP_MANAGE):

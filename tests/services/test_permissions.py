@@ -85,6 +85,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("notifications", "set_reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.set_reminder_hours(-1)),
     ("notifications", "outbox"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.outbox()),
     ("notifications", "send_again"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_again(999_999)),
+    ("notifications", "send_test_sms"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_test_sms("not a number")),
     ("notifications", "send_test_message"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_test_message("not an address")),
     ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),

@@ -11,16 +11,19 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from ...models import ClinicSetting, OutboxEntry, OutboxStatus, utcnow
+from ..contact import phone_problem, to_e164
 from ..errors import ConflictError, HmsError, NotFound, ValidationError
 from ..permissions import Permission
-from ..settings import clinic_view
+from ..settings import clinic_region, clinic_view
 from ..text import text_problem
 from ..unit_of_work import UnitsOfWork
 from .reminders import reminder_hours as stored_reminder_hours
 from .reminders import reminder_hours_problem, write_reminder_hours
 from .sms import (
+    HttpSmsSender,
     SmsSettings,
     load_sms_settings,
+    sms_sender,
     sms_settings_problems,
     store_keyring_api_key,
 )
@@ -40,6 +43,12 @@ class MailNotSent(HmsError):
     """The mail server did not take a test message; the message says why in plain words."""
 
     title = "Mail not sent"
+
+
+class SmsNotSent(HmsError):
+    """The SMS gateway did not take a test message; the message says why in plain words."""
+
+    title = "SMS not sent"
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,32 @@ class NotificationService:
         except SendFailed as exc:
             raise MailNotSent(exc.reason) from exc
         return to
+
+    def send_test_sms(self, to: str, settings: SmsSettings | None = None, api_key: str | None = None) -> str:
+        """Send one short SMS now, straight to the gateway (not through the outbox), like the mail
+        server's test: ``settings`` the ones being edited, ``api_key`` one typed but not saved yet.
+        Returns the number written to, in E.164."""
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            settings = settings or load_sms_settings(uow.session)
+            region = clinic_region(uow.session)
+            clinic = uow.session.get(ClinicSetting, "clinic_name")
+            name = clinic.value if clinic is not None and isinstance(clinic.value, str) else "the clinic"
+        problem = phone_problem(to, region) if to.strip() else "Type the mobile number to send the test to."
+        if problem:
+            raise ValidationError({"test_to": problem})
+        errors = sms_settings_problems(settings)
+        if errors:
+            raise ValidationError(errors)
+        typed = api_key
+        sender = HttpSmsSender(api_key=lambda s: typed) if typed and settings.mode == "http" else sms_sender(settings)
+        if sender is None:
+            raise ValidationError({"mode": "SMS is off: choose \"Log only\" or an HTTP gateway first."})
+        number = to_e164(to, region)
+        try:
+            sender.send(settings, number, f"Test from {name}'s front desk: appointment texts will reach patients.")
+        except SendFailed as exc:
+            raise SmsNotSent(exc.reason) from exc
+        return number
 
     def reminder_hours(self) -> int:
         """How many hours before an appointment its reminder goes (0: no reminders)."""

@@ -1,4 +1,4 @@
-"""Admin -> Patient e-mail -> Mail server: where the clinic's appointment e-mails go out, tried with
+"""Admin -> Patient messages -> Mail server: where the clinic's appointment e-mails go out, tried with
 a test message before it is saved. The password goes to this computer's keyring, never the database."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Admin -> Patient e-mail: the mail server's settings and the outbox, on two pages of one window."""
+"""Admin -> Patient messages: the mail server's settings, the SMS gateway's and the outbox, on
+pages of one window."""
 
 from __future__ import annotations
 
@@ -8,16 +9,19 @@ from ...services.notifications.service import NotificationService
 from ..common.worker import TaskRunner
 from .mail_server_page import MailServerPage
 from .outbox_page import OutboxPage
+from .sms_gateway_page import SmsGatewayPage
 
 
 class PatientEmailDialog(QDialog):
     def __init__(self, service: NotificationService, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Patient e-mail")
+        self.setWindowTitle("Patient messages")
         self.mail_server = MailServerPage(service, runner, self)
+        self.sms_gateway = SmsGatewayPage(service, runner, self)
         self.outbox = OutboxPage(service, runner, self)
         self.pages = QTabWidget()
         self.pages.addTab(self.mail_server, "&Mail server")
+        self.pages.addTab(self.sms_gateway, "SMS &gateway")
         self.pages.addTab(self.outbox, "&Outbox")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
