@@ -25,6 +25,7 @@ from .services.doctors import DoctorService
 from .services.identity import Identity
 from .services.notifications.bell import BellService
 from .services.notifications.service import NotificationService
+from .services.notifications.template_service import TemplateService
 from .services.patients import PatientService
 from .services.reports import ReportService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
@@ -62,6 +63,7 @@ class Services:
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
     bell: BellService  # each staff member's own notifications (the bell in the main window)
+    message_templates: TemplateService  # the wording of patient messages, per event and channel
     reports: ReportService  # read-only figures over a period; CSV and PDF
     clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
     clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
@@ -108,6 +110,7 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         backups=BackupService(units),
         notifications=NotificationService(units),
         bell=BellService(units, clock.now),
+        message_templates=TemplateService(units, clock.now),
         reports=ReportService(units),
         clinical=ClinicalService(units),
         clinical_documents=ClinicalDocuments(units),

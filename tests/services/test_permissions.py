@@ -75,6 +75,13 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
     ("bell", "refresh"): (None, lambda s, ids: s.bell.refresh()),
     ("bell", "mark_read"): (None, lambda s, ids: s.bell.mark_read()),
+    ("message_templates", "templates"): (P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.templates()),
+    ("message_templates", "save_template"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.save_template("x", "email", "", "")),
+    ("message_templates", "reset_template"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.reset_template("x", "email")),
+    ("message_templates", "preview"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.preview("x", "email", "", "")),
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_smtp_settings(SmtpSettings(port=0))),

@@ -22,7 +22,7 @@ from ..settings import ClinicSettings, clinic_zone
 from . import messages
 from .calendar_file import appointment_ics
 from .consent import CHANNEL_WORDS, accepts
-from .templates import render, render_sms
+from .templates import STORED_KEY, MessageTemplate, default_template, fill, stored_template
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,25 @@ def _context(session: Session, entry: OutboxEntry, channel: str) -> _Context | N
             return NotSent("The appointment has moved; the reminder for its new time goes instead.")
     if not accepts(patient.message_channels, channel):
         return NotSent(f"The patient does not accept appointment messages by {CHANNEL_WORDS[channel]}.")
+    values = message_values(session, entry, appt)
+    if isinstance(values, NotSent):
+        return values
+    return _Context(appt, patient, doctor, values, _moment(payload["starts_at"]), _moment(payload["ends_at"]))
+
+
+def message_values(session: Session, entry: OutboxEntry, appt: Appointment) -> dict[str, str] | NotSent:
+    """What each placeholder (templates.PLACEHOLDERS) becomes for this row and appointment."""
+    payload = entry.payload or {}
+    patient = session.get(Patient, appt.patient_id)
+    doctor = session.get(Doctor, appt.doctor_id)
+    if patient is None or doctor is None:
+        return NotSent("The patient or the doctor no longer exists.")
     zone = clinic_zone(session)
     clinic = _setting(session, "clinic_name", ClinicSettings.clinic_name)
     phone = _setting(session, "clinic_phone", "")
-    starts_at, ends_at = _moment(payload["starts_at"]), _moment(payload["ends_at"])
+    starts_at = _moment(payload["starts_at"])
     contact = f"please call {clinic} on {phone}" if phone else f"please contact {clinic}"
-    values = {
+    return {
         "clinic": clinic, "patient": f"{patient.given_name} {patient.family_name}".strip(),
         "doctor": doctor.full_name, "when": fmt(starts_at, zone), "zone": zone.key,
         "room": doctor.location or clinic, "contact": contact, "clinic_phone": phone,
@@ -101,7 +114,6 @@ def _context(session: Session, entry: OutboxEntry, channel: str) -> _Context | N
         "by": {"patient": " at your request", "clinic": " by the clinic"}.get(str(payload.get("by", "")), ""),
         "reason_line": f"Reason: {payload['reason']}\n" if payload.get("reason") else "",
     }
-    return _Context(appt, patient, doctor, values, starts_at, ends_at)
 
 
 def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
@@ -116,7 +128,7 @@ def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
     except EmailNotValidError as exc:
         return NotSent(f"The patient's e-mail address is not valid: {exc}")
     appt, values, payload = context.appointment, context.values, entry.payload or {}
-    subject, body = render(entry.event, values)
+    subject, body = fill(template_for(session, entry.event, messages.EMAIL), values)
     cancelled = entry.event == messages.CANCELLED
     if entry.event == messages.REMINDER:
         return Composed(address, subject, body, None)
@@ -138,7 +150,13 @@ def compose_sms(session: Session, entry: OutboxEntry) -> ComposedSms | NotSent:
     number = (context.patient.phone or "").strip()
     if not number:
         return NotSent("The patient has no phone number.")
-    return ComposedSms(number, render_sms(entry.event, context.values))
+    return ComposedSms(number, fill(template_for(session, entry.event, messages.SMS), context.values, messages.SMS)[1])
+
+
+def template_for(session: Session, event: str, channel: str) -> MessageTemplate:
+    """The clinic's wording for the event and channel (Admin: Patient messages, Templates), else the default."""
+    row = session.get(ClinicSetting, STORED_KEY)
+    return stored_template(row.value if row is not None else None, event, channel) or default_template(event, channel)
 
 
 def email_message(composed: Composed, sender: str, message_id: str) -> EmailMessage:
