@@ -277,7 +277,8 @@ class MainWindow(QMainWindow):
     def open_patient_email(self, select_outbox_id: int | None = None):  # type: ignore[no-untyped-def]
         from .notifications.patient_email_dialog import PatientEmailDialog
 
-        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self)
+        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self,
+                                    templates=self.services.message_templates)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if select_outbox_id is not None:
             dialog.show_outbox(select_outbox_id)

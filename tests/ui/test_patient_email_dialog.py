@@ -153,3 +153,43 @@ def test_the_admin_tries_the_sms_gateway_with_a_test_text_then_saves_it(qtbot, s
         gateway.shutdown()
         gateway.server_close()
         thread.join(5)
+
+
+def test_the_admin_edits_a_template_sees_an_unknown_placeholder_refused_previews_and_saves(qtbot, services, runner):
+    fix_clock(services)
+    doctor = make_doctor(services)
+    services.scheduling.book(patient_with_email(services), doctor.id, at(10))
+    dialog = PatientEmailDialog(services.notifications, runner, templates=services.message_templates)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    wait_idle(qtbot, runner)
+    dialog.pages.setCurrentWidget(dialog.templates)
+    page = dialog.templates
+    page.channel_box.setCurrentIndex(page.channel_box.findData("sms"))
+    assert not page.subject.isVisible(), "an SMS has no subject"
+    assert page.body.toPlainText().startswith("$clinic: your appointment with $doctor is booked")
+    assert page.state.text() == "The default wording."
+
+    page.body.selectAll()
+    qtbot.keyClicks(page.body, "Hi $patient, $docter sees you $when")
+    _click(qtbot, page.save_button)
+    wait_idle(qtbot, runner)
+    assert page.errors.text("body").startswith("There is no placeholder $docter.")
+    assert services.message_templates.templates()[1].is_default, "nothing saved"
+
+    page.body.selectAll()
+    qtbot.keyClicks(page.body, "Hi $patient, $doctor sees you $when")
+    _click(qtbot, page.preview_button)
+    wait_idle(qtbot, runner)
+    assert page.preview_text.toPlainText() == "Hi Asha Rao, Dr Priya Nair sees you Mon 07 Jan 2030 10:00"
+    assert page.preview_source.text().startswith("Filled from Asha Rao's appointment")
+    _click(qtbot, page.save_button)
+    wait_idle(qtbot, runner)
+    assert page.state.text() == "The clinic's own wording." and page.default_button.isEnabled()
+    (stored,) = [t for t in services.message_templates.templates() if not t.is_default]
+    assert (stored.event, stored.channel, stored.body) == ("appointment.booked", "sms", "Hi $patient, $doctor sees you $when")
+
+    _click(qtbot, page.default_button)
+    wait_idle(qtbot, runner)
+    assert page.state.text() == "The default wording." and page.body.toPlainText().startswith("$clinic:")
+    assert all(t.is_default for t in services.message_templates.templates())

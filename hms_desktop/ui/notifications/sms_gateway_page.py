@@ -62,13 +62,13 @@ class SmsGatewayPage(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for label, widget, name in (("Se&nd texts", self.mode, "mode"), ("Gateway &URL", self.url, "url"),
                                     ("&Key header", self.api_key_header, "api_key_header"),
-                                    ("API &key", self.api_key, "api_key"), ("&From", self.sender_id, "sender_id"),
+                                    ("API ke&y", self.api_key, "api_key"), ("&From", self.sender_id, "sender_id"),
                                     ("T&imeout", self.timeout, "timeout_seconds")):
             form.addRow(label, widget)
             form.addRow("", self.errors.add(name, widget))
 
         self.test_to = QLineEdit(objectName="sms_test_to", placeholderText="your own mobile number")
-        self.test_button = QPushButton("Send a &test SMS")
+        self.test_button = QPushButton("Send a t&est SMS")
         self.test_button.clicked.connect(self.send_test)
         test_row = QHBoxLayout()
         test_row.setContentsMargins(0, 0, 0, 0)
