@@ -26,6 +26,7 @@ from .contact import (
 from .date_input import age_on, parse_date
 from .errors import ConflictError, NotFound, ValidationError
 from .mrn import mrn_for, mrns_meant_by, reserve_patient_ids
+from .notifications.consent import channels_problem, stored_channels
 from .patient_query import ParsedQuery, parse_query, phone_prefixes
 from .permissions import Permission
 from .settings import ClinicView, clinic_region, clinic_view
@@ -74,6 +75,7 @@ class PatientInput:
     emergency_contact_name: str = ""
     emergency_contact_phone: str = ""
     notes: str = ""
+    message_channels: str = "email"  # consent: "email", "sms", "email,sms" or "" (none)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class PatientRecord:
     created_at: datetime
     updated_at: datetime
     version: int
+    message_channels: str = "email"
 
     @property
     def full_name(self) -> str:
@@ -200,6 +203,9 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
             values[key] = to_e164(values[key], region)
     if "email" not in errors and (problem := email_problem(values["email"])):
         errors["email"] = problem
+    if problem := channels_problem(data.message_channels, values.get("phone", "")):
+        errors["message_channels"] = problem
+    values["message_channels"] = stored_channels(data.message_channels)
     if errors:
         raise ValidationError(errors)
     digits = phone_digits(values["phone"])
@@ -213,7 +219,7 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
 
 _EDITABLE = (
     "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email", "address",
-    "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes",
+    "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes", "message_channels",
 )
 _SUMMARY_COLUMNS = (
     Patient.id, Patient.mrn, Patient.given_name, Patient.family_name, Patient.sex,
@@ -253,6 +259,7 @@ def _record(p: Patient, view: ClinicView) -> PatientRecord:
         emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=shown_phone(p.emergency_contact_phone, region),
         notes=p.notes, archived=p.archived, archived_at=view.local(p.archived_at),
         created_at=view.local(p.created_at), updated_at=view.local(p.updated_at), version=p.version,
+        message_channels=p.message_channels,
     )
 
 

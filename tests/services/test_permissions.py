@@ -73,6 +73,15 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
     ("backups", "backup_at_sign_out"): (None, lambda s, ids: s.backups.backup_at_sign_out()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
+    ("bell", "refresh"): (None, lambda s, ids: s.bell.refresh()),
+    ("bell", "mark_read"): (None, lambda s, ids: s.bell.mark_read()),
+    ("message_templates", "templates"): (P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.templates()),
+    ("message_templates", "save_template"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.save_template("x", "email", "", "")),
+    ("message_templates", "reset_template"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.reset_template("x", "email")),
+    ("message_templates", "preview"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.preview("x", "email", "", "")),
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_smtp_settings(SmtpSettings(port=0))),
@@ -83,6 +92,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("notifications", "set_reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.set_reminder_hours(-1)),
     ("notifications", "outbox"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.outbox()),
     ("notifications", "send_again"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_again(999_999)),
+    ("notifications", "send_test_sms"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_test_sms("not a number")),
     ("notifications", "send_test_message"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_test_message("not an address")),
     ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),

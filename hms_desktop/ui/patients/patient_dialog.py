@@ -37,6 +37,7 @@ from ..common.conflict_merge import ConflictMerge, FieldSpec
 from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from ..notifications.consent_boxes import ConsentBoxes, consent_words
 from .duplicates_dialog import DuplicatesDialog
 from .patient_history import PatientHistory, PatientHistoryPanel
 
@@ -46,7 +47,7 @@ FIELD_LABELS = {
     "given_name": "Given name", "family_name": "Family name", "sex": "Sex", "date_of_birth": "Date of birth",
     "phone": "Phone", "email": "E-mail", "address": "Address", "blood_group": "Blood group",
     "allergies": "Allergies", "emergency_contact_name": "Emergency contact",
-    "emergency_contact_phone": "Emergency phone", "notes": "Notes",
+    "emergency_contact_phone": "Emergency phone", "notes": "Notes", "message_channels": "Messages by",
 }
 
 
@@ -116,6 +117,7 @@ class PatientDialog(QDialog):
         self.phone = QLineEdit(objectName="phone")
         self.phone.setPlaceholderText("+91 98450 12345")
         self.email = QLineEdit(objectName="email")
+        self.message_channels = ConsentBoxes()
         self.address = _multiline("address", 56)
         self.blood_group = QComboBox(objectName="blood_group")
         for group in BLOOD_GROUPS:
@@ -149,6 +151,7 @@ class PatientDialog(QDialog):
             (None, "", age_row),
             ("phone", "&Phone", self.phone),
             ("email", "&E-mail", self.email),
+            ("message_channels", "&Messages by", self.message_channels),
             ("address", "&Address", self.address),
         ]
         right = [
@@ -295,6 +298,7 @@ class PatientDialog(QDialog):
             self.estimated_age.setValue(age_on(record.date_of_birth, self._today))
         self.phone.setText(record.phone)
         self.email.setText(record.email)
+        self.message_channels.set_value(record.message_channels)
         self.address.setPlainText(record.address)
         self.blood_group.setCurrentIndex(max(0, self.blood_group.findData(record.blood_group)))
         self.allergies.setPlainText(record.allergies)
@@ -338,6 +342,7 @@ class PatientDialog(QDialog):
             emergency_contact_name=self.emergency_contact_name.text(),
             emergency_contact_phone=self.emergency_contact_phone.text(),
             notes=self.notes.toPlainText(),
+            message_channels=self.message_channels.value(),
         )
 
     def _dob_unknown_toggled(self, unknown: bool) -> None:
@@ -472,7 +477,10 @@ class PatientDialog(QDialog):
             choice("sex", self.sex, lambda v: dict((b, a) for a, b in SEX_CHOICES).get(v, v)),
             FieldSpec("date_of_birth", FIELD_LABELS["date_of_birth"], self._born_of, self._born_in_form,
                       self._set_born, _born_words),
-            line("phone"), line("email"), block("address"),
+            line("phone"), line("email"),
+            FieldSpec("message_channels", FIELD_LABELS["message_channels"], lambda r: r.message_channels,
+                      self.message_channels.value, self.message_channels.set_value, consent_words),
+            block("address"),
             choice("blood_group", self.blood_group, lambda v: v or "Not known"),
             block("allergies"), line("emergency_contact_name"),
             line("emergency_contact_phone"),
