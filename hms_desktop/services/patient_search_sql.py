@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, or_, select, tuple_
 
-from ..models import Patient, PatientNameToken
+from ..models import Patient, PatientNamePrefix, PatientNameToken
 from .mrn import mrns_meant_by
 from .patient_query import ParsedQuery, phone_prefixes
 from .text import prefix_upper_bound
@@ -32,6 +32,8 @@ SORT_COLUMNS = {
     "registered": (Patient.created_at, Patient.id),
 }
 
+SHORT = 2  # letters: patient_name_prefixes holds each name word's first one and two
+
 # A term is (kind, *values); an "any" term holds alternatives, each a term.
 Term = tuple[Any, ...]
 
@@ -41,6 +43,11 @@ def search_terms(parsed: ParsedQuery, include_archived: bool, calling_code: str)
     terms: list[Term] = []
     if not include_archived:
         terms.append(("active",))
+    if len(parsed.name_tokens) == 1 and len(parsed.name_tokens[0]) <= SHORT and not parsed.digits \
+            and parsed.date_of_birth is None:
+        # The first letters typed: tens of thousands match; patient_name_prefixes answers in order.
+        terms.append(("short", parsed.name_tokens[0]))
+        return terms
     for token in parsed.name_tokens:
         terms.append(("name", token, prefix_upper_bound(token)))
     for digits in parsed.digits:
@@ -100,6 +107,9 @@ def _condition(kind: str, bind: _Binder) -> Any:
         token = PatientNameToken.token
         matching = select(PatientNameToken.patient_id).where(token >= bind(token), token < bind(token))
         return Patient.id.in_(matching)
+    if kind == "short":
+        prefix = PatientNamePrefix.prefix
+        return Patient.id.in_(select(PatientNamePrefix.patient_id).where(prefix == bind(prefix)))
     if kind == "mrn":
         return and_(Patient.mrn >= bind(Patient.mrn), Patient.mrn < bind(Patient.mrn))
     if kind == "mrns":
@@ -128,6 +138,8 @@ def conditions(shape: tuple[Any, ...], bind: _Binder) -> list[Any]:
 def statement(shape: tuple[Any, ...], sort: str, descending: bool, paged: bool) -> Select[Any]:
     """The page query for this shape: the values bind as p0, p1, ... then ``after`` (a0, a1, ...)
     when ``paged``, and the row limit as ``limit``."""
+    if "short" in shape and sort == "name":
+        return _short_by_name(shape, descending, paged)
     bind = _Binder()
     stmt = select(*SUMMARY_COLUMNS).where(*conditions(shape, bind))
     sort_cols = SORT_COLUMNS[sort]
@@ -136,7 +148,7 @@ def statement(shape: tuple[Any, ...], sort: str, descending: bool, paged: bool) 
         key = tuple_(*sort_cols) if len(sort_cols) > 1 else sort_cols[0]
         value = tuple_(*after) if len(sort_cols) > 1 else after[0]
         stmt = stmt.where(key < value if descending else key > value)
-    if "name" in shape:
+    if "name" in shape or "short" in shape:
         # Find the matches first, then sort them. Left to itself, PostgreSQL walks the name index
         # in order and tests each patient against the name, expecting matches to be spread
         # evenly; but "tay" matches Taylors, who all sit together under T, so it read 160,000
@@ -149,6 +161,24 @@ def statement(shape: tuple[Any, ...], sort: str, descending: bool, paged: bool) 
     return stmt.order_by(*(c.desc() if descending else c.asc() for c in sort_cols)).limit(
         bindparam("limit", type_=Integer)
     )
+
+
+def _short_by_name(shape: tuple[Any, ...], descending: bool, paged: bool) -> Select[Any]:
+    """One or two letters, by name: walk patient_name_prefixes' key (prefix, sort_name, patient_id)
+    in order from the letters and stop at the page's end: an index range read, never a sort of the
+    thousands that match."""
+    x = PatientNamePrefix
+    bind = _Binder()
+    stmt = select(*SUMMARY_COLUMNS).select_from(x).join(Patient, Patient.id == x.patient_id)
+    for part in shape:
+        stmt = stmt.where(x.prefix == bind(x.prefix) if part == "short" else _condition(part, bind))
+    if paged:
+        key = tuple_(x.sort_name, x.patient_id)
+        value = tuple_(bindparam("a0", type_=x.sort_name.type), bindparam("a1", type_=x.patient_id.type))
+        stmt = stmt.where(key < value if descending else key > value)
+    order = (x.prefix.desc(), x.sort_name.desc(), x.patient_id.desc()) if descending else (
+        x.prefix, x.sort_name, x.patient_id)
+    return stmt.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
 @functools.lru_cache(maxsize=256)
