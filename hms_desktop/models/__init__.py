@@ -21,7 +21,7 @@ from .billing import (
 )
 from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
 from .doctor import Doctor, DoctorSpecialty, Specialty
-from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
+from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
 from .patient import Patient, PatientNamePrefix, PatientNameToken
 from .scheduling import (
     SLOT_HOLDING_STATUSES,
@@ -71,6 +71,7 @@ __all__ = [
     "Doctor",
     "DoctorSpecialty",
     "ExceptionKind",
+    "NotificationCursor",
     "OutboxEntry",
     "OutboxStatus",
     "Specialty",
@@ -82,6 +83,7 @@ __all__ = [
     "PatientNameToken",
     "Role",
     "StaffAccount",
+    "StaffNotification",
     "DeskSession",
     "UTCDateTime",
     "utcnow",

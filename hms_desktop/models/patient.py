@@ -30,6 +30,8 @@ class Patient(Base):
     # The digits reversed, so "ends with 4521" is an indexed prefix search too.
     phone_digits_rev: Mapped[str] = mapped_column(binary_string(20), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # The channels the patient accepts appointment messages by ("email,sms"; "" none): consent.
+    message_channels: Mapped[str] = mapped_column(String(32), default="email", server_default="email")
     address: Mapped[str] = mapped_column(String(500), default="")
     blood_group: Mapped[str] = mapped_column(String(8), default="")
     allergies: Mapped[str] = mapped_column(Text, default="")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +27,7 @@ from .contact import (
 from .date_input import age_on, parse_date
 from .errors import ConflictError, NotFound, ValidationError
 from .mrn import mrn_for, reserve_patient_ids
+from .notifications.consent import channels_problem, stored_channels
 from .patient_query import parse_query
 from .permissions import Permission
 from .settings import ClinicView, clinic_view, recent_clinic_view
@@ -75,6 +76,7 @@ class PatientInput:
     emergency_contact_name: str = ""
     emergency_contact_phone: str = ""
     notes: str = ""
+    message_channels: str = "email"  # consent: "email", "sms", "email,sms" or "" (none)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class PatientRecord:
     created_at: datetime
     updated_at: datetime
     version: int
+    message_channels: str = "email"
 
     @property
     def full_name(self) -> str:
@@ -201,6 +204,9 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
             values[key] = to_e164(values[key], region)
     if "email" not in errors and (problem := email_problem(values["email"])):
         errors["email"] = problem
+    if problem := channels_problem(data.message_channels, values.get("phone", "")):
+        errors["message_channels"] = problem
+    values["message_channels"] = stored_channels(data.message_channels)
     if errors:
         raise ValidationError(errors)
     digits = phone_digits(values["phone"])
@@ -214,7 +220,7 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
 
 _EDITABLE = (
     "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email", "address",
-    "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes",
+    "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes", "message_channels",
 )
 _SUMMARY_COLUMNS = search_sql.SUMMARY_COLUMNS
 
@@ -246,18 +252,14 @@ def _record(p: Any, view: ClinicView) -> PatientRecord:
         emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=shown_phone(p.emergency_contact_phone, region),
         notes=p.notes, archived=p.archived, archived_at=view.local(p.archived_at),
         created_at=view.local(p.created_at), updated_at=view.local(p.updated_at), version=p.version,
+        message_channels=p.message_channels,
     )
 
 
 # One patient's whole record as plain columns (no ORM object, no identity map): the lookups below
 # are built once, so each call only binds its value to a statement SQLAlchemy has compiled before.
-_RECORD_COLUMNS = tuple(
-    getattr(Patient, name) for name in (
-        "id", "mrn", "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email",
-        "address", "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes",
-        "archived", "archived_at", "created_at", "updated_at", "version",
-    )
-)
+# Every field of PatientRecord is a patients column of the same name, so a new field is read too.
+_RECORD_COLUMNS = tuple(getattr(Patient, f.name) for f in fields(PatientRecord))
 _BY_ID = select(*_RECORD_COLUMNS).where(Patient.id == bindparam("key"))
 _BY_MRN = select(*_RECORD_COLUMNS).where(Patient.mrn == bindparam("key"))
 _PG_ESTIMATE = text("SELECT reltuples FROM pg_class WHERE oid = 'patients'::regclass")

@@ -95,14 +95,14 @@ def test_estimated_count_is_about_the_number_of_patients(services):
     assert estimate == 40
 
 
-def test_0010_fills_the_prefixes_of_the_patients_already_there(db_url):
+def test_0012_fills_the_prefixes_of_the_patients_already_there(db_url):
     services = build_services(db_url)
     try:
         services.staff.create_first_admin("admin", "Admin", "Admin-pass-1")
         services.auth.sign_in("admin", "Admin-pass-1")
         _register(services)
         expected = {letters: _oracle(services, tokens(letters)[0]) for letters in ("t", "ta", "ö", "sm")}
-        command.downgrade(migrations.alembic_config(services.db), "0009")
+        command.downgrade(migrations.alembic_config(services.db), "0011")
         assert migrations.needs_upgrade(services.db)
         migrations.upgrade(services.db, backup=False)
         with services.db.read() as session:

@@ -327,7 +327,7 @@ def test_admin_menu_opens_patient_email(qtbot, services, runner):
     window.show()
     wait_idle(qtbot, runner)
     admin = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Admin")
-    action = next(a for a in admin.actions() if a.text().replace("&", "").startswith("Patient e-mail"))
+    action = next(a for a in admin.actions() if a.text().replace("&", "").startswith("Patient messages"))
     action.trigger()
     qtbot.waitUntil(lambda: any(isinstance(w, PatientEmailDialog) and w.isVisible()
                                 for w in QApplication.topLevelWidgets()))
