@@ -20,6 +20,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HMS_BCRYPT_ROUNDS"] = "4"
 _DATA_DIR = tempfile.mkdtemp(prefix="hms-test-data-")
 os.environ["HMS_DATA_DIR"] = _DATA_DIR
+# QSettings (window geometry, the remembered clinic name) lives under XDG_CONFIG_HOME: a test run of
+# its own, so two runs on one machine (or a developer's real settings) never race or leak into it.
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_DATA_DIR, "config")
 os.environ.pop("HMS_DATABASE_URL", None)
 
 import pytest  # noqa: E402
