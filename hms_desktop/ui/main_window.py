@@ -87,6 +87,19 @@ class MainWindow(QMainWindow):
                 for tab in (self.scheduler_tab, self.queues_tab, self.patients_tab):
                     if tab is not None:
                         tab.offer_billing(self.bill_visit)  # type: ignore[attr-defined]
+        self.visit_records = None
+        if user.can(Permission.CLINICAL_READ) and (user.can(Permission.CLINICAL_WRITE) or user.can(Permission.VITALS_WRITE)):
+            from .clinical.visit_launcher import VisitLauncher
+
+            self.visit_records = VisitLauncher(services, runner, user, self)
+            for tab in (self.scheduler_tab, self.queues_tab):
+                if tab is not None:
+                    tab.offer_visit_record(self.visit_records.open)  # type: ignore[attr-defined]
+        if user.can(Permission.CLINICAL_READ):
+            from .clinical.clinical_history import load_clinical_history
+
+            self.patients_tab.offer_clinical_history(lambda pid, limit: load_clinical_history(services, pid, limit),
+                                                     self.visit_records.open_visit if self.visit_records else None)
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 
@@ -105,9 +118,15 @@ class MainWindow(QMainWindow):
             self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
         self.reports_tab: QWidget | None = None
+        self.dashboard_tab: QWidget | None = None
         if any(user.can(p) for p in (Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN, Permission.REPORTS_MONEY)):
+            from .dashboard.dashboard_tab import DashboardTab
             from .reports.reports_tab import ReportsTab
 
+            self.dashboard_tab = DashboardTab(services, runner, user, self.watcher)
+            self.dashboard_tab.open_day.connect(self.open_schedule_day)
+            self.dashboard_tab.open_billing.connect(self.open_billing_day)
+            self.tabs.addTab(self.dashboard_tab, "Dashb&oard")
             self.reports_tab = ReportsTab(services, runner, user)
             self.tabs.addTab(self.reports_tab, "&Reports")
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -340,6 +359,22 @@ class MainWindow(QMainWindow):
         """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
         self.tabs.setCurrentWidget(self.scheduler_tab)
         self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
+
+    def open_schedule_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
+        """A dashboard figure's list: the Scheduler on that day."""
+        if self.scheduler_tab is not None:
+            self.tabs.setCurrentWidget(self.scheduler_tab)
+            self.scheduler_tab.show_day(day)  # type: ignore[attr-defined]
+
+    def open_billing_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
+        """A dashboard money figure's list: the Billing tab's invoices of that day."""
+        tab = self.billing_tab
+        if tab is None:
+            return
+        tab.all_dates.setChecked(False)  # type: ignore[attr-defined]
+        tab.day_from.setDate(day)  # type: ignore[attr-defined]
+        tab.day_to.setDate(day)  # type: ignore[attr-defined]
+        self.tabs.setCurrentWidget(tab)
 
     def bill_visit(self, patient_id: int, appointment_id: int | None = None):  # type: ignore[no-untyped-def]
         """"Bill this visit" from the Scheduler, the Queues tab or the patient record: the Billing

@@ -201,6 +201,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     # Reports: the money ones need REPORTS_MONEY (tests/services/test_reports.py walks each by role).
     ("reports", "available"): (REPORTS, lambda s, ids: s.reports.available()),
     ("reports", "run"): (REPORTS, lambda s, ids: s.reports.run("appointments", TODAY, TODAY)),
+    ("reports", "dashboard"): ((*REPORTS, P.REPORTS_MONEY), lambda s, ids: s.reports.dashboard()),
     ("reports", "report_pdf"): (REPORTS, lambda s, ids: s.reports.report_pdf("appointments", TODAY, TODAY)),
     # Clinical records. ids["visit"] is a draft visit of ids["clinical_appointment"], whose doctor is
     # linked to the caller's account when the caller is a doctor (so "own visits" applies), else to
@@ -209,6 +210,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("clinical", "get_visit"): (P.CLINICAL_READ, lambda s, ids: s.clinical.get_visit(ids["visit"])),
     ("clinical", "patient_visits"): (P.CLINICAL_READ, lambda s, ids: s.clinical.patient_visits(ids["patient"])),
     ("clinical", "allergies"): (P.CLINICAL_READ, lambda s, ids: s.clinical.allergies(ids["patient"])),
+    ("clinical", "patient_timeline"): (P.CLINICAL_READ, lambda s, ids: s.clinical.patient_timeline(ids["patient"])),
     ("clinical", "access_log"): (P.CLINICAL_ACCESS_LOG, lambda s, ids: s.clinical.access_log(ids["patient"])),
     ("clinical", "search_icd10"): ((P.CLINICAL_READ, P.CLINICAL_WRITE), lambda s, ids: s.clinical.search_icd10("J45")),
     ("clinical", "open_for_appointment"): (
@@ -229,6 +231,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.record_allergy(ids["patient"], AllergyInput(""))),
     ("clinical_documents", "prescription_pdf"): (
         P.CLINICAL_READ, lambda s, ids: s.clinical_documents.prescription_pdf(ids["visit"])),
+    ("clinical_documents", "visit_summary_pdf"): (
+        P.CLINICAL_READ, lambda s, ids: s.clinical_documents.visit_summary_pdf(ids["visit"])),
     ("fhir", "patient_bundle"): (P.CLINICAL_EXPORT, lambda s, ids: s.fhir.patient_bundle(ids["mrn"])),
     ("clinical", "remove_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),

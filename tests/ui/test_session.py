@@ -94,7 +94,7 @@ def test_receptionist_sees_only_what_the_role_allows(qtbot, services, runner):
     window = MainWindow(services, runner, user)
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
-    assert tabs == ["Patients", "Scheduler", "Billing", "Doctors", "Queues", "Reports"]  # no Staff or Audit log
+    assert tabs == ["Patients", "Scheduler", "Billing", "Doctors", "Queues", "Dashboard", "Reports"]  # no Staff or Audit log
     assert window.user_label.text() == "Signed in: Desk1 (Receptionist)"
     assert window.database_label.text() == f"Database: {services.db.description}"
     assert "Admin" not in [a.text().replace("&", "") for a in window.menuBar().actions()]
@@ -252,7 +252,7 @@ def test_a_doctor_lands_on_today_s_list(qtbot, services, runner):
     window = MainWindow(services, runner, user)
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
-    assert tabs == ["Today", "Patients", "Scheduler", "Doctors", "Reports"]  # Reports: their own figures
+    assert tabs == ["Today", "Patients", "Scheduler", "Doctors", "Dashboard", "Reports"]  # Reports: their own figures
     assert window.tabs.currentWidget() is window.queues_tab
     wait_idle(qtbot, runner)
     window.close()

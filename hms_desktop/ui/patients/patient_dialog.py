@@ -80,6 +80,7 @@ class PatientDialog(QDialog):
         book: Callable[[PatientRecord], None] | None = None,
         bill: Callable[[int, int | None], object] | None = None,
         balance: Callable[[list[int]], dict[int, str]] | None = None,
+        clinical: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -225,18 +226,26 @@ class PatientDialog(QDialog):
         layout.addWidget(self.balance_line)
         layout.addWidget(self.use_theirs_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.history: PatientHistoryPanel | None = None
-        if record is not None and history is not None:
+        self.clinical: Any = None  # ClinicalHistoryPanel, for users who may read clinical records
+        if record is not None and (history is not None or clinical is not None):
             # The record's appointments beside its details, one tab each, so the dialog stays short.
             details = QWidget()
             details.setLayout(grid)
-            self.history = PatientHistoryPanel(runner, history)
             self.sections = QTabWidget(objectName="patientSections")
             self.sections.addTab(details, "De&tails")
-            self.sections.addTab(self.history, "Appointments and &visits")
+            if history is not None:
+                self.history = PatientHistoryPanel(runner, history)
+                self.sections.addTab(self.history, "Appointments and &visits")
+                self.history.loaded.connect(lambda: self.bill_button.setEnabled(
+                    self.history is not None and self.history.visit_to_bill() is not None))
+                self.history.load(record.id)
+            if clinical is not None:
+                from ..clinical.clinical_history import ClinicalHistoryPanel
+
+                self.clinical = ClinicalHistoryPanel(runner, clinical)
+                self.sections.addTab(self.clinical, "C&linical history")
+                self.clinical.load(record.id)
             layout.addWidget(self.sections)
-            self.history.loaded.connect(
-                lambda: self.bill_button.setEnabled(self.history is not None and self.history.visit_to_bill() is not None))
-            self.history.load(record.id)
         else:
             layout.addLayout(grid)
         layout.addLayout(buttons)

@@ -76,6 +76,8 @@ class PatientsTab(QWidget):
         self._book: Callable[[PatientRecord], None] | None = None
         self._bill: Callable[[int, int | None], object] | None = None
         self._balances: BalanceLoader | None = None
+        self._clinical: Callable[[int, int], object] | None = None
+        self._open_visit: Callable[[int], object] | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -299,6 +301,14 @@ class PatientsTab(QWidget):
         ``bill_visit``, for users who may invoice)."""
         self._bill = callback if self._user.can(Permission.INVOICE_CREATE) else None
 
+    def offer_clinical_history(self, load: Callable[[int, int], object] | None,
+                               open_visit: Callable[[int], object] | None = None) -> None:
+        """Give the patient record a "Clinical history" tab; ``load(patient_id, limit)`` runs on the
+        worker, ``open_visit(visit_id)`` opens a visit picked there. Only for users who may read
+        clinical records (the service refuses anyone else)."""
+        self._clinical = load if self._user.can(Permission.CLINICAL_READ) else None
+        self._open_visit = open_visit if self._clinical is not None else None
+
     def offer_balances(self, load: BalanceLoader | None) -> None:
         """Show what each patient owes (a Balance column and a line in the record); ``load`` runs on
         the worker, one query per page. Not called for users who may not see billing."""
@@ -313,9 +323,11 @@ class PatientsTab(QWidget):
         history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
                                         history=history, book=self._book, bill=self._bill,
-                                        balance=self._balances))
+                                        balance=self._balances, clinical=self._clinical))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
+        if dialog.clinical is not None:
+            dialog.clinical.offer_opening(self._open_visit)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._saved)
         dialog.open_existing.connect(self.open_patient)
