@@ -156,8 +156,8 @@ def test_0008_adds_clinical_records_to_a_database_holding_data(db_url):
         services.close()
 
 
-def test_0010_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(db_url):
-    """Step back to before 0010 on a clinic with patients and a booking, and upgrade: each patient
+def test_0011_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(db_url):
+    """Step back to before 0011 on a clinic with patients and a booking, and upgrade: each patient
     keeps the e-mail consent an address on file used to mean, and the booking rings its doctor."""
     from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
     from tests.services.conftest import at, fix_clock, make_doctor
@@ -174,7 +174,7 @@ def test_0010_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(
         doctor = make_doctor(services, staff_account_id=account)
         patient_id = services.patients.search("").rows[0].id
         services.scheduling.book(patient_id, doctor.id, at(10))
-        command.downgrade(migrations.alembic_config(services.db), "0009")
+        command.downgrade(migrations.alembic_config(services.db), "0010")
         assert "staff_notifications" not in inspect(services.db.engine).get_table_names()
         migrations.upgrade(services.db, backup=False)
         assert {services.patients.get(p.id).message_channels for p in services.patients.search("").rows} == {"email"}

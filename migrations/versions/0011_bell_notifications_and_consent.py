@@ -1,8 +1,8 @@
 """staff notifications: each staff member's bell (bookings, arrivals, follow-ups, failed messages);
 patients' message consent (which channels they accept appointment messages by)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 15:00:00
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 from hms_desktop.models.base import UTCDateTime
 
-revision: str = '0010'
-down_revision: str | None = '0009'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
