@@ -22,7 +22,7 @@ from .billing import (
 from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
-from .patient import Patient, PatientNameToken
+from .patient import Patient, PatientNamePrefix, PatientNameToken
 from .scheduling import (
     SLOT_HOLDING_STATUSES,
     Appointment,
@@ -79,6 +79,7 @@ __all__ = [
     "Base",
     "ClinicSetting",
     "Patient",
+    "PatientNamePrefix",
     "PatientNameToken",
     "Role",
     "StaffAccount",

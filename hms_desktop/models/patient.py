@@ -71,3 +71,20 @@ class PatientNameToken(Base):
     )
 
     __table_args__ = (Index("ix_patient_name_tokens_patient_id", "patient_id"),)
+
+
+class PatientNamePrefix(Base):
+    """The first letter and the first two letters of each word of a patient's name, beside the
+    patient's sort name: a one- or two-letter search (what the search box sends while someone
+    starts typing) reads its first page in name order straight off this table's key, however
+    many thousands of patients the letters match."""
+
+    __tablename__ = "patient_name_prefixes"
+
+    prefix: Mapped[str] = mapped_column(binary_string(2), primary_key=True)
+    sort_name: Mapped[str] = mapped_column(binary_string(220), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_patient_name_prefixes_patient_id", "patient_id"),)

@@ -51,6 +51,7 @@ REPORTS = (P.REPORTS_VIEW, P.REPORTS_VIEW_OWN)
 CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, Callable[[Services, dict[str, Any]], Any]]] = {
     ("patients", "search"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.search("check")),
     ("patients", "count"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.count()),
+    ("patients", "estimated_count"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.estimated_count()),
     ("patients", "get"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get(ids["patient"])),
     ("patients", "summaries"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.summaries([ids["patient"]])),
     ("patients", "get_by_mrn"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get_by_mrn(ids["mrn"])),

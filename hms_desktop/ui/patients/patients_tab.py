@@ -57,6 +57,14 @@ class _PatientTable(QTableView):
 
 
 
+def about(n: int) -> int:
+    """``n`` to two significant figures (203,417 -> 200,000; 1,480 -> 1,500; 87 -> 87)."""
+    if n < 100:
+        return n
+    scale = 10 ** (len(str(n)) - 2)
+    return round(n / scale) * scale
+
+
 class PatientsTab(QWidget):
     status_message = Signal(str)
 
@@ -182,6 +190,12 @@ class PatientsTab(QWidget):
         self.status.setText("Searching…" if self._query.strip() else "Loading…")
         self._request(generation, None)
         if not self._query.strip():
+            # An estimate at once ("about 200,000 patients"), then the exact figure, which takes a
+            # read of the whole index.
+            self._runner.submit(
+                self._patients.estimated_count, on_done=lambda n, g=generation: self._show_estimate(g, n),
+                on_error=lambda _e: None, context=self, key="patients.estimate",
+            )
             self._runner.submit(
                 self._patients.count, include_archived=self.show_archived.isChecked(),
                 on_done=lambda n, g=generation: self._show_total(g, n), on_error=lambda _e: None,
@@ -221,6 +235,10 @@ class PatientsTab(QWidget):
         self.model.page_failed(generation)
         self.status.setText(exc.message if isinstance(exc, HmsError) else "Could not load patients.")
         show_error(self, exc)
+
+    def _show_estimate(self, generation: int, estimate: int) -> None:
+        if generation == self.model.generation and not self._query.strip() and estimate:
+            self.status.setText(f"about {about(estimate):,} patients")
 
     def _show_total(self, generation: int, total: int) -> None:
         if generation == self.model.generation and not self._query.strip():
