@@ -74,6 +74,34 @@ def main() -> None:
     admin.bell.show_panel()
     shoot(folder, f"bell-admin-list-{size}", runner)
     admin.bell.panel.hide()
+
+    dialog = admin.open_patient_email()
+    dialog.resize(min(900, screen.width() - 40), min(680, screen.height() - 60))
+    dialog.pages.setCurrentWidget(dialog.sms_gateway)
+    settle(runner, 500)
+    page = dialog.sms_gateway
+    page.mode.setCurrentIndex(page.mode.findData("http"))
+    page.url.setText("https://sms.example.com/send")
+    page.api_key_header.setText("X-API-Key")
+    page.sender_id.setText("Sunrise")
+    page.test_to.setText("98450 1234")
+    page.send_test()
+    shoot(folder, f"bell-sms-gateway-{size}", runner)
+    dialog.pages.setCurrentWidget(dialog.templates)
+    templates = dialog.templates
+    templates.channel_box.setCurrentIndex(templates.channel_box.findData("email"))
+    templates.body.setPlainText(templates.body.toPlainText().replace("$doctor", "$docter", 1))
+    templates.save()
+    shoot(folder, f"bell-templates-error-{size}", runner)
+    templates.body.setPlainText(templates.body.toPlainText().replace("$docter", "$doctor"))
+    templates.preview()
+    shoot(folder, f"bell-templates-preview-{size}", runner)
+    dialog.close()
+
+    admin.patients_tab.new_patient()
+    form = admin.patients_tab.dialogs[-1]
+    shoot(folder, f"bell-patient-consent-{size}", runner)
+    form.reject()
     admin.close()
     runner.shutdown(5000)
 

@@ -51,6 +51,13 @@ def upgrade() -> None:
         sa.Column('last_id', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('source', name=op.f('pk_notification_cursors')),
     )
+    # A clinic upgraded with history: the bell and the SMS copies start from now, so years of old
+    # bookings do not ring every doctor, nor old e-mails get texted. Each read starts LAG (200,
+    # services/notifications/cursors.py) ids behind its cursor, so the cursor starts that far past
+    # the newest id: the first window begins right after it.
+    for source, table in (('appointment_events', 'appointment_events'), ('outbox_sms', 'outbox')):
+        op.execute(f"INSERT INTO notification_cursors (source, last_id) "
+                   f"SELECT '{source}', MAX(id) + 200 FROM {table} HAVING MAX(id) IS NOT NULL")
 
 
 def downgrade() -> None:

@@ -156,9 +156,10 @@ def test_0008_adds_clinical_records_to_a_database_holding_data(db_url):
         services.close()
 
 
-def test_0010_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(db_url):
-    """Step back to before 0010 on a clinic with patients and a booking, and upgrade: each patient
-    keeps the e-mail consent an address on file used to mean, and the booking rings its doctor."""
+def test_0011_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(db_url):
+    """Step back to before 0011 on a clinic with patients and a booking, and upgrade: each patient
+    keeps the e-mail consent an address on file used to mean; the bell starts from the upgrade (the
+    old booking does not ring) and a booking after it rings its doctor."""
     from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
     from tests.services.conftest import at, fix_clock, make_doctor
 
@@ -179,7 +180,9 @@ def test_0010_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(
         migrations.upgrade(services.db, backup=False)
         assert {services.patients.get(p.id).message_channels for p in services.patients.search("").rows} == {"email"}
         desk = second_desk(services, "priya", STAFF_PASSWORD)
-        assert [i.kind for i in desk.bell.refresh().items] == ["booked"]
+        assert desk.bell.refresh().items == ()
+        services.scheduling.book(patient_id, doctor.id, at(16))
+        assert [i.title for i in desk.bell.refresh().items] == [f"New booking: {services.patients.get(patient_id).full_name}"]
     finally:
         if desk is not None:
             desk.close()

@@ -54,7 +54,8 @@ class OutboxModel(RowTableModel):
             if column == self.CREATED:
                 return entry.created_at.strftime("%d %b %H:%M")
             if column == self.EVENT:
-                return EVENT_WORDS.get(entry.event, entry.event)
+                words = EVENT_WORDS.get(entry.event, entry.event)
+                return f"{words} (SMS)" if entry.channel == "sms" else words
             if column == self.TO:
                 # The address is read from the patient's record when the message goes.
                 return entry.recipient or ("(when it goes)" if entry.status == "pending" else "(no address)")
