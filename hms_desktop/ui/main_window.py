@@ -18,6 +18,7 @@ from .common.live_updates import ChangeWatcher
 from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
 from .common.worker import TaskRunner
+from .notifications.bell import BellButton
 from .patients.patients_tab import PatientsTab
 from .scheduler.shortcuts import NEXT_FREE
 from .scheduler.shortcuts import help_text as scheduler_keys
@@ -86,6 +87,19 @@ class MainWindow(QMainWindow):
                 for tab in (self.scheduler_tab, self.queues_tab, self.patients_tab):
                     if tab is not None:
                         tab.offer_billing(self.bill_visit)  # type: ignore[attr-defined]
+        self.visit_records = None
+        if user.can(Permission.CLINICAL_READ) and (user.can(Permission.CLINICAL_WRITE) or user.can(Permission.VITALS_WRITE)):
+            from .clinical.visit_launcher import VisitLauncher
+
+            self.visit_records = VisitLauncher(services, runner, user, self)
+            for tab in (self.scheduler_tab, self.queues_tab):
+                if tab is not None:
+                    tab.offer_visit_record(self.visit_records.open)  # type: ignore[attr-defined]
+        if user.can(Permission.CLINICAL_READ):
+            from .clinical.clinical_history import load_clinical_history
+
+            self.patients_tab.offer_clinical_history(lambda pid, limit: load_clinical_history(services, pid, limit),
+                                                     self.visit_records.open_visit if self.visit_records else None)
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 
@@ -124,6 +138,12 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        self.bell = BellButton(services.bell, runner, self.menuBar())
+        self.bell.open_requested.connect(self.open_notification)
+        self.menuBar().setCornerWidget(self.bell, Qt.Corner.TopRightCorner)
+        if self.watcher is not None:
+            self.watcher.changed.connect(self.bell.changes)
+        self.bell.reload()
 
         self.idle_lock = IdleLock(services.auth, runner, idle_lock_minutes, self)
         self.idle_lock.sign_out_requested.connect(self.sign_out_requested)
@@ -172,8 +192,8 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
-            mail_action = QAction("Patient &e-mail…", self)
-            mail_action.triggered.connect(self.open_patient_email)
+            mail_action = QAction("Patient &messages…", self)
+            mail_action.triggered.connect(lambda: self.open_patient_email())
             admin.addAction(mail_action)
             if self.user.can(Permission.BACKUP_MANAGE):
                 backups_action = QAction("&Backups and audit check…", self)
@@ -273,12 +293,30 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def open_patient_email(self) -> None:
+    def open_patient_email(self, select_outbox_id: int | None = None):  # type: ignore[no-untyped-def]
         from .notifications.patient_email_dialog import PatientEmailDialog
 
-        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self)
+        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self,
+                                    templates=self.services.message_templates)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if select_outbox_id is not None:
+            dialog.show_outbox(select_outbox_id)
         dialog.open()
+        return dialog
+
+    def open_notification(self, item) -> None:  # type: ignore[no-untyped-def] - a BellItem
+        """What a bell item refers to: a message in the outbox, an appointment's day, a patient."""
+        if item.outbox_id is not None and self.user.can(Permission.SETTINGS_MANAGE):
+            self.open_patient_email(select_outbox_id=item.outbox_id)
+        elif item.appointment_id is not None and item.kind == "arrived" and self.queues_tab is not None:
+            self.tabs.setCurrentWidget(self.queues_tab)
+            self.queues_tab.select_appointment(item.appointment_id)  # type: ignore[attr-defined]
+        elif item.appointment_id is not None and item.day is not None and self.scheduler_tab is not None:
+            self.tabs.setCurrentWidget(self.scheduler_tab)
+            self.scheduler_tab.show_day(item.day)  # type: ignore[attr-defined]
+        elif item.patient_id is not None:
+            self.tabs.setCurrentWidget(self.patients_tab)
+            self.patients_tab.open_patient(item.patient_id)
 
     def edit_clinic_settings(self) -> None:
         from .settings.clinic_settings_dialog import ClinicSettingsDialog

@@ -7,11 +7,11 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from hms_desktop.ui.app import AppController, make_application
+from hms_desktop.ui.app import AppController
 from hms_desktop.ui.main_window import MainWindow
 from hms_desktop.ui.session.idle_lock import IdleLock, LockDialog
 from hms_desktop.ui.session.login_dialog import LoginDialog
-from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, wait_idle
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, start_app, wait_idle
 
 
 def login_dialog(qtbot, services, runner) -> LoginDialog:
@@ -102,10 +102,7 @@ def test_receptionist_sees_only_what_the_role_allows(qtbot, services, runner):
 
 
 def _controller(qtbot, database: str) -> AppController:
-    app = make_application()
-    controller = AppController(app, database)
-    controller.start()
-    return controller
+    return start_app(database)
 
 
 def _close(controller: AppController) -> None:
