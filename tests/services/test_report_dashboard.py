@@ -92,8 +92,8 @@ def test_a_receptionist_sees_no_money_and_a_doctor_only_their_own(clinic):
         doctor.close()
 
 
-def test_0010_adds_the_day_index_to_a_database_holding_data(clinic):
-    """Down to 0009 (the index gone), then up again: the appointments stay, the index is back."""
+def test_0013_adds_the_day_index_to_a_database_holding_data(clinic):
+    """Down to 0012 (the index gone), then up again: the appointments stay, the index is back."""
     from alembic import command
     from sqlalchemy import inspect
 
@@ -101,7 +101,7 @@ def test_0010_adds_the_day_index_to_a_database_holding_data(clinic):
 
     svc, _ids = clinic
     before = svc.reports.dashboard().appointments
-    command.downgrade(migrations.alembic_config(svc.db), "0009")
+    command.downgrade(migrations.alembic_config(svc.db), "0012")
     svc.db.dispose()
     names = {i["name"] for i in inspect(svc.db.engine).get_indexes("appointments")}
     assert "ix_appointments_day_doctor_status" not in names
