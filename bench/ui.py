@@ -55,8 +55,7 @@ def _drawn_at() -> list[float]:
 
 def probe_startup(database: str, launched: float) -> int:
     """Child process: the app's start-up path, until the worker has opened the database."""
-    from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEventLoop, QTimer
 
     from hms_desktop.ui.app import AppController, make_application
     from hms_desktop.ui.common.messages import install_crash_handler
@@ -67,9 +66,15 @@ def probe_startup(database: str, launched: float) -> int:
     controller.start()
     (shown,) = _drawn_at()
     visible = controller.login is not None and controller.login.isVisible()
-    deadline = time.monotonic() + 60
-    while not controller.ready and time.monotonic() < deadline:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    # Wait in the event loop as the app does (a loop of processEvents would spin, and take the
+    # GIL from the worker doing the imports hundreds of times a second).
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: loop.quit() if controller.ready else None)
+    poll.start(5)
+    QTimer.singleShot(60_000, loop.quit)
+    loop.exec()
+    poll.stop()
     ready = time.time()
     ok = visible and controller.ready and controller.login is not None and controller.login.isVisible()
     print(MARKER + json.dumps({"ok": ok, "window_s": shown - launched, "ready_s": ready - launched}), flush=True)

@@ -192,4 +192,5 @@ def start_app(database: str):  # noqa: ANN201 - hms_desktop.ui.app.AppController
     while not controller.ready:
         assert time.monotonic() < deadline, "the database was not opened within 60 s"
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)  # leave the GIL to the worker doing the imports
     return controller

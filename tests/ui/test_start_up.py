@@ -92,12 +92,18 @@ def test_sign_in_pressed_before_the_database_is_open_waits_for_it(qtbot, service
             controller.services.close()
 
 
-def test_the_window_remembers_the_clinic_name_for_the_next_start(qtbot, services):
+def test_the_window_remembers_the_clinic_name_for_the_next_start(qtbot, services, monkeypatch):
+    import uuid
+
     from PySide6.QtCore import QSettings
 
     from hms_desktop.services.settings import ClinicSettings
-    from hms_desktop.ui.app import CLINIC_NAME_KEY
+    from hms_desktop.ui import app as app_module
     from tests.conftest import start_app
+
+    # A key of this test's own: the QSettings file is shared with every other test process.
+    CLINIC_NAME_KEY = f"test/clinic_name-{uuid.uuid4().hex}"
+    monkeypatch.setattr(app_module, "CLINIC_NAME_KEY", CLINIC_NAME_KEY)
 
     services.settings.update(ClinicSettings(clinic_name="Riverside Clinic"))
     first = start_app(services.db.url.render_as_string(hide_password=False))
@@ -120,3 +126,4 @@ def test_the_window_remembers_the_clinic_name_for_the_next_start(qtbot, services
         second.runner.shutdown(10_000)
         if second.services is not None:
             second.services.close()
+        QSettings().remove(CLINIC_NAME_KEY)
