@@ -137,6 +137,8 @@ class Appointment(Base):
         Index("ix_appointments_doctor_start", "doctor_id", "starts_at", "ends_at", "status"),
         # A patient's overlap check and appointment history.
         Index("ix_appointments_patient_start", "patient_id", "starts_at"),
+        # The reports and the dashboard: counts by the clinic's day, doctor and status from the index alone.
+        Index("ix_appointments_day_doctor_status", "local_day", "doctor_id", "status", "kind"),
         # No two patients hold the same token with one doctor on one day (NULLs do not collide).
         UniqueConstraint("doctor_id", "local_day", "token", name="uq_appointments_doctor_day_token"),
         CheckConstraint("ends_at > starts_at", name="range"),

@@ -90,3 +90,23 @@ def test_a_receptionist_sees_no_money_and_a_doctor_only_their_own(clinic):
     finally:
         rita.close()
         doctor.close()
+
+
+def test_0013_adds_the_day_index_to_a_database_holding_data(clinic):
+    """Down to 0012 (the index gone), then up again: the appointments stay, the index is back."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from hms_desktop.services import migrations
+
+    svc, _ids = clinic
+    before = svc.reports.dashboard().appointments
+    command.downgrade(migrations.alembic_config(svc.db), "0012")
+    svc.db.dispose()
+    names = {i["name"] for i in inspect(svc.db.engine).get_indexes("appointments")}
+    assert "ix_appointments_day_doctor_status" not in names
+    migrations.upgrade(svc.db, backup=False)
+    svc.db.dispose()
+    names = {i["name"] for i in inspect(svc.db.engine).get_indexes("appointments")}
+    assert "ix_appointments_day_doctor_status" in names
+    assert svc.reports.dashboard().appointments == before == 5

@@ -4,7 +4,7 @@ what to chart. The service checks who may ask; the dashboard reuses the same tab
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -13,30 +13,9 @@ from ..billing.common import Terms
 from ..errors import NotFound
 from . import money_reports, queries, visit_reports
 from .records import Column, Kind, ReportInfo, ReportTable
+from .table_parts import Built, days_of, rate, totals
 
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
-
-
-def rate(part: int, whole: int) -> int:
-    """part/whole in basis points, half up; 0 when there is nothing to divide by."""
-    return (part * 20000 + whole) // (2 * whole) if whole else 0
-
-
-
-
-Built = tuple[tuple[Column, ...], tuple[tuple[object, ...], ...], tuple[object, ...] | None, str, tuple[str, ...]]
-
-
-def _days(day_from: date, day_to: date) -> list[date]:
-    return [day_from + timedelta(days=i) for i in range((day_to - day_from).days + 1)]
-
-
-def _totals(rows: list[tuple[object, ...]], first: str, skip: int = 1) -> tuple[object, ...] | None:
-    """The total row: ``first`` under the label column(s), then each figure column summed."""
-    if not rows:
-        return None
-    sums = [sum(int(r[i]) for r in rows) for i in range(skip, len(rows[0]))]  # type: ignore[call-overload]
-    return (first, *([""] * (skip - 1)), *sums)
 
 
 def _appointments(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -62,8 +41,8 @@ def _appointments_daily(s: Session, t: Terms, day_from: date, day_to: date, doct
                Column("completed", "Completed", Kind.COUNT), Column("cancelled", "Cancelled", Kind.COUNT),
                Column("no_show", "No-show", Kind.COUNT), Column("open", "Still open", Kind.COUNT))
     found = queries.appointments_by_day(s, day_from, day_to, doctor_id)
-    rows = [(day, *found.get(day, (0, 0, 0, 0, 0))) for day in _days(day_from, day_to)]
-    return columns, tuple(rows), _totals(rows, "Total"), "day", ("completed", "cancelled", "no_show", "open")
+    rows = [(day, *found.get(day, (0, 0, 0, 0, 0))) for day in days_of(day_from, day_to)]
+    return columns, tuple(rows), totals(rows, "Total"), "day", ("completed", "cancelled", "no_show", "open")
 
 
 def _patients(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -81,10 +60,10 @@ def _revenue(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int 
                Column("refunds", "Refunds", Kind.MONEY), Column("net", "Net collected", Kind.MONEY))
     found = queries.revenue_by_day(s, day_from, day_to, doctor_id)
     rows = []
-    for day in _days(day_from, day_to):
+    for day in days_of(day_from, day_to):
         count, invoiced, discounts, credited, collected, refunds = found.get(day, [0] * 6)
         rows.append((day, count, invoiced, discounts, credited, collected, refunds, collected - refunds))
-    return columns, tuple(rows), _totals(rows, "Total"), "day", ("invoiced", "net")
+    return columns, tuple(rows), totals(rows, "Total"), "day", ("invoiced", "net")
 
 
 def _revenue_by_doctor(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -93,7 +72,7 @@ def _revenue_by_doctor(s: Session, t: Terms, day_from: date, day_to: date, docto
                Column("credited", "Credit notes", Kind.MONEY), Column("kept", "Paid", Kind.MONEY),
                Column("owed", "Still owed", Kind.MONEY))
     rows = queries.revenue_by_doctor(s, day_from, day_to, doctor_id)
-    return columns, tuple(rows), _totals(rows, "Total"), "doctor", ("invoiced", "kept")
+    return columns, tuple(rows), totals(rows, "Total"), "doctor", ("invoiced", "kept")
 
 
 def _revenue_by_method(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -106,7 +85,7 @@ def _revenue_by_method(s: Session, t: Terms, day_from: date, day_to: date, docto
         if method in found:
             payments, received, refunds, refunded = found[method]
             rows.append((method.label, payments, received, refunds, refunded, received - refunded))
-    return columns, tuple(rows), _totals(rows, "Total"), "method", ("net",)
+    return columns, tuple(rows), totals(rows, "Total"), "method", ("net",)
 
 
 def _takings(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -116,7 +95,7 @@ def _takings(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int 
     found = queries.takings(s, day_from, day_to)
     rows = [(day, cashier, count, received, refunded, received - refunded)
             for (day, cashier), (count, received, refunded) in sorted(found.items())]
-    return columns, tuple(rows), _totals(rows, "Total", 2), "day", ("net",)
+    return columns, tuple(rows), totals(rows, "Total", 2), "day", ("net",)
 
 
 def _outstanding(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -124,7 +103,7 @@ def _outstanding(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: 
                Column("days_31_60", "31-60 days", Kind.MONEY), Column("days_61_90", "61-90 days", Kind.MONEY),
                Column("days_over_90", "Over 90 days", Kind.MONEY), Column("total", "Total owed", Kind.MONEY))
     rows = [(*row, sum(row[2:])) for row in queries.outstanding(s, day_to)]
-    return columns, tuple(rows), _totals(rows, "Total", 2), "patient", ("total",)
+    return columns, tuple(rows), totals(rows, "Total", 2), "patient", ("total",)
 
 
 BUILDERS: dict[str, Callable[[Session, Terms, date, date, int | None], Built]] = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import CashierShift, Invoice, InvoiceLine, InvoiceState, PayerAccount, ShiftState, StaffAccount
@@ -15,19 +15,13 @@ from ..billing.common import Terms
 from . import queries
 from .queries import BILLED, clinic_instants
 from .records import Column, Kind
+from .table_parts import Built, totals
 
-Built = tuple[tuple[Column, ...], tuple[tuple[object, ...], ...], tuple[object, ...] | None, str, tuple[str, ...]]
 _sum = queries.sum_of
 REVENUE_FIGURES = (Column("invoices", "Invoices", Kind.COUNT), Column("invoiced", "Invoiced", Kind.MONEY),
                    Column("discounts", "Discounts", Kind.MONEY), Column("credited", "Credit notes", Kind.MONEY),
                    Column("collected", "Collected", Kind.MONEY), Column("refunds", "Refunds", Kind.MONEY),
                    Column("net", "Net collected", Kind.MONEY))
-
-
-def _totals(rows: list[tuple[object, ...]], skip: int) -> tuple[object, ...] | None:
-    if not rows:
-        return None
-    return ("Total", *([""] * (skip - 1)), *(sum(int(r[i]) for r in rows) for i in range(skip, len(rows[0]))))  # type: ignore[call-overload]
 
 
 def _rolled_up(period: Callable[[date], object], label: Column) -> Callable[..., Built]:
@@ -41,7 +35,7 @@ def _rolled_up(period: Callable[[date], object], label: Column) -> Callable[...,
                 target[i] += value
             day += timedelta(days=1)
         rows = [(key, *f, f[4] - f[5]) for key, f in periods.items()]
-        return (label, *REVENUE_FIGURES), tuple(rows), _totals(rows, 1), label.key, ("invoiced", "net")
+        return (label, *REVENUE_FIGURES), tuple(rows), totals(rows), label.key, ("invoiced", "net")
     return build
 
 
@@ -64,7 +58,7 @@ def revenue_by_service(s: Session, t: Terms, day_from: date, day_to: date, docto
                Column("quantity", "Quantity", Kind.COUNT), Column("gross", "Gross", Kind.MONEY),
                Column("discounts", "Discounts", Kind.MONEY), Column("tax", "Tax", Kind.MONEY),
                Column("total", "Total", Kind.MONEY))
-    return columns, tuple(rows), _totals(rows, 1), "service", ("total",)
+    return columns, tuple(rows), totals(rows), "service", ("total",)
 
 
 def revenue_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -86,7 +80,7 @@ def revenue_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_
                Column("invoiced", "Invoiced", Kind.MONEY), Column("discounts", "Discounts", Kind.MONEY),
                Column("payer_share", "Payer's share", Kind.MONEY), Column("payer_paid", "Payer paid", Kind.MONEY),
                Column("payer_owes", "Payer owes", Kind.MONEY), Column("patient_share", "Patients' share", Kind.MONEY))
-    return columns, tuple(rows), _totals(rows, 1), "payer", ("payer_share", "payer_paid")
+    return columns, tuple(rows), totals(rows), "payer", ("payer_share", "payer_paid")
 
 
 def shift_closures(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -120,15 +114,7 @@ def shift_closures(s: Session, t: Terms, day_from: date, day_to: date, doctor_id
 def outstanding_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
     """What each payer still owes of its share, aged from the invoice's day as of the last day."""
     owed = Invoice.payer_share - Invoice.payer_paid
-    edges = [day_to - timedelta(days=d) for d in (30, 60, 90)]
-
-    def bucket(newer: date | None, older: date | None):  # type: ignore[no-untyped-def]
-        conditions = [c for c in ((Invoice.local_day < newer) if newer else None,
-                                  (Invoice.local_day >= older) if older else None) if c is not None]
-        return _sum(case((and_(*conditions), owed), else_=0))
-
-    query = (select(PayerAccount.name, func.count(), bucket(None, edges[0]), bucket(edges[0], edges[1]),
-                    bucket(edges[1], edges[2]), bucket(edges[2], None))
+    query = (select(PayerAccount.name, func.count(), *queries.age_buckets(owed, day_to))
              .join(PayerAccount, PayerAccount.id == Invoice.payer_id)
              .where(Invoice.local_day <= day_to, Invoice.state.in_((InvoiceState.ISSUED, InvoiceState.PARTLY_PAID)),
                     owed > 0)
@@ -139,7 +125,7 @@ def outstanding_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doc
                Column("days_0_30", "0-30 days", Kind.MONEY), Column("days_31_60", "31-60 days", Kind.MONEY),
                Column("days_61_90", "61-90 days", Kind.MONEY), Column("days_over_90", "Over 90 days", Kind.MONEY),
                Column("total", "Total owed", Kind.MONEY))
-    return columns, tuple(rows), _totals(rows, 1), "payer", ("total",)
+    return columns, tuple(rows), totals(rows), "payer", ("total",)
 
 
 BUILDERS = {

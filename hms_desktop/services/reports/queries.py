@@ -177,6 +177,18 @@ def outstanding(s: Session, as_of: date) -> list[tuple[str, str, int, int, int, 
     """(patient, MRN, owed 0-30, 31-60, 61-90, over 90 days) for invoices dated up to ``as_of``,
     aged from the invoice's day; the bucket edges are dates, so both databases compare the same."""
     owed = Invoice.total - Invoice.credited - (Invoice.paid - Invoice.refunded)
+    query = (select(Patient.family_name, Patient.given_name, Patient.mrn, *age_buckets(owed, as_of))
+             .join(Patient, Patient.id == Invoice.patient_id)
+             .where(Invoice.local_day <= as_of, Invoice.state.in_((InvoiceState.ISSUED, InvoiceState.PARTLY_PAID)))
+             .group_by(Patient.id, Patient.family_name, Patient.given_name, Patient.mrn)
+             .having(func.sum(owed) > 0)
+             .order_by(Patient.family_name, Patient.given_name, Patient.id))
+    return [(f"{row[1]} {row[0]}".strip(), row[2], *(int(v) for v in row[3:])) for row in s.execute(query)]  # type: ignore[misc]
+
+
+def age_buckets(owed: ColumnElement[int], as_of: date) -> list[ColumnElement[int]]:
+    """``owed`` summed in four buckets by the invoice's age as of ``as_of``: 0-30, 31-60, 61-90 and
+    over 90 days. The edges are dates worked out here, so both databases compare the same."""
     edges = [as_of - timedelta(days=d) for d in (30, 60, 90)]
 
     def bucket(newer: date | None, older: date | None) -> ColumnElement[int]:
@@ -187,12 +199,4 @@ def outstanding(s: Session, as_of: date) -> list[tuple[str, str, int, int, int, 
             conditions.append(Invoice.local_day >= older)
         return sum_of(case((and_(*conditions), owed), else_=0))
 
-    query = (select(Patient.family_name, Patient.given_name, Patient.mrn,
-                    bucket(None, edges[0]), bucket(edges[0], edges[1]), bucket(edges[1], edges[2]),
-                    bucket(edges[2], None))
-             .join(Patient, Patient.id == Invoice.patient_id)
-             .where(Invoice.local_day <= as_of, Invoice.state.in_((InvoiceState.ISSUED, InvoiceState.PARTLY_PAID)))
-             .group_by(Patient.id, Patient.family_name, Patient.given_name, Patient.mrn)
-             .having(func.sum(owed) > 0)
-             .order_by(Patient.family_name, Patient.given_name, Patient.id))
-    return [(f"{row[1]} {row[0]}".strip(), row[2], *(int(v) for v in row[3:])) for row in s.execute(query)]  # type: ignore[misc]
+    return [bucket(None, edges[0]), bucket(edges[0], edges[1]), bucket(edges[1], edges[2]), bucket(edges[2], None)]

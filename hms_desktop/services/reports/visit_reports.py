@@ -28,8 +28,8 @@ from ..scheduling.slot_math import merge, session_bounds
 from .queries import CLOSED_STATUSES, OPEN_STATUSES, clinic_instants, count_if
 from .records import Column, Kind
 from .sql_time import epoch_seconds, local_hour
+from .table_parts import Built, days_of, rate
 
-Built = tuple[tuple[Column, ...], tuple[tuple[object, ...], ...], tuple[object, ...] | None, str, tuple[str, ...]]
 AGE_BANDS = ((0, 4), (5, 14), (15, 24), (25, 44), (45, 64), (65, 200))
 SEXES = ("female", "male", "other", "unknown")
 
@@ -114,7 +114,7 @@ def available_minutes(s: Session, t: Terms, day_from: date, day_to: date,
             or_(AvailabilityException.doctor_id.in_(doctor_ids), AvailabilityException.doctor_id.is_(None)),
             AvailabilityException.ends_at > start, AvailabilityException.starts_at < end)):
         off[x.doctor_id].append((x.starts_at.astimezone(UTC), x.ends_at.astimezone(UTC)))
-    days = [day_from + timedelta(days=i) for i in range((day_to - day_from).days + 1)]
+    days = days_of(day_from, day_to)
     changing = {d for d in days if _day_length(d, t) != 86400}
     per_weekday = Counter(d.weekday() for d in days if d not in changing)
 
@@ -171,19 +171,15 @@ def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: i
     for did, name in names.items():
         minutes, count = booked.get(did, (0, 0))
         if available[did] or minutes:
-            rows.append((name, available[did], minutes, count, _share(minutes, available[did])))
+            rows.append((name, available[did], minutes, count, rate(minutes, available[did])))
     total = None
     if rows:
         a, b, n = (sum(int(r[i]) for r in rows) for i in (1, 2, 3))  # type: ignore[call-overload]
-        total = ("Total", a, b, n, _share(b, a))
+        total = ("Total", a, b, n, rate(b, a))
     columns = (Column("doctor", "Doctor"), Column("available", "Available", Kind.MINUTES),
                Column("booked", "Booked", Kind.MINUTES), Column("appointments", "Appointments", Kind.COUNT),
                Column("utilisation", "Utilisation", Kind.RATE))
     return columns, tuple(rows), total, "doctor", ("utilisation",)
-
-
-def _share(part: int, whole: int) -> int:
-    return (part * 20000 + whole) // (2 * whole) if whole else 0
 
 
 def by_specialty(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
@@ -203,7 +199,7 @@ def by_specialty(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: 
     rows = []
     for name, doctors, booked, completed, cancelled, no_show, walk_ins, still_open in s.execute(query):
         rows.append((name, int(doctors), int(booked), int(completed), int(cancelled), int(no_show), int(walk_ins),
-                     int(still_open), _share(int(no_show), int(booked) - int(cancelled))))
+                     int(still_open), rate(int(no_show), int(booked) - int(cancelled))))
     columns = (Column("specialty", "Specialty"), Column("doctors", "Doctors", Kind.COUNT),
                Column("booked", "Booked", Kind.COUNT), Column("completed", "Completed", Kind.COUNT),
                Column("cancelled", "Cancelled", Kind.COUNT), Column("no_show", "No-show", Kind.COUNT),
