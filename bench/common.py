@@ -59,6 +59,69 @@ class SampleStats:
         """The index of the slowest sample."""
         return max(range(len(self.samples_ms)), key=self.samples_ms.__getitem__)
 
+    def count_stats(self) -> dict[str, Any]:
+        """Statements and round trips per call (medians), when the Timing kept them."""
+        statements = getattr(self, "statements", None)
+        trips = getattr(self, "round_trips", None)
+        if not statements or not trips:
+            return {}
+        return {"statements_median": statistics.median(statements), "round_trips_median": statistics.median(trips),
+                "statements_max": max(statements), "round_trips_max": max(trips)}
+
+
+class RoundTrips:
+    """Statements and round trips to the database while it is on, counted with SQLAlchemy's events.
+
+    A statement is one round trip. On PostgreSQL the driver also sends BEGIN before a transaction's
+    first statement, then COMMIT or ROLLBACK, and the pool's liveness check (``pool_pre_ping``)
+    sends one more at each checkout: one round trip each. SQLite runs in the process: its BEGIN is a
+    statement (services/database.py issues it), its COMMIT or ROLLBACK a call into the library; they
+    are counted alike, so the figures compare, though they cost microseconds there."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.statements = 0
+        self.round_trips = 0
+        self._pg = engine.dialect.name == "postgresql"
+        self._engine = engine
+        self._listeners = [
+            ("before_cursor_execute", self._statement), ("begin", self._begin), ("commit", self._end),
+            ("rollback", self._end), ("checkout", self._checkout),
+        ]
+        for name, fn in self._listeners:
+            event.listen(engine, name, fn)
+
+    def close(self) -> None:
+        from sqlalchemy import event
+
+        for name, fn in self._listeners:
+            event.remove(self._engine, name, fn)
+
+    def reset(self) -> None:
+        self.statements = self.round_trips = 0
+
+    def _statement(self, *_args: Any) -> None:
+        self.statements += 1
+        self.round_trips += 1
+
+    def _begin(self, *_args: Any) -> None:
+        if self._pg:
+            self.round_trips += 1
+
+    def _end(self, *_args: Any) -> None:
+        self.round_trips += 1
+
+    def _checkout(self, *_args: Any) -> None:
+        if getattr(self._engine.pool, "_pre_ping", False):
+            self.round_trips += 1
+
+    def call(self, fn: Callable[[], T]) -> tuple[float, T, int, int]:
+        """``fn()`` timed (ms), with what it returned and its statements and round trips."""
+        self.reset()
+        ms, result = time_ms(fn)
+        return ms, result, self.statements, self.round_trips
+
 
 def scratch_environment(prefix: str) -> Path:
     """A temporary folder for the run. Set before any hms_desktop code runs: logs and backups go

@@ -48,13 +48,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    RoundTrips,
     SampleStats,
     ThrowawayDatabase,
     build_into_cache,
     logger,
     pg_size,
     scratch_environment,
-    time_ms,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -169,11 +169,15 @@ class Timing(SampleStats):
     samples_ms: list[float] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
+    statements: list[int] = field(default_factory=list)
+    round_trips: list[int] = field(default_factory=list)
 
-    def add(self, ms: float, rows: int, query: str = "") -> None:
+    def add(self, ms: float, rows: int, query: str = "", statements: int = 0, round_trips: int = 0) -> None:
         self.samples_ms.append(ms)
         self.rows.append(rows)
         self.queries.append(query)
+        self.statements.append(statements)
+        self.round_trips.append(round_trips)
 
     @property
     def ok(self) -> bool | None:
@@ -185,6 +189,7 @@ class Timing(SampleStats):
         return {
             "label": self.label,
             **self.stats(),
+            **self.count_stats(),
             "slowest_query": self.queries[self.slowest()],
             **({"queries": self.queries} if any(self.queries) else {}),
             "meets_target": self.ok,
@@ -234,38 +239,54 @@ def measure(services: Any, rounds: int, seed: int, list_repeats: int, log: Calla
             search(query, limit=PAGE)
 
     timings = {k.key: Timing(k.key, k.label, k.targeted) for k in QUERY_KINDS}
-    log(f"timing {rounds} searches of each of {len(QUERY_KINDS)} kinds")
-    # Interleaved, so that a burst of noise on a shared machine hits every kind alike.
-    for i in range(rounds):
-        for kind in QUERY_KINDS:
-            query = queries[kind.key][i]
-            ms, page = time_ms(lambda q=query: search(q, limit=PAGE))
-            timings[kind.key].add(ms, len(page.rows), query)
+    counter = RoundTrips(services.db.engine)
+    try:
+        log(f"timing {rounds} searches of each of {len(QUERY_KINDS)} kinds")
+        # Interleaved, so that a burst of noise on a shared machine hits every kind alike.
+        for i in range(rounds):
+            for kind in QUERY_KINDS:
+                query = queries[kind.key][i]
+                ms, page, statements, trips = counter.call(lambda q=query: search(q, limit=PAGE))
+                timings[kind.key].add(ms, len(page.rows), query, statements, trips)
 
-    results = list(timings.values())
-    log(f"timing the unfiltered list ({list_repeats} times per sort order) and count()")
-    for sort in PatientSort:
-        for descending in (False, True):
-            label = f"list by {_SORT_LABELS[sort.value]}{', descending' if descending else ''}"
-            t = Timing(f"list_{sort.value}{'_desc' if descending else ''}", label, True)
-            search("", sort=sort, descending=descending, limit=PAGE)
+        results = list(timings.values())
+        t = Timing("get_by_mrn", "get_by_mrn (the whole record)", True)
+        for query in queries["mrn"][:list_repeats]:
+            ms, record, statements, trips = counter.call(lambda q=query: services.patients.get_by_mrn(q))
+            t.add(ms, 1, query, statements, trips)
+        results.append(t)
+        log(f"timing the unfiltered list ({list_repeats} times per sort order) and count()")
+        for sort in PatientSort:
+            for descending in (False, True):
+                label = f"list by {_SORT_LABELS[sort.value]}{', descending' if descending else ''}"
+                t = Timing(f"list_{sort.value}{'_desc' if descending else ''}", label, True)
+                search("", sort=sort, descending=descending, limit=PAGE)
+                for _ in range(list_repeats):
+                    ms, page, statements, trips = counter.call(
+                        lambda s=sort, d=descending: search("", sort=s, descending=d, limit=PAGE))
+                    t.add(ms, len(page.rows), "", statements, trips)
+                results.append(t)
+        # Scrolling on: the page after the first, by name (keyset pagination with ``after``).
+        first = search("", limit=PAGE)
+        t = Timing("list_name_page2", "list by name, next page", True)
+        for _ in range(list_repeats):
+            ms, page, statements, trips = counter.call(lambda: search("", after=first.next_after, limit=PAGE))
+            t.add(ms, len(page.rows), "", statements, trips)
+        results.append(t)
+        t = Timing("count", "count(), everyone", False)
+        services.patients.count()
+        for _ in range(list_repeats):
+            ms, n, statements, trips = counter.call(services.patients.count)
+            t.add(ms, n, "", statements, trips)
+        results.append(t)
+        if hasattr(services.patients, "estimated_count"):
+            t = Timing("estimated_count", "estimated_count(), everyone", False)
             for _ in range(list_repeats):
-                ms, page = time_ms(lambda s=sort, d=descending: search("", sort=s, descending=d, limit=PAGE))
-                t.add(ms, len(page.rows))
+                ms, n, statements, trips = counter.call(services.patients.estimated_count)
+                t.add(ms, n, "", statements, trips)
             results.append(t)
-    # Scrolling on: the page after the first, by name (keyset pagination with ``after``).
-    first = search("", limit=PAGE)
-    t = Timing("list_name_page2", "list by name, next page", True)
-    for _ in range(list_repeats):
-        ms, page = time_ms(lambda: search("", after=first.next_after, limit=PAGE))
-        t.add(ms, len(page.rows))
-    results.append(t)
-    t = Timing("count", "count(), everyone", False)
-    services.patients.count()
-    for _ in range(list_repeats):
-        ms, n = time_ms(services.patients.count)
-        t.add(ms, n)
-    results.append(t)
+    finally:
+        counter.close()
     return results
 
 
@@ -419,13 +440,15 @@ def print_table(clinic: Clinic, patients: int, timings: list[Timing]) -> None:
     size = f", {clinic.size_bytes / 1e6:,.0f} MB" if clinic.size_bytes else ""
     extra = f"; {'; '.join(clinic.notes)}" if clinic.notes else ""
     print(f"\n{name}: {patients:,} patients ({built}{size}{extra})")
-    header = f"  {'query kind':<34} {'n':>4} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'rows':>6}  target"
+    header = (f"  {'query kind':<34} {'n':>4} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'rows':>6} "
+              f"{'stmts':>5} {'trips':>5}  target")
     print(header)
     print("  " + "-" * (len(header) - 2))
     for t in timings:
         print(
             f"  {t.label:<34} {len(t.samples_ms):>4} {t.median:>10.2f} {t.p95:>8.2f} {max(t.samples_ms):>8.2f}"
-            f" {statistics.median(t.rows):>6.0f}  {_mark(t)}"
+            f" {statistics.median(t.rows):>6.0f} {statistics.median(t.statements):>5.0f}"
+            f" {statistics.median(t.round_trips):>5.0f}  {_mark(t)}"
         )
 
 

@@ -77,6 +77,7 @@ from typing import Any
 
 from bench import patients as patient_bench
 from bench.common import (
+    RoundTrips,
     SampleStats,
     ThrowawayDatabase,
     build_into_cache,
@@ -111,11 +112,16 @@ class Timing(SampleStats):
     samples_ms: list[float] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     args: list[str] = field(default_factory=list)
+    statements: list[int] = field(default_factory=list)  # per call (the reads; bench/common.RoundTrips)
+    round_trips: list[int] = field(default_factory=list)
 
-    def add(self, ms: float, rows: int, arg: str = "") -> None:
+    def add(self, ms: float, rows: int, arg: str = "", statements: int | None = None, round_trips: int | None = None) -> None:
         self.samples_ms.append(ms)
         self.rows.append(rows)
         self.args.append(arg)
+        if statements is not None and round_trips is not None:
+            self.statements.append(statements)
+            self.round_trips.append(round_trips)
 
     @property
     def ok(self) -> bool | None:
@@ -134,6 +140,7 @@ class Timing(SampleStats):
         return {
             "label": self.label,
             **self.stats(),
+            **self.count_stats(),
             "slowest_args": self.args[self.slowest()],
             "target_ms": self.target_ms,
             "meets_target": self.ok,
@@ -229,11 +236,15 @@ def measure_reads(services: Any, data: Data, rounds: int, seed: int, log: Callab
         for _ in range(min(20, rounds)):
             call(*draw())
     log(f"timing {rounds} calls of each of {len(kinds)} kinds")
-    for _ in range(rounds):
-        for timing, draw, call, count in kinds:
-            args = draw()
-            ms, result = time_ms(lambda c=call, a=args: c(*a))
-            timing.add(ms, count(result), _describe(args))
+    counter = RoundTrips(services.db.engine)
+    try:
+        for _ in range(rounds):
+            for timing, draw, call, count in kinds:
+                args = draw()
+                ms, result, statements, trips = counter.call(lambda c=call, a=args: c(*a))
+                timing.add(ms, count(result), _describe(args), statements, trips)
+    finally:
+        counter.close()
     return [k[0] for k in kinds]
 
 
@@ -669,12 +680,15 @@ def print_report(clinic: Clinic, args: argparse.Namespace, data: Data, timings: 
     extra = f"; {'; '.join(clinic.notes)}" if clinic.notes else ""
     print(f"\n{name}: {len(data.doctor_ids)} doctors, {args.appointments:,} demo appointments, "
           f"{args.patients:,} patients ({built}{size}{extra})")
-    header = f"  {'call':<42} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'rows':>6}  target"
+    header = (f"  {'call':<42} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'rows':>6} {'stmts':>5}"
+              f" {'trips':>5}  target")
     print(header)
     print("  " + "-" * (len(header) - 2))
     for t in timings:
+        counts = (f"{statistics.median(t.statements):>5.0f} {statistics.median(t.round_trips):>5.0f}" if t.statements
+                  else f"{'':>5} {'':>5}")
         print(f"  {t.label:<42} {len(t.samples_ms):>5} {t.median:>10.2f} {t.p95:>8.2f} {max(t.samples_ms):>8.2f}"
-              f" {statistics.median(t.rows):>6.0f}  {t.mark()}")
+              f" {statistics.median(t.rows):>6.0f} {counts}  {t.mark()}")
     if booking is None:
         return
     run: BookingRun = booking["run"]

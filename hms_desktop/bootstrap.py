@@ -23,7 +23,9 @@ from .services.demo_data import DemoDataService
 from .services.demo_schedule import DemoScheduleService
 from .services.doctors import DoctorService
 from .services.identity import Identity
+from .services.notifications.bell import BellService
 from .services.notifications.service import NotificationService
+from .services.notifications.template_service import TemplateService
 from .services.patients import PatientService
 from .services.reports import ReportService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
@@ -60,6 +62,8 @@ class Services:
     demo_billing: DemoBillingService
     backups: BackupService
     notifications: NotificationService  # mail server settings, the outbox, send again
+    bell: BellService  # each staff member's own notifications (the bell in the main window)
+    message_templates: TemplateService  # the wording of patient messages, per event and channel
     reports: ReportService  # read-only figures over a period; CSV and PDF
     clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
     clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
@@ -105,7 +109,9 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         demo_billing=DemoBillingService(units, invoices, payments, price_list),
         backups=BackupService(units),
         notifications=NotificationService(units),
-        reports=ReportService(units),
+        bell=BellService(units, clock.now),
+        message_templates=TemplateService(units, clock.now),
+        reports=ReportService(units, clock),
         clinical=ClinicalService(units),
         clinical_documents=ClinicalDocuments(units),
         fhir=FhirExport(units),

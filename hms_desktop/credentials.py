@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import URL, make_url
+if TYPE_CHECKING:  # imported where used: the sign-in window shows before SQLAlchemy is loaded
+    from sqlalchemy.engine import URL
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ def _write_pgpass(url: URL, password: str) -> Path:
 def remember(raw_url: str) -> str:
     """Keep the URL's password (if any) in the keyring, else in ``~/.pgpass``; return the URL
     without it, which is what may be written to the settings file."""
+    from sqlalchemy.engine import make_url
+
     url = make_url(raw_url)
     if not url.password or url.get_backend_name() != "postgresql":
         return url.render_as_string(hide_password=False)
@@ -87,6 +91,8 @@ def remember(raw_url: str) -> str:
 def recall(raw_url: str) -> str:
     """The URL with the password remembered for it, if the keyring holds one (a ``~/.pgpass`` entry
     needs nothing: the PostgreSQL client reads it itself)."""
+    from sqlalchemy.engine import make_url
+
     try:
         url = make_url(raw_url)
     except Exception:  # noqa: BLE001 - an unparsable URL is reported when it is used

@@ -1,4 +1,4 @@
-"""Render Admin -> Patient e-mail to PNG files for review, at the screen's size.
+"""Render Admin -> Patient messages to PNG files for review, at the screen's size.
 
     QT_QPA_PLATFORM=xcb DISPLAY=:N .venv/bin/python scripts/notification_screenshots.py [shots/]
 

@@ -174,3 +174,22 @@ def runner(qtbot):  # noqa: ARG001 - qtbot makes sure a QApplication exists
 def wait_idle(qtbot, runner, timeout: int = 10_000) -> None:
     """Wait until every submitted service call has run and its result reached the widgets."""
     qtbot.waitUntil(lambda: not runner.busy, timeout=timeout)
+
+
+def start_app(database: str):  # noqa: ANN201 - hms_desktop.ui.app.AppController
+    """The app shell started as ``hms`` starts it, returned once its worker has opened the
+    database (the sign-in window shows first; the first-run or Database window may replace it)."""
+    import time
+
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from hms_desktop.ui.app import AppController, make_application
+
+    controller = AppController(make_application(), database)
+    controller.start()
+    deadline = time.monotonic() + 60
+    while not controller.ready:
+        assert time.monotonic() < deadline, "the database was not opened within 60 s"
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    return controller

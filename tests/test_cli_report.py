@@ -14,9 +14,12 @@ from tests.test_cli import hms
 def test_report_help_lists_every_report(tmp_path):
     out = hms("report", "--help", data_dir=tmp_path)
     assert out.returncode == 0, out.stderr
-    for name in ("appointments", "appointments-daily", "patients", "revenue", "revenue-by-doctor",
-                 "revenue-by-method", "takings", "outstanding"):
-        assert f"  {name} " in out.stdout
+    from hms_desktop.services.reports import REPORTS
+
+    assert len(REPORTS) == 20
+    for info in REPORTS:
+        assert f"  {info.name} " in out.stdout
+    assert "csv,xlsx,pdf" in out.stdout
 
 
 def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
@@ -39,6 +42,20 @@ def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
     assert omar.returncode == 0, omar.stderr
     assert list(csv.reader(io.StringIO(omar.stdout)))[1:] == [["Dr Omar Khan", "2", "1", "0", "0", "1", "1", "0.00"],
                                                               ["Total", "2", "1", "0", "0", "1", "1", "0.00"]]
+    # XLSX: the same figures as numbers, for a spreadsheet.
+    from tests.services import report_xlsx
+
+    sheet = tmp_path / "waits.xlsx"
+    made = hms("--database", db_url, "report", "waiting-by-doctor", "--from", "2030-01-07", "--to", "2030-01-08",
+               "--format", "xlsx", "--out", str(sheet), data_dir=tmp_path)
+    assert made.returncode == 0, made.stderr
+    cells = report_xlsx.rows(sheet.read_bytes())
+    assert cells[3] == ["Doctor", "Visits", "Median wait (minutes)", "90th percentile (minutes)",
+                        "Longest (minutes)"]
+    assert [row[:2] for row in cells[4:7]] == [["Dr Omar Khan", 1.0], ["Dr Priya Nair", 2.0], ["All visits", 3.0]]
+    refused = hms("--database", db_url, "report", "revenue", "--from", "2030-01-07", "--to", "2030-01-08",
+                  "--format", "xlsx", "--out", "-", data_dir=tmp_path)
+    assert refused.returncode == 1 and "needs a file name" in refused.stderr
     pdf = tmp_path / "owed.pdf"
     printed = hms("--database", db_url, "report", "outstanding", "--from", "2030-01-01", "--to", "2030-01-08",
                   "--format", "pdf", "--out", str(pdf), data_dir=tmp_path)

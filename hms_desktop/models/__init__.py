@@ -21,8 +21,8 @@ from .billing import (
 )
 from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
 from .doctor import Doctor, DoctorSpecialty, Specialty
-from .messaging import ChangeLogEntry, OutboxEntry, OutboxStatus
-from .patient import Patient, PatientNameToken
+from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
+from .patient import Patient, PatientNamePrefix, PatientNameToken
 from .scheduling import (
     SLOT_HOLDING_STATUSES,
     Appointment,
@@ -71,6 +71,7 @@ __all__ = [
     "Doctor",
     "DoctorSpecialty",
     "ExceptionKind",
+    "NotificationCursor",
     "OutboxEntry",
     "OutboxStatus",
     "Specialty",
@@ -78,9 +79,11 @@ __all__ = [
     "Base",
     "ClinicSetting",
     "Patient",
+    "PatientNamePrefix",
     "PatientNameToken",
     "Role",
     "StaffAccount",
+    "StaffNotification",
     "DeskSession",
     "UTCDateTime",
     "utcnow",

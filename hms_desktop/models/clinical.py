@@ -101,6 +101,8 @@ class Prescription(Base):
     instructions: Mapped[str] = mapped_column(String(500), default="")
     # The allergy the prescriber was warned about and confirmed past ("" when none matched).
     allergy_override: Mapped[str] = mapped_column(String(200), default="")
+    # Why (in the prescriber's words); required whenever allergy_override is set.
+    allergy_override_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_clinical_prescriptions_visit_id", "visit_id", "id"),)

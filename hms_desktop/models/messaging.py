@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -75,3 +75,41 @@ class OutboxEntry(Base):
     created_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+
+
+class StaffNotification(Base):
+    """One item in a staff member's bell: a booking or cancellation for a doctor, a patient who
+    arrived, a follow-up due, a message that failed (for administrators). Derived from rows that
+    exist exactly when their change committed (the appointment history, the outbox, the visits);
+    ``source_key`` names that row, so the same change never rings twice for one person."""
+
+    __tablename__ = "staff_notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"))
+    source_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(32))  # booked, cancelled, moved, arrived, follow_up, failed
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    # What it refers to, for "open": an appointment (and its clinic-local day), a patient, a message.
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outbox_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("source_key", "user_id", name="uq_staff_notifications_source_user"),
+        Index("ix_staff_notifications_user_id", "user_id", "id"),
+    )
+
+
+class NotificationCursor(Base):
+    """How far the bell has read a source (the appointment history by id); one row per source,
+    locked while a desk fans new rows out, so two desks never hand out the same rows twice."""
+
+    __tablename__ = "notification_cursors"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)

@@ -30,6 +30,8 @@ class Patient(Base):
     # The digits reversed, so "ends with 4521" is an indexed prefix search too.
     phone_digits_rev: Mapped[str] = mapped_column(binary_string(20), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # The channels the patient accepts appointment messages by ("email,sms"; "" none): consent.
+    message_channels: Mapped[str] = mapped_column(String(32), default="email", server_default="email")
     address: Mapped[str] = mapped_column(String(500), default="")
     blood_group: Mapped[str] = mapped_column(String(8), default="")
     allergies: Mapped[str] = mapped_column(Text, default="")
@@ -69,3 +71,20 @@ class PatientNameToken(Base):
     )
 
     __table_args__ = (Index("ix_patient_name_tokens_patient_id", "patient_id"),)
+
+
+class PatientNamePrefix(Base):
+    """The first letter and the first two letters of each word of a patient's name, beside the
+    patient's sort name: a one- or two-letter search (what the search box sends while someone
+    starts typing) reads its first page in name order straight off this table's key, however
+    many thousands of patients the letters match."""
+
+    __tablename__ = "patient_name_prefixes"
+
+    prefix: Mapped[str] = mapped_column(binary_string(2), primary_key=True)
+    sort_name: Mapped[str] = mapped_column(binary_string(220), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_patient_name_prefixes_patient_id", "patient_id"),)

@@ -125,6 +125,17 @@ class Database:
         with self._translate_errors(), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
+    def warm_up(self, connections: int = 2) -> None:
+        """Open the pool's first connections now (the app does this on its worker at start-up), so
+        that the first search after signing in does not wait for a PostgreSQL log-in."""
+        held = []
+        try:
+            for _ in range(1 if self.is_sqlite else connections):
+                held.append(self.engine.connect())
+        finally:
+            for conn in held:
+                conn.close()
+
     def connection_security(self) -> str:
         """For the status bar: whether what crosses the network to the server is encrypted."""
         if self.is_sqlite:

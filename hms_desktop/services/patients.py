@@ -8,12 +8,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from ..models import Patient, PatientNameToken, utcnow
+from ..models import Patient, PatientNamePrefix, PatientNameToken, utcnow
 from ..models.patient import BLOOD_GROUPS, SEXES
 from . import audit
+from . import patient_search_sql as search_sql
 from .contact import (
     DEFAULT_REGION,
     calling_code,
@@ -25,10 +26,11 @@ from .contact import (
 )
 from .date_input import age_on, parse_date
 from .errors import ConflictError, NotFound, ValidationError
-from .mrn import mrn_for, mrns_meant_by, reserve_patient_ids
-from .patient_query import ParsedQuery, parse_query, phone_prefixes
+from .mrn import mrn_for, reserve_patient_ids
+from .notifications.consent import channels_problem, stored_channels
+from .patient_query import parse_query
 from .permissions import Permission
-from .settings import ClinicView, clinic_region, clinic_view
+from .settings import ClinicView, clinic_view, recent_clinic_view
 from .text import check_text, fold, prefix_upper_bound, tokens
 from .unit_of_work import UnitsOfWork
 
@@ -74,6 +76,7 @@ class PatientInput:
     emergency_contact_name: str = ""
     emergency_contact_phone: str = ""
     notes: str = ""
+    message_channels: str = "email"  # consent: "email", "sms", "email,sms" or "" (none)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class PatientRecord:
     created_at: datetime
     updated_at: datetime
     version: int
+    message_channels: str = "email"
 
     @property
     def full_name(self) -> str:
@@ -200,6 +204,9 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
             values[key] = to_e164(values[key], region)
     if "email" not in errors and (problem := email_problem(values["email"])):
         errors["email"] = problem
+    if problem := channels_problem(data.message_channels, values.get("phone", "")):
+        errors["message_channels"] = problem
+    values["message_channels"] = stored_channels(data.message_channels)
     if errors:
         raise ValidationError(errors)
     digits = phone_digits(values["phone"])
@@ -213,36 +220,28 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
 
 _EDITABLE = (
     "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email", "address",
-    "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes",
+    "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes", "message_channels",
 )
-_SUMMARY_COLUMNS = (
-    Patient.id, Patient.mrn, Patient.given_name, Patient.family_name, Patient.sex,
-    Patient.date_of_birth, Patient.dob_estimated, Patient.phone, Patient.archived,
-    Patient.sort_name, Patient.created_at,
-)
-_SORT_COLUMNS = {
-    PatientSort.NAME: (Patient.sort_name, Patient.id),
-    PatientSort.MRN: (Patient.mrn,),
-    PatientSort.DATE_OF_BIRTH: (Patient.date_of_birth, Patient.id),
-    PatientSort.REGISTERED: (Patient.created_at, Patient.id),
+_SUMMARY_COLUMNS = search_sql.SUMMARY_COLUMNS
+
+
+# The key a row sorts by, handed back as ``next_after`` for the next page.
+_SORT_KEY = {
+    PatientSort.NAME: lambda row: (row.sort_name, row.id),
+    PatientSort.MRN: lambda row: (row.mrn,),
+    PatientSort.DATE_OF_BIRTH: lambda row: (row.date_of_birth, row.id),
+    PatientSort.REGISTERED: lambda row: (row.created_at, row.id),
 }
 
 
 def _summary(row: Any, sort: PatientSort, region: str) -> PatientSummary:
-    key_values = {
-        PatientSort.NAME: (row.sort_name, row.id),
-        PatientSort.MRN: (row.mrn,),
-        PatientSort.DATE_OF_BIRTH: (row.date_of_birth, row.id),
-        PatientSort.REGISTERED: (row.created_at, row.id),
-    }[sort]
     return PatientSummary(
-        id=row.id, mrn=row.mrn, given_name=row.given_name, family_name=row.family_name, sex=row.sex,
-        date_of_birth=row.date_of_birth, dob_estimated=row.dob_estimated, phone=shown_phone(row.phone, region),
-        archived=row.archived, sort_key=key_values,
+        row.id, row.mrn, row.given_name, row.family_name, row.sex, row.date_of_birth, row.dob_estimated,
+        shown_phone(row.phone, region), row.archived, _SORT_KEY[sort](row),
     )
 
 
-def _record(p: Patient, view: ClinicView) -> PatientRecord:
+def _record(p: Any, view: ClinicView) -> PatientRecord:
     """The record as shown: phones in the national form of the clinic's country (see contact),
     times in the clinic's zone."""
     region = view.region
@@ -253,7 +252,24 @@ def _record(p: Patient, view: ClinicView) -> PatientRecord:
         emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=shown_phone(p.emergency_contact_phone, region),
         notes=p.notes, archived=p.archived, archived_at=view.local(p.archived_at),
         created_at=view.local(p.created_at), updated_at=view.local(p.updated_at), version=p.version,
+        message_channels=p.message_channels,
     )
+
+
+# One patient's whole record as plain columns (no ORM object, no identity map): the lookups below
+# are built once, so each call only binds its value to a statement SQLAlchemy has compiled before.
+_RECORD_COLUMNS = tuple(
+    getattr(Patient, name) for name in (
+        "id", "mrn", "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email",
+        "address", "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes",
+        "archived", "archived_at", "created_at", "updated_at", "version",
+    )
+)
+_BY_ID = select(*_RECORD_COLUMNS).where(Patient.id == bindparam("key"))
+_BY_MRN = select(*_RECORD_COLUMNS).where(Patient.mrn == bindparam("key"))
+_PG_ESTIMATE = text("SELECT reltuples FROM pg_class WHERE oid = 'patients'::regclass")
+_HIGHEST_ID = select(func.max(Patient.id))
+_SUMMARIES_BY_ID = select(*_SUMMARY_COLUMNS).where(Patient.id.in_(bindparam("ids", expanding=True)))
 
 
 def insert_patients(session: Session, rows: Sequence[dict[str, Any]], actor_id: int | None) -> list[int]:
@@ -262,18 +278,26 @@ def insert_patients(session: Session, rows: Sequence[dict[str, Any]], actor_id: 
     now = utcnow()
     patient_rows = []
     token_rows = []
+    prefix_rows = []
     for pid, values in zip(ids, rows, strict=True):
         patient_rows.append(
             {**values, "id": pid, "mrn": mrn_for(pid), "archived": False, "created_at": now,
              "updated_at": now, "created_by_id": actor_id, "updated_by_id": actor_id, "version": 1}
         )
-        token_rows.extend(
-            {"token": t, "patient_id": pid} for t in tokens(f"{values['given_name']} {values['family_name']}")
-        )
+        words = tokens(f"{values['given_name']} {values['family_name']}")
+        token_rows.extend({"token": t, "patient_id": pid} for t in words)
+        prefix_rows.extend(_prefix_rows(pid, values["sort_name"], words))
     session.execute(insert(Patient), patient_rows)
     if token_rows:
         session.execute(insert(PatientNameToken), token_rows)
+        session.execute(insert(PatientNamePrefix), prefix_rows)
     return ids
+
+
+def _prefix_rows(patient_id: int, sort_name: str, words: Sequence[str]) -> list[dict[str, Any]]:
+    """The patient's rows of patient_name_prefixes (see the model): each word's first one and two letters."""
+    found = sorted({w[:n] for w in words for n in (1, 2) if len(w) >= n})
+    return [{"prefix": x, "sort_name": sort_name, "patient_id": patient_id} for x in found]
 
 
 class PatientService:
@@ -297,25 +321,12 @@ class PatientService:
         limit = max(1, min(limit, 1000))
         parsed = parse_query(query)
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            region = clinic_region(uow.session)
-            stmt = select(*_SUMMARY_COLUMNS).where(*self._conditions(parsed, include_archived, region))
-            sort_cols = _SORT_COLUMNS[sort]
-            if after is not None:
-                key = tuple_(*sort_cols) if len(sort_cols) > 1 else sort_cols[0]
-                value = tuple_(*after) if len(sort_cols) > 1 else after[0]
-                stmt = stmt.where(key < value if descending else key > value)
-            if parsed.name_tokens:
-                # Find the matches first, then sort them. Left to itself, PostgreSQL walks the name index
-                # in order and tests each patient against the name, expecting matches to be spread
-                # evenly; but "tay" matches Taylors, who all sit together under T, so it read 160,000
-                # patients to find them (0.5 s; bench/patients.py). OFFSET 0 keeps the planner from
-                # merging the subquery into the outer query, on SQLite and PostgreSQL alike, so the cost
-                # is proportional to the number of matches, never to the size of the table.
-                matches = stmt.offset(0).subquery("matches")
-                stmt = select(*matches.c)
-                sort_cols = tuple(matches.c[c.key] for c in sort_cols)
-            stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in sort_cols)).limit(limit + 1)
-            rows = [_summary(r, sort, region) for r in uow.session.execute(stmt)]
+            region = recent_clinic_view(uow.session).region
+            shape, values = search_sql.shape_and_values(
+                search_sql.search_terms(parsed, include_archived, calling_code(region)))
+            stmt = search_sql.statement(shape, sort.value, descending, after is not None)
+            result = uow.connection.execute(stmt, search_sql.parameters(values, after, limit + 1))
+            rows = [_summary(r, sort, region) for r in result]
         more = len(rows) > limit
         rows = rows[:limit]
         return PatientPage(rows, rows[-1].sort_key if more and rows else None)
@@ -323,43 +334,23 @@ class PatientService:
     def count(self, query: str = "", *, include_archived: bool = False) -> int:
         parsed = parse_query(query)
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            conditions = self._conditions(parsed, include_archived, clinic_region(uow.session))
-            return uow.session.scalar(select(func.count()).select_from(Patient).where(*conditions)) or 0
+            region = recent_clinic_view(uow.session).region
+            shape, values = search_sql.shape_and_values(
+                search_sql.search_terms(parsed, include_archived, calling_code(region)))
+            return uow.connection.scalar(search_sql.count_statement(shape), search_sql.parameters(values)) or 0
 
-    def _conditions(self, parsed: ParsedQuery, include_archived: bool, region: str) -> list[Any]:
-        conditions: list[Any] = []
-        code = calling_code(region)
-        if not include_archived:
-            conditions.append(Patient.archived.is_(False))
-        for token in parsed.name_tokens:
-            matching = select(PatientNameToken.patient_id).where(
-                PatientNameToken.token >= token, PatientNameToken.token < prefix_upper_bound(token)
-            )
-            conditions.append(Patient.id.in_(matching))
-        for digits in parsed.digits:
-            options = []
-            if len(digits) <= 8:
-                options.append(and_(Patient.mrn >= digits, Patient.mrn < prefix_upper_bound(digits)))
-            meant = mrns_meant_by(digits)
-            if meant:  # typed without the leading zeros: "1131" is 00011318
-                options.append(Patient.mrn.in_(meant))
-            # From the start only with 5 digits or more: "919" is the country code of most numbers
-            # and would match half the clinic while the number is still being typed. Stored phones
-            # are E.164, so a local number ("72327") is also tried behind the clinic's country code.
-            if len(digits) >= 5:
-                for start in phone_prefixes(digits, code):
-                    options.append(
-                        and_(Patient.phone_digits >= start, Patient.phone_digits < prefix_upper_bound(start))
-                    )
-            if len(digits) >= 3:
-                rev = digits[::-1]
-                options.append(
-                    and_(Patient.phone_digits_rev >= rev, Patient.phone_digits_rev < prefix_upper_bound(rev))
-                )
-            conditions.append(or_(*options))
-        if parsed.date_of_birth is not None:
-            conditions.append(Patient.date_of_birth == parsed.date_of_birth)
-        return conditions
+    def estimated_count(self) -> int:
+        """About how many patients there are, at once: the figure ``count()`` gives exactly costs a
+        read of every patient's index entry (tens of ms at 200,000); the Patients tab shows this
+        ("about 200,000") while that runs. PostgreSQL's planner estimate where it has one; else the
+        highest patient id (ids are handed out in order and records are archived, not deleted)."""
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            estimate = -1.0
+            if uow.is_postgresql:
+                estimate = uow.connection.scalar(_PG_ESTIMATE) or -1.0
+            if estimate < 0:  # never analysed yet (or SQLite)
+                estimate = uow.connection.scalar(_HIGHEST_ID) or 0
+            return int(estimate)
 
     def summaries(self, patient_ids: Sequence[int]) -> dict[int, PatientSummary]:
         """The list rows of these patients as they stand now (for refreshing rows on screen after a
@@ -369,23 +360,23 @@ class PatientService:
             self._units.authorise(Permission.PATIENT_VIEW)
             return {}
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            region = clinic_region(uow.session)
-            rows = uow.session.execute(select(*_SUMMARY_COLUMNS).where(Patient.id.in_(wanted)))
+            region = recent_clinic_view(uow.session).region
+            rows = uow.connection.execute(_SUMMARIES_BY_ID, {"ids": wanted})
             return {r.id: _summary(r, PatientSort.NAME, region) for r in rows}
 
     def get(self, patient_id: int) -> PatientRecord:
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            patient = uow.session.get(Patient, patient_id)
-            if patient is None:
+            row = uow.connection.execute(_BY_ID, {"key": patient_id}).first()
+            if row is None:
                 raise NotFound("That patient record does not exist.")
-            return _record(patient, clinic_view(uow.session))
+            return _record(row, recent_clinic_view(uow.session))
 
     def get_by_mrn(self, mrn: str) -> PatientRecord:
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            patient = uow.session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
-            if patient is None:
+            row = uow.connection.execute(_BY_MRN, {"key": mrn.strip()}).first()
+            if row is None:
                 raise NotFound(f"No patient has the MRN {mrn.strip()}.")
-            return _record(patient, clinic_view(uow.session))
+            return _record(row, recent_clinic_view(uow.session))
 
     def find_duplicates(self, data: PatientInput, *, exclude_id: int | None = None) -> list[DuplicateCandidate]:
         """Existing patients who are probably the same person: same name and date of birth, or
@@ -410,8 +401,8 @@ class PatientService:
         stmt = stmt.order_by(Patient.archived, Patient.sort_name, Patient.id).limit(20)
         found: list[DuplicateCandidate] = []
         with self._units.read(Permission.PATIENT_VIEW) as uow:
-            region = clinic_region(uow.session)
-            for row in uow.session.execute(stmt):
+            region = recent_clinic_view(uow.session).region
+            for row in uow.connection.execute(stmt):
                 reasons = []
                 if born is not None and row.name_key == name_key and row.date_of_birth == born:
                     reasons.append("same name and date of birth")
@@ -515,8 +506,10 @@ class PatientService:
     def _replace_tokens(session: Session, patient_id: int, values: dict[str, Any], *, new: bool) -> None:
         if not new:
             session.execute(delete(PatientNameToken).where(PatientNameToken.patient_id == patient_id))
+            session.execute(delete(PatientNamePrefix).where(PatientNamePrefix.patient_id == patient_id))
         words = tokens(f"{values['given_name']} {values['family_name']}")
         session.add_all(PatientNameToken(token=t, patient_id=patient_id) for t in words)
+        session.add_all(PatientNamePrefix(**row) for row in _prefix_rows(patient_id, values["sort_name"], words))
 
 
 _CONFLICT_MESSAGE = (

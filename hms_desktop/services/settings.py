@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
+from time import monotonic
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..models import ClinicSetting
@@ -111,6 +114,31 @@ def clinic_view(session: Session) -> ClinicView:
     return ClinicView(clinic_region(session), clinic_zone(session))
 
 
+# The hot read paths (patient search, MRN lookup) ask for the clinic's view on every call; read it
+# at most this often per database, as ClinicClock does the zone: a clinic changes its country about
+# never, another desk's change shows within these seconds, and this desk's own at once (update).
+VIEW_CACHE_SECONDS = 5.0
+_VIEW_SETTINGS = select(ClinicSetting.key, ClinicSetting.value).where(ClinicSetting.key.in_(("country", "time_zone")))
+_recent_views: WeakKeyDictionary[Engine, tuple[float, ClinicView]] = WeakKeyDictionary()
+
+
+def recent_clinic_view(session: Session) -> ClinicView:
+    """``clinic_view``, read (in one statement) at most every VIEW_CACHE_SECONDS per database."""
+    engine = session.get_bind()
+    seen = _recent_views.get(engine)  # type: ignore[arg-type]
+    if seen is not None and monotonic() - seen[0] < VIEW_CACHE_SECONDS:
+        return seen[1]
+    stored = {key: value for key, value in session.connection().execute(_VIEW_SETTINGS)}
+    country = stored.get("country")
+    zone_name = stored.get("time_zone")
+    view = ClinicView(
+        country if isinstance(country, str) and country else ClinicSettings.country,
+        ZoneInfo(zone_name if isinstance(zone_name, str) and is_valid_time_zone(zone_name) else ClinicSettings.time_zone),
+    )
+    _recent_views[engine] = (monotonic(), view)  # type: ignore[index]
+    return view
+
+
 class SettingsService:
     def __init__(self, units: UnitsOfWork) -> None:
         self._units = units
@@ -178,4 +206,5 @@ class SettingsService:
                 uow.audit("settings.changed", entity_type="settings", summary="Changed clinic settings",
                           changes=changes)
                 uow.announce("settings", "changed")
+        _recent_views.pop(self._units.db.engine, None)
         return new

@@ -1,4 +1,12 @@
-"""Starting the desktop application: choose and reach the database, sign in, open the main window."""
+"""Starting the desktop application: choose and reach the database, sign in, open the main window.
+
+The sign-in window comes first. SQLAlchemy, the models, the services and the main window's modules
+(about two thirds of the start-up time) are imported on the worker thread while the person types,
+together with reaching the database and bringing its schema up to date (``open_clinic``). The
+window opens with the clinic's name from the last run; a sign-in pressed before the worker is done
+waits behind it in the worker's queue. tests/ui/test_start_up.py fails if a heavy module is
+imported before the window shows.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +14,32 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from ..bootstrap import Services, build_services
 from ..config import resolve_database, save_database_url
 from ..paths import resources_dir
-from ..services import migrations
 from ..services.errors import HmsError
-from ..services.identity import CurrentUser
 from .common.main_thread_gc import MainThreadGarbageCollector
 from .common.messages import install_crash_handler
 from .common.worker import TaskRunner
-from .main_window import MainWindow
 from .session.change_password_dialog import ChangePasswordDialog
 from .session.database_dialog import DatabaseDialog
 from .session.first_run_dialog import FirstRunDialog
 from .session.login_dialog import LoginDialog
+
+if TYPE_CHECKING:
+    from ..bootstrap import Services
+    from ..services.identity import CurrentUser
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +58,70 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+CLINIC_NAME_KEY = "session/clinic_name"  # shown in the sign-in window before the database is reached
+OPENING = "opening…"
+
+
+@dataclass(frozen=True)
+class OpenedClinic:
+    """What ``open_clinic`` found, handed from the worker to the GUI thread."""
+
+    services: Services
+    has_accounts: bool
+    clinic_name: str
+
+
+def open_clinic(url: str) -> OpenedClinic:
+    """On the worker: import the database layer and the services, reach the database, bring its
+    schema up to date, and import the main window's modules for the moment someone signs in.
+    Raises ValueError for an address this program does not understand, HmsError for a database it
+    cannot reach, anything else for one it cannot prepare."""
+    from ..bootstrap import build_services
+    from ..services import migrations
+    from . import main_window  # noqa: F401 - imported here, off the GUI thread
+
+    services = build_services(url)
+    try:
+        services.db.check_connection()
+        backup = migrations.upgrade(services.db)
+        if backup:
+            log.info("Upgraded the database schema after backing it up to %s", backup)
+        has_accounts = services.auth.has_any_accounts()
+        clinic = ""
+        if has_accounts:
+            try:
+                clinic = services.settings.get().clinic_name
+            except HmsError:
+                clinic = "HMS Desktop"
+        services.db.warm_up()
+    except BaseException:
+        services.close()
+        raise
+    return OpenedClinic(services, has_accounts, clinic)
+
+
+class _SignInWhenReady:
+    """The sign-in window's ``auth`` until the services exist. Its call runs on the worker, queued
+    behind ``open_clinic``, so by then the services are there (or the opening failed and the
+    window is gone)."""
+
+    def __init__(self, controller: AppController) -> None:
+        self._controller = controller
+
+    def sign_in(self, username: str, password: str) -> CurrentUser:
+        services = self._controller.opened_services
+        if services is None:
+            raise HmsError("The database could not be opened; choose one first.")
+        return services.auth.sign_in(username, password)
+
+
 class AppController(QObject):
     """Walks through start-up: database -> (first run | sign in) -> main window -> sign out -> sign in."""
 
     def __init__(self, app: QApplication, database: str | None) -> None:
         super().__init__()
         self.app = app
-        self.choice = resolve_database(database)
+        self.database = database
         self.runner = TaskRunner(self)
         self.services: Services | None = None
         self.window: MainWindow | None = None
@@ -60,39 +129,77 @@ class AppController(QObject):
         self.first_run: FirstRunDialog | None = None
         self.database_dialog: DatabaseDialog | None = None
         self.password_dialog: ChangePasswordDialog | None = None
+        self.opening = False  # open_clinic queued or running on the worker
+        self.opened_services: Services | None = None  # the newest opened, as the worker sees it
         self.runner.session_end_handler = self.session_ended
 
     def start(self) -> None:
-        self.try_database(self.choice.url, remember=False)
+        """Show the sign-in window now; resolve, reach and prepare the database on the worker."""
+        remembered = QSettings().value(CLINIC_NAME_KEY)
+        self.login = self._login_window(remembered if isinstance(remembered, str) and remembered else "HMS Desktop",
+                                        OPENING)
+        self.login.show()
+        self.login.raise_()
+        self.login.activateWindow()
+        self.opening = True
+        # Queued now, so that a sign-in pressed at once waits behind it; but the worker starts
+        # importing only once the event loop has drawn the window (the GIL is not shared before).
+        shown = threading.Event()
+        QTimer.singleShot(0, shown.set)
+
+        def url() -> str:
+            shown.wait(5)
+            return resolve_database(self.database).url
+
+        self._open(url, remember=False)
+
+    @property
+    def ready(self) -> bool:
+        """Start-up is over: a database is open (or the person is being asked for one)."""
+        return not self.opening
 
     # --- database ----------------------------------------------------------------------------
 
     def try_database(self, url: str, *, remember: bool, retried: bool = False) -> None:
-        try:
-            services = build_services(url)
-        except ValueError as exc:
-            self.ask_for_database(str(exc), url, retried=retried)
-            return
-        try:
-            services.db.check_connection()
-            backup = migrations.upgrade(services.db)
-            if backup:
-                log.info("Upgraded the database schema after backing it up to %s", backup)
-        except HmsError as exc:
-            services.close()
-            self.ask_for_database(exc.message, url, retried=retried)
-            return
-        except Exception as exc:  # noqa: BLE001 - e.g. a newer schema than this version knows
-            services.close()
-            log.exception("Could not prepare the database")
-            self.ask_for_database(f"The database could not be prepared: {exc}", url, retried=retried)
-            return
+        self.opening = True
+        self._open(lambda: url, remember=remember, retried=retried)
+
+    def _open(self, url_of, *, remember: bool, retried: bool = False) -> None:  # type: ignore[no-untyped-def]
+        tried: list[str] = []
+
+        def work() -> OpenedClinic:
+            tried.append(url_of())
+            opened = open_clinic(tried[0])
+            # Set here, on the worker: the sign-in queued behind this call runs before the GUI
+            # thread has been handed the result.
+            self.opened_services = opened.services
+            return opened
+
+        def failed(exc: Exception) -> None:
+            self.opening = False
+            url = tried[0] if tried else ""
+            if self.services is None:
+                self._drop_login()  # the start-up window: there is nothing to sign in to
+            if isinstance(exc, ValueError):
+                self.ask_for_database(str(exc), url, retried=retried)
+            elif isinstance(exc, HmsError):
+                self.ask_for_database(exc.message, url, retried=retried)
+            else:  # e.g. a newer schema than this version knows
+                log.error("Could not prepare the database", exc_info=exc)
+                self.ask_for_database(f"The database could not be prepared: {exc}", url, retried=retried)
+
+        self.runner.submit(work, on_done=lambda opened: self._opened(opened, tried[0], remember), on_error=failed)
+
+    def _opened(self, opened: OpenedClinic, url: str, remember: bool) -> None:
+        self.opening = False
         if remember:
             save_database_url(url)
-        if self.services is not None:
+        if self.services is not None and self.services is not opened.services:
             self.services.close()
-        self.services = services
-        self.after_database()
+        self.services = opened.services
+        if opened.clinic_name:
+            QSettings().setValue(CLINIC_NAME_KEY, opened.clinic_name)
+        self.after_database(opened)
 
     def ask_for_database(self, problem: str | None, url: str, *, retried: bool = False) -> None:
         from ..services.database import describe_url, normalise_url
@@ -128,48 +235,61 @@ class AppController(QObject):
 
     # --- signing in --------------------------------------------------------------------------
 
-    def after_database(self) -> None:
+    def after_database(self, opened: OpenedClinic) -> None:
         assert self.services is not None
-        if self.login is not None:
-            self.login.close()
-            self.login = None
-        if not self.services.auth.has_any_accounts():
+        if self.database_dialog is not None and self.database_dialog.isVisible():
+            self.database_dialog.hide()
+        if not opened.has_accounts:
+            self._drop_login()
             self.first_run = FirstRunDialog(self.services, self.runner)
             self.first_run.accepted.connect(lambda: self.signed_in(self.first_run.user))  # type: ignore[union-attr]
             self.first_run.rejected.connect(self.app.quit)
             self.first_run.show()
             return
-        self.show_login()
+        if self.login is not None and self.login.isVisible():
+            # Still the window shown at start-up, maybe half filled in: keep it, name the clinic.
+            self.login.set_clinic(opened.clinic_name, self.services.db.description)
+            return
+        self.show_login(clinic=opened.clinic_name)
 
-    def show_login(self, message: str = "") -> None:
+    def show_login(self, message: str = "", *, clinic: str | None = None) -> None:
         """The sign-in window, for the next person; ``message`` says why the last one ended."""
         assert self.services is not None
-        try:
-            clinic = self.services.settings.get().clinic_name
-        except HmsError:
-            clinic = "HMS Desktop"
-        if self.login is not None:
-            old, self.login = self.login, None
-            old.hide()
-            old.deleteLater()
-        self.login = LoginDialog(
-            self.services.auth, self.runner, clinic_name=clinic, database_description=self.services.db.description
-        )
-        self.login.accepted.connect(lambda: self.signed_in(self.login.user))  # type: ignore[union-attr]
-        self.login.rejected.connect(self._login_cancelled)
-        self.login.change_database_requested.connect(self._change_database)
+        if clinic is None:
+            try:
+                clinic = self.services.settings.get().clinic_name
+            except HmsError:
+                clinic = "HMS Desktop"
+        self._drop_login()
+        self.login = self._login_window(clinic, self.services.db.description)
         if message:
             self.login.show_message(message)
         self.login.show()
         self.login.raise_()
         self.login.activateWindow()
 
+    def _login_window(self, clinic: str, database_description: str) -> LoginDialog:
+        login = LoginDialog(_SignInWhenReady(self), self.runner, clinic_name=clinic,
+                            database_description=database_description)
+        login.accepted.connect(lambda: self.signed_in(login.user))
+        login.rejected.connect(self._login_cancelled)
+        login.change_database_requested.connect(self._change_database)
+        return login
+
+    def _drop_login(self) -> None:
+        if self.login is not None:
+            old, self.login = self.login, None
+            old.hide()
+            old.deleteLater()
+
     def _login_cancelled(self) -> None:
         if self.database_dialog is None or not self.database_dialog.isVisible():
             self.app.quit()
 
     def _change_database(self) -> None:
-        assert self.services is not None and self.login is not None
+        assert self.login is not None
+        if self.services is None:
+            return  # still opening: the Database window comes up by itself if that fails
         self.login.hide()
         self.ask_for_database(None, self.services.db.url.render_as_string(hide_password=False))
 
@@ -198,6 +318,8 @@ class AppController(QObject):
             self.window.statusBar().showMessage("Your password has been changed.", 8000)
 
     def open_main_window(self, user: CurrentUser) -> None:
+        from .main_window import MainWindow  # imported by open_clinic on the worker already
+
         assert self.services is not None
         settings = self.services.settings.get()
         self.window = MainWindow(
@@ -264,6 +386,10 @@ def run_gui(database: str | None) -> int:
 
 def self_test() -> int:
     """Start the real main window offscreen on a throw-away database and check that it works."""
+    from ..bootstrap import build_services
+    from ..services import migrations
+    from .main_window import MainWindow
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("HMS_BCRYPT_ROUNDS", "4")
     started = time.perf_counter()

@@ -18,6 +18,7 @@ from .common.live_updates import ChangeWatcher
 from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
 from .common.worker import TaskRunner
+from .notifications.bell import BellButton
 from .patients.patients_tab import PatientsTab
 from .scheduler.shortcuts import NEXT_FREE
 from .scheduler.shortcuts import help_text as scheduler_keys
@@ -86,6 +87,19 @@ class MainWindow(QMainWindow):
                 for tab in (self.scheduler_tab, self.queues_tab, self.patients_tab):
                     if tab is not None:
                         tab.offer_billing(self.bill_visit)  # type: ignore[attr-defined]
+        self.visit_records = None
+        if user.can(Permission.CLINICAL_READ) and (user.can(Permission.CLINICAL_WRITE) or user.can(Permission.VITALS_WRITE)):
+            from .clinical.visit_launcher import VisitLauncher
+
+            self.visit_records = VisitLauncher(services, runner, user, self)
+            for tab in (self.scheduler_tab, self.queues_tab):
+                if tab is not None:
+                    tab.offer_visit_record(self.visit_records.open)  # type: ignore[attr-defined]
+        if user.can(Permission.CLINICAL_READ):
+            from .clinical.clinical_history import load_clinical_history
+
+            self.patients_tab.offer_clinical_history(lambda pid, limit: load_clinical_history(services, pid, limit),
+                                                     self.visit_records.open_visit if self.visit_records else None)
         if user.can(Permission.DOCTOR_VIEW):
             from .doctors.doctors_tab import DoctorsTab
 
@@ -104,9 +118,15 @@ class MainWindow(QMainWindow):
             self.audit_tab = AuditTab(services.audit_log, runner)
             self.tabs.addTab(self.audit_tab, "&Audit log")
         self.reports_tab: QWidget | None = None
+        self.dashboard_tab: QWidget | None = None
         if any(user.can(p) for p in (Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN, Permission.REPORTS_MONEY)):
+            from .dashboard.dashboard_tab import DashboardTab
             from .reports.reports_tab import ReportsTab
 
+            self.dashboard_tab = DashboardTab(services, runner, user, self.watcher)
+            self.dashboard_tab.open_day.connect(self.open_schedule_day)
+            self.dashboard_tab.open_billing.connect(self.open_billing_day)
+            self.tabs.addTab(self.dashboard_tab, "Dashb&oard")
             self.reports_tab = ReportsTab(services, runner, user)
             self.tabs.addTab(self.reports_tab, "&Reports")
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -118,6 +138,12 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        self.bell = BellButton(services.bell, runner, self.menuBar())
+        self.bell.open_requested.connect(self.open_notification)
+        self.menuBar().setCornerWidget(self.bell, Qt.Corner.TopRightCorner)
+        if self.watcher is not None:
+            self.watcher.changed.connect(self.bell.changes)
+        self.bell.reload()
 
         self.idle_lock = IdleLock(services.auth, runner, idle_lock_minutes, self)
         self.idle_lock.sign_out_requested.connect(self.sign_out_requested)
@@ -166,8 +192,8 @@ class MainWindow(QMainWindow):
             settings_action = QAction("Clinic &settings…", self)
             settings_action.triggered.connect(self.edit_clinic_settings)
             admin.addAction(settings_action)
-            mail_action = QAction("Patient &e-mail…", self)
-            mail_action.triggered.connect(self.open_patient_email)
+            mail_action = QAction("Patient &messages…", self)
+            mail_action.triggered.connect(lambda: self.open_patient_email())
             admin.addAction(mail_action)
             if self.user.can(Permission.BACKUP_MANAGE):
                 backups_action = QAction("&Backups and audit check…", self)
@@ -267,12 +293,30 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def open_patient_email(self) -> None:
+    def open_patient_email(self, select_outbox_id: int | None = None):  # type: ignore[no-untyped-def]
         from .notifications.patient_email_dialog import PatientEmailDialog
 
-        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self)
+        dialog = PatientEmailDialog(self.services.notifications, self.runner, parent=self,
+                                    templates=self.services.message_templates)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if select_outbox_id is not None:
+            dialog.show_outbox(select_outbox_id)
         dialog.open()
+        return dialog
+
+    def open_notification(self, item) -> None:  # type: ignore[no-untyped-def] - a BellItem
+        """What a bell item refers to: a message in the outbox, an appointment's day, a patient."""
+        if item.outbox_id is not None and self.user.can(Permission.SETTINGS_MANAGE):
+            self.open_patient_email(select_outbox_id=item.outbox_id)
+        elif item.appointment_id is not None and item.kind == "arrived" and self.queues_tab is not None:
+            self.tabs.setCurrentWidget(self.queues_tab)
+            self.queues_tab.select_appointment(item.appointment_id)  # type: ignore[attr-defined]
+        elif item.appointment_id is not None and item.day is not None and self.scheduler_tab is not None:
+            self.tabs.setCurrentWidget(self.scheduler_tab)
+            self.scheduler_tab.show_day(item.day)  # type: ignore[attr-defined]
+        elif item.patient_id is not None:
+            self.tabs.setCurrentWidget(self.patients_tab)
+            self.patients_tab.open_patient(item.patient_id)
 
     def edit_clinic_settings(self) -> None:
         from .settings.clinic_settings_dialog import ClinicSettingsDialog
@@ -315,6 +359,22 @@ class MainWindow(QMainWindow):
         """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
         self.tabs.setCurrentWidget(self.scheduler_tab)
         self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
+
+    def open_schedule_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
+        """A dashboard figure's list: the Scheduler on that day."""
+        if self.scheduler_tab is not None:
+            self.tabs.setCurrentWidget(self.scheduler_tab)
+            self.scheduler_tab.show_day(day)  # type: ignore[attr-defined]
+
+    def open_billing_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
+        """A dashboard money figure's list: the Billing tab's invoices of that day."""
+        tab = self.billing_tab
+        if tab is None:
+            return
+        tab.all_dates.setChecked(False)  # type: ignore[attr-defined]
+        tab.day_from.setDate(day)  # type: ignore[attr-defined]
+        tab.day_to.setDate(day)  # type: ignore[attr-defined]
+        self.tabs.setCurrentWidget(tab)
 
     def bill_visit(self, patient_id: int, appointment_id: int | None = None):  # type: ignore[no-untyped-def]
         """"Bill this visit" from the Scheduler, the Queues tab or the patient record: the Billing

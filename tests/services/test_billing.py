@@ -268,6 +268,9 @@ def test_receipt_and_invoice_pdfs_archived_then_copies(desk):
         text = pdf_text(a4.pdf)
         assert invoice.number in text and "ECG" in text and "COPY" not in text
         assert "₹913.59" in text.replace(" ", "") or "913.59" in text  # 500 + 350.50 + 63.09 tax
+        # The tax summary has one band, 18 % on the ECG; the untaxed consultation is not listed.
+        summary = text[text.index("Taxable value"):]
+        assert "18" in summary and "350.50" in summary and "63.09" in summary and "0%" not in summary.replace(" ", "")
     assert any(e.action == "document.reprinted" for e in svc.audit.recent())
 
 

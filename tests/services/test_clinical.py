@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from hms_desktop.models import AuditEntry
 from hms_desktop.services.clinical import (
     AllergyInput,
+    AllergyWarning,
     DiagnosisInput,
     NotesInput,
     PrescriptionInput,
@@ -106,11 +107,19 @@ def test_prescribing_against_a_recorded_allergy_needs_confirmation(ward: Ward):
     with pytest.raises(ValidationError, match="allergy to latex"):
         clinical.add_prescription(visit.id, visit.version, PrescriptionInput("Latex"))
     assert clinical.get_visit(visit.id).prescriptions == ()
+    with pytest.raises(AllergyWarning) as warned:
+        clinical.add_prescription(visit.id, visit.version, PrescriptionInput("Penicillin V", "250 mg"))
+    assert warned.value.allergy == "Penicillin"
+    # Going past the warning needs a reason, in words.
+    with pytest.raises(ValidationError) as caught:
+        clinical.add_prescription(visit.id, visit.version, PrescriptionInput("Penicillin V", "250 mg"),
+                                  confirm_allergy=True, override_reason="  ")
+    assert "Say why Penicillin V is prescribed" in caught.value.fields["override_reason"]
     visit = clinical.add_prescription(visit.id, visit.version, PrescriptionInput("Penicillin V", "250 mg"),
-                                      confirm_allergy=True)
+                                      confirm_allergy=True, override_reason="Tolerated it in 2024, rash was mild")
     visit = clinical.add_prescription(visit.id, visit.version, PrescriptionInput("Cetirizine", "10 mg"))
-    assert [(p.medicine, p.allergy_override) for p in visit.prescriptions] == [
-        ("Penicillin V", "Penicillin"), ("Cetirizine", "")]
+    assert [(p.medicine, p.allergy_override, p.allergy_override_reason) for p in visit.prescriptions] == [
+        ("Penicillin V", "Penicillin", "Tolerated it in 2024, rash was mild"), ("Cetirizine", "", "")]
     assert [a.substance for a in visit.allergies] == ["Penicillin"]
 
 

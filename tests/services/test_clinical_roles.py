@@ -28,6 +28,7 @@ MATRIX: dict[str, tuple[set[str], Call]] = {
     "get_visit": (READ, lambda s, ids: s.clinical.get_visit(ids["visit"])),
     "patient_visits": (READ, lambda s, ids: s.clinical.patient_visits(ids["patient"])),
     "allergies": (READ, lambda s, ids: s.clinical.allergies(ids["patient"])),
+    "patient_timeline": (READ, lambda s, ids: s.clinical.patient_timeline(ids["patient"])),
     "search_icd10": (READ, lambda s, ids: s.clinical.search_icd10("J45")),
     "access_log": ({"admin"}, lambda s, ids: s.clinical.access_log(ids["patient"])),
     "open_for_appointment": (OWN | {"nurse"}, lambda s, ids: s.clinical.open_for_appointment(ids["appointment"])),

@@ -150,7 +150,7 @@ def test_0009_adds_the_desk_sessions_to_a_database_holding_data(db_url):
         assert "desk_sessions" not in inspect(svc.db.engine).get_table_names()
         assert migrations.needs_upgrade(svc.db)
         migrations.upgrade(svc.db, backup=False)
-        assert migrations.current_revision(svc.db) == "0009"
+        assert migrations.current_revision(svc.db) == migrations.head_revision(svc.db)
         svc.auth.sign_in("admin", ADMIN_PASSWORD)
         assert svc.patients.count() == 12
         assert svc.auth.other_desks_signed_in() == 0

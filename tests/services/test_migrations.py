@@ -154,3 +154,33 @@ def test_0008_adds_clinical_records_to_a_database_holding_data(db_url):
         if desk is not None:
             desk.close()
         services.close()
+
+
+def test_0010_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(db_url):
+    """Step back to before 0010 on a clinic with patients and a booking, and upgrade: each patient
+    keeps the e-mail consent an address on file used to mean, and the booking rings its doctor."""
+    from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
+    from tests.services.conftest import at, fix_clock, make_doctor
+
+    services = build_services(db_url)
+    desk = None
+    try:
+        services.staff.create_first_admin("admin", "Admin", "Admin-pass-1")
+        services.auth.sign_in("admin", "Admin-pass-1")
+        fix_clock(services)
+        services.demo.load_patients(5)
+        add_staff(services, "priya", "doctor")
+        account = next(m.id for m in services.staff.list() if m.username == "priya")
+        doctor = make_doctor(services, staff_account_id=account)
+        patient_id = services.patients.search("").rows[0].id
+        services.scheduling.book(patient_id, doctor.id, at(10))
+        command.downgrade(migrations.alembic_config(services.db), "0010")
+        assert "staff_notifications" not in inspect(services.db.engine).get_table_names()
+        migrations.upgrade(services.db, backup=False)
+        assert {services.patients.get(p.id).message_channels for p in services.patients.search("").rows} == {"email"}
+        desk = second_desk(services, "priya", STAFF_PASSWORD)
+        assert [i.kind for i in desk.bell.refresh().items] == ["booked"]
+    finally:
+        if desk is not None:
+            desk.close()
+        services.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import socket
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -476,3 +477,20 @@ def test_only_who_manages_settings_may_send_a_test_message(clinic: Clinic, mail_
     finally:
         desk.close()
     assert mail_server.box.messages == []
+
+
+def test_the_mail_server_and_the_reminders_lead_time_are_saved_together_or_not_at_all(clinic: Clinic, tmp_path):
+    svc = clinic.svc
+    good = SmtpSettings(host="127.0.0.1", port=2525, security="none", sender="desk@sunrise.example")
+    with pytest.raises(ValidationError) as refused:
+        svc.notifications.save_smtp_settings(good, reminder_hours=999)
+    assert "336" in refused.value.fields["reminder_hours"]
+    assert svc.notifications.smtp_settings().host == "", "a bad lead time saves no server either"
+    with pytest.raises(ValidationError):
+        svc.notifications.save_smtp_settings(replace(good, ca_file=str(tmp_path / "missing.pem")), reminder_hours=6)
+    assert svc.notifications.reminder_hours() == 24, "a bad server saves no lead time either"
+
+    svc.notifications.save_smtp_settings(good, reminder_hours=6)
+    assert (svc.notifications.smtp_settings().port, svc.notifications.reminder_hours()) == (2525, 6)
+    actions = [e.action for e in svc.audit.recent() if e.action.startswith("settings.")]
+    assert actions[:2] == ["settings.smtp", "settings.reminder_hours"]

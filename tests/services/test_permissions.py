@@ -51,6 +51,7 @@ REPORTS = (P.REPORTS_VIEW, P.REPORTS_VIEW_OWN)
 CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, Callable[[Services, dict[str, Any]], Any]]] = {
     ("patients", "search"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.search("check")),
     ("patients", "count"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.count()),
+    ("patients", "estimated_count"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.estimated_count()),
     ("patients", "get"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get(ids["patient"])),
     ("patients", "summaries"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.summaries([ids["patient"]])),
     ("patients", "get_by_mrn"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get_by_mrn(ids["mrn"])),
@@ -73,6 +74,15 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("backups", "backup_if_due"): (None, lambda s, ids: s.backups.backup_if_due()),
     ("backups", "backup_at_sign_out"): (None, lambda s, ids: s.backups.backup_at_sign_out()),
     ("backups", "history"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.history()),
+    ("bell", "refresh"): (None, lambda s, ids: s.bell.refresh()),
+    ("bell", "mark_read"): (None, lambda s, ids: s.bell.mark_read()),
+    ("message_templates", "templates"): (P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.templates()),
+    ("message_templates", "save_template"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.save_template("x", "email", "", "")),
+    ("message_templates", "reset_template"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.reset_template("x", "email")),
+    ("message_templates", "preview"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.message_templates.preview("x", "email", "", "")),
     ("notifications", "smtp_settings"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.smtp_settings()),
     ("notifications", "save_smtp_settings"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.save_smtp_settings(SmtpSettings(port=0))),
@@ -83,6 +93,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("notifications", "set_reminder_hours"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.set_reminder_hours(-1)),
     ("notifications", "outbox"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.outbox()),
     ("notifications", "send_again"): (P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_again(999_999)),
+    ("notifications", "send_test_sms"): (
+        P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_test_sms("not a number")),
     ("notifications", "send_test_message"): (
         P.SETTINGS_MANAGE, lambda s, ids: s.notifications.send_test_message("not an address")),
     ("backups", "backups"): (P.BACKUP_MANAGE, lambda s, ids: s.backups.backups()),
@@ -190,6 +202,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     # Reports: the money ones need REPORTS_MONEY (tests/services/test_reports.py walks each by role).
     ("reports", "available"): (REPORTS, lambda s, ids: s.reports.available()),
     ("reports", "run"): (REPORTS, lambda s, ids: s.reports.run("appointments", TODAY, TODAY)),
+    ("reports", "dashboard"): ((*REPORTS, P.REPORTS_MONEY), lambda s, ids: s.reports.dashboard()),
     ("reports", "report_pdf"): (REPORTS, lambda s, ids: s.reports.report_pdf("appointments", TODAY, TODAY)),
     # Clinical records. ids["visit"] is a draft visit of ids["clinical_appointment"], whose doctor is
     # linked to the caller's account when the caller is a doctor (so "own visits" applies), else to
@@ -198,6 +211,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("clinical", "get_visit"): (P.CLINICAL_READ, lambda s, ids: s.clinical.get_visit(ids["visit"])),
     ("clinical", "patient_visits"): (P.CLINICAL_READ, lambda s, ids: s.clinical.patient_visits(ids["patient"])),
     ("clinical", "allergies"): (P.CLINICAL_READ, lambda s, ids: s.clinical.allergies(ids["patient"])),
+    ("clinical", "patient_timeline"): (P.CLINICAL_READ, lambda s, ids: s.clinical.patient_timeline(ids["patient"])),
     ("clinical", "access_log"): (P.CLINICAL_ACCESS_LOG, lambda s, ids: s.clinical.access_log(ids["patient"])),
     ("clinical", "search_icd10"): ((P.CLINICAL_READ, P.CLINICAL_WRITE), lambda s, ids: s.clinical.search_icd10("J45")),
     ("clinical", "open_for_appointment"): (
@@ -218,6 +232,8 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.record_allergy(ids["patient"], AllergyInput(""))),
     ("clinical_documents", "prescription_pdf"): (
         P.CLINICAL_READ, lambda s, ids: s.clinical_documents.prescription_pdf(ids["visit"])),
+    ("clinical_documents", "visit_summary_pdf"): (
+        P.CLINICAL_READ, lambda s, ids: s.clinical_documents.visit_summary_pdf(ids["visit"])),
     ("fhir", "patient_bundle"): (P.CLINICAL_EXPORT, lambda s, ids: s.fhir.patient_bundle(ids["mrn"])),
     ("clinical", "remove_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),

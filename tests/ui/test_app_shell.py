@@ -10,20 +10,17 @@ import shiboken6
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from hms_desktop.ui.app import AppController, make_application
+from hms_desktop.ui.app import AppController
 from hms_desktop.ui.common import window_fit
 from hms_desktop.ui.main_window import MainWindow
 from hms_desktop.ui.session.change_password_dialog import ChangePasswordDialog
-from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, second_desk, wait_idle
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, second_desk, start_app, wait_idle
 
 NEW_PASSWORD = "Desk-own-pass-1"
 
 
 def _controller(services) -> AppController:
-    app = make_application()
-    controller = AppController(app, services.db.url.render_as_string(hide_password=False))
-    controller.start()
-    return controller
+    return start_app(services.db.url.render_as_string(hide_password=False))
 
 
 def _close(controller: AppController) -> None:
@@ -330,7 +327,7 @@ def test_admin_menu_opens_patient_email(qtbot, services, runner):
     window.show()
     wait_idle(qtbot, runner)
     admin = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Admin")
-    action = next(a for a in admin.actions() if a.text().replace("&", "").startswith("Patient e-mail"))
+    action = next(a for a in admin.actions() if a.text().replace("&", "").startswith("Patient messages"))
     action.trigger()
     qtbot.waitUntil(lambda: any(isinstance(w, PatientEmailDialog) and w.isVisible()
                                 for w in QApplication.topLevelWidgets()))

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QPushButton
 from sqlalchemy.engine import make_url
 
 from hms_desktop import config
-from hms_desktop.ui.app import AppController, make_application
+from hms_desktop.ui.app import AppController
 from hms_desktop.ui.session.database_dialog import DatabaseDialog
-from tests.conftest import ADMIN_PASSWORD, wait_idle
+from tests.conftest import ADMIN_PASSWORD, start_app, wait_idle
 
 SECRET = "Pg-secret-8472"
 
@@ -115,9 +115,7 @@ def test_the_database_window_offers_tls_and_the_url_carries_sslmode(qtbot, tmp_p
 
 
 def _controller(url: str) -> AppController:
-    controller = AppController(make_application(), url)
-    controller.start()
-    return controller
+    return start_app(url)
 
 
 def _close(controller: AppController) -> None:

@@ -1,8 +1,10 @@
-"""Admin -> Patient e-mail, by clicks and keys on a real database (both kinds) and a real SMTP server
+"""Admin -> Patient messages, by clicks and keys on a real database (both kinds) and a real SMTP server
 on localhost: the mail server set up and tried with a test message, and the outbox's "Send again"."""
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
@@ -105,3 +107,89 @@ def test_a_failed_message_is_listed_with_its_reason_and_sent_again(qtbot, servic
     assert outbox.model.rowCount() == 0, "the failed list no longer holds it"
     (entry,) = services.notifications.outbox("pending")
     assert entry.attempts == 0
+
+
+def test_the_admin_tries_the_sms_gateway_with_a_test_text_then_saves_it(qtbot, services, runner, memory_keyring):
+    from tests.services.test_sms import Gateway
+
+    gateway = Gateway()
+    thread = threading.Thread(target=gateway.serve_forever, daemon=True)
+    thread.start()
+    try:
+        dialog = _dialog(qtbot, services, runner)
+        dialog.pages.setCurrentWidget(dialog.sms_gateway)
+        page = dialog.sms_gateway
+        assert page.isEnabled() and page.mode.currentData() == "off"
+        assert not page.url.isEnabled() and not page.test_button.isEnabled(), "nothing to try while off"
+        page.mode.setCurrentIndex(page.mode.findData("http"))
+        assert page.url.isEnabled()
+        type_into(qtbot, page.url, "http://192.0.2.1/send")
+        type_into(qtbot, page.test_to, "+91 98123 45678")
+        _click(qtbot, page.test_button)
+        wait_idle(qtbot, runner)
+        assert "plain http:// only for a gateway on this computer" in page.errors.text("url")
+        assert gateway.requests == []
+
+        page.url.clear()
+        type_into(qtbot, page.url, gateway.url)
+        type_into(qtbot, page.api_key_header, "X-API-Key")
+        type_into(qtbot, page.api_key, "typed-key")
+        type_into(qtbot, page.sender_id, "Sunrise")
+        _click(qtbot, page.test_button)
+        wait_idle(qtbot, runner)
+        (request,) = gateway.requests
+        assert json.loads(request["body"])["to"] == "+919812345678"
+        assert request["headers"]["X-API-Key"] == "typed-key", "the typed key, before it is saved"
+        assert "was taken by the gateway" in page.result.text()
+        assert services.notifications.sms_settings().mode == "off", "a test saves nothing"
+
+        _click(qtbot, page.save_button)
+        wait_idle(qtbot, runner)
+        saved = services.notifications.sms_settings()
+        assert (saved.mode, saved.url, saved.sender_id) == ("http", gateway.url, "Sunrise")
+        assert list(memory_keyring.entries.values()) == ["typed-key"]
+        assert page.api_key.text() == "" and "Saved" in page.result.text()
+    finally:
+        gateway.shutdown()
+        gateway.server_close()
+        thread.join(5)
+
+
+def test_the_admin_edits_a_template_sees_an_unknown_placeholder_refused_previews_and_saves(qtbot, services, runner):
+    fix_clock(services)
+    doctor = make_doctor(services)
+    services.scheduling.book(patient_with_email(services), doctor.id, at(10))
+    dialog = PatientEmailDialog(services.notifications, runner, templates=services.message_templates)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    wait_idle(qtbot, runner)
+    dialog.pages.setCurrentWidget(dialog.templates)
+    page = dialog.templates
+    page.channel_box.setCurrentIndex(page.channel_box.findData("sms"))
+    assert not page.subject.isVisible(), "an SMS has no subject"
+    assert page.body.toPlainText().startswith("$clinic: your appointment with $doctor is booked")
+    assert page.state.text() == "The default wording."
+
+    page.body.selectAll()
+    qtbot.keyClicks(page.body, "Hi $patient, $docter sees you $when")
+    _click(qtbot, page.save_button)
+    wait_idle(qtbot, runner)
+    assert page.errors.text("body").startswith("There is no placeholder $docter.")
+    assert services.message_templates.templates()[1].is_default, "nothing saved"
+
+    page.body.selectAll()
+    qtbot.keyClicks(page.body, "Hi $patient, $doctor sees you $when")
+    _click(qtbot, page.preview_button)
+    wait_idle(qtbot, runner)
+    assert page.preview_text.toPlainText() == "Hi Asha Rao, Dr Priya Nair sees you Mon 07 Jan 2030 10:00"
+    assert page.preview_source.text().startswith("Filled from Asha Rao's appointment")
+    _click(qtbot, page.save_button)
+    wait_idle(qtbot, runner)
+    assert page.state.text() == "The clinic's own wording." and page.default_button.isEnabled()
+    (stored,) = [t for t in services.message_templates.templates() if not t.is_default]
+    assert (stored.event, stored.channel, stored.body) == ("appointment.booked", "sms", "Hi $patient, $doctor sees you $when")
+
+    _click(qtbot, page.default_button)
+    wait_idle(qtbot, runner)
+    assert page.state.text() == "The default wording." and page.body.toPlainText().startswith("$clinic:")
+    assert all(t.is_default for t in services.message_templates.templates())

@@ -267,3 +267,29 @@ def test_doctor_cannot_register_from_the_tab(qtbot, services, runner):
     finally:
         runner.wait_for_idle()
         doctor.close()
+
+
+def test_the_total_shows_as_an_estimate_until_the_exact_count_arrives(qtbot, services, runner, monkeypatch):
+    import threading
+
+    from hms_desktop.ui.patients.patients_tab import about
+
+    assert [about(n) for n in (0, 87, 1234, 1480, 203_417, 1_049_999)] == [0, 87, 1200, 1500, 200_000, 1_000_000]
+    services.demo.load_patients(1234, seed=3)
+    counted = threading.Event()
+    exact_count = services.patients.count
+
+    def count_when_let(*args, **kwargs):  # the real count, held back until the test has looked
+        counted.wait(10)
+        return exact_count(*args, **kwargs)
+
+    monkeypatch.setattr(services.patients, "count", count_when_let)
+    tab = PatientsTab(services.patients, runner, services.auth.current)
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.reload()
+    qtbot.waitUntil(lambda: tab.status.text() == "about 1,200 patients")
+    assert tab.model.rowCount() == PAGE_SIZE  # the first rows came first
+    counted.set()
+    qtbot.waitUntil(lambda: tab.status.text() == "1,234 patients")
+    wait_idle(qtbot, runner)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLineEdit
 from hms_desktop.paths import documents_dir
 from hms_desktop.ui.reports.reports_tab import ReportsTab
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
+from tests.services import report_xlsx
 from tests.services.test_reports import build_clinic
 
 
@@ -76,6 +77,20 @@ def test_admin_sees_the_figures_chart_and_saves_csv(qtbot, qtmodeltester, clinic
     with open(saved.args[0], encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[1] == ["2030-01-07", "2", "1180.00", "20.00", "0.00", "1180.00", "80.00", "1100.00"]
+    # And as a spreadsheet: the same figures as numbers.
+    with qtbot.waitSignal(tab.opened, timeout=10_000) as opened:
+        qtbot.mouseClick(tab.xlsx_button, Qt.MouseButton.LeftButton)
+    dialog = opened.args[0]
+    qtbot.waitUntil(dialog.isVisible)
+    name_box = dialog.findChild(QLineEdit, "fileNameEdit")
+    name_box.selectAll()
+    name = f"january revenue {clinic.db.url.get_backend_name()}.xlsx"
+    (documents_dir() / name).unlink(missing_ok=True)
+    qtbot.keyClicks(name_box, name)
+    with qtbot.waitSignal(tab.csv_saved, timeout=10_000) as saved:
+        qtbot.keyClick(name_box, Qt.Key.Key_Return)
+    cells = report_xlsx.rows(saved.args[0].read_bytes())
+    assert cells[3][:3] == ["Day", "Invoices", "Invoiced (INR)"] and cells[4][1:3] == [2.0, 1180.0]
     # The print preview, through the one print path.
     with qtbot.waitSignal(tab.opened, timeout=20_000) as opened:
         qtbot.mouseClick(tab.preview_button, Qt.MouseButton.LeftButton)
@@ -93,7 +108,9 @@ def test_a_receptionist_has_no_money_reports(qtbot, clinic, runner):
         rita.scheduling.clock = clinic.scheduling.clock
         tab = open_tab(qtbot, rita, runner)
         titles = [tab.report.itemText(i) for i in range(tab.report.count())]
-        assert titles == ["Appointments per doctor", "Appointments per day", "New and returning patients"]
+        assert titles == ["Appointments per doctor", "Appointments per day", "Appointments per specialty",
+                          "Cancellations by reason", "Waiting times per doctor", "Waiting times per hour of day",
+                          "Doctor utilisation", "New and returning patients", "Patients seen by age and sex"]
         assert not any("₹" in cell for row in texts(tab) for cell in row)
         wait_idle(qtbot, runner)
     finally:

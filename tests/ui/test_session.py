@@ -7,11 +7,11 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from hms_desktop.ui.app import AppController, make_application
+from hms_desktop.ui.app import AppController
 from hms_desktop.ui.main_window import MainWindow
 from hms_desktop.ui.session.idle_lock import IdleLock, LockDialog
 from hms_desktop.ui.session.login_dialog import LoginDialog
-from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, wait_idle
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, start_app, wait_idle
 
 
 def login_dialog(qtbot, services, runner) -> LoginDialog:
@@ -94,7 +94,7 @@ def test_receptionist_sees_only_what_the_role_allows(qtbot, services, runner):
     window = MainWindow(services, runner, user)
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
-    assert tabs == ["Patients", "Scheduler", "Billing", "Doctors", "Queues", "Reports"]  # no Staff or Audit log
+    assert tabs == ["Patients", "Scheduler", "Billing", "Doctors", "Queues", "Dashboard", "Reports"]  # no Staff or Audit log
     assert window.user_label.text() == "Signed in: Desk1 (Receptionist)"
     assert window.database_label.text() == f"Database: {services.db.description}"
     assert "Admin" not in [a.text().replace("&", "") for a in window.menuBar().actions()]
@@ -102,10 +102,7 @@ def test_receptionist_sees_only_what_the_role_allows(qtbot, services, runner):
 
 
 def _controller(qtbot, database: str) -> AppController:
-    app = make_application()
-    controller = AppController(app, database)
-    controller.start()
-    return controller
+    return start_app(database)
 
 
 def _close(controller: AppController) -> None:
@@ -252,7 +249,7 @@ def test_a_doctor_lands_on_today_s_list(qtbot, services, runner):
     window = MainWindow(services, runner, user)
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
-    assert tabs == ["Today", "Patients", "Scheduler", "Doctors", "Reports"]  # Reports: their own figures
+    assert tabs == ["Today", "Patients", "Scheduler", "Doctors", "Dashboard", "Reports"]  # Reports: their own figures
     assert window.tabs.currentWidget() is window.queues_tab
     wait_idle(qtbot, runner)
     window.close()

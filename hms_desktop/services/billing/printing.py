@@ -10,7 +10,7 @@ from ...models.base import utcnow
 from .. import documents as docs
 from ..archive import PrintedDocument, print_once
 from ..errors import NotFound, ValidationError
-from ..money import TaxBand
+from ..money import invoice_totals
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
 from .common import Clock, ClockMixin, Terms, invoice_record, names, terms
@@ -24,22 +24,17 @@ def invoice_document(record: InvoiceRecord, t: Terms) -> docs.Invoice:
                          ln.tax_rate_bp, ln.tax, ln.total, ln.code, ln.tax_inclusive)
         for ln in record.lines
     )
-    tax_added = sum(ln.tax for ln in record.lines if not ln.tax_inclusive)
-    bands: dict[int, list[int]] = {}
-    for ln in record.lines:
-        band = bands.setdefault(ln.tax_rate_bp, [0, 0])
-        band[0] += ln.net
-        band[1] += ln.tax
+    sums = invoice_totals(ln.amounts for ln in record.lines)
     assert record.number is not None and record.issued_at is not None
     return docs.Invoice(
         clinic=clinic_from(t), number=record.number, issued_on=record.issued_at.astimezone(t.zone).date(),
         patient_name=record.patient_name, patient_mrn=record.patient_mrn, lines=lines, subtotal=record.subtotal,
-        discount=record.discount, tax=tax_added, total=record.total, paid=record.kept,
+        discount=record.discount, tax=sums.tax_added, total=record.total, paid=record.kept,
         balance=record.balance if record.state != InvoiceState.VOID else record.due - record.kept,
         currency=t.currency, locale=t.locale, title="Tax invoice" if t.settings.tax_registration else "Invoice",
         service_date=record.local_day, bill_to=record.payer_name, claim_reference=record.claim_reference,
-        tax_included=sum(ln.tax for ln in record.lines if ln.tax_inclusive),
-        tax_bands=tuple(TaxBand(rate, net, tax) for rate, (net, tax) in sorted(bands.items()) if tax or rate),
+        tax_included=sums.tax_included,
+        tax_bands=tuple(band for band in sums.bands if band.tax or band.tax_rate_bp),
         notes=record.notes,
         credit_notes=tuple(docs.CreditNote(c.number, c.issued_at.astimezone(t.zone).date(), c.amount, c.reason)
                            for c in record.credit_notes),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ...models import InvoiceState, ItemKind, PaymentMethod
+from ..money import LineAmounts
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,12 @@ class LineRecord:
     net: int
     tax: int
     total: int
+
+    @property
+    def amounts(self) -> LineAmounts:
+        """The line's stored figures, for the sums in :func:`money.invoice_totals`."""
+        return LineAmounts(self.quantity, self.unit_price, self.tax_rate_bp, self.tax_inclusive, self.gross,
+                           self.discount, self.net, self.tax, self.total)
 
     def as_input(self) -> LineInput:
         return LineInput(self.description, self.quantity, self.unit_price, self.tax_rate_bp, self.item_id,

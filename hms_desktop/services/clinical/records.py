@@ -85,6 +85,7 @@ class PrescriptionRecord:
     quantity: str
     instructions: str
     allergy_override: str  # the allergy the doctor confirmed past, "" if none
+    allergy_override_reason: str = ""  # why, in the doctor's words
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ one indexed lookup; their summaries never hold clinical text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -73,6 +73,18 @@ _SIGNED = ("This visit was signed on {when} and can no longer be changed. To cor
            "write an addendum.")
 
 
+class AllergyWarning(ValidationError):
+    """The medicine matches one of the patient's recorded allergies (``allergy``): prescribing it
+    needs ``confirm_allergy=True`` and a reason."""
+
+    def __init__(self, allergy: str, medicine: str) -> None:
+        super().__init__({"medicine": (
+            f"The patient has a recorded allergy to {allergy}, which matches {medicine}. "
+            "Prescribe it only if you are sure: confirm to go ahead.")})
+        self.allergy = allergy
+        self.medicine = medicine
+
+
 class _OpenedElsewhere(ConflictError):
     def __init__(self) -> None:
         super().__init__("This visit was opened at another desk at the same moment; please open it again.")
@@ -111,6 +123,19 @@ class ClinicalService:
             _audit_read(uow, patient_id, "Opened the visit history")
             return [VisitSummary(v.id, v.started_at, names.get(v.doctor_id, ""), v.status, v.complaint,
                                  tuple(by_visit.get(v.id, ()))) for v in visits]
+
+    def patient_timeline(self, patient_id: int, *, limit: int = 50) -> list[VisitRecord]:
+        """The patient's visits in full (vitals, diagnoses, prescriptions, addenda), newest first, at
+        most ``limit`` (capped at 500): the history timeline and its vitals chart. Audited as an opening."""
+        with self._units.read(P.CLINICAL_READ) as uow:
+            _patient(uow, patient_id)
+            visits = uow.session.scalars(
+                select(Visit).where(Visit.patient_id == patient_id)
+                .order_by(Visit.started_at.desc(), Visit.id.desc()).limit(max(1, min(limit, 500)))
+            ).all()
+            records = _visit_records(uow, visits)
+            _audit_read(uow, patient_id, "Opened the clinical history")
+            return records
 
     def allergies(self, patient_id: int) -> list[AllergyRecord]:
         """The patient's recorded allergies. Audited as an opening."""
@@ -231,10 +256,11 @@ class ClinicalService:
         return self._remove_line(visit_id, version, Diagnosis, diagnosis_id, "diagnosis")
 
     def add_prescription(self, visit_id: int, version: int, item: PrescriptionInput, *,
-                         confirm_allergy: bool = False) -> VisitRecord:
+                         confirm_allergy: bool = False, override_reason: str = "") -> VisitRecord:
         """One medicine. If its name matches one of the patient's recorded allergies (the allergy
-        list or the allergies typed at registration), it is refused with a ValidationError naming
-        the allergy unless ``confirm_allergy`` is True; the confirmed allergy is kept on the line."""
+        list or the allergies typed at registration), it is refused with an AllergyWarning (a
+        ValidationError naming the allergy) unless ``confirm_allergy`` is True and
+        ``override_reason`` says why; the confirmed allergy and the reason are kept on the line."""
         def change(uow: UnitOfWork, visit: Visit) -> str:
             values = {
                 "medicine": check_text("medicine", item.medicine, 200, required="Enter the medicine."),
@@ -251,11 +277,15 @@ class ClinicalService:
             substances = [a.substance for a in _allergies(uow, visit.patient_id)]
             substances += substances_in(patient.allergies if patient is not None else "")
             allergy = matching_allergy(values["medicine"], substances)
-            if allergy is not None and not confirm_allergy:
-                raise ValidationError({"medicine": (
-                    f"The patient has a recorded allergy to {allergy}, which matches {values['medicine']}. "
-                    "Prescribe it only if you are sure: confirm to go ahead.")})
-            uow.session.add(Prescription(visit_id=visit.id, allergy_override=allergy or "", **values))
+            reason = ""
+            if allergy is not None:
+                if not confirm_allergy:
+                    raise AllergyWarning(allergy, values["medicine"])
+                reason = check_text("override_reason", override_reason, 300,
+                                    required=f"Say why {values['medicine']} is prescribed despite the recorded "
+                                             f"allergy to {allergy}.")
+            uow.session.add(Prescription(visit_id=visit.id, allergy_override=allergy or "",
+                                         allergy_override_reason=reason, **values))
             return "Prescription added" + (" despite a recorded allergy" if allergy else "")
         return self._change(visit_id, version, P.CLINICAL_WRITE, "clinical.prescription_added", change)
 
@@ -425,36 +455,54 @@ def _staff_names(uow: UnitOfWork, ids: set[int | None]) -> dict[int, str]:
 
 
 def _visit_record(uow: UnitOfWork, visit: Visit) -> VisitRecord:
+    return _visit_records(uow, [visit])[0]
+
+
+def _visit_records(uow: UnitOfWork, visits: Sequence[Visit]) -> list[VisitRecord]:
+    """Whole visits with their lines, in the order given: one query per kind of line, whatever the
+    number of visits (a patient's timeline loads like one visit)."""
+    if not visits:
+        return []
     session = uow.session
-    patient = session.get(Patient, visit.patient_id)
-    doctor = session.get(Doctor, visit.doctor_id)
-    vitals = session.scalars(select(VitalsReading).where(VitalsReading.visit_id == visit.id)
-                             .order_by(VitalsReading.id)).all()
-    diagnoses = session.scalars(select(Diagnosis).where(Diagnosis.visit_id == visit.id).order_by(Diagnosis.id)).all()
-    items = session.scalars(select(Prescription).where(Prescription.visit_id == visit.id)
-                            .order_by(Prescription.id)).all()
-    addenda = session.scalars(select(Addendum).where(Addendum.visit_id == visit.id).order_by(Addendum.id)).all()
-    names = _staff_names(uow, {visit.signed_by_id, *(v.taken_by_id for v in vitals)})
+    ids = [v.id for v in visits]
+
+    def lines(model: Any) -> dict[int, list[Any]]:
+        grouped: dict[int, list[Any]] = {}
+        for row in session.scalars(select(model).where(model.visit_id.in_(ids)).order_by(model.id)):
+            grouped.setdefault(row.visit_id, []).append(row)
+        return grouped
+
+    vitals, diagnoses, items, addenda = lines(VitalsReading), lines(Diagnosis), lines(Prescription), lines(Addendum)
+    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_({v.patient_id for v in visits})))}
+    doctors = _doctor_names(uow, {v.doctor_id for v in visits})
+    names = _staff_names(uow, {*(v.signed_by_id for v in visits),
+                               *(r.taken_by_id for rows in vitals.values() for r in rows)})
+    allergies = {pid: tuple(_allergies(uow, pid)) for pid in patients}
 
     def vitals_record(v: VitalsReading) -> VitalsRecord:
         values = {s.field: getattr(v, s.field) for s in VITAL_SIGNS}
         return VitalsRecord(v.id, v.taken_at, names.get(v.taken_by_id or 0, ""), flags=flags(values), **values)
 
-    return VisitRecord(
-        id=visit.id, patient_id=visit.patient_id,
-        patient_name=f"{patient.given_name} {patient.family_name}".strip() if patient else "",
-        mrn=patient.mrn if patient else "", doctor_id=visit.doctor_id, doctor_name=doctor.full_name if doctor else "",
-        appointment_id=visit.appointment_id, status=visit.status, complaint=visit.complaint,
-        examination=visit.examination, advice=visit.advice, follow_up_on=visit.follow_up_on,
-        started_at=visit.started_at, signed_at=visit.signed_at, signed_by=names.get(visit.signed_by_id or 0, ""),
-        version=visit.version,
-        vitals=tuple(vitals_record(v) for v in vitals),
-        diagnoses=tuple(DiagnosisRecord(d.id, d.text, d.icd10_code, icd10.describe(d.icd10_code) if d.icd10_code else "")
-                        for d in diagnoses),
-        prescriptions=tuple(PrescriptionRecord(p.id, p.medicine, p.strength, p.form, p.dose, p.frequency, p.route,
-                                               p.duration, p.quantity, p.instructions, p.allergy_override)
-                            for p in items),
-        addenda=tuple(AddendumRecord(a.id, a.author_name, a.at, a.text) for a in addenda),
-        allergies=tuple(_allergies(uow, visit.patient_id)),
-    )
+    def record(visit: Visit) -> VisitRecord:
+        patient = patients.get(visit.patient_id)
+        return VisitRecord(
+            id=visit.id, patient_id=visit.patient_id,
+            patient_name=f"{patient.given_name} {patient.family_name}".strip() if patient else "",
+            mrn=patient.mrn if patient else "", doctor_id=visit.doctor_id, doctor_name=doctors.get(visit.doctor_id, ""),
+            appointment_id=visit.appointment_id, status=visit.status, complaint=visit.complaint,
+            examination=visit.examination, advice=visit.advice, follow_up_on=visit.follow_up_on,
+            started_at=visit.started_at, signed_at=visit.signed_at, signed_by=names.get(visit.signed_by_id or 0, ""),
+            version=visit.version,
+            vitals=tuple(vitals_record(v) for v in vitals.get(visit.id, ())),
+            diagnoses=tuple(DiagnosisRecord(d.id, d.text, d.icd10_code,
+                                            icd10.describe(d.icd10_code) if d.icd10_code else "")
+                            for d in diagnoses.get(visit.id, ())),
+            prescriptions=tuple(PrescriptionRecord(p.id, p.medicine, p.strength, p.form, p.dose, p.frequency, p.route,
+                                                   p.duration, p.quantity, p.instructions, p.allergy_override,
+                                                   p.allergy_override_reason)
+                                for p in items.get(visit.id, ())),
+            addenda=tuple(AddendumRecord(a.id, a.author_name, a.at, a.text) for a in addenda.get(visit.id, ())),
+            allergies=allergies.get(visit.patient_id, ()),
+        )
 
+    return [record(v) for v in visits]

@@ -5,6 +5,7 @@ no database, so the visit screen can check a field as it is typed with the same 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from ..errors import ValidationError
@@ -118,3 +119,22 @@ def flags(values: dict[str, float | int | None]) -> tuple[str, ...]:
         word = "low" if index < BMI_USUAL[0] else "high"
         notes.append(f"BMI {index:.1f} is {word} (usual {BMI_USUAL[0]}–{BMI_USUAL[1]:.0f}).")
     return tuple(notes)
+
+
+def describe_readings(values: Mapping[str, float | int | None]) -> str:
+    """One set of readings in words: "Temperature 38.4 °C · Pulse 96 beats/min · BP 128/84 mmHg ·
+    Weight 70.5 kg · BMI 26.5" (what was not measured is left out); the screens and the visit summary."""
+    parts = []
+    for sign in VITAL_SIGNS:
+        value = values.get(sign.field)
+        if value is None or sign.field == "diastolic_mmhg":
+            continue
+        if sign.field == "systolic_mmhg":
+            parts.append(f"BP {value}/{values.get('diastolic_mmhg')} mmHg")
+        else:
+            parts.append(f"{sign.label} {_show(sign, value)} {sign.unit}")
+    index = bmi(values.get("weight_kg"), values.get("height_cm"))  # type: ignore[arg-type]
+    if index is not None:
+        parts.append(f"BMI {index:.1f}")
+    return " · ".join(parts)
+

@@ -6,6 +6,7 @@
     render_shift_closure(ShiftClosure, Paper.A4 | ROLL_80MM)
     render_appointment_slip(AppointmentSlip) -> bytes          A6
     render_prescription(Prescription) -> bytes                 A5
+    render_visit_summary(VisitSummaryDocument) -> bytes        A4, any number of pages
     render_report(ReportTable, Clinic) -> bytes                A4, chart and table, headings repeat
     stamp_copy(original_pdf, reprinted_at_text) -> bytes       "COPY" on every page of an archived PDF
 
@@ -33,6 +34,7 @@ from .model import (
     Prescription,
     Receipt,
     ShiftClosure,
+    VisitSummaryDocument,
 )
 
 # The renderers pull in ReportLab (about 0.1 s); they are imported on first use, so a service can
@@ -44,6 +46,7 @@ _RENDERERS = {
     "render_shift_closure": ".closure",
     "render_appointment_slip": ".slip",
     "render_prescription": ".prescription",
+    "render_visit_summary": ".visit_summary",
     "render_report": ".report",
     "stamp_copy": ".stamp",
     "COPY_MARK": ".stamp",
@@ -72,11 +75,13 @@ __all__ = [
     "Prescription",
     "Receipt",
     "ShiftClosure",
+    "VisitSummaryDocument",
     "render_appointment_slip",
     "render_report",
     "render_invoice",
     "render_prescription",
     "render_receipt",
     "render_shift_closure",
+    "render_visit_summary",
     "stamp_copy",
 ]

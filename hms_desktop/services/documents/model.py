@@ -235,3 +235,17 @@ class Prescription:
     advice: str = ""
     follow_up_on: date | None = None
     allergies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VisitSummaryDocument:
+    """A visit written out for the patient's file or a referral (A4): the prescription's header
+    fields, then the notes, vitals, diagnoses, medicines, advice and the addenda."""
+
+    header: Prescription  # clinic, doctor, patient, date, medicines, diagnoses, advice, allergies
+    status: str  # "Signed 03 Dec 2026 10:40 by Dr Priya Nair" or "Draft, not signed"
+    complaint: str = ""
+    examination: str = ""
+    vitals: tuple[tuple[str, str], ...] = ()  # (when, "Temperature 37.2 °C · Pulse 88 …")
+    addenda: tuple[tuple[str, str], ...] = ()  # (when and who, text)
+

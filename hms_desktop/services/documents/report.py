@@ -89,8 +89,10 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     series = [[float(int(v)) for v in table.values(key)] for key in table.chart_values]  # type: ignore[call-overload]
     if not any(any(s) for s in series):
         return None
-    money = table.columns[table.column(table.chart_values[0])].kind is Kind.MONEY
-    scale = 10 ** currency_exponent(table.currency) if money else 1  # whole units on the axis
+    kind = table.columns[table.column(table.chart_values[0])].kind
+    money = kind is Kind.MONEY
+    # Whole units on the axis: rupees, not paise; per cent, not basis points.
+    scale = 10 ** currency_exponent(table.currency) if money else 100 if kind is Kind.RATE else 1
     data = [[v / scale for v in s] for s in series]
     height = 62 * mm
     drawing = Drawing(width, height)
@@ -99,7 +101,15 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     chart.width, chart.height = width - 50 * mm, height - 20 * mm
     chart.data = data
     labels = [table.text(table.columns[label_index].kind, row[label_index]) for row in table.rows]
-    chart.categoryAxis.categoryNames = [lbl[5:] if table.columns[label_index].kind is Kind.DAY else lbl[:22]
+    # Upright labels share the bar's width (about 3 points a character at 6 points); angled ones get 22.
+    room = 22 if len(labels) > 8 else max(4, int(chart.width / len(labels) / 3.2))
+
+    def fit(label: str) -> str:
+        if len(label) > room and label.split():
+            label = label.split()[-1]  # "Dr Priya Nair" -> "Nair"
+        return label if len(label) <= room else label[:room - 1] + "…"
+
+    chart.categoryAxis.categoryNames = [lbl[5:] if table.columns[label_index].kind is Kind.DAY else fit(lbl)
                                         for lbl in labels]
     chart.categoryAxis.labels.fontName = SANS
     chart.categoryAxis.labels.fontSize = 6
@@ -110,7 +120,7 @@ def _chart(table: ReportTable, width: float) -> Drawing | None:
     chart.valueAxis.valueMin = 0
     chart.valueAxis.strokeColor = RULE
     chart.categoryAxis.strokeColor = RULE
-    stacked = not money and len(series) > 1
+    stacked = kind is Kind.COUNT and len(series) > 1  # parts of a whole (appointments by status)
     if stacked:
         chart.categoryAxis.style = "stacked"
     for i in range(len(series)):

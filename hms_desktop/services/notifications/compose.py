@@ -1,8 +1,9 @@
-"""From a queued row to the e-mail that goes out: recipient, subject, text and calendar file.
+"""From a queued row to the message that goes out: the e-mail (recipient, subject, text and calendar
+file) or the SMS (number and text).
 
-Written when the dispatcher sends, from the clinic's settings and the patient's e-mail address as
-they are then. Only patients with an e-mail address are written to (the patient record has no
-consent field yet: an address on file is taken as agreement to e-mail about appointments).
+Written when the dispatcher sends, from the clinic's settings and the patient's address, phone
+and consent as they are then: a patient who does not accept a channel (consent.py) is not written
+to by it, and the row keeps the reason.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from ..scheduling.slot_math import fmt
 from ..settings import ClinicSettings, clinic_zone
 from . import messages
 from .calendar_file import appointment_ics
-from .templates import render
+from .consent import CHANNEL_WORDS, accepts
+from .templates import STORED_KEY, MessageTemplate, default_template, fill, stored_template
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,25 @@ def _moment(text: Any) -> datetime:
     return datetime.fromisoformat(str(text))
 
 
-def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
-    if entry.event not in messages.EVENTS or entry.channel != messages.EMAIL:
+@dataclass(frozen=True)
+class ComposedSms:
+    recipient: str  # E.164
+    text: str
+
+
+@dataclass(frozen=True)
+class _Context:
+    appointment: Appointment
+    patient: Patient
+    doctor: Doctor
+    values: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _context(session: Session, entry: OutboxEntry, channel: str) -> _Context | NotSent:
+    """What every channel's message is written from, or why it is not sent any more."""
+    if entry.event not in messages.EVENTS or entry.channel != channel:
         return NotSent(f"No sender for {entry.event} by {entry.channel}.")
     payload = entry.payload or {}
     appt = session.get(Appointment, int(entry.entity_id or 0))
@@ -66,39 +85,78 @@ def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
             return NotSent("The appointment is no longer on; no reminder is needed.")
         if appt.starts_at != _moment(payload["starts_at"]):
             return NotSent("The appointment has moved; the reminder for its new time goes instead.")
-    address = (patient.email or "").strip()
+    if not accepts(patient.message_channels, channel):
+        return NotSent(f"The patient does not accept appointment messages by {CHANNEL_WORDS[channel]}.")
+    values = message_values(session, entry, appt)
+    if isinstance(values, NotSent):
+        return values
+    return _Context(appt, patient, doctor, values, _moment(payload["starts_at"]), _moment(payload["ends_at"]))
+
+
+def message_values(session: Session, entry: OutboxEntry, appt: Appointment) -> dict[str, str] | NotSent:
+    """What each placeholder (templates.PLACEHOLDERS) becomes for this row and appointment."""
+    payload = entry.payload or {}
+    patient = session.get(Patient, appt.patient_id)
+    doctor = session.get(Doctor, appt.doctor_id)
+    if patient is None or doctor is None:
+        return NotSent("The patient or the doctor no longer exists.")
+    zone = clinic_zone(session)
+    clinic = _setting(session, "clinic_name", ClinicSettings.clinic_name)
+    phone = _setting(session, "clinic_phone", "")
+    starts_at = _moment(payload["starts_at"])
+    contact = f"please call {clinic} on {phone}" if phone else f"please contact {clinic}"
+    return {
+        "clinic": clinic, "patient": f"{patient.given_name} {patient.family_name}".strip(),
+        "doctor": doctor.full_name, "when": fmt(starts_at, zone), "zone": zone.key,
+        "room": doctor.location or clinic, "contact": contact, "clinic_phone": phone,
+        "how_to_cancel": f"If you cannot come, {contact} so that someone else can have the time.",
+        "old_when": fmt(_moment(payload["old_starts_at"]), zone) if "old_starts_at" in payload else "",
+        "by": {"patient": " at your request", "clinic": " by the clinic"}.get(str(payload.get("by", "")), ""),
+        "reason_line": f"Reason: {payload['reason']}\n" if payload.get("reason") else "",
+    }
+
+
+def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
+    context = _context(session, entry, messages.EMAIL)
+    if isinstance(context, NotSent):
+        return context
+    address = (context.patient.email or "").strip()
     if not address:
         return NotSent("The patient has no e-mail address.")
     try:
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         return NotSent(f"The patient's e-mail address is not valid: {exc}")
-
-    zone = clinic_zone(session)
-    clinic = _setting(session, "clinic_name", ClinicSettings.clinic_name)
-    phone = _setting(session, "clinic_phone", "")
-    starts_at, ends_at = _moment(payload["starts_at"]), _moment(payload["ends_at"])
-    contact = f"please call {clinic} on {phone}" if phone else f"please contact {clinic}"
-    values = {
-        "clinic": clinic, "patient": f"{patient.given_name} {patient.family_name}".strip(),
-        "doctor": doctor.full_name, "when": fmt(starts_at, zone), "zone": zone.key,
-        "room": doctor.location or clinic, "contact": contact,
-        "how_to_cancel": f"If you cannot come, {contact} so that someone else can have the time.",
-        "old_when": fmt(_moment(payload["old_starts_at"]), zone) if "old_starts_at" in payload else "",
-        "by": {"patient": " at your request", "clinic": " by the clinic"}.get(str(payload.get("by", "")), ""),
-        "reason_line": f"Reason: {payload['reason']}\n" if payload.get("reason") else "",
-    }
-    subject, body = render(entry.event, values)
+    appt, values, payload = context.appointment, context.values, entry.payload or {}
+    subject, body = fill(template_for(session, entry.event, messages.EMAIL), values)
     cancelled = entry.event == messages.CANCELLED
     if entry.event == messages.REMINDER:
         return Composed(address, subject, body, None)
+    clinic = values["clinic"]
     ics = appointment_ics(
-        appointment_id=appt.id, clinic=clinic, summary=f"{clinic}: appointment with {doctor.full_name}",
-        location=values["room"], description=body, starts_at=starts_at, ends_at=ends_at,
+        appointment_id=appt.id, clinic=clinic, summary=f"{clinic}: appointment with {context.doctor.full_name}",
+        location=values["room"], description=body, starts_at=context.starts_at, ends_at=context.ends_at,
         sequence=appt.version if cancelled else int(payload.get("version", 0) or 0),
         cancelled=cancelled, stamp=entry.created_at,
     )
     return Composed(address, subject, body, ics, "CANCEL" if cancelled else "REQUEST")
+
+
+def compose_sms(session: Session, entry: OutboxEntry) -> ComposedSms | NotSent:
+    """The SMS: a short text to the patient's phone (stored in E.164), if they accept SMS."""
+    context = _context(session, entry, messages.SMS)
+    if isinstance(context, NotSent):
+        return context
+    number = (context.patient.phone or "").strip()
+    if not number:
+        return NotSent("The patient has no phone number.")
+    return ComposedSms(number, fill(template_for(session, entry.event, messages.SMS), context.values, messages.SMS)[1])
+
+
+def template_for(session: Session, event: str, channel: str) -> MessageTemplate:
+    """The clinic's wording for the event and channel (Admin: Patient messages, Templates), else the default."""
+    row = session.get(ClinicSetting, STORED_KEY)
+    return stored_template(row.value if row is not None else None, event, channel) or default_template(event, channel)
 
 
 def email_message(composed: Composed, sender: str, message_id: str) -> EmailMessage:

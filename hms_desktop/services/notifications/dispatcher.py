@@ -1,4 +1,5 @@
-"""The dispatcher: sends queued messages, each exactly once as far as the mail server is concerned.
+"""The dispatcher: sends queued messages (e-mail through the mail server, SMS through the gateway),
+each exactly once as far as the server or the gateway is concerned.
 
 One message per transaction: the row is claimed (PostgreSQL ``FOR UPDATE SKIP LOCKED``, so several
 dispatchers share the queue without taking the same row; SQLite: the write lock of ``BEGIN
@@ -25,11 +26,17 @@ from sqlalchemy import select
 from ...models import OutboxEntry, OutboxStatus, utcnow
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
-from .compose import Composed, NotSent, compose, email_message
+from . import messages
+from .bell import ring_failed
+from .compose import NotSent, compose, compose_sms, email_message
 from .reminders import queue_due_reminders
+from .sms import HttpSmsSender, LogSmsSender, SmsSettings, load_sms_settings, sms_sender
+from .sms_copies import queue_sms_copies
 from .smtp import SendFailed, SmtpSender, load_smtp_settings
 
 log = logging.getLogger(__name__)
+
+SmsSender = LogSmsSender | HttpSmsSender
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)
@@ -67,9 +74,11 @@ class NotificationDispatcher:
         *,
         now: Callable[[], datetime] = utcnow,
         max_attempts: int = MAX_ATTEMPTS,
+        sms: Callable[[SmsSettings], SmsSender | None] = sms_sender,
     ) -> None:
         self._units = units
         self._sender = sender or SmtpSender()
+        self._sms = sms  # the SMS sender the settings ask for (sms.sms_sender), None when SMS is off
         self._now = now
         self.max_attempts = max_attempts
 
@@ -85,9 +94,13 @@ class NotificationDispatcher:
         return summary
 
     def queue_reminders(self) -> int:
-        """Queue the reminders now due (reminders.py); how many were queued."""
+        """Queue the reminders now due (reminders.py) and the SMS copies of what was queued since the
+        last round (sms_copies.py); how many reminders were queued."""
         with self._units.write(Permission.NOTIFICATIONS_SEND) as uow:
-            return queue_due_reminders(uow, self._now())
+            queued = queue_due_reminders(uow, self._now())
+            uow.session.flush()
+            queue_sms_copies(uow, load_sms_settings(uow.session).mode != "off")
+            return queued
 
     def run_forever(self, poll_seconds: float = 10.0, should_stop: Callable[[], bool] = lambda: False) -> None:
         while not should_stop():
@@ -106,30 +119,52 @@ class NotificationDispatcher:
             entry = session.scalar(
                 select(OutboxEntry)
                 .where(OutboxEntry.status == OutboxStatus.PENDING.value, OutboxEntry.not_before <= now,
-                       OutboxEntry.channel == "email")
+                       OutboxEntry.channel.in_((messages.EMAIL, messages.SMS)))
                 .order_by(OutboxEntry.not_before, OutboxEntry.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
             if entry is None:
                 return None
-            settings = load_smtp_settings(session)
-            composed = compose(session, entry)
-            if isinstance(composed, NotSent):
-                entry.status, entry.last_error = OutboxStatus.CANCELLED.value, composed.reason[:1000]
+            send = self._email(session, entry) if entry.channel == messages.EMAIL else self._text(session, entry)
+            if isinstance(send, NotSent):
+                entry.status, entry.last_error = OutboxStatus.CANCELLED.value, send.reason[:1000]
                 outcome = "not_sent"
             else:
-                outcome = self._deliver(entry, composed, settings, now)
+                outcome = self._deliver(entry, send, now)
             session.flush()
+            if outcome == "failed":
+                ring_failed(session, entry, now)
             if outcome in ("failed", "not_sent"):
                 uow.announce("notifications", outcome, entity_id=entry.id)
             return outcome
 
-    def _deliver(self, entry: OutboxEntry, composed: Composed, settings, now: datetime) -> str:  # noqa: ANN001
+    def _email(self, session, entry: OutboxEntry) -> Callable[[], None] | NotSent:  # noqa: ANN001 - a Session
+        """How to send the row's e-mail (written now), or why it is not sent."""
+        composed = compose(session, entry)
+        if isinstance(composed, NotSent):
+            return composed
+        settings = load_smtp_settings(session)
         entry.recipient, entry.subject, entry.body = composed.recipient, composed.subject, composed.body
+        message = email_message(composed, settings.sender, message_id(entry))
+        return lambda: self._sender.send(settings, message)
+
+    def _text(self, session, entry: OutboxEntry) -> Callable[[], None] | NotSent:  # noqa: ANN001 - a Session
+        """How to send the row's SMS through the gateway the settings name, or why it is not sent."""
+        settings = load_sms_settings(session)
+        sender = self._sms(settings)
+        if sender is None:
+            return NotSent("SMS is turned off (Admin: Patient messages, SMS gateway).")
+        composed = compose_sms(session, entry)
+        if isinstance(composed, NotSent):
+            return composed
+        entry.recipient, entry.subject, entry.body = composed.recipient, "", composed.text
+        return lambda: sender.send(settings, composed.recipient, composed.text)
+
+    def _deliver(self, entry: OutboxEntry, send: Callable[[], None], now: datetime) -> str:
         entry.attempts += 1
         try:
-            self._sender.send(settings, email_message(composed, settings.sender, message_id(entry)))
+            send()
         except SendFailed as exc:
             entry.last_error = exc.reason[:1000]
             if exc.permanent or entry.attempts >= self.max_attempts:

@@ -17,6 +17,7 @@ CANCELLED = "appointment.cancelled"
 REMINDER = "appointment.reminder"
 EVENTS = (BOOKED, RESCHEDULED, CANCELLED, REMINDER)
 EMAIL = "email"
+SMS = "sms"
 
 
 def _iso(moment: datetime) -> str:

@@ -26,6 +26,28 @@ def reminder_hours(session) -> int:  # noqa: ANN001 - a Session
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 14 else DEFAULT_REMINDER_HOURS
 
 
+REMINDER_HOURS_PROBLEM = "Give a number of hours from 0 (no reminders) to 336 (two weeks)."
+
+
+def reminder_hours_problem(hours: object) -> str | None:
+    ok = isinstance(hours, int) and not isinstance(hours, bool) and 0 <= hours <= 24 * 14
+    return None if ok else REMINDER_HOURS_PROBLEM
+
+
+def write_reminder_hours(uow: UnitOfWork, hours: int) -> None:
+    """Store the lead time (already checked) in the caller's unit, audited."""
+    old = reminder_hours(uow.session)
+    row = uow.session.get(ClinicSetting, "reminder_hours")
+    if row is None:
+        uow.session.add(ClinicSetting(key="reminder_hours", value=hours))
+    else:
+        row.value = hours
+    uow.audit("settings.reminder_hours", entity_type="settings", entity_id="reminder_hours",
+              summary=f"Reminders {hours} hours before an appointment" if hours else "Reminders turned off",
+              changes={"reminder_hours": [old, hours]})
+    uow.announce("settings", "changed")
+
+
 def reminder_key(appointment_id: int, starts_at: datetime) -> str:
     return f"{messages.REMINDER}:{appointment_id}:{starts_at.isoformat()}:{messages.EMAIL}"
 

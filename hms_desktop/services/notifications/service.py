@@ -11,15 +11,19 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from ...models import ClinicSetting, OutboxEntry, OutboxStatus, utcnow
+from ..contact import phone_problem, to_e164
 from ..errors import ConflictError, HmsError, NotFound, ValidationError
 from ..permissions import Permission
-from ..settings import clinic_view
+from ..settings import clinic_region, clinic_view
 from ..text import text_problem
 from ..unit_of_work import UnitsOfWork
-from .reminders import reminder_hours
+from .reminders import reminder_hours as stored_reminder_hours
+from .reminders import reminder_hours_problem, write_reminder_hours
 from .sms import (
+    HttpSmsSender,
     SmsSettings,
     load_sms_settings,
+    sms_sender,
     sms_settings_problems,
     store_keyring_api_key,
 )
@@ -32,13 +36,19 @@ from .smtp import (
     load_smtp_settings,
     store_keyring_password,
 )
-from .stored import save_settings_row
+from .stored import save_channel_settings
 
 
 class MailNotSent(HmsError):
     """The mail server did not take a test message; the message says why in plain words."""
 
     title = "Mail not sent"
+
+
+class SmsNotSent(HmsError):
+    """The SMS gateway did not take a test message; the message says why in plain words."""
+
+    title = "SMS not sent"
 
 
 @dataclass(frozen=True)
@@ -72,9 +82,11 @@ class NotificationService:
         with self._units.read(Permission.SETTINGS_MANAGE) as uow:
             return load_smtp_settings(uow.session)
 
-    def save_smtp_settings(self, settings: SmtpSettings, password: str | None = None) -> SmtpSettings:
-        """Save the mail server's settings for every desk; a ``password`` goes to this computer's
-        keyring, never to the database."""
+    def save_smtp_settings(self, settings: SmtpSettings, password: str | None = None,
+                           reminder_hours: int | None = None) -> SmtpSettings:
+        """Save the mail server's settings for every desk (and, given, the reminders' lead time, in
+        the same unit: both are saved or neither); a ``password`` goes to this computer's keyring,
+        never to the database."""
         with self._units.write(Permission.SETTINGS_MANAGE) as uow:
             settings = replace(settings, host=settings.host.strip(), username=settings.username.strip(),
                                sender=settings.sender.strip())
@@ -90,19 +102,15 @@ class NotificationService:
                 errors["ca_file"] = f"There is no certificate file at {settings.ca_file}."
             if settings.host and not settings.sender:
                 errors["sender"] = "Give the address the clinic's messages come from."
+            if reminder_hours is not None and (problem := reminder_hours_problem(reminder_hours)):
+                errors["reminder_hours"] = problem
             if errors:
                 raise ValidationError(errors)
-            old, value = save_settings_row(uow.session, "smtp", settings)
-            uow.audit("settings.smtp", entity_type="settings", entity_id="smtp",
-                      summary=f"Mail server set to {settings.host}:{settings.port} ({settings.security})",
-                      changes={"smtp": [old, value]})
-            uow.announce("settings", "changed")
-            if password:
-                # Inside the unit: if the keyring refuses, nothing is saved and the admin is told.
-                try:
-                    store_keyring_password(settings, password)
-                except RuntimeError as exc:
-                    raise ValidationError({"password": str(exc)}) from exc
+            if reminder_hours is not None and reminder_hours != stored_reminder_hours(uow.session):
+                write_reminder_hours(uow, reminder_hours)
+            save_channel_settings(uow, "smtp", settings,
+                                  f"Mail server set to {settings.host}:{settings.port} ({settings.security})",
+                                  secret=password, keep_secret=store_keyring_password, secret_field="password")
             return settings
 
     def sms_settings(self) -> SmsSettings:
@@ -121,18 +129,10 @@ class NotificationService:
                 errors["api_key_header"] = "Name the header the gateway expects the key in, e.g. X-API-Key."
             if errors:
                 raise ValidationError(errors)
-            old, value = save_settings_row(uow.session, "sms", settings)
             where = {"off": "SMS turned off", "log": "SMS written to the log only"}.get(
                 settings.mode, f"SMS through the gateway {settings.url}")
-            uow.audit("settings.sms", entity_type="settings", entity_id="sms", summary=where,
-                      changes={"sms": [old, value]})
-            uow.announce("settings", "changed")
-            if api_key:
-                # Inside the unit: if the keyring refuses, nothing is saved and the admin is told.
-                try:
-                    store_keyring_api_key(settings, api_key)
-                except RuntimeError as exc:
-                    raise ValidationError({"api_key": str(exc)}) from exc
+            save_channel_settings(uow, "sms", settings, where, secret=api_key, keep_secret=store_keyring_api_key,
+                                  secret_field="api_key")
             return settings
 
     def send_test_message(self, to: str, settings: SmtpSettings | None = None, password: str | None = None,
@@ -162,25 +162,42 @@ class NotificationService:
             raise MailNotSent(exc.reason) from exc
         return to
 
+    def send_test_sms(self, to: str, settings: SmsSettings | None = None, api_key: str | None = None) -> str:
+        """Send one short SMS now, straight to the gateway (not through the outbox), like the mail
+        server's test: ``settings`` the ones being edited, ``api_key`` one typed but not saved yet.
+        Returns the number written to, in E.164."""
+        with self._units.read(Permission.SETTINGS_MANAGE) as uow:
+            settings = settings or load_sms_settings(uow.session)
+            region = clinic_region(uow.session)
+            clinic = uow.session.get(ClinicSetting, "clinic_name")
+            name = clinic.value if clinic is not None and isinstance(clinic.value, str) else "the clinic"
+        problem = phone_problem(to, region) if to.strip() else "Type the mobile number to send the test to."
+        if problem:
+            raise ValidationError({"test_to": problem})
+        errors = sms_settings_problems(settings)
+        if errors:
+            raise ValidationError(errors)
+        typed = api_key
+        sender = HttpSmsSender(api_key=lambda s: typed) if typed and settings.mode == "http" else sms_sender(settings)
+        if sender is None:
+            raise ValidationError({"mode": "SMS is off: choose \"Log only\" or an HTTP gateway first."})
+        number = to_e164(to, region)
+        try:
+            sender.send(settings, number, f"Test from {name}'s front desk: appointment texts will reach patients.")
+        except SendFailed as exc:
+            raise SmsNotSent(exc.reason) from exc
+        return number
+
     def reminder_hours(self) -> int:
         """How many hours before an appointment its reminder goes (0: no reminders)."""
         with self._units.read(Permission.SETTINGS_MANAGE) as uow:
-            return reminder_hours(uow.session)
+            return stored_reminder_hours(uow.session)
 
     def set_reminder_hours(self, hours: int) -> int:
         with self._units.write(Permission.SETTINGS_MANAGE) as uow:
-            if not isinstance(hours, int) or isinstance(hours, bool) or not 0 <= hours <= 24 * 14:
-                raise ValidationError({"reminder_hours": "Give a number of hours from 0 (no reminders) to 336 (two weeks)."})
-            old = reminder_hours(uow.session)
-            row = uow.session.get(ClinicSetting, "reminder_hours")
-            if row is None:
-                uow.session.add(ClinicSetting(key="reminder_hours", value=hours))
-            else:
-                row.value = hours
-            uow.audit("settings.reminder_hours", entity_type="settings", entity_id="reminder_hours",
-                      summary=f"Reminders {hours} hours before an appointment" if hours else "Reminders turned off",
-                      changes={"reminder_hours": [old, hours]})
-            uow.announce("settings", "changed")
+            if problem := reminder_hours_problem(hours):
+                raise ValidationError({"reminder_hours": problem})
+            write_reminder_hours(uow, hours)
             return hours
 
     def outbox(self, status: str | None = None, *, limit: int = 200) -> list[OutboxRecord]:

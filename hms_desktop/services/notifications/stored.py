@@ -5,12 +5,17 @@ computer's keyring."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from ...models import ClinicSetting
+from ..errors import ValidationError
+
+if TYPE_CHECKING:
+    from ..unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +64,21 @@ def store_keyring_secret(service: str, account: str, secret: str, refusal: str) 
         keyring.set_password(service, account, secret)
     except Exception as exc:  # noqa: BLE001 - every keyring failure reads the same to the user
         raise RuntimeError(refusal) from exc
+
+
+def save_channel_settings(
+    uow: UnitOfWork, key: str, settings: Any, summary: str, *,
+    secret: str | None = None, keep_secret: Callable[[Any, str], None] | None = None, secret_field: str = "",
+) -> None:
+    """A channel's settings saved for every desk, in the caller's unit: the row, its audit entry
+    (``settings.<key>``, never the secret), the notice, and a ``secret`` handed to ``keep_secret``
+    (this computer's keyring) last, inside the unit: if the keyring refuses, nothing is saved and
+    the refusal is shown under ``secret_field``."""
+    old, value = save_settings_row(uow.session, key, settings)
+    uow.audit(f"settings.{key}", entity_type="settings", entity_id=key, summary=summary, changes={key: [old, value]})
+    uow.announce("settings", "changed")
+    if secret and keep_secret is not None:
+        try:
+            keep_secret(settings, secret)
+        except RuntimeError as exc:
+            raise ValidationError({secret_field: str(exc)}) from exc

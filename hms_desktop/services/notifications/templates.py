@@ -1,8 +1,9 @@
 """The words of each patient message (plain text), filled from the appointment as the clinic writes it.
 
-``$name`` placeholders (string.Template), so an editor for administrators can later store other
-wording per event without code: clinic, patient, doctor, when (in the clinic's zone), room, and how
-to cancel.
+``$name`` placeholders (string.Template): the defaults here, or the clinic's own wording per event
+and channel (e-mail, SMS) that an administrator writes in Admin: Patient messages, Templates, kept
+in the ``message_templates`` clinic setting. An unknown placeholder is refused when saved
+(``placeholder_problem``), so a message never goes out with a ``$typo`` in it.
 """
 
 from __future__ import annotations
@@ -65,10 +66,55 @@ DEFAULT_TEMPLATES: dict[str, MessageTemplate] = {
 }
 
 
-def render(event: str, values: dict[str, str]) -> tuple[str, str]:
-    """(subject, body) for the event. A placeholder the values lack is left as written, never an error."""
-    template = DEFAULT_TEMPLATES[event]
-    subject = Template(template.subject).safe_substitute(values)
+# One SMS each, short enough for two messages at most; the clinic's phone for a reply.
+SMS_TEMPLATES: dict[str, str] = {
+    messages.BOOKED: "$clinic: your appointment with $doctor is booked for $when. $room. To cancel, $contact.",
+    messages.RESCHEDULED: "$clinic: your appointment with $doctor has moved from $old_when to $when. $room.",
+    messages.CANCELLED: "$clinic: your appointment with $doctor on $when is cancelled. To book again, $contact.",
+    messages.REMINDER: "$clinic reminder: appointment with $doctor on $when, $room. If you cannot come, $contact.",
+}
+
+#: Every placeholder a message may use, with what it becomes (for the editor's help and its checks).
+PLACEHOLDERS: dict[str, str] = {
+    "clinic": "the clinic's name", "patient": "the patient's name", "doctor": "the doctor's name",
+    "when": "the appointment's day and time, in the clinic's zone", "zone": "the clinic's time zone",
+    "room": "where (the doctor's room, or the clinic)", "old_when": "the time before a move",
+    "contact": "\"please call <clinic> on <phone>\"", "clinic_phone": "the clinic's phone number",
+    "how_to_cancel": "a sentence on how to cancel", "by": "\" at your request\" or \" by the clinic\"",
+    "reason_line": "\"Reason: ...\" and a line break, when a reason was given",
+}
+STORED_KEY = "message_templates"  # the clinic_settings row: {"email": {event: {subject, body}}, "sms": ...}
+
+
+def default_template(event: str, channel: str) -> MessageTemplate:
+    if channel == messages.SMS:
+        return MessageTemplate("", SMS_TEMPLATES[event])
+    return DEFAULT_TEMPLATES[event]
+
+
+def stored_template(stored: object, event: str, channel: str) -> MessageTemplate | None:
+    """The clinic's own wording for the event and channel, from the stored row's value; None: the default."""
+    entry = stored.get(channel, {}).get(event) if isinstance(stored, dict) and isinstance(stored.get(channel), dict) else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("body"), str):
+        return None
+    subject = entry.get("subject", "")
+    return MessageTemplate(subject if isinstance(subject, str) else "", entry["body"])
+
+
+def placeholder_problem(text: str) -> str | None:
+    """Why the text cannot be a template, in plain words; None when every placeholder is known."""
+    for match in Template.pattern.finditer(text):
+        name = match.group("named") or match.group("braced")
+        if match.group("invalid") is not None:
+            return "A $ must start a placeholder such as $patient; write $$ for a dollar sign."
+        if name is not None and name not in PLACEHOLDERS:
+            return f"There is no placeholder ${name}. Use one of: " + ", ".join(f"${p}" for p in PLACEHOLDERS) + "."
+    return None
+
+
+def fill(template: MessageTemplate, values: dict[str, str], channel: str = messages.EMAIL) -> tuple[str, str]:
+    """(subject, body) with the values put in. A subject, and an SMS, are one line: a line break in a
+    clinic or doctor name must not start a new header or split a text."""
+    subject = " ".join(Template(template.subject).safe_substitute(values).split())
     body = Template(template.body).safe_substitute(values)
-    # A header carries one line: a line break in a clinic or doctor name must not start a new header.
-    return " ".join(subject.split()), body
+    return subject, " ".join(body.split()) if channel == messages.SMS else body

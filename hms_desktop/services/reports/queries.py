@@ -32,11 +32,11 @@ OPEN_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, Appoi
                  AppointmentStatus.WITH_DOCTOR)
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
+def sum_of(column: ColumnElement[int]) -> ColumnElement[int]:
     return func.coalesce(func.sum(column), 0)
 
 
@@ -44,9 +44,9 @@ def appointments_by_doctor(s: Session, day_from: date, day_to: date,
                            doctor_id: int | None) -> list[tuple[str, int, int, int, int, int, int]]:
     """(doctor, booked, completed, cancelled, no-show, walk-ins, still open) per doctor."""
     status = Appointment.status
-    query = (select(Doctor.full_name, func.count(), _count_if(status == AppointmentStatus.COMPLETED),
-                    _count_if(status.in_(CLOSED_STATUSES)), _count_if(status == AppointmentStatus.NO_SHOW),
-                    _count_if(Appointment.kind == AppointmentKind.WALK_IN), _count_if(status.in_(OPEN_STATUSES)))
+    query = (select(Doctor.full_name, func.count(), count_if(status == AppointmentStatus.COMPLETED),
+                    count_if(status.in_(CLOSED_STATUSES)), count_if(status == AppointmentStatus.NO_SHOW),
+                    count_if(Appointment.kind == AppointmentKind.WALK_IN), count_if(status.in_(OPEN_STATUSES)))
              .join(Doctor, Doctor.id == Appointment.doctor_id)
              .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
              .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
@@ -59,9 +59,9 @@ def appointments_by_day(s: Session, day_from: date, day_to: date,
                         doctor_id: int | None) -> dict[date, tuple[int, int, int, int, int]]:
     """day -> (booked, completed, cancelled, no-show, still open)."""
     status = Appointment.status
-    query = (select(Appointment.local_day, func.count(), _count_if(status == AppointmentStatus.COMPLETED),
-                    _count_if(status.in_(CLOSED_STATUSES)), _count_if(status == AppointmentStatus.NO_SHOW),
-                    _count_if(status.in_(OPEN_STATUSES)))
+    query = (select(Appointment.local_day, func.count(), count_if(status == AppointmentStatus.COMPLETED),
+                    count_if(status.in_(CLOSED_STATUSES)), count_if(status == AppointmentStatus.NO_SHOW),
+                    count_if(status.in_(OPEN_STATUSES)))
              .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
              .group_by(Appointment.local_day))
     if doctor_id is not None:
@@ -103,17 +103,17 @@ def revenue_by_day(s: Session, day_from: date, day_to: date,
             for i, value in enumerate(figures):
                 target[offset + i] = int(value)
 
-    invoices = (select(Invoice.local_day, func.count(), _sum(Invoice.total), _sum(Invoice.discount))
+    invoices = (select(Invoice.local_day, func.count(), sum_of(Invoice.total), sum_of(Invoice.discount))
                 .where(Invoice.local_day >= day_from, Invoice.local_day <= day_to, Invoice.state.in_(BILLED))
                 .group_by(Invoice.local_day))
-    credits = (select(CreditNote.local_day, _sum(CreditNote.amount)).join(Invoice, Invoice.id == CreditNote.invoice_id)
+    credits = (select(CreditNote.local_day, sum_of(CreditNote.amount)).join(Invoice, Invoice.id == CreditNote.invoice_id)
                .where(CreditNote.local_day >= day_from, CreditNote.local_day <= day_to)
                .group_by(CreditNote.local_day))
     # "Advance applied" moves credit already counted when the advance was paid: not new money.
-    payments = (select(Payment.local_day, _sum(Payment.amount))
+    payments = (select(Payment.local_day, sum_of(Payment.amount))
                 .where(Payment.local_day >= day_from, Payment.local_day <= day_to,
                        Payment.method != PaymentMethod.CREDIT).group_by(Payment.local_day))
-    refunds = (select(Refund.local_day, _sum(Refund.amount))
+    refunds = (select(Refund.local_day, sum_of(Refund.amount))
                .where(Refund.local_day >= day_from, Refund.local_day <= day_to).group_by(Refund.local_day))
     if doctor_id is not None:
         invoices = invoices.where(Invoice.doctor_id == doctor_id)
@@ -131,8 +131,8 @@ def revenue_by_doctor(s: Session, day_from: date, day_to: date,
                       doctor_id: int | None) -> list[tuple[str, int, int, int, int, int, int]]:
     """(doctor, invoices, invoiced, discounts, credited, kept, still owed) over invoices of the period."""
     kept = Invoice.paid - Invoice.refunded
-    query = (select(Doctor.full_name, func.count(), _sum(Invoice.total), _sum(Invoice.discount),
-                    _sum(Invoice.credited), _sum(kept), _sum(Invoice.total - Invoice.credited - kept))
+    query = (select(Doctor.full_name, func.count(), sum_of(Invoice.total), sum_of(Invoice.discount),
+                    sum_of(Invoice.credited), sum_of(kept), sum_of(Invoice.total - Invoice.credited - kept))
              .select_from(Invoice).outerjoin(Doctor, Doctor.id == Invoice.doctor_id)
              .where(Invoice.local_day >= day_from, Invoice.local_day <= day_to, Invoice.state.in_(BILLED))
              .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
@@ -145,11 +145,11 @@ def collections_by_method(s: Session, day_from: date, day_to: date) -> dict[str,
     """method -> [payments, received, refunds, refunded]."""
     methods: dict[str, list[int]] = {}
     for method, count, total in s.execute(
-            select(Payment.method, func.count(), _sum(Payment.amount))
+            select(Payment.method, func.count(), sum_of(Payment.amount))
             .where(Payment.local_day >= day_from, Payment.local_day <= day_to).group_by(Payment.method)):
         methods.setdefault(method, [0, 0, 0, 0])[0:2] = [int(count), int(total)]
     for method, count, total in s.execute(
-            select(Refund.method, func.count(), _sum(Refund.amount))
+            select(Refund.method, func.count(), sum_of(Refund.amount))
             .where(Refund.local_day >= day_from, Refund.local_day <= day_to).group_by(Refund.method)):
         methods.setdefault(method, [0, 0, 0, 0])[2:4] = [int(count), int(total)]
     return methods
@@ -159,13 +159,13 @@ def takings(s: Session, day_from: date, day_to: date) -> dict[tuple[date, str], 
     """(day, cashier) -> [receipts, received, refunded]; advances applied are not takings."""
     out: dict[tuple[date, str], list[int]] = {}
     for day, name, count, total in s.execute(
-            select(Payment.local_day, StaffAccount.full_name, func.count(), _sum(Payment.amount))
+            select(Payment.local_day, StaffAccount.full_name, func.count(), sum_of(Payment.amount))
             .outerjoin(StaffAccount, StaffAccount.id == Payment.received_by_id)
             .where(Payment.local_day >= day_from, Payment.local_day <= day_to, Payment.method != PaymentMethod.CREDIT)
             .group_by(Payment.local_day, StaffAccount.id, StaffAccount.full_name)):
         out.setdefault((day, name or "Command line"), [0, 0, 0])[0:2] = [int(count), int(total)]
     for day, name, total in s.execute(
-            select(Refund.local_day, StaffAccount.full_name, _sum(Refund.amount))
+            select(Refund.local_day, StaffAccount.full_name, sum_of(Refund.amount))
             .outerjoin(StaffAccount, StaffAccount.id == Refund.refunded_by_id)
             .where(Refund.local_day >= day_from, Refund.local_day <= day_to)
             .group_by(Refund.local_day, StaffAccount.id, StaffAccount.full_name)):
@@ -185,7 +185,7 @@ def outstanding(s: Session, as_of: date) -> list[tuple[str, str, int, int, int, 
             conditions.append(Invoice.local_day < newer)
         if older is not None:
             conditions.append(Invoice.local_day >= older)
-        return _sum(case((and_(*conditions), owed), else_=0))
+        return sum_of(case((and_(*conditions), owed), else_=0))
 
     query = (select(Patient.family_name, Patient.given_name, Patient.mrn,
                     bucket(None, edges[0]), bucket(edges[0], edges[1]), bucket(edges[1], edges[2]),

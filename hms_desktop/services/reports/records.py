@@ -14,6 +14,7 @@ class Kind(StrEnum):
     COUNT = "count"
     MONEY = "money"  # integer minor units
     RATE = "rate"  # basis points (1250 = 12.5 %)
+    MINUTES = "minutes"  # whole minutes (a wait, time booked)
     DAY = "day"
 
 
@@ -59,6 +60,8 @@ class ReportTable:
             return f"{value / 100:.1f} %"
         if kind is Kind.COUNT and isinstance(value, int):
             return f"{value:,}"
+        if kind is Kind.MINUTES and isinstance(value, int):
+            return f"{value:,} min"
         if isinstance(value, date):
             return value.isoformat()
         return str(value)

@@ -22,7 +22,6 @@ from ...models import (
     AppointmentKind,
     AppointmentStatus,
     Doctor,
-    DoctorSpecialty,
     Patient,
     utcnow,
 )
@@ -62,7 +61,7 @@ from .booking_sql import (
     read_booking_context,
 )
 from .clinic_clock import ClinicClock, ClockedService
-from .doctor_calendar import load_calendar
+from .doctor_calendar import bookable_doctor_rows, doctor_rows, load_calendar
 from .free_time import next_free, slot_taken
 from .records import (
     AppointmentEventRecord,
@@ -123,7 +122,7 @@ class SchedulingService(ClockedService):
         with self._units.read(Permission.SCHEDULE_VIEW) as uow:
             session = uow.session
             zone = self._zone(session)
-            doctor = session.get(Doctor, doctor_id)
+            doctor = doctor_rows(session, [doctor_id]).get(doctor_id)
             if doctor is None:
                 raise NotFound("That doctor does not exist.")
             start, end = local_day_bounds(day, zone)
@@ -138,7 +137,7 @@ class SchedulingService(ClockedService):
         be booked or has nothing free within the search horizon."""
         with self._units.read(Permission.SCHEDULE_VIEW) as uow:
             session = uow.session
-            doctor = session.get(Doctor, doctor_id)
+            doctor = doctor_rows(session, [doctor_id]).get(doctor_id)
             if doctor is None:
                 raise NotFound("That doctor does not exist.")
             if not_bookable_reason(doctor):
@@ -151,13 +150,7 @@ class SchedulingService(ClockedService):
         """The earliest free slots with any bookable doctor of the specialty, earliest first."""
         with self._units.read(Permission.SCHEDULE_VIEW) as uow:
             session = uow.session
-            stmt = select(Doctor).where(
-                Doctor.active.is_(True), Doctor.verified.is_(True),
-                Doctor.id.in_(select(DoctorSpecialty.doctor_id).where(DoctorSpecialty.specialty_id == specialty_id)),
-            )
-            if location.strip():
-                stmt = stmt.where(Doctor.location_key.contains(fold(location.strip()), autoescape=True))
-            doctors = {d.id: d for d in session.scalars(stmt)}
+            doctors = bookable_doctor_rows(session, specialty_id, fold(location.strip()) if location.strip() else "")
             if not doctors:
                 return []
             return next_free(session, self._zone(session), self._now(), doctors, after, count)
@@ -419,7 +412,7 @@ class SchedulingService(ClockedService):
         with self._units.read(Permission.SCHEDULE_VIEW) as uow:
             session = uow.session
             zone = self._zone(session)
-            doctors = {d.id: d for d in session.scalars(select(Doctor).where(Doctor.id.in_(ids)))}
+            doctors = doctor_rows(session, ids)
             start, end = local_day_bounds(day, zone)
             cal = load_calendar(session, zone, ids, start, end)
             rows = self._day_rows(session, zone, ids, day, False)
@@ -494,7 +487,8 @@ class SchedulingService(ClockedService):
             stmt = stmt.where(Appointment.status.in_(SLOT_HOLDING_STATUSES + (S.NO_SHOW.value,)))
         now = self._now()
         out: dict[int, list[AppointmentRecord]] = {i: [] for i in doctor_ids}
-        for row in session.execute(stmt.order_by(Appointment.doctor_id, Appointment.starts_at, Appointment.id)):
+        rows = session.connection().execute(stmt.order_by(Appointment.doctor_id, Appointment.starts_at, Appointment.id)).all()
+        for row in rows:  # plain rows: no ORM layer on the way (the day view reads hundreds)
             out[row.doctor_id].append(appointment_record(row, zone, now))
         return out
 

@@ -45,6 +45,7 @@ from ..common.worker import TaskRunner
 
 FIELD_LABELS = {
     "full_name": "Full name", "specialty_ids": "Specialties", "qualifications": "Qualifications",
+    "registration_number": "Registration number",
     "years_experience": "Years of experience", "location": "Location / room", "phone": "Phone",
     "email": "E-mail", "consultation_fee_minor": "Consultation fee", "notes": "Notes",
     "staff_account_id": "Linked staff account", "active": "Active",
@@ -203,6 +204,9 @@ class DoctorDialog(QDialog):
         self.specialties.addItem("Loading the specialty list…")
         self.qualifications = QLineEdit(objectName="qualifications")
         self.qualifications.setPlaceholderText("e.g. MBBS, MD (Dermatology)")
+        self.registration_number = QLineEdit(objectName="registration_number")
+        self.registration_number.setPlaceholderText("medical council registration, e.g. KMC 45821")
+        self.registration_number.setToolTip("Printed on the doctor's prescriptions.")
         self.years_experience = QSpinBox(objectName="years_experience")
         self.years_experience.setRange(0, 70)
         self.years_experience.setSuffix(" years")
@@ -228,6 +232,7 @@ class DoctorDialog(QDialog):
             ("full_name", "&Full name *", self.full_name),
             ("specialty_ids", "&Specialties *", self.specialties),
             ("qualifications", "&Qualifications", self.qualifications),
+            ("registration_number", "Re&gistration no.", self.registration_number),
             ("years_experience", "&Experience", self.years_experience),
             ("active", "", self.active),
         ]
@@ -356,6 +361,7 @@ class DoctorDialog(QDialog):
         if self.choices is not None:  # otherwise the list is ticked from self.record when it arrives
             self.specialties.set_specialties(self.choices.specialties, [s.id for s in record.specialties])
         self.qualifications.setText(record.qualifications)
+        self.registration_number.setText(record.registration_number)
         self.years_experience.setValue(record.years_experience)
         self.active.setChecked(record.active)
         self.location.setText(record.location)
@@ -383,6 +389,7 @@ class DoctorDialog(QDialog):
             full_name=self.full_name.text(),
             specialty_ids=self.specialties.checked_ids(),
             qualifications=self.qualifications.text(),
+            registration_number=self.registration_number.text(),
             years_experience=self.years_experience.value(),
             location=self.location.text(),
             phone=self.phone.text(),
@@ -525,7 +532,7 @@ class DoctorDialog(QDialog):
             FieldSpec("specialty_ids", FIELD_LABELS["specialty_ids"], lambda r: sorted(s.id for s in r.specialties),
                       lambda: sorted(self.specialties.checked_ids()), self._tick_specialties,
                       self._specialty_words),
-            line("qualifications"),
+            line("qualifications"), line("registration_number"),
             FieldSpec("years_experience", FIELD_LABELS["years_experience"], lambda r: r.years_experience,
                       self.years_experience.value, self.years_experience.setValue, lambda v: f"{v} years"),
             line("location"), line("phone"), line("email"),

@@ -1,4 +1,4 @@
-"""Admin -> Patient e-mail -> Mail server: where the clinic's appointment e-mails go out, tried with
+"""Admin -> Patient messages -> Mail server: where the clinic's appointment e-mails go out, tried with
 a test message before it is saved. The password goes to this computer's keyring, never the database."""
 
 from __future__ import annotations
@@ -34,12 +34,6 @@ SECURITY_CHOICES = (
 
 def _load(service: NotificationService) -> tuple[SmtpSettings, int]:
     return service.smtp_settings(), service.reminder_hours()
-
-
-def _save(service: NotificationService, settings: SmtpSettings, password: str | None, hours: int) -> SmtpSettings:
-    saved = service.save_smtp_settings(settings, password=password)
-    service.set_reminder_hours(hours)
-    return saved
 
 
 class MailServerPage(QWidget):
@@ -192,7 +186,8 @@ class MailServerPage(QWidget):
         self.errors.clear()
         self.banner.hide()
         self._busy(True)
-        self._runner.submit(_save, self._service, self.edited(), self.password.text() or None,
+        # The server and the reminders' lead time in one unit: both are saved, or neither.
+        self._runner.submit(self._service.save_smtp_settings, self.edited(), self.password.text() or None,
                             self.reminder_hours.value(), on_done=self._saved, on_error=self._save_failed, context=self)
 
     def _saved(self, settings: SmtpSettings) -> None:

@@ -1,4 +1,4 @@
-"""Admin -> Patient e-mail -> Outbox: what was queued for patients, what went, what failed and why,
+"""Admin -> Patient messages -> Outbox: what was queued for patients, what went, what failed and why,
 and "Send again" for a message that failed."""
 
 from __future__ import annotations

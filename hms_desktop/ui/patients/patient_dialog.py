@@ -37,6 +37,7 @@ from ..common.conflict_merge import ConflictMerge, FieldSpec
 from ..common.discard_guard import DiscardGuard
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from ..notifications.consent_boxes import ConsentBoxes, consent_words
 from .duplicates_dialog import DuplicatesDialog
 from .patient_history import PatientHistory, PatientHistoryPanel
 
@@ -46,7 +47,7 @@ FIELD_LABELS = {
     "given_name": "Given name", "family_name": "Family name", "sex": "Sex", "date_of_birth": "Date of birth",
     "phone": "Phone", "email": "E-mail", "address": "Address", "blood_group": "Blood group",
     "allergies": "Allergies", "emergency_contact_name": "Emergency contact",
-    "emergency_contact_phone": "Emergency phone", "notes": "Notes",
+    "emergency_contact_phone": "Emergency phone", "notes": "Notes", "message_channels": "Messages by",
 }
 
 
@@ -79,6 +80,7 @@ class PatientDialog(QDialog):
         book: Callable[[PatientRecord], None] | None = None,
         bill: Callable[[int, int | None], object] | None = None,
         balance: Callable[[list[int]], dict[int, str]] | None = None,
+        clinical: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -115,6 +117,7 @@ class PatientDialog(QDialog):
         self.phone = QLineEdit(objectName="phone")
         self.phone.setPlaceholderText("+91 98450 12345")
         self.email = QLineEdit(objectName="email")
+        self.message_channels = ConsentBoxes()
         self.address = _multiline("address", 56)
         self.blood_group = QComboBox(objectName="blood_group")
         for group in BLOOD_GROUPS:
@@ -148,6 +151,7 @@ class PatientDialog(QDialog):
             (None, "", age_row),
             ("phone", "&Phone", self.phone),
             ("email", "&E-mail", self.email),
+            ("message_channels", "&Messages by", self.message_channels),
             ("address", "&Address", self.address),
         ]
         right = [
@@ -222,18 +226,26 @@ class PatientDialog(QDialog):
         layout.addWidget(self.balance_line)
         layout.addWidget(self.use_theirs_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.history: PatientHistoryPanel | None = None
-        if record is not None and history is not None:
+        self.clinical: Any = None  # ClinicalHistoryPanel, for users who may read clinical records
+        if record is not None and (history is not None or clinical is not None):
             # The record's appointments beside its details, one tab each, so the dialog stays short.
             details = QWidget()
             details.setLayout(grid)
-            self.history = PatientHistoryPanel(runner, history)
             self.sections = QTabWidget(objectName="patientSections")
             self.sections.addTab(details, "De&tails")
-            self.sections.addTab(self.history, "Appointments and &visits")
+            if history is not None:
+                self.history = PatientHistoryPanel(runner, history)
+                self.sections.addTab(self.history, "Appointments and &visits")
+                self.history.loaded.connect(lambda: self.bill_button.setEnabled(
+                    self.history is not None and self.history.visit_to_bill() is not None))
+                self.history.load(record.id)
+            if clinical is not None:
+                from ..clinical.clinical_history import ClinicalHistoryPanel
+
+                self.clinical = ClinicalHistoryPanel(runner, clinical)
+                self.sections.addTab(self.clinical, "C&linical history")
+                self.clinical.load(record.id)
             layout.addWidget(self.sections)
-            self.history.loaded.connect(
-                lambda: self.bill_button.setEnabled(self.history is not None and self.history.visit_to_bill() is not None))
-            self.history.load(record.id)
         else:
             layout.addLayout(grid)
         layout.addLayout(buttons)
@@ -286,6 +298,7 @@ class PatientDialog(QDialog):
             self.estimated_age.setValue(age_on(record.date_of_birth, self._today))
         self.phone.setText(record.phone)
         self.email.setText(record.email)
+        self.message_channels.set_value(record.message_channels)
         self.address.setPlainText(record.address)
         self.blood_group.setCurrentIndex(max(0, self.blood_group.findData(record.blood_group)))
         self.allergies.setPlainText(record.allergies)
@@ -329,6 +342,7 @@ class PatientDialog(QDialog):
             emergency_contact_name=self.emergency_contact_name.text(),
             emergency_contact_phone=self.emergency_contact_phone.text(),
             notes=self.notes.toPlainText(),
+            message_channels=self.message_channels.value(),
         )
 
     def _dob_unknown_toggled(self, unknown: bool) -> None:
@@ -463,7 +477,10 @@ class PatientDialog(QDialog):
             choice("sex", self.sex, lambda v: dict((b, a) for a, b in SEX_CHOICES).get(v, v)),
             FieldSpec("date_of_birth", FIELD_LABELS["date_of_birth"], self._born_of, self._born_in_form,
                       self._set_born, _born_words),
-            line("phone"), line("email"), block("address"),
+            line("phone"), line("email"),
+            FieldSpec("message_channels", FIELD_LABELS["message_channels"], lambda r: r.message_channels,
+                      self.message_channels.value, self.message_channels.set_value, consent_words),
+            block("address"),
             choice("blood_group", self.blood_group, lambda v: v or "Not known"),
             block("allergies"), line("emergency_contact_name"),
             line("emergency_contact_phone"),

@@ -57,6 +57,14 @@ class _PatientTable(QTableView):
 
 
 
+def about(n: int) -> int:
+    """``n`` to two significant figures (203,417 -> 200,000; 1,480 -> 1,500; 87 -> 87)."""
+    if n < 100:
+        return n
+    scale = 10 ** (len(str(n)) - 2)
+    return round(n / scale) * scale
+
+
 class PatientsTab(QWidget):
     status_message = Signal(str)
 
@@ -76,6 +84,8 @@ class PatientsTab(QWidget):
         self._book: Callable[[PatientRecord], None] | None = None
         self._bill: Callable[[int, int | None], object] | None = None
         self._balances: BalanceLoader | None = None
+        self._clinical: Callable[[int, int], object] | None = None
+        self._open_visit: Callable[[int], object] | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -180,6 +190,12 @@ class PatientsTab(QWidget):
         self.status.setText("Searching…" if self._query.strip() else "Loading…")
         self._request(generation, None)
         if not self._query.strip():
+            # An estimate at once ("about 200,000 patients"), then the exact figure, which takes a
+            # read of the whole index.
+            self._runner.submit(
+                self._patients.estimated_count, on_done=lambda n, g=generation: self._show_estimate(g, n),
+                on_error=lambda _e: None, context=self, key="patients.estimate",
+            )
             self._runner.submit(
                 self._patients.count, include_archived=self.show_archived.isChecked(),
                 on_done=lambda n, g=generation: self._show_total(g, n), on_error=lambda _e: None,
@@ -219,6 +235,10 @@ class PatientsTab(QWidget):
         self.model.page_failed(generation)
         self.status.setText(exc.message if isinstance(exc, HmsError) else "Could not load patients.")
         show_error(self, exc)
+
+    def _show_estimate(self, generation: int, estimate: int) -> None:
+        if generation == self.model.generation and not self._query.strip() and estimate:
+            self.status.setText(f"about {about(estimate):,} patients")
 
     def _show_total(self, generation: int, total: int) -> None:
         if generation == self.model.generation and not self._query.strip():
@@ -299,6 +319,14 @@ class PatientsTab(QWidget):
         ``bill_visit``, for users who may invoice)."""
         self._bill = callback if self._user.can(Permission.INVOICE_CREATE) else None
 
+    def offer_clinical_history(self, load: Callable[[int, int], object] | None,
+                               open_visit: Callable[[int], object] | None = None) -> None:
+        """Give the patient record a "Clinical history" tab; ``load(patient_id, limit)`` runs on the
+        worker, ``open_visit(visit_id)`` opens a visit picked there. Only for users who may read
+        clinical records (the service refuses anyone else)."""
+        self._clinical = load if self._user.can(Permission.CLINICAL_READ) else None
+        self._open_visit = open_visit if self._clinical is not None else None
+
     def offer_balances(self, load: BalanceLoader | None) -> None:
         """Show what each patient owes (a Balance column and a line in the record); ``load`` runs on
         the worker, one query per page. Not called for users who may not see billing."""
@@ -313,9 +341,11 @@ class PatientsTab(QWidget):
         history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
                                         history=history, book=self._book, bill=self._bill,
-                                        balance=self._balances))
+                                        balance=self._balances, clinical=self._clinical))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
+        if dialog.clinical is not None:
+            dialog.clinical.offer_opening(self._open_visit)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._saved)
         dialog.open_existing.connect(self.open_patient)

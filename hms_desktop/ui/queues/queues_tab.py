@@ -36,6 +36,7 @@ from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord
 from ...services.permissions import Permission
 from ...services.scheduling import AppointmentRecord, VisitAction, allowed_actions, manages_visits
+from ..clinical.visit_opening import VISIT_RECORD_STATUSES
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import show_error
 from ..common.row_table_model import make_record_table
@@ -186,12 +187,18 @@ class QueuesTab(QWidget):
         self.bill_button.setToolTip("Open the invoice for this visit (checked in, with the doctor or completed)")
         self.bill_button.hide()
         self._bill: Callable[[int, int], object] | None = None
+        # Hidden until the main window offers visit records (doctors and nurses).
+        self.visit_record_button = QPushButton("&Visit record…", objectName="visitRecord")
+        self.visit_record_button.setToolTip("Notes, vitals, diagnoses and prescription of this visit")
+        self.visit_record_button.hide()
+        self._open_visit: Callable[[int], object] | None = None
         actions = QHBoxLayout()
         actions.addWidget(self.call_next_button)
         actions.addSpacing(12)
         for button in (self.start_button, self.complete_button, self.no_show_button, self.reject_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.visit_record_button)
         actions.addWidget(self.bill_button)
         actions.addWidget(self.open_patient_button)
 
@@ -240,6 +247,7 @@ class QueuesTab(QWidget):
         self.reject_button.clicked.connect(self.reject_selected)
         self.open_patient_button.clicked.connect(self.open_selected_patient)
         self.bill_button.clicked.connect(self.bill_selected)
+        self.visit_record_button.clicked.connect(self.open_visit_record)
         self.table.doubleClicked.connect(lambda _index: self.open_selected_patient())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.model.modelReset.connect(self._update_actions)
@@ -338,6 +346,17 @@ class QueuesTab(QWidget):
         self._bill = callback
         self.bill_button.setVisible(callback is not None)
         self._update_actions()
+
+    def offer_visit_record(self, callback: Callable[[int], object] | None) -> None:
+        """``callback(appointment_id)`` opens the visit record (``MainWindow.visit_records.open``)."""
+        self._open_visit = callback
+        self.visit_record_button.setVisible(callback is not None)
+        self._update_actions()
+
+    def open_visit_record(self) -> None:
+        record = self.selected_record()
+        if self._open_visit is not None and record is not None and record.status in VISIT_RECORD_STATUSES:
+            self._open_visit(record.id)
 
     def bill_selected(self) -> None:
         record = self.selected_record()
@@ -578,3 +597,5 @@ class QueuesTab(QWidget):
         self.no_show_button.setEnabled(not self._acting and VisitAction.NO_SHOW in allowed)
         self.open_patient_button.setEnabled(record is not None and self._user.can(Permission.PATIENT_VIEW))
         self.bill_button.setEnabled(self._bill is not None and record is not None and record.status in BILLABLE_VISIT)
+        self.visit_record_button.setEnabled(self._open_visit is not None and record is not None
+                                            and record.status in VISIT_RECORD_STATUSES)

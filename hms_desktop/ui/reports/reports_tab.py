@@ -1,5 +1,5 @@
 """The Reports tab: choose a report and a period (the clinic's days), see its table and chart, print
-it through the one print path or save it as PDF or CSV. Every figure is fetched on the worker; a
+it through the one print path or save it as PDF, CSV or XLSX. Every figure is fetched on the worker; a
 receptionist's list has no money reports, a doctor sees only their own figures."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...paths import documents_dir
 from ...services.permissions import Permission
-from ...services.reports import ReportInfo, ReportTable, to_csv
+from ...services.reports import ReportInfo, ReportTable, to_csv, to_xlsx
 from ..common.messages import show_error
 from ..common.printing import Printout, safe_file_name
 from ..common.row_table_model import CELL_PADDING, make_record_table
@@ -34,6 +34,9 @@ from .report_chart import ReportChart
 from .report_table_model import ReportTableModel
 
 PREVIEW, PRINT, SAVE = "preview", "print", "save"
+# A spreadsheet format: its file-dialog filter and how a table becomes its bytes or text.
+CSV = ("csv", "CSV files (*.csv)", lambda table: to_csv(table).encode("utf-8"))
+XLSX = ("xlsx", "Excel workbooks (*.xlsx)", to_xlsx)
 
 
 def _qdate(day: date) -> QDate:
@@ -47,7 +50,7 @@ def _pydate(value: QDate) -> date:
 class ReportsTab(QWidget):
     shown = Signal(object)  # the ReportTable now on screen
     opened = Signal(object)  # a print/save dialog, for tests
-    csv_saved = Signal(object)  # Path
+    csv_saved = Signal(object)  # Path (a CSV or an XLSX written)
 
     def __init__(self, services: Any, runner: TaskRunner, user: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +75,7 @@ class ReportsTab(QWidget):
         self.print_button = QPushButton("&Print…", objectName="reportPrint")
         self.pdf_button = QPushButton("Save P&DF…", objectName="reportSavePdf")
         self.csv_button = QPushButton("Save &CSV…", objectName="reportSaveCsv")
+        self.xlsx_button = QPushButton("Save &XLSX…", objectName="reportSaveXlsx")
 
         top = QHBoxLayout()
         for text, widget in (("&Report", self.report), ("&From", self.day_from), ("&To", self.day_to)):
@@ -90,7 +94,7 @@ class ReportsTab(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         actions.addWidget(self.summary, 1)
-        for button in (self.preview_button, self.print_button, self.pdf_button, self.csv_button):
+        for button in (self.preview_button, self.print_button, self.pdf_button, self.csv_button, self.xlsx_button):
             actions.addWidget(button)
 
         self.model = ReportTableModel(self)
@@ -116,7 +120,8 @@ class ReportsTab(QWidget):
         self.preview_button.clicked.connect(lambda: self._document(PREVIEW))
         self.print_button.clicked.connect(lambda: self._document(PRINT))
         self.pdf_button.clicked.connect(lambda: self._document(SAVE))
-        self.csv_button.clicked.connect(self._save_csv)
+        self.csv_button.clicked.connect(lambda: self._save_file(CSV))
+        self.xlsx_button.clicked.connect(lambda: self._save_file(XLSX))
         self._set_exports(False)
 
     # --- loading ------------------------------------------------------------------------
@@ -194,7 +199,7 @@ class ReportsTab(QWidget):
         show_error(self, exc)
 
     def _set_exports(self, enabled: bool) -> None:
-        for button in (self.preview_button, self.print_button, self.pdf_button, self.csv_button):
+        for button in (self.preview_button, self.print_button, self.pdf_button, self.csv_button, self.xlsx_button):
             button.setEnabled(enabled)
 
     # --- print and save ---------------------------------------------------------------------
@@ -216,23 +221,24 @@ class ReportsTab(QWidget):
         self.dialog = {PREVIEW: printout.preview, PRINT: printout.print_dialog, SAVE: printout.save_as_pdf}[how]()
         self.opened.emit(self.dialog)
 
-    def _save_csv(self) -> None:
+    def _save_file(self, fmt: tuple[str, str, Any]) -> None:
         table = self.model.table
         if table is None:
             return
-        stem = f"{table.name}-{table.day_from.isoformat()}-{table.day_to.isoformat()}.csv"
-        dialog = QFileDialog(self, "Save the report as CSV", str(documents_dir() / stem), "CSV files (*.csv)")
+        suffix, filter_text, render = fmt
+        stem = f"{table.name}-{table.day_from.isoformat()}-{table.day_to.isoformat()}.{suffix}"
+        dialog = QFileDialog(self, f"Save the report as {suffix.upper()}", str(documents_dir() / stem), filter_text)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.fileSelected.connect(lambda chosen, t=table: self._write_csv(t, Path(chosen)))
+        dialog.setDefaultSuffix(suffix)
+        dialog.fileSelected.connect(lambda chosen, t=table: self._write_file(t, Path(chosen), render))
         self.dialog = dialog
         dialog.open()
         self.opened.emit(dialog)
 
-    def _write_csv(self, table: ReportTable, path: Path) -> None:
+    def _write_file(self, table: ReportTable, path: Path, render: Any) -> None:
         def write() -> Path:
-            path.write_text(to_csv(table), encoding="utf-8", newline="")
+            path.write_bytes(render(table))
             return path
 
         self._runner.submit(write, on_done=self.csv_saved.emit, on_error=self._failed, context=self,
-                            key=f"reports-csv-{id(self)}")
+                            key=f"reports-file-{id(self)}")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from ...services.billing.invoices import BILLABLE_VISIT
 from ...services.errors import ConflictError
 from ...services.scheduling import AppointmentRecord, VisitAction, allowed_actions
+from ..clinical.visit_opening import VISIT_RECORD_STATUSES
 from ..common.messages import confirm
 from ..common.visit_actions import VisitActions
 from .appointment_dialogs import HistoryDialog, ReasonDialog, RescheduleDialog
@@ -29,6 +30,7 @@ class AppointmentActionsMixin:
     _selected_id: int | None
     visit_actions: VisitActions
     bill_action: QAction
+    visit_record_action: QAction
     dialogs: list[Any]
     last_message: QMessageBox | None
     move_box: QMessageBox | None
@@ -180,6 +182,32 @@ class AppointmentActionsMixin:
         appt = self.selected_appointment()
         if self._can_bill(appt):
             self._bill(appt.patient_id, appt.id)
+
+    # --- the visit record -----------------------------------------------------------------------
+
+    def _make_visit_record_action(self) -> QAction:
+        """"Visit record…": hidden until the main window offers visit records (doctors and nurses)."""
+        act = QAction("Visit &record…", self)  # type: ignore[arg-type]
+        act.setObjectName("visitRecordAction")
+        act.setToolTip("Notes, vitals, diagnoses and prescription of this visit (checked in, with the doctor or completed)")
+        act.setVisible(False)
+        act.triggered.connect(self.open_visit_record_selected)
+        self._open_visit: Any = None
+        return act
+
+    def offer_visit_record(self, callback: Any) -> None:
+        """``callback(appointment_id)`` opens the visit record (``MainWindow.visit_records.open``)."""
+        self._open_visit = callback
+        self.visit_record_action.setVisible(callback is not None)
+        self._update_actions()
+
+    def _can_open_visit(self, appt: AppointmentRecord | None) -> bool:
+        return self._open_visit is not None and appt is not None and appt.status in VISIT_RECORD_STATUSES
+
+    def open_visit_record_selected(self) -> None:
+        appt = self.selected_appointment()
+        if self._can_open_visit(appt):
+            self._open_visit(appt.id)
 
     @property
     def history_dialog(self) -> HistoryDialog | None:

@@ -252,8 +252,9 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         for act in self.appointment_actions:
             self.toolbar.addAction(act)
         self.bill_action = self._make_bill_action()
+        self.visit_record_action = self._make_visit_record_action()
         self.toolbar.addSeparator()
-        self.toolbar.addAction(self.bill_action)
+        self.toolbar.addActions([self.visit_record_action, self.bill_action])
         self.toolbar.addAction(self.history_action)
         self.toolbar.addAction(self.slip_action)
 
@@ -614,8 +615,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
                 if act.isVisible():
                     menu.addAction(act)
             menu.addSeparator()
-            if self.bill_action.isVisible():
-                menu.addAction(self.bill_action)
+            menu.addActions([act for act in (self.visit_record_action, self.bill_action) if act.isVisible()])
             menu.addAction(self.history_action)
             menu.addAction(self.slip_action)
             menu.addAction(self.save_slip_action)
@@ -631,6 +631,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         index = self.current_view().currentIndex()
         self.book_action.setEnabled(index.isValid() and index.data(CellKindRole) == CellKind.FREE)
         self.bill_action.setEnabled(self._can_bill(appt))
+        self.visit_record_action.setEnabled(self._can_open_visit(appt))
         for act in self.appointment_actions + [self.history_action, self.slip_action, self.save_slip_action]:
             act.setEnabled(False)
         if appt is None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ...services.auth import AuthService
 from ...services.errors import ValidationError
 from ..common.form_helpers import FieldErrors
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
+
+if TYPE_CHECKING:  # the database layer is imported after the sign-in window shows (ui/app.py)
+    from ...services.auth import AuthService
 
 
 class ChangePasswordDialog(QDialog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,11 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.errors import ValidationError
-from ...services.identity import CurrentUser
 from ..common.form_helpers import FieldErrors
 from ..common.messages import show_error
 from ..common.window_fit import grow_to_fit
 from ..common.worker import TaskRunner
+
+if TYPE_CHECKING:  # the database layer is imported after the sign-in window shows (ui/app.py)
+    from ...services.identity import CurrentUser
 
 DEFAULT_DEMO_PATIENTS = 2000
 DEMO_DOCTORS = 12

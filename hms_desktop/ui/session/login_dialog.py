@@ -1,6 +1,13 @@
-"""The sign-in window. The password check (bcrypt) runs on the worker thread."""
+"""The sign-in window. The password check (bcrypt) runs on the worker thread.
+
+At start-up the window is shown before the database layer is imported (ui/app.py): it opens with
+the clinic's name from the last run and "opening" for the database, and ``set_clinic`` fills them
+in once the worker has reached the database. A sign-in pressed before that waits in the worker's
+queue behind the opening, so nothing is lost and the window keeps answering."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -14,11 +21,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...services.auth import AuthService
 from ...services.errors import HmsError
-from ...services.identity import CurrentUser
 from ..common.window_fit import grow_to_fit
 from ..common.worker import TaskRunner
+
+if TYPE_CHECKING:
+    from ...services.identity import CurrentUser
+
+
+class SignsIn(Protocol):
+    """What the window needs of the services (AuthService, or the app shell's stand-in for it
+    while the services are still being imported)."""
+
+    def sign_in(self, username: str, password: str) -> CurrentUser: ...
 
 
 class LoginDialog(QDialog):
@@ -27,7 +42,7 @@ class LoginDialog(QDialog):
 
     def __init__(
         self,
-        auth: AuthService,
+        auth: SignsIn,
         runner: TaskRunner,
         *,
         clinic_name: str,
@@ -38,10 +53,9 @@ class LoginDialog(QDialog):
         self._auth = auth
         self._runner = runner
         self.user: CurrentUser | None = None
-        self.setWindowTitle(f"Sign in — {clinic_name}")
         self.setMinimumWidth(480)
 
-        heading = QLabel(clinic_name)
+        self.heading = heading = QLabel()
         heading.setObjectName("heading")
         sub = QLabel("HMS Desktop — sign in to continue")
         sub.setObjectName("subtle")
@@ -70,7 +84,7 @@ class LoginDialog(QDialog):
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
 
-        where = QLabel(f"Database: {database_description}")
+        self.where = where = QLabel()
         where.setObjectName("subtle")
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -88,7 +102,13 @@ class LoginDialog(QDialog):
         layout.addSpacing(8)
         layout.addWidget(where)
         layout.addWidget(change, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.set_clinic(clinic_name, database_description)
         self.username.setFocus()
+
+    def set_clinic(self, clinic_name: str, database_description: str) -> None:
+        self.setWindowTitle(f"Sign in — {clinic_name}")
+        self.heading.setText(clinic_name)
+        self.where.setText(f"Database: {database_description}")
 
     def _submit(self) -> None:
         name = self.username.text()

@@ -1,0 +1,273 @@
+"""The visit reports: waiting times, doctor utilisation, appointments per specialty, cancellation
+reasons and patients by age band. Counts and sums are grouped in SQL; a median or 90th percentile
+is read off a grouped histogram (visits per whole minute waited), so the database hands back one
+row per distinct wait, never one per visit."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, distinct, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from ...models import (
+    SLOT_HOLDING_STATUSES,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    AvailabilityException,
+    Doctor,
+    DoctorSpecialty,
+    Patient,
+    Specialty,
+    WeeklySession,
+)
+from ..billing.common import Terms
+from ..scheduling.slot_math import merge, session_bounds
+from .queries import CLOSED_STATUSES, OPEN_STATUSES, clinic_instants, count_if
+from .records import Column, Kind
+from .sql_time import epoch_seconds, local_hour
+
+Built = tuple[tuple[Column, ...], tuple[tuple[object, ...], ...], tuple[object, ...] | None, str, tuple[str, ...]]
+AGE_BANDS = ((0, 4), (5, 14), (15, 24), (25, 44), (45, 64), (65, 200))
+SEXES = ("female", "male", "other", "unknown")
+
+
+def percentile(histogram: dict[int, int], share: float) -> int:
+    """Nearest rank: the smallest value with at least ``share`` of the counts at or below it."""
+    total = sum(histogram.values())
+    rank = max(1, -(-total * round(share * 100) // 100))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return 0
+
+
+def _waits(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+           by_hour: bool) -> dict[object, dict[int, int]]:
+    """group (doctor name, or clinic hour of check-in) -> {whole minutes waited: visits}; a wait is
+    check-in to the doctor calling the patient in."""
+    start, end = clinic_instants(day_from, day_to, t.zone)
+    minutes = (epoch_seconds(Appointment.called_at) - epoch_seconds(Appointment.arrived_at)) // 60
+    if by_hour:
+        hour = local_hour(Appointment.arrived_at, t.zone, start - timedelta(days=1), end + timedelta(days=1))
+        query = select(hour, minutes, func.count()).select_from(Appointment)
+    else:
+        query = (select(Doctor.full_name, minutes, func.count()).select_from(Appointment)
+                 .join(Doctor, Doctor.id == Appointment.doctor_id))
+    # By position: PostgreSQL would not see two copies of an expression with parameters as one.
+    query = (query.where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
+                         Appointment.arrived_at.is_not(None), Appointment.called_at.is_not(None),
+                         Appointment.called_at >= Appointment.arrived_at)
+             .group_by(text("1"), text("2")))
+    if doctor_id is not None:
+        query = query.where(Appointment.doctor_id == doctor_id)
+    out: dict[object, dict[int, int]] = defaultdict(dict)
+    for key, waited, count in s.execute(query):
+        out[int(key) if by_hour else key][int(waited)] = int(count)
+    return out
+
+
+WAIT_COLUMNS = (Column("visits", "Visits", Kind.COUNT), Column("median", "Median wait", Kind.MINUTES),
+                Column("p90", "90th percentile", Kind.MINUTES), Column("longest", "Longest", Kind.MINUTES))
+
+
+def _wait_row(label: object, histogram: dict[int, int]) -> tuple[object, ...]:
+    return (label, sum(histogram.values()), percentile(histogram, 0.5), percentile(histogram, 0.9), max(histogram))
+
+
+def _all(groups: dict[object, dict[int, int]]) -> tuple[object, ...] | None:
+    merged: dict[int, int] = defaultdict(int)
+    for histogram in groups.values():
+        for value, count in histogram.items():
+            merged[value] += count
+    return _wait_row("All visits", merged) if merged else None
+
+
+def waiting_by_doctor(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+    groups = _waits(s, t, day_from, day_to, doctor_id, by_hour=False)
+    rows = tuple(_wait_row(name, groups[name]) for name in sorted(groups, key=str))
+    return (Column("doctor", "Doctor"), *WAIT_COLUMNS), rows, _all(groups), "doctor", ("median", "p90")
+
+
+def waiting_by_hour(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+    groups = _waits(s, t, day_from, day_to, doctor_id, by_hour=True)
+    rows = tuple(_wait_row(f"{hour:02d}:00", groups[hour]) for hour in sorted(groups))  # type: ignore[call-overload]
+    return (Column("hour", "Checked in at"), *WAIT_COLUMNS), rows, _all(groups), "hour", ("median", "p90")
+
+
+def available_minutes(s: Session, t: Terms, day_from: date, day_to: date,
+                      doctor_ids: list[int]) -> dict[int, int]:
+    """doctor -> minutes of their weekly hours over the clinic's days, leave, blocked time and
+    clinic holidays taken out. On an ordinary day a session lasts its wall-clock length, so those
+    days are counted per weekday; a DST day and a day with time off are placed in the clinic's
+    zone one by one, so a session over the change is as long as it really is."""
+    start, end = clinic_instants(day_from, day_to, t.zone)
+    sessions: dict[int, dict[int, list[WeeklySession]]] = defaultdict(lambda: defaultdict(list))
+    for ws in s.scalars(select(WeeklySession).where(WeeklySession.doctor_id.in_(doctor_ids))):
+        sessions[ws.doctor_id][ws.weekday].append(ws)
+    off: dict[int | None, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for x in s.scalars(select(AvailabilityException).where(
+            or_(AvailabilityException.doctor_id.in_(doctor_ids), AvailabilityException.doctor_id.is_(None)),
+            AvailabilityException.ends_at > start, AvailabilityException.starts_at < end)):
+        off[x.doctor_id].append((x.starts_at.astimezone(UTC), x.ends_at.astimezone(UTC)))
+    days = [day_from + timedelta(days=i) for i in range((day_to - day_from).days + 1)]
+    changing = {d for d in days if _day_length(d, t) != 86400}
+    per_weekday = Counter(d.weekday() for d in days if d not in changing)
+
+    def placed(doctor_id: int, day: date) -> list[tuple[datetime, datetime]]:
+        return [session_bounds(day, ws.start_time, ws.end_time, t.zone)
+                for ws in sessions.get(doctor_id, {}).get(day.weekday(), [])]
+
+    out = {}
+    for doctor_id in doctor_ids:
+        seconds = 0.0
+        for weekday, count in per_weekday.items():
+            for ws in sessions.get(doctor_id, {}).get(weekday, []):
+                seconds += count * _wall_seconds(ws.start_time, ws.end_time)
+        for day in changing:
+            seconds += sum((e - b).total_seconds() for b, e in placed(doctor_id, day))
+        closed = merge(off.get(doctor_id, []) + off.get(None, []))
+        for begin, finish in closed:
+            first = max(day_from, begin.astimezone(t.zone).date())
+            last = min(day_to, finish.astimezone(t.zone).date())
+            for i in range((last - first).days + 1):
+                seconds -= _overlap_all(placed(doctor_id, first + timedelta(days=i)), begin, finish)
+        out[doctor_id] = int(seconds // 60)
+    return out
+
+
+def _day_length(day: date, t: Terms) -> float:
+    a, b = clinic_instants(day, day, t.zone)
+    # In UTC: two times in one zone subtract as wall clocks, and every day would be 24 hours.
+    return (b.astimezone(UTC) - a.astimezone(UTC)).total_seconds()
+
+
+def _wall_seconds(begin: time, finish: time) -> float:
+    return float((finish.hour * 3600 + finish.minute * 60 + finish.second)
+                 - (begin.hour * 3600 + begin.minute * 60 + begin.second))
+
+
+def _overlap_all(spans: list[tuple[datetime, datetime]], begin: datetime, finish: datetime) -> float:
+    return sum(max(0.0, (min(e, finish) - max(b, begin)).total_seconds()) for b, e in spans)
+
+
+def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+    booked_minutes = (epoch_seconds(Appointment.ends_at) - epoch_seconds(Appointment.starts_at)) // 60
+    doctors = select(Doctor.id, Doctor.full_name).where(Doctor.active.is_(True)).order_by(Doctor.full_name, Doctor.id)
+    if doctor_id is not None:
+        doctors = select(Doctor.id, Doctor.full_name).where(Doctor.id == doctor_id)
+    names = dict(s.execute(doctors).all())
+    booked_query = (select(Appointment.doctor_id, func.coalesce(func.sum(booked_minutes), 0), func.count())
+                    .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
+                           Appointment.status.in_(SLOT_HOLDING_STATUSES), Appointment.doctor_id.in_(list(names)))
+                    .group_by(Appointment.doctor_id))
+    booked = {d: (int(m), int(n)) for d, m, n in s.execute(booked_query)}
+    available = available_minutes(s, t, day_from, day_to, list(names))
+    rows = []
+    for did, name in names.items():
+        minutes, count = booked.get(did, (0, 0))
+        if available[did] or minutes:
+            rows.append((name, available[did], minutes, count, _share(minutes, available[did])))
+    total = None
+    if rows:
+        a, b, n = (sum(int(r[i]) for r in rows) for i in (1, 2, 3))  # type: ignore[call-overload]
+        total = ("Total", a, b, n, _share(b, a))
+    columns = (Column("doctor", "Doctor"), Column("available", "Available", Kind.MINUTES),
+               Column("booked", "Booked", Kind.MINUTES), Column("appointments", "Appointments", Kind.COUNT),
+               Column("utilisation", "Utilisation", Kind.RATE))
+    return columns, tuple(rows), total, "doctor", ("utilisation",)
+
+
+def _share(part: int, whole: int) -> int:
+    return (part * 20000 + whole) // (2 * whole) if whole else 0
+
+
+def by_specialty(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+    """A doctor with two specialties counts under each: the rows do not add up to the clinic's."""
+    status = Appointment.status
+    query = (select(Specialty.name, func.count(distinct(Appointment.doctor_id)), func.count(),
+                    count_if(status == AppointmentStatus.COMPLETED), count_if(status.in_(CLOSED_STATUSES)),
+                    count_if(status == AppointmentStatus.NO_SHOW), count_if(Appointment.kind == AppointmentKind.WALK_IN),
+                    count_if(status.in_(OPEN_STATUSES)))
+             .select_from(Appointment)
+             .join(DoctorSpecialty, DoctorSpecialty.doctor_id == Appointment.doctor_id)
+             .join(Specialty, Specialty.id == DoctorSpecialty.specialty_id)
+             .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
+             .group_by(Specialty.id, Specialty.name).order_by(Specialty.name))
+    if doctor_id is not None:
+        query = query.where(Appointment.doctor_id == doctor_id)
+    rows = []
+    for name, doctors, booked, completed, cancelled, no_show, walk_ins, still_open in s.execute(query):
+        rows.append((name, int(doctors), int(booked), int(completed), int(cancelled), int(no_show), int(walk_ins),
+                     int(still_open), _share(int(no_show), int(booked) - int(cancelled))))
+    columns = (Column("specialty", "Specialty"), Column("doctors", "Doctors", Kind.COUNT),
+               Column("booked", "Booked", Kind.COUNT), Column("completed", "Completed", Kind.COUNT),
+               Column("cancelled", "Cancelled", Kind.COUNT), Column("no_show", "No-show", Kind.COUNT),
+               Column("walk_ins", "Walk-ins", Kind.COUNT), Column("open", "Still open", Kind.COUNT),
+               Column("no_show_rate", "No-show rate", Kind.RATE))
+    return columns, tuple(rows), None, "specialty", ("completed", "cancelled", "no_show", "open")
+
+
+def cancellations(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+    """Cancelled and rejected appointments by who cancelled and the reason given (as typed,
+    without case or surrounding spaces)."""
+    reason = func.lower(func.trim(Appointment.status_reason))
+    query = (select(Appointment.status, Appointment.cancelled_by, reason, func.count())
+             .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
+                    Appointment.status.in_(CLOSED_STATUSES))
+             .group_by(Appointment.status, Appointment.cancelled_by, reason))
+    if doctor_id is not None:
+        query = query.where(Appointment.doctor_id == doctor_id)
+    found = [(AppointmentStatus(st).label, by.capitalize() or "—", why or "(no reason given)", int(n))
+             for st, by, why, n in s.execute(query)]
+    rows = tuple(sorted(found, key=lambda r: (-int(r[3]), r[0], r[1], r[2])))
+    total = ("Total", "", "", sum(int(r[3]) for r in rows)) if rows else None
+    columns = (Column("status", "Status"), Column("by", "Cancelled by"), Column("reason", "Reason"),
+               Column("count", "Appointments", Kind.COUNT))
+    return columns, rows, total, "reason", ("count",)
+
+
+def patients_by_age(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+    """Patients seen in the period (an appointment not cancelled), by age on the last day and sex.
+    The band edges are birth dates worked out here, so both databases compare dates only."""
+    def born_after(years: int) -> date:
+        try:
+            return day_to.replace(year=day_to.year - years)
+        except ValueError:  # 29 February
+            return day_to.replace(year=day_to.year - years, day=28)
+
+    seen = (select(Appointment.patient_id).where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
+                                                 Appointment.status.not_in(CLOSED_STATUSES)))
+    if doctor_id is not None:
+        seen = seen.where(Appointment.doctor_id == doctor_id)
+    band = case(*((and_(Patient.date_of_birth > born_after(high + 1), Patient.date_of_birth <= born_after(low)), i)
+                  for i, (low, high) in enumerate(AGE_BANDS)), else_=-1)
+    query = (select(band, Patient.sex, func.count()).where(Patient.id.in_(seen.distinct()))
+             .group_by(text("1"), text("2")))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for i, sex, n in s.execute(query):
+        counts[int(i)][sex] = int(n)
+    rows = []
+    for i, (low, high) in enumerate(AGE_BANDS):
+        by_sex = counts.get(i, {})
+        label = f"{low}-{high}" if high < 200 else f"{low} and over"
+        rows.append((label, *(by_sex.get(x, 0) for x in SEXES), sum(by_sex.values())))
+    columns = (Column("band", "Age"), Column("female", "Female", Kind.COUNT), Column("male", "Male", Kind.COUNT),
+               Column("other", "Other", Kind.COUNT), Column("unknown", "Not known", Kind.COUNT),
+               Column("total", "Total", Kind.COUNT))
+    total = ("Total", *(sum(int(r[j]) for r in rows) for j in range(1, 6)))  # type: ignore[call-overload]
+    return columns, tuple(rows), total, "band", ("female", "male", "other", "unknown")
+
+
+BUILDERS = {
+    "waiting-by-doctor": waiting_by_doctor,
+    "waiting-by-hour": waiting_by_hour,
+    "utilisation": utilisation,
+    "appointments-by-specialty": by_specialty,
+    "cancellations": cancellations,
+    "patients-by-age": patients_by_age,
+}

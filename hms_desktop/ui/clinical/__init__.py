@@ -1,0 +1,1 @@
+"""Clinical screens: the doctor's visit record, the patient's clinical history and its vitals chart."""
