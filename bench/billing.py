@@ -158,7 +158,7 @@ def measure_reads(url: str, rounds: int, facts: dict[str, Any], log) -> list[dic
 
 
 def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
-    from bench.round_trips import RoundTrips
+    from bench.common import RoundTrips
     from hms_desktop.bootstrap import build_services
     from hms_desktop.services.billing import LineInput
 
@@ -166,15 +166,14 @@ def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type:
     try:
         svc.auth.sign_in(username, "Bench-pass-1")
         rng = random.Random(username)
-        trips = RoundTrips(svc.db.engine)
         barrier.wait(timeout=120)
+        trips = RoundTrips(svc.db.engine)
         started, cpu = time.perf_counter(), time.process_time()
-        trips.counting = True
         numbers = []
         for _ in range(count):
             invoice = svc.invoices.issue_now(rng.randint(1, 1000), [LineInput("Consultation", 1, 50000)])
             numbers.append(invoice.number)
-        trips.counting = False
+        trips.close()
         out.put((time.perf_counter() - started, numbers, time.process_time() - cpu, trips.snapshot()))
     except BaseException as exc:
         out.put((0.0, [], 0.0, {"error": repr(exc)}))
@@ -185,7 +184,7 @@ def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type:
 
 def measure_writers(url: str, writers: int, each: int, log) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """``writers`` processes issuing ``each`` invoices at once; numbers checked gap-free, with the
-    client CPU, statements and round trips per invoice (bench/round_trips.py)."""
+    client CPU, statements and round trips per invoice (bench/common.py RoundTrips)."""
     from hms_desktop.bootstrap import build_services
 
     svc = build_services(url)
@@ -286,5 +285,5 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'gap-free' if writes['gap_free'] else 'NOT gap-free'}  {'ok' if ok else 'MISSED'}")
             print(f"    per invoice: client CPU {writes['client_cpu_ms_per_invoice']:.2f} ms, "
                   f"{writes['statements_per_invoice']:.1f} statements, {writes['round_trips_per_invoice']:.1f} "
-                  "round trips (bench/round_trips.py)")
+                  "round trips (bench/common.py RoundTrips)")
     return 1 if failed else 0

@@ -31,7 +31,7 @@ attempt goes through ``scheduling.book`` with all its checks. Reported: successf
 second of wall time (target >= 600/s on PostgreSQL; none on SQLite, which serialises writers),
 attempts per second, conflicts (doctor / patient), per-booking latency, the client CPU per attempt
 (``time.process_time`` in each desk's process; target < 1 ms), statements and round trips per
-attempt (bench/round_trips.py), and, from one desk alone, the latency, CPU, statements and round
+attempt (bench/common.py RoundTrips), and, from one desk alone, the latency, CPU, statements and round
 trips of a single booking. Afterwards the bench checks with
 plain SQL that no doctor and no patient holds overlapping slot-holding appointments (over the
 whole table, demo data included), that every successful booking has its ``booked`` history row and
@@ -60,12 +60,12 @@ import argparse
 import hashlib
 import inspect
 import json
+import multiprocessing
 import os
 import random
 import shutil
 import statistics
 import sys
-import multiprocessing
 import tempfile
 import time
 from collections import Counter
@@ -279,12 +279,11 @@ class DeskResult:
     conflicts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     cpu_s: float = 0.0  # time.process_time() of the desk's process over its bookings
-    trips: dict[str, Any] = field(default_factory=dict)  # bench/round_trips.py, over its bookings
+    trips: dict[str, Any] = field(default_factory=dict)  # bench/common.RoundTrips, over its bookings
 
 
 def _desk(url: str, plan: list[tuple[int, datetime, int]], ready: Any, out: Any, pool_size: int) -> None:
     """One desk: its own process (as a workstation is), its own Services, signed in; books its plan."""
-    from bench.round_trips import RoundTrips
     from hms_desktop.bootstrap import build_services
     from hms_desktop.services.scheduling import SlotTaken
 
@@ -294,10 +293,9 @@ def _desk(url: str, plan: list[tuple[int, datetime, int]], ready: Any, out: Any,
         services.auth.sign_in(ADMIN[0], ADMIN[2])
         book = services.scheduling.book
         services.scheduling.time_zone()  # a connection and the zone cache, as a desk that is up has
-        trips = RoundTrips(services.db.engine)
         ready.wait(timeout=300)
+        trips = RoundTrips(services.db.engine)
         cpu = time.process_time()
-        trips.counting = True
         for doctor_id, starts_at, patient_id in plan:
             started = time.perf_counter()
             try:
@@ -308,7 +306,7 @@ def _desk(url: str, plan: list[tuple[int, datetime, int]], ready: Any, out: Any,
             except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
                 result.errors.append(f"{type(exc).__name__}: {exc}")
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
-        trips.counting = False
+        trips.close()
         result.cpu_s = time.process_time() - cpu
         result.trips = trips.snapshot()
     except BaseException as exc:
@@ -413,8 +411,7 @@ class SingleDesk:
 
 
 def time_single_bookings(services: Any, slots: list[Any], data: Data, seed: int) -> SingleDesk:
-    """One desk alone: latency of one booking, and what each sends (bench/round_trips.py)."""
-    from bench.round_trips import RoundTrips
+    """One desk alone: latency of one booking, and what each sends (bench/common.RoundTrips)."""
     from hms_desktop.services.scheduling import SlotTaken
 
     rng = random.Random(seed + 4)
@@ -425,8 +422,7 @@ def time_single_bookings(services: Any, slots: list[Any], data: Data, seed: int)
     timing = Timing("book_1", "book(), one desk alone", None)
     try:
         for i, slot in enumerate(slots):
-            counter.reset()
-            counter.counting = i >= 5  # the first few warm up
+            counter.reset()  # the first few warm up: counted, but not kept
             began = time.process_time()
             try:
                 ms, _ = time_ms(lambda s=slot: services.scheduling.book(
@@ -436,7 +432,7 @@ def time_single_bookings(services: Any, slots: list[Any], data: Data, seed: int)
                 # keeps every earlier run's bookings): a refusal is not the latency measured here.
                 continue
             if i >= 5:
-                timing.add(ms, 1)
+                timing.add(ms, 1, statements=counter.statements, round_trips=counter.round_trips)
                 cpu += time.process_time() - began
                 statements += counter.statements
                 trips += counter.round_trips

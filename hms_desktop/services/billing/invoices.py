@@ -151,7 +151,7 @@ class InvoiceService(ClockMixin):
             uow.explain_constraint("uq_invoices_appointment_live", _visit_taken)
             s = uow.session
             t = terms(s)
-            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
+            invoice, first_line, _ = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
             if first_line is not None:
                 self._write_lines(uow, invoice, [first_line], t, check_discounts=False)
             uow.audit("invoice.started", entity_type="invoice", entity_id=invoice.id,
@@ -234,7 +234,9 @@ class InvoiceService(ClockMixin):
             lines = s.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).all()
             if not lines:
                 raise ValidationError({"lines": "Add at least one line before issuing the invoice."})
-            s.get(Patient, invoice.patient_id)  # for the record, read before the number is taken
+            # Held (the session keeps objects only while referenced) for the record, read before
+            # the number is taken.
+            patient = s.get(Patient, invoice.patient_id)
             self._issue_in(uow, t, invoice)
             uow.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
                       summary=f"Issued invoice {invoice.number} for {t.money(invoice.total)}",
@@ -243,7 +245,9 @@ class InvoiceService(ClockMixin):
             uow.announce("billing", "invoice", entity_id=invoice.id)
             # A draft has no payments, refunds or credit notes: nothing more to read while the
             # series' counter is held.
-            return invoice_record(s, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name), written=lines)
+            record = invoice_record(s, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name), written=lines)
+            del patient
+            return record
 
     def issue_now(
         self,
@@ -264,7 +268,8 @@ class InvoiceService(ClockMixin):
         with self._units.write(Permission.INVOICE_CREATE) as uow:
             uow.explain_constraint("uq_invoices_appointment_live", _visit_taken)
             t = terms(uow.session)
-            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
+            invoice, first_line, patient = self._new_draft(uow, t, patient_id, appointment_id, payer_id,
+                                                           claim_reference)
             given = list(lines)
             written = []
             if first_line is not None:
@@ -284,8 +289,10 @@ class InvoiceService(ClockMixin):
                                "patient_id": [None, patient_id], "appointment_id": [None, appointment_id],
                                "total": [None, invoice.total]})
             uow.announce("billing", "invoice", entity_id=invoice.id)
-            return invoice_record(uow.session, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name),
-                                  written=written)
+            record = invoice_record(uow.session, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name),
+                                    written=written)
+            del patient  # held until here: the record reads it from the session, not the database
+            return record
 
     def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
         """Cancel an issued invoice that nothing is paid on (refund first); it keeps its number."""
@@ -361,9 +368,12 @@ class InvoiceService(ClockMixin):
     # --- the parts --------------------------------------------------------------------------
 
     def _new_draft(self, uow: UnitOfWork, t: Terms, patient_id: int, appointment_id: int | None,
-                   payer_id: int | None, claim_reference: str) -> tuple[Invoice, LineInput | None]:
+                   payer_id: int | None, claim_reference: str) -> tuple[Invoice, LineInput | None, Patient]:
+        """The draft, its consultation line (from a visit), and the patient (returned so the
+        caller holds it: the session keeps an object only while something refers to it)."""
         s = uow.session
-        if s.get(Patient, patient_id) is None:
+        patient = s.get(Patient, patient_id)
+        if patient is None:
             raise NotFound("That patient no longer exists.")
         self._check_payer(s, payer_id)
         now = self._now()
@@ -392,7 +402,7 @@ class InvoiceService(ClockMixin):
             first_line = self._consultation_line(s, t, appointment)
         s.add(invoice)
         s.flush()
-        return invoice, first_line
+        return invoice, first_line, patient
 
     def _issue_in(self, uow: UnitOfWork, t: Terms, invoice: Invoice) -> None:
         """Number the invoice and fix it as issued. Everything else of the unit is written first:

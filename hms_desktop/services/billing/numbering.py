@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, case, cast, func, insert, literal, select, update
 from sqlalchemy import String as SqlString
+from sqlalchemy import Table, bindparam, case, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -39,12 +39,7 @@ def next_number(session: Session, series: str, year: int) -> str:
     """The next number of ``series`` in ``year``, taken in the caller's transaction."""
     if series not in SERIES:
         raise ValueError(f"unknown document series {series!r}")
-    bump = (
-        update(DocumentCounter)
-        .where(DocumentCounter.series == series, DocumentCounter.year == year)
-        .values(last_value=DocumentCounter.last_value + 1)
-        .returning(DocumentCounter.last_value)
-    )
+    bump = _bump(series, year)
     value = session.execute(bump).scalar()
     if value is None:
         _ensure_counter(session, series, year)
@@ -88,18 +83,13 @@ def number_row(session: Session, series: str, year: int, table: Table, row_id: i
         if session.execute(update(table).where(*where).values({column: number, **values})).rowcount != 1:
             raise StaleDataError(f"{table.name} {row_id} changed before it was numbered")
         return number
+    params = {"n_series": series, "n_year": year, "n_prefix": f"{series}-{year}-", "n_id": row_id,
+              **{f"v_{k}": v for k, v in values.items()}}
+    if version is not None:
+        params["n_version"] = version[1]
+    statement = _numbering_statement(table, column, tuple(values), version[0] if version else None)
     for _ in range(2):
-        bumped = _bump(series, year).cte("bumped")
-        taken = select(bumped.c.last_value).scalar_subquery()
-        serial = cast(taken, SqlString())
-        # As format_number: at least six digits, never cut.
-        digits = case((func.length(serial) >= 6, serial), else_=func.lpad(serial, 6, "0"))
-        statement = (
-            update(table).where(*where, taken.is_not(None))
-            .values({column: literal(f"{series}-{year}-") + digits, **values})
-            .add_cte(bumped).returning(table.c[column])
-        )
-        written = session.execute(statement).scalar()
+        written = session.execute(statement, params).scalar()
         if written is not None:
             return str(written)
         # No number written: the row is not (or no longer) as given, or the series has no counter
@@ -109,3 +99,35 @@ def number_row(session: Session, series: str, year: int, table: Table, row_id: i
             raise StaleDataError(f"{table.name} {row_id} changed before it was numbered")
         _ensure_counter(session, series, year)
     raise AssertionError("unreachable: the counter row exists after _ensure_counter")
+
+
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], str | None], Any] = {}
+
+
+def _numbering_statement(table: Table, column: str, names: tuple[str, ...], version: str | None) -> Any:
+    """PostgreSQL: bump the counter (a CTE) and write the number and ``names`` into the row, built
+    once per shape (parameters: n_series, n_year, n_prefix, n_id, n_version, v_<name>)."""
+    key = (table.name, column, names, version)
+    statement = _STATEMENTS.get(key)
+    if statement is not None:
+        return statement
+    bumped = (
+        update(DocumentCounter)
+        .where(DocumentCounter.series == bindparam("n_series"), DocumentCounter.year == bindparam("n_year"))
+        .values(last_value=DocumentCounter.last_value + 1)
+        .returning(DocumentCounter.last_value)
+    ).cte("bumped")
+    taken = select(bumped.c.last_value).scalar_subquery()
+    serial = cast(taken, SqlString())
+    # As format_number: at least six digits, never cut.
+    digits = case((func.length(serial) >= 6, serial), else_=func.lpad(serial, 6, "0"))
+    where = [table.c.id == bindparam("n_id"), taken.is_not(None)]
+    if version is not None:
+        where.append(table.c[version] == bindparam("n_version"))
+    statement = _STATEMENTS[key] = (
+        update(table).where(*where)
+        .values({column: bindparam("n_prefix", type_=SqlString()) + digits,
+                 **{name: bindparam(f"v_{name}", type_=table.c[name].type) for name in names}})
+        .add_cte(bumped).returning(table.c[column])
+    )
+    return statement
