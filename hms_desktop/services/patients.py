@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -258,13 +258,8 @@ def _record(p: Any, view: ClinicView) -> PatientRecord:
 
 # One patient's whole record as plain columns (no ORM object, no identity map): the lookups below
 # are built once, so each call only binds its value to a statement SQLAlchemy has compiled before.
-_RECORD_COLUMNS = tuple(
-    getattr(Patient, name) for name in (
-        "id", "mrn", "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email",
-        "address", "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes",
-        "archived", "archived_at", "created_at", "updated_at", "version",
-    )
-)
+# Every field of PatientRecord is a patients column of the same name, so a new field is read too.
+_RECORD_COLUMNS = tuple(getattr(Patient, f.name) for f in fields(PatientRecord))
 _BY_ID = select(*_RECORD_COLUMNS).where(Patient.id == bindparam("key"))
 _BY_MRN = select(*_RECORD_COLUMNS).where(Patient.mrn == bindparam("key"))
 _PG_ESTIMATE = text("SELECT reltuples FROM pg_class WHERE oid = 'patients'::regclass")
