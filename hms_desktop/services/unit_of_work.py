@@ -118,7 +118,7 @@ class UnitOfWork:
     # The unit's audit rows as written (sealed without reading them back), unless a statement of
     # its own wrote one it did not report (audit_values without written_audit): then found by batch.
     _written: list[Any] = field(default_factory=list)
-    _unreported: bool = False
+    _unreported: int = 0
     _new_tail: tuple[int, str] | None = None
 
     @property
@@ -147,14 +147,14 @@ class UnitOfWork:
         writes its own rows in one round trip (the booking path); ``audit`` is the usual way."""
         fields.setdefault("workstation", self.workstation)
         self._audited = True
-        self._unreported = True
+        self._unreported += 1
         return audit_values(self.maybe_actor, action, batch=self.batch, **fields)
 
     def written_audit(self, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """The audit rows a statement of the use case wrote from ``audit_values``: (id, values) each,
-        so the unit seals them without reading them back. Report every such row or none."""
+        so the unit seals them without reading them back (any left unreported: all are read back)."""
         self._written += [WrittenRow.of(row_id, values) for row_id, values in rows]
-        self._unreported = False
+        self._unreported -= len(rows)
 
     def audit(
         self,
@@ -243,7 +243,7 @@ class UnitOfWork:
         # Last before the commit, so the chain's lock is held for as short a time as can be; on
         # PostgreSQL the change notices ride in the seal's statement (one round trip for both).
         assert self.chain is not None
-        rows = None if self._unreported else [
+        rows = None if self._unreported > 0 else [
             r if isinstance(r, WrittenRow) else WrittenRow.of(r.id, r) for r in self._written
         ]
         conn = self.session.connection()
