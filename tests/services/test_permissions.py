@@ -203,6 +203,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("reports", "available"): (REPORTS, lambda s, ids: s.reports.available()),
     ("reports", "run"): (REPORTS, lambda s, ids: s.reports.run("appointments", TODAY, TODAY)),
     ("reports", "dashboard"): ((*REPORTS, P.REPORTS_MONEY), lambda s, ids: s.reports.dashboard()),
+    ("reports", "filter_choices"): ((*REPORTS, P.REPORTS_MONEY), lambda s, ids: s.reports.filter_choices()),
     ("reports", "report_pdf"): (REPORTS, lambda s, ids: s.reports.report_pdf("appointments", TODAY, TODAY)),
     # Clinical records. ids["visit"] is a draft visit of ids["clinical_appointment"], whose doctor is
     # linked to the caller's account when the caller is a doctor (so "own visits" applies), else to

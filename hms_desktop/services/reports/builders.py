@@ -12,20 +12,22 @@ from ...models import Doctor, PaymentMethod
 from ..billing.common import Terms
 from ..errors import NotFound
 from . import money_reports, queries, visit_reports
+from .choices import filter_names
 from .records import Column, Kind, ReportInfo, ReportTable
 from .table_parts import Built, days_of, rate, totals
 
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
 
 
-def _appointments(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def _appointments(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                  specialty_id: int | None = None) -> Built:
     columns = (Column("doctor", "Doctor"), Column("booked", "Booked", Kind.COUNT),
                Column("completed", "Completed", Kind.COUNT), Column("cancelled", "Cancelled", Kind.COUNT),
                Column("no_show", "No-show", Kind.COUNT), Column("walk_ins", "Walk-ins", Kind.COUNT),
                Column("open", "Still open", Kind.COUNT), Column("no_show_rate", "No-show rate", Kind.RATE))
     rows = []
     for name, booked, completed, cancelled, no_show, walk_ins, still_open in queries.appointments_by_doctor(
-            s, day_from, day_to, doctor_id):
+            s, day_from, day_to, doctor_id, specialty_id):
         # Of the visits that were due (not cancelled), the share nobody came to.
         rows.append((name, booked, completed, cancelled, no_show, walk_ins, still_open,
                      rate(no_show, booked - cancelled)))
@@ -36,11 +38,12 @@ def _appointments(s: Session, t: Terms, day_from: date, day_to: date, doctor_id:
     return columns, tuple(rows), total, "doctor", ("completed", "cancelled", "no_show", "open")
 
 
-def _appointments_daily(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def _appointments_daily(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                        specialty_id: int | None = None) -> Built:
     columns = (Column("day", "Day", Kind.DAY), Column("booked", "Booked", Kind.COUNT),
                Column("completed", "Completed", Kind.COUNT), Column("cancelled", "Cancelled", Kind.COUNT),
                Column("no_show", "No-show", Kind.COUNT), Column("open", "Still open", Kind.COUNT))
-    found = queries.appointments_by_day(s, day_from, day_to, doctor_id)
+    found = queries.appointments_by_day(s, day_from, day_to, doctor_id, specialty_id)
     rows = [(day, *found.get(day, (0, 0, 0, 0, 0))) for day in days_of(day_from, day_to)]
     return columns, tuple(rows), totals(rows, "Total"), "day", ("completed", "cancelled", "no_show", "open")
 
@@ -66,20 +69,22 @@ def _revenue(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int 
     return columns, tuple(rows), totals(rows, "Total"), "day", ("invoiced", "net")
 
 
-def _revenue_by_doctor(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def _revenue_by_doctor(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                       specialty_id: int | None = None) -> Built:
     columns = (Column("doctor", "Doctor"), Column("invoices", "Invoices", Kind.COUNT),
                Column("invoiced", "Invoiced", Kind.MONEY), Column("discounts", "Discounts", Kind.MONEY),
                Column("credited", "Credit notes", Kind.MONEY), Column("kept", "Paid", Kind.MONEY),
                Column("owed", "Still owed", Kind.MONEY))
-    rows = queries.revenue_by_doctor(s, day_from, day_to, doctor_id)
+    rows = queries.revenue_by_doctor(s, day_from, day_to, doctor_id, specialty_id)
     return columns, tuple(rows), totals(rows, "Total"), "doctor", ("invoiced", "kept")
 
 
-def _revenue_by_method(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def _revenue_by_method(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                       cashier_id: int | None = None) -> Built:
     columns = (Column("method", "Payment method"), Column("payments", "Payments", Kind.COUNT),
                Column("received", "Received", Kind.MONEY), Column("refunds", "Refunds", Kind.COUNT),
                Column("refunded", "Refunded", Kind.MONEY), Column("net", "Net", Kind.MONEY))
-    found = queries.collections_by_method(s, day_from, day_to)
+    found = queries.collections_by_method(s, day_from, day_to, cashier_id)
     rows = []
     for method in PaymentMethod:
         if method in found:
@@ -88,11 +93,12 @@ def _revenue_by_method(s: Session, t: Terms, day_from: date, day_to: date, docto
     return columns, tuple(rows), totals(rows, "Total"), "method", ("net",)
 
 
-def _takings(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def _takings(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+             cashier_id: int | None = None) -> Built:
     columns = (Column("day", "Day", Kind.DAY), Column("cashier", "Cashier"),
                Column("receipts", "Receipts", Kind.COUNT), Column("received", "Received", Kind.MONEY),
                Column("refunded", "Refunded", Kind.MONEY), Column("net", "Net takings", Kind.MONEY))
-    found = queries.takings(s, day_from, day_to)
+    found = queries.takings(s, day_from, day_to, cashier_id)
     rows = [(day, cashier, count, received, refunded, received - refunded)
             for (day, cashier), (count, received, refunded) in sorted(found.items())]
     return columns, tuple(rows), totals(rows, "Total", 2), "day", ("net",)
@@ -106,7 +112,7 @@ def _outstanding(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: 
     return columns, tuple(rows), totals(rows, "Total", 2), "patient", ("total",)
 
 
-BUILDERS: dict[str, Callable[[Session, Terms, date, date, int | None], Built]] = {
+BUILDERS: dict[str, Callable[..., Built]] = {
     "appointments": _appointments,
     "appointments-daily": _appointments_daily,
     "patients": _patients,
@@ -121,16 +127,20 @@ BUILDERS: dict[str, Callable[[Session, Terms, date, date, int | None], Built]] =
 
 
 def build_table(s: Session, t: Terms, info: ReportInfo, day_from: date, day_to: date,
-                doctor_id: int | None) -> ReportTable:
-    """The report ``info`` over the clinic's days, read in the caller's unit (who may ask is the
-    caller's business)."""
-    filters = ""
+                doctor_id: int | None, chosen: dict[str, int] | None = None) -> ReportTable:
+    """The report ``info`` over the clinic's days, read in the caller's unit (who may ask, and
+    whether the report takes the ``chosen`` filters, is the caller's business)."""
+    chosen = chosen or {}
+    named = []
     if doctor_id is not None:
         doctor = s.get(Doctor, doctor_id)
         if doctor is None:
             raise NotFound("That doctor no longer exists.")
-        filters = f"Doctor: {doctor.full_name}"
-    columns, rows, total, label, values = BUILDERS[info.name](s, t, day_from, day_to, doctor_id)
+        named.append(f"Doctor: {doctor.full_name}")
+    named += filter_names(s, chosen)
+    extra = {f"{kind}_id": value for kind, value in chosen.items()}
+    columns, rows, total, label, values = BUILDERS[info.name](s, t, day_from, day_to, doctor_id, **extra)
+    filters = " · ".join(named)
     return ReportTable(name=info.name, title=info.title, day_from=day_from, day_to=day_to, columns=columns,
                        rows=rows, total=total, currency=t.currency, locale=t.locale, chart_label=label,
                        chart_values=values, filters=filters)

@@ -43,7 +43,8 @@ revenue_by_week = _rolled_up(lambda d: d - timedelta(days=d.weekday()), Column("
 revenue_by_month = _rolled_up(lambda d: f"{d:%Y-%m}", Column("month", "Month"))
 
 
-def revenue_by_service(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def revenue_by_service(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                       item_id: int | None = None) -> Built:
     """The lines of the invoices issued in the period, by what was billed (code and name)."""
     query = (select(InvoiceLine.code, InvoiceLine.description, func.count(), _sum(InvoiceLine.quantity),
                     _sum(InvoiceLine.gross), _sum(InvoiceLine.discount), _sum(InvoiceLine.tax), _sum(InvoiceLine.total))
@@ -53,6 +54,8 @@ def revenue_by_service(s: Session, t: Terms, day_from: date, day_to: date, docto
              .order_by(func.sum(InvoiceLine.total).desc(), InvoiceLine.description))
     if doctor_id is not None:
         query = query.where(Invoice.doctor_id == doctor_id)
+    if item_id is not None:
+        query = query.where(InvoiceLine.item_id == item_id)
     rows = [(f"{code} {name}".strip(), *(int(v) for v in figures)) for code, name, *figures in s.execute(query)]
     columns = (Column("service", "Service"), Column("lines", "Lines", Kind.COUNT),
                Column("quantity", "Quantity", Kind.COUNT), Column("gross", "Gross", Kind.MONEY),
@@ -61,7 +64,8 @@ def revenue_by_service(s: Session, t: Terms, day_from: date, day_to: date, docto
     return columns, tuple(rows), totals(rows), "service", ("total",)
 
 
-def revenue_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def revenue_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                     payer_id: int | None = None) -> Built:
     """Invoices issued in the period by who pays: each insurer or company's share, and the patients'."""
     query = (select(PayerAccount.name, func.count(), _sum(Invoice.total), _sum(Invoice.payer_share),
                     _sum(Invoice.payer_paid), _sum(Invoice.discount))
@@ -70,6 +74,8 @@ def revenue_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_
              .group_by(PayerAccount.id, PayerAccount.name).order_by(PayerAccount.name))
     if doctor_id is not None:
         query = query.where(Invoice.doctor_id == doctor_id)
+    if payer_id is not None:
+        query = query.where(Invoice.payer_id == payer_id)
     rows = []
     for name, count, total, share, paid, discount in s.execute(query):
         total, share, paid = int(total), int(share), int(paid)
@@ -83,7 +89,8 @@ def revenue_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_
     return columns, tuple(rows), totals(rows), "payer", ("payer_share", "payer_paid")
 
 
-def shift_closures(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def shift_closures(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                   cashier_id: int | None = None) -> Built:
     """Each shift closed on the clinic's days: what the drawer should have held (the float, payments
     less refunds) against what was counted, and the reason given for a difference."""
     start, end = clinic_instants(day_from, day_to, t.zone)
@@ -93,6 +100,8 @@ def shift_closures(s: Session, t: Terms, day_from: date, day_to: date, doctor_id
              .where(CashierShift.state == ShiftState.CLOSED, CashierShift.closed_at >= start,
                     CashierShift.closed_at < end)
              .order_by(CashierShift.closed_at, CashierShift.id))
+    if cashier_id is not None:
+        query = query.where(CashierShift.cashier_id == cashier_id)
     rows = []
     for closed, opened, name, counts, over_short, reason in s.execute(query):
         counts = counts or {}
@@ -111,7 +120,8 @@ def shift_closures(s: Session, t: Terms, day_from: date, day_to: date, doctor_id
     return columns, tuple(rows), total, "cashier", ("expected", "counted")
 
 
-def outstanding_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def outstanding_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                         payer_id: int | None = None) -> Built:
     """What each payer still owes of its share, aged from the invoice's day as of the last day."""
     owed = Invoice.payer_share - Invoice.payer_paid
     query = (select(PayerAccount.name, func.count(), *queries.age_buckets(owed, day_to))
@@ -119,6 +129,8 @@ def outstanding_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doc
              .where(Invoice.local_day <= day_to, Invoice.state.in_((InvoiceState.ISSUED, InvoiceState.PARTLY_PAID)),
                     owed > 0)
              .group_by(PayerAccount.id, PayerAccount.name).order_by(PayerAccount.name))
+    if payer_id is not None:
+        query = query.where(Invoice.payer_id == payer_id)
     rows = [(name, int(n), *(int(v) for v in buckets), sum(int(v) for v in buckets))
             for name, n, *buckets in s.execute(query)]
     columns = (Column("payer", "Payer"), Column("invoices", "Invoices", Kind.COUNT),

@@ -16,6 +16,7 @@ from ...models import (
     AppointmentStatus,
     CreditNote,
     Doctor,
+    DoctorSpecialty,
     Invoice,
     InvoiceState,
     Patient,
@@ -40,8 +41,13 @@ def sum_of(column: ColumnElement[int]) -> ColumnElement[int]:
     return func.coalesce(func.sum(column), 0)
 
 
-def appointments_by_doctor(s: Session, day_from: date, day_to: date,
-                           doctor_id: int | None) -> list[tuple[str, int, int, int, int, int, int]]:
+def in_specialty(doctor: ColumnElement[int], specialty_id: int) -> ColumnElement[bool]:
+    """``doctor`` is one of the specialty's doctors (a doctor may have several)."""
+    return doctor.in_(select(DoctorSpecialty.doctor_id).where(DoctorSpecialty.specialty_id == specialty_id))
+
+
+def appointments_by_doctor(s: Session, day_from: date, day_to: date, doctor_id: int | None,
+                           specialty_id: int | None = None) -> list[tuple[str, int, int, int, int, int, int]]:
     """(doctor, booked, completed, cancelled, no-show, walk-ins, still open) per doctor."""
     status = Appointment.status
     query = (select(Doctor.full_name, func.count(), count_if(status == AppointmentStatus.COMPLETED),
@@ -52,11 +58,13 @@ def appointments_by_doctor(s: Session, day_from: date, day_to: date,
              .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
     if doctor_id is not None:
         query = query.where(Appointment.doctor_id == doctor_id)
+    if specialty_id is not None:
+        query = query.where(in_specialty(Appointment.doctor_id, specialty_id))
     return [tuple(int(v) if i else v for i, v in enumerate(row)) for row in s.execute(query)]  # type: ignore[misc]
 
 
-def appointments_by_day(s: Session, day_from: date, day_to: date,
-                        doctor_id: int | None) -> dict[date, tuple[int, int, int, int, int]]:
+def appointments_by_day(s: Session, day_from: date, day_to: date, doctor_id: int | None,
+                        specialty_id: int | None = None) -> dict[date, tuple[int, int, int, int, int]]:
     """day -> (booked, completed, cancelled, no-show, still open)."""
     status = Appointment.status
     query = (select(Appointment.local_day, func.count(), count_if(status == AppointmentStatus.COMPLETED),
@@ -66,6 +74,8 @@ def appointments_by_day(s: Session, day_from: date, day_to: date,
              .group_by(Appointment.local_day))
     if doctor_id is not None:
         query = query.where(Appointment.doctor_id == doctor_id)
+    if specialty_id is not None:
+        query = query.where(in_specialty(Appointment.doctor_id, specialty_id))
     return {row[0]: tuple(int(v) for v in row[1:]) for row in s.execute(query)}  # type: ignore[misc]
 
 
@@ -127,8 +137,8 @@ def revenue_by_day(s: Session, day_from: date, day_to: date,
     return days
 
 
-def revenue_by_doctor(s: Session, day_from: date, day_to: date,
-                      doctor_id: int | None) -> list[tuple[str, int, int, int, int, int, int]]:
+def revenue_by_doctor(s: Session, day_from: date, day_to: date, doctor_id: int | None,
+                      specialty_id: int | None = None) -> list[tuple[str, int, int, int, int, int, int]]:
     """(doctor, invoices, invoiced, discounts, credited, kept, still owed) over invoices of the period."""
     kept = Invoice.paid - Invoice.refunded
     query = (select(Doctor.full_name, func.count(), sum_of(Invoice.total), sum_of(Invoice.discount),
@@ -138,36 +148,50 @@ def revenue_by_doctor(s: Session, day_from: date, day_to: date,
              .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
     if doctor_id is not None:
         query = query.where(Invoice.doctor_id == doctor_id)
+    if specialty_id is not None:
+        query = query.where(in_specialty(Invoice.doctor_id, specialty_id))
     return [(row[0] or "No doctor", *(int(v) for v in row[1:])) for row in s.execute(query)]  # type: ignore[misc]
 
 
-def collections_by_method(s: Session, day_from: date, day_to: date) -> dict[str, list[int]]:
-    """method -> [payments, received, refunds, refunded]."""
+def _by_cashier(cashier_id: int | None) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+    """The conditions on payments and on refunds for one cashier's money (none for everyone's)."""
+    if cashier_id is None:
+        return [], []
+    return [Payment.received_by_id == cashier_id], [Refund.refunded_by_id == cashier_id]
+
+
+def collections_by_method(s: Session, day_from: date, day_to: date,
+                          cashier_id: int | None = None) -> dict[str, list[int]]:
+    """method -> [payments, received, refunds, refunded], of one cashier when ``cashier_id`` is given."""
+    paid_by, refunded_by = _by_cashier(cashier_id)
     methods: dict[str, list[int]] = {}
     for method, count, total in s.execute(
             select(Payment.method, func.count(), sum_of(Payment.amount))
-            .where(Payment.local_day >= day_from, Payment.local_day <= day_to).group_by(Payment.method)):
+            .where(Payment.local_day >= day_from, Payment.local_day <= day_to, *paid_by).group_by(Payment.method)):
         methods.setdefault(method, [0, 0, 0, 0])[0:2] = [int(count), int(total)]
     for method, count, total in s.execute(
             select(Refund.method, func.count(), sum_of(Refund.amount))
-            .where(Refund.local_day >= day_from, Refund.local_day <= day_to).group_by(Refund.method)):
+            .where(Refund.local_day >= day_from, Refund.local_day <= day_to, *refunded_by).group_by(Refund.method)):
         methods.setdefault(method, [0, 0, 0, 0])[2:4] = [int(count), int(total)]
     return methods
 
 
-def takings(s: Session, day_from: date, day_to: date) -> dict[tuple[date, str], list[int]]:
+def takings(s: Session, day_from: date, day_to: date,
+            cashier_id: int | None = None) -> dict[tuple[date, str], list[int]]:
     """(day, cashier) -> [receipts, received, refunded]; advances applied are not takings."""
+    paid_by, refunded_by = _by_cashier(cashier_id)
     out: dict[tuple[date, str], list[int]] = {}
     for day, name, count, total in s.execute(
             select(Payment.local_day, StaffAccount.full_name, func.count(), sum_of(Payment.amount))
             .outerjoin(StaffAccount, StaffAccount.id == Payment.received_by_id)
-            .where(Payment.local_day >= day_from, Payment.local_day <= day_to, Payment.method != PaymentMethod.CREDIT)
+            .where(Payment.local_day >= day_from, Payment.local_day <= day_to, Payment.method != PaymentMethod.CREDIT,
+                   *paid_by)
             .group_by(Payment.local_day, StaffAccount.id, StaffAccount.full_name)):
         out.setdefault((day, name or "Command line"), [0, 0, 0])[0:2] = [int(count), int(total)]
     for day, name, total in s.execute(
             select(Refund.local_day, StaffAccount.full_name, sum_of(Refund.amount))
             .outerjoin(StaffAccount, StaffAccount.id == Refund.refunded_by_id)
-            .where(Refund.local_day >= day_from, Refund.local_day <= day_to)
+            .where(Refund.local_day >= day_from, Refund.local_day <= day_to, *refunded_by)
             .group_by(Refund.local_day, StaffAccount.id, StaffAccount.full_name)):
         out.setdefault((day, name or "Command line"), [0, 0, 0])[2] = int(total)
     return out

@@ -76,3 +76,9 @@ class ReportInfo:
     title: str
     money: bool  # needs REPORTS_MONEY
     doctor_filter: bool
+    takes: tuple[str, ...] = ()  # the other filters it takes, of FILTERS: ("specialty",)
+
+
+# The filters beyond the doctor, as the service, the command line and the screen name them.
+FILTERS = ("specialty", "cashier", "payer", "item")
+FILTER_LABELS = {"specialty": "Specialty", "cashier": "Cashier", "payer": "Payer", "item": "Service"}

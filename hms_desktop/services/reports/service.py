@@ -19,8 +19,9 @@ from ..scheduling.clinic_clock import ClinicClock
 from ..unit_of_work import UnitsOfWork
 from .builders import build_table
 from .catalogue import BY_NAME, REPORTS
+from .choices import filter_choices
 from .dashboard import Dashboard, read_dashboard
-from .records import ReportInfo, ReportTable
+from .records import FILTER_LABELS, ReportInfo, ReportTable
 
 MAX_DAYS = 366 * 2  # two years on one screen is plenty; a longer range is a mistake in the dates
 
@@ -46,7 +47,10 @@ class ReportService:
         user = self._units.authorise(any_of=(Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN))
         return [r for r in REPORTS if not r.money or user.can(Permission.REPORTS_MONEY)]
 
-    def run(self, name: str, day_from: date, day_to: date, *, doctor_id: int | None = None) -> ReportTable:
+    def run(self, name: str, day_from: date, day_to: date, *, doctor_id: int | None = None,
+            specialty_id: int | None = None, cashier_id: int | None = None, payer_id: int | None = None,
+            item_id: int | None = None) -> ReportTable:
+        """One report over the clinic's days, narrowed by the filters it takes (catalogue.py)."""
         info = BY_NAME.get(name)
         if info is None:
             raise ValidationError({"report": f"There is no report called {name!r}; "
@@ -56,11 +60,23 @@ class ReportService:
             _check_period(day_from, day_to)
             s = uow.session
             doctor_id = _doctor_scope(s, uow.actor, doctor_id) if info.doctor_filter else _no_doctor(doctor_id, info)
-            return build_table(s, terms(s), info, day_from, day_to, doctor_id)
+            chosen = _chosen(info, {"specialty": specialty_id, "cashier": cashier_id, "payer": payer_id,
+                                    "item": item_id})
+            return build_table(s, terms(s), info, day_from, day_to, doctor_id, chosen)
 
-    def report_pdf(self, name: str, day_from: date, day_to: date, *, doctor_id: int | None = None) -> bytes:
-        """The report as an A4 PDF with the clinic's header (rendered here: call it on the worker)."""
-        table = self.run(name, day_from, day_to, doctor_id=doctor_id)
+    def filter_choices(self) -> dict[str, list[tuple[int, str]]]:
+        """What each filter offers, as (id, name) in name order: specialties, the staff who took a
+        payment, gave a refund or kept a shift, payers and price-list items (inactive ones too, as
+        past figures may be theirs)."""
+        with self._units.read(any_of=(Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN,
+                                      Permission.REPORTS_MONEY)) as uow:
+            return filter_choices(uow.session, uow.actor.can(Permission.REPORTS_MONEY))
+
+    def report_pdf(self, name: str, day_from: date, day_to: date, *, doctor_id: int | None = None,
+                   **filters: int | None) -> bytes:
+        """The report as an A4 PDF with the clinic's header (rendered here: call it on the worker);
+        ``filters`` as :meth:`run` takes them."""
+        table = self.run(name, day_from, day_to, doctor_id=doctor_id, **filters)
         with self._units.read(any_of=(Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN,
                                       Permission.REPORTS_MONEY)) as uow:
             clinic = clinic_from(terms(uow.session))
@@ -82,6 +98,15 @@ def _no_doctor(doctor_id: int | None, info: ReportInfo) -> None:
     if doctor_id is not None:
         raise ValidationError({"doctor": f"The {info.title.lower()} report has no doctor filter."})
     return None
+
+
+def _chosen(info: ReportInfo, given: dict[str, int | None]) -> dict[str, int]:
+    """The filters given, each one the report takes; any other is refused in plain words."""
+    for kind, value in given.items():
+        if value is not None and kind not in info.takes:
+            label = FILTER_LABELS[kind].lower()
+            raise ValidationError({kind: f"The {info.title.lower()} report has no {label} filter."})
+    return {kind: value for kind, value in given.items() if value is not None}
 
 
 def _doctor_scope(s: Session, actor: CurrentUser, doctor_id: int | None) -> int | None:

@@ -182,7 +182,8 @@ def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: i
     return columns, tuple(rows), total, "doctor", ("utilisation",)
 
 
-def by_specialty(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
+def by_specialty(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
+                 specialty_id: int | None = None) -> Built:
     """A doctor with two specialties counts under each: the rows do not add up to the clinic's."""
     status = Appointment.status
     query = (select(Specialty.name, func.count(distinct(Appointment.doctor_id)), func.count(),
@@ -196,6 +197,8 @@ def by_specialty(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: 
              .group_by(Specialty.id, Specialty.name).order_by(Specialty.name))
     if doctor_id is not None:
         query = query.where(Appointment.doctor_id == doctor_id)
+    if specialty_id is not None:
+        query = query.where(Specialty.id == specialty_id)
     rows = []
     for name, doctors, booked, completed, cancelled, no_show, walk_ins, still_open in s.execute(query):
         rows.append((name, int(doctors), int(booked), int(completed), int(cancelled), int(no_show), int(walk_ins),
