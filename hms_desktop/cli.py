@@ -30,6 +30,7 @@ Examples:
   hms audit verify                             walk the audit log's hash chains
   hms report revenue --from 2030-01-01 --to 2030-01-31 --format pdf --out jan.pdf
   hms report appointments --from 2030-01-01 --to 2030-01-31 --doctor "Dr Priya Nair" --format csv --out -
+  hms report takings --from 2030-01-01 --to 2030-01-31 --cashier "Ada Admin" --format xlsx --out ada.xlsx
 """
 
 

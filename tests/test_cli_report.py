@@ -20,6 +20,8 @@ def test_report_help_lists_every_report(tmp_path):
     for info in REPORTS:
         assert f"  {info.name} " in out.stdout
     assert "csv,xlsx,pdf" in out.stdout
+    for option in ("--specialty", "--cashier", "--payer", "--item"):
+        assert option in out.stdout
 
 
 def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
@@ -70,3 +72,36 @@ def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
     nobody = hms("--database", db_url, "report", "revenue", "--from", "2030-01-07", "--to", "2030-01-07",
                  "--doctor", "Dr Nobody", "--out", "-", data_dir=tmp_path)
     assert nobody.returncode == 1 and "No doctor is called" in nobody.stderr
+
+
+def test_filters_from_the_command_line(services, db_url, tmp_path):
+    from sqlalchemy import text
+
+    build_clinic(services)
+    with services.db.engine.connect() as conn:
+        ada = conn.execute(text("SELECT id FROM staff_accounts WHERE full_name = 'Ada Admin'")).scalar_one()
+        net = conn.execute(text(
+            "SELECT (SELECT coalesce(sum(amount), 0) FROM payments WHERE received_by_id = :a AND method <> 'credit') - "
+            "(SELECT coalesce(sum(amount), 0) FROM refunds WHERE refunded_by_id = :a)"), {"a": ada}).scalar_one()
+    period = ("--from", "2030-01-01", "--to", "2030-01-08")
+    # A cashier by part of the name, as CSV on standard output: the net takings are theirs.
+    takings = hms("--database", db_url, "report", "takings", *period, "--cashier", "ada", "--out", "-",
+                  data_dir=tmp_path)
+    assert takings.returncode == 0, takings.stderr
+    rows = list(csv.reader(io.StringIO(takings.stdout)))
+    assert {r[1] for r in rows[1:-1]} == {"Ada Admin"} and rows[-1][-1] == f"{net / 100:.2f}"
+    # The filter named under the title of the PDF.
+    pdf = tmp_path / "ada.pdf"
+    printed = hms("--database", db_url, "report", "takings", *period, "--cashier", str(ada), "--format", "pdf",
+                  "--out", str(pdf), data_dir=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert "Cashier: Ada Admin" in pdf_text(pdf.read_bytes())
+    by_specialty = hms("--database", db_url, "report", "appointments-by-specialty", *period,
+                       "--specialty", "General Medicine", "--out", "-", data_dir=tmp_path)
+    assert by_specialty.returncode == 0, by_specialty.stderr
+    assert [r[0] for r in csv.reader(io.StringIO(by_specialty.stdout))][1:] == ["General Medicine"]
+    refused = hms("--database", db_url, "report", "revenue", *period, "--payer", "1", "--out", "-", data_dir=tmp_path)
+    assert refused.returncode == 1 and "has no payer filter" in refused.stderr
+    nobody = hms("--database", db_url, "report", "takings", *period, "--cashier", "Zed", "--out", "-",
+                 data_dir=tmp_path)
+    assert nobody.returncode == 1 and "No cashier is called 'Zed'" in nobody.stderr
