@@ -9,7 +9,7 @@ import csv
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtPrintSupport import QPrintPreviewDialog
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from hms_desktop.paths import documents_dir
 from hms_desktop.ui.reports.reports_tab import ReportsTab
@@ -98,6 +98,44 @@ def test_admin_sees_the_figures_chart_and_saves_csv(qtbot, qtmodeltester, clinic
     assert isinstance(preview, QPrintPreviewDialog)
     qtbot.waitUntil(preview.isVisible)
     preview.reject()
+    wait_idle(qtbot, runner)
+
+
+def test_a_filter_box_for_the_report_that_takes_it(qtbot, clinic, runner):
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from tests.services.conftest import at, make_doctor
+
+    derm = clinic.doctors.add_specialty("Dermatology")
+    ben = make_doctor(clinic, "Dr Ben Ode", specialty=derm)
+    clock = clinic.scheduling.clock
+    clinic.scheduling.clock = lambda: at(7, day=date(2030, 1, 8))
+    with clinic.db.engine.connect() as conn:
+        patient = conn.execute(text("SELECT min(id) FROM patients")).scalar_one()
+    clinic.scheduling.book(patient, ben.id, at(11, day=date(2030, 1, 8)))
+    clinic.scheduling.clock = clock
+    tab = open_tab(qtbot, clinic, runner)
+    boxes = tab.filter_boxes
+    assert boxes["specialty"].isVisible() and not boxes["cashier"].isVisible()  # appointments per doctor
+    boxes["specialty"].setFocus()
+    qtbot.keyClicks(boxes["specialty"], "Dermatology")
+    assert boxes["specialty"].currentText() == "Dermatology"
+    with qtbot.waitSignal(tab.shown, timeout=20_000) as shown:
+        qtbot.mouseClick(tab.show_button, Qt.MouseButton.LeftButton)
+    with clinic.db.engine.connect() as conn:
+        booked = conn.execute(text(
+            "SELECT count(*) FROM appointments a JOIN doctor_specialties ds ON ds.doctor_id = a.doctor_id "
+            "WHERE ds.specialty_id = :s"), {"s": derm.id}).scalar_one()
+    assert [row[:2] for row in texts(tab)] == [["Dr Ben Ode", str(booked)], ["Total", str(booked)]]
+    assert shown.args[0].filters == "Specialty: Dermatology" and "Specialty: Dermatology" in tab.summary.text()
+    choose(qtbot, tab, "Daily takings per cashier")
+    assert boxes["cashier"].isVisible() and not boxes["specialty"].isVisible()
+    assert [boxes["cashier"].itemText(i) for i in range(boxes["cashier"].count())] == ["All cashiers", "Ada Admin"]
+    qtbot.wait(QApplication.keyboardInputInterval() + 100)  # a new search, not "Daily...Revenue"
+    choose(qtbot, tab, "Revenue per day")
+    assert not any(box.isVisible() for box in boxes.values())
     wait_idle(qtbot, runner)
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ...paths import documents_dir
 from ...services.permissions import Permission
 from ...services.reports import ReportInfo, ReportTable, to_csv, to_xlsx
+from ...services.reports.records import FILTERS
 from ..common.messages import show_error
 from ..common.printing import Printout, safe_file_name
 from ..common.row_table_model import CELL_PADDING, make_record_table
@@ -34,6 +35,7 @@ from .report_chart import ReportChart
 from .report_table_model import ReportTableModel
 
 PREVIEW, PRINT, SAVE = "preview", "print", "save"
+ALL = {"specialty": "All specialties", "cashier": "All cashiers", "payer": "All payers", "item": "All services"}
 # A spreadsheet format: its file-dialog filter and how a table becomes its bytes or text.
 CSV = ("csv", "CSV files (*.csv)", lambda table: to_csv(table).encode("utf-8"))
 XLSX = ("xlsx", "Excel workbooks (*.xlsx)", to_xlsx)
@@ -70,6 +72,17 @@ class ReportsTab(QWidget):
         self.doctor.setMinimumWidth(180)
         # A doctor's figures are their own whatever is chosen, so there is nothing to choose.
         self.doctor.setVisible(user.can(Permission.REPORTS_VIEW) or user.can(Permission.REPORTS_MONEY))
+        # One box per filter beyond the doctor, shown only while the chosen report takes it.
+        self.filter_boxes: dict[str, QComboBox] = {}
+        for kind in FILTERS:
+            box = QComboBox(objectName=f"report{kind.title()}")
+            box.addItem(ALL[kind], None)
+            # A long name never makes the window wider than a 1024 px screen.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(16)
+            box.setAccessibleName(ALL[kind].removeprefix("All ").capitalize() + " filter")
+            box.setVisible(False)
+            self.filter_boxes[kind] = box
         self.show_button = QPushButton("Sho&w", objectName="reportShow")
         self.preview_button = QPushButton("Print pre&view…", objectName="reportPreview")
         self.print_button = QPushButton("&Print…", objectName="reportPrint")
@@ -86,6 +99,8 @@ class ReportsTab(QWidget):
             top.addWidget(label)
             top.addWidget(widget)
         top.addWidget(self.doctor)
+        for box in self.filter_boxes.values():
+            top.addWidget(box)
         top.addWidget(self.show_button)
         top.addStretch(1)
         actions = QHBoxLayout()
@@ -133,24 +148,29 @@ class ReportsTab(QWidget):
             self.load()
 
     def load(self) -> None:
-        """The reports this person may run, the doctors to filter by and the clinic's today."""
+        """The reports this person may run, the doctors and the rest to filter by and the clinic's today."""
         services = self._services
         with_doctors = self.doctor.isVisibleTo(self) and self._user.can(Permission.DOCTOR_VIEW)
 
-        def fetch() -> tuple[list[ReportInfo], list[Any], date]:
+        def fetch() -> tuple[list[ReportInfo], list[Any], date, dict[str, list[tuple[int, str]]]]:
             doctors = services.doctors.search(include_inactive=True) if with_doctors else []
-            return services.reports.available(), doctors, services.scheduling.today()
+            return (services.reports.available(), doctors, services.scheduling.today(),
+                    services.reports.filter_choices())
 
         self._runner.submit(fetch, on_done=self._loaded_choices, on_error=self._failed, context=self,
                             key=f"reports-load-{id(self)}")
 
-    def _loaded_choices(self, loaded: tuple[list[ReportInfo], list[Any], date]) -> None:
-        reports, doctors, today = loaded
+    def _loaded_choices(self, loaded: tuple[list[ReportInfo], list[Any], date,
+                                            dict[str, list[tuple[int, str]]]]) -> None:
+        reports, doctors, today, choices = loaded
         self.report.clear()
         for info in reports:
             self.report.addItem(info.title, info)
         for doctor in doctors:
             self.doctor.addItem(doctor.full_name, doctor.id)
+        for kind, box in self.filter_boxes.items():
+            for value, name in choices.get(kind, []):
+                box.addItem(name, value)
         self.day_to.setDate(_qdate(today))
         self.day_from.setDate(_qdate(today - timedelta(days=29)))  # the last 30 days
         self._report_changed()
@@ -159,21 +179,30 @@ class ReportsTab(QWidget):
     def _report_changed(self) -> None:
         info = self.report.currentData()
         self.doctor.setEnabled(bool(info and info.doctor_filter))
+        for kind, box in self.filter_boxes.items():
+            # Only a box with something to choose: a receptionist has no cashiers to pick from.
+            box.setVisible(bool(info and kind in info.takes and box.count() > 1))
 
-    def _request(self) -> tuple[str, date, date, int | None] | None:
+    def _filters(self) -> dict[str, int | None]:
+        """The filters as the service takes them: the doctor, and each box shown for this report."""
+        doctor = self.doctor.currentData() if self.doctor.isEnabled() and self.doctor.isVisibleTo(self) else None
+        chosen = {f"{kind}_id": box.currentData() for kind, box in self.filter_boxes.items()
+                  if box.isVisibleTo(self) and box.currentData() is not None}
+        return {"doctor_id": doctor, **chosen}
+
+    def _request(self) -> tuple[str, date, date, dict[str, int | None]] | None:
         info: ReportInfo | None = self.report.currentData()
         if info is None:
             return None
-        doctor = self.doctor.currentData() if self.doctor.isEnabled() and self.doctor.isVisibleTo(self) else None
-        return info.name, _pydate(self.day_from.date()), _pydate(self.day_to.date()), doctor
+        return info.name, _pydate(self.day_from.date()), _pydate(self.day_to.date()), self._filters()
 
     def refresh(self) -> None:
         request = self._request()
         if request is None:
             return
-        name, day_from, day_to, doctor = request
+        name, day_from, day_to, filters = request
         self.summary.setText("Working…")
-        self._runner.submit(self._services.reports.run, name, day_from, day_to, doctor_id=doctor,
+        self._runner.submit(self._services.reports.run, name, day_from, day_to, **filters,
                             on_done=self._shown, on_error=self._failed, context=self, key=f"reports-run-{id(self)}")
 
     def _shown(self, table: ReportTable) -> None:
@@ -208,9 +237,8 @@ class ReportsTab(QWidget):
         table = self.model.table
         if table is None:
             return
-        doctor = self.doctor.currentData() if self.doctor.isEnabled() and self.doctor.isVisibleTo(self) else None
         self._runner.submit(self._services.reports.report_pdf, table.name, table.day_from, table.day_to,
-                            doctor_id=doctor, on_done=lambda pdf, t=table, h=how: self._rendered(t, h, pdf),
+                            **self._filters(), on_done=lambda pdf, t=table, h=how: self._rendered(t, h, pdf),
                             on_error=self._failed, context=self, key=f"reports-pdf-{id(self)}")
 
     def _rendered(self, table: ReportTable, how: str, pdf: bytes) -> None:
