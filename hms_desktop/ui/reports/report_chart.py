@@ -111,6 +111,10 @@ class ReportChart(QWidget):
         self._labels = []
         if table is None or not table.rows or not table.chart_values or len(table.rows) > MAX_BARS:
             plot.setTitle("Too many rows to chart: see the table" if table and len(table.rows) > MAX_BARS else "")
+            # No axis left over from the last report (a filter that leaves nothing, say).
+            self.tick_labels = []
+            plot.getAxis("bottom").setTicks([[]])
+            plot.setLabel("left", "")
             return
         label_column = table.columns[table.column(table.chart_label)]
         labels = [table.text(label_column.kind, v) for v in table.values(table.chart_label)]

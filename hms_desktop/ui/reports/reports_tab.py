@@ -64,25 +64,26 @@ class ReportsTab(QWidget):
         self.dialog: Any = None
 
         self.report = QComboBox(objectName="reportName")
-        self.report.setMinimumWidth(240)
+        self.report.setMinimumWidth(220)
         self.day_from = QDateEdit(objectName="reportFrom", calendarPopup=True, displayFormat="dd MMM yyyy")
         self.day_to = QDateEdit(objectName="reportTo", calendarPopup=True, displayFormat="dd MMM yyyy")
         self.doctor = QComboBox(objectName="reportDoctor")
         self.doctor.addItem("All doctors", None)
-        self.doctor.setMinimumWidth(180)
         # A doctor's figures are their own whatever is chosen, so there is nothing to choose.
-        self.doctor.setVisible(user.can(Permission.REPORTS_VIEW) or user.can(Permission.REPORTS_MONEY))
+        self._choose_doctor = user.can(Permission.REPORTS_VIEW) or user.can(Permission.REPORTS_MONEY)
+        self.doctor.setVisible(self._choose_doctor)
         # One box per filter beyond the doctor, shown only while the chosen report takes it.
         self.filter_boxes: dict[str, QComboBox] = {}
         for kind in FILTERS:
             box = QComboBox(objectName=f"report{kind.title()}")
+            self.filter_boxes[kind] = box
             box.addItem(ALL[kind], None)
-            # A long name never makes the window wider than a 1024 px screen.
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(16)
             box.setAccessibleName(ALL[kind].removeprefix("All ").capitalize() + " filter")
             box.setVisible(False)
-            self.filter_boxes[kind] = box
+        for box in (self.doctor, *self.filter_boxes.values()):
+            # A long name never makes the window wider than a 1024 px screen.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(11)
         self.show_button = QPushButton("Sho&w", objectName="reportShow")
         self.preview_button = QPushButton("Print pre&view…", objectName="reportPreview")
         self.print_button = QPushButton("&Print…", objectName="reportPrint")
@@ -150,7 +151,7 @@ class ReportsTab(QWidget):
     def load(self) -> None:
         """The reports this person may run, the doctors and the rest to filter by and the clinic's today."""
         services = self._services
-        with_doctors = self.doctor.isVisibleTo(self) and self._user.can(Permission.DOCTOR_VIEW)
+        with_doctors = self._choose_doctor and self._user.can(Permission.DOCTOR_VIEW)
 
         def fetch() -> tuple[list[ReportInfo], list[Any], date, dict[str, list[tuple[int, str]]]]:
             doctors = services.doctors.search(include_inactive=True) if with_doctors else []
@@ -178,14 +179,14 @@ class ReportsTab(QWidget):
 
     def _report_changed(self) -> None:
         info = self.report.currentData()
-        self.doctor.setEnabled(bool(info and info.doctor_filter))
+        self.doctor.setVisible(bool(self._choose_doctor and info and info.doctor_filter))
         for kind, box in self.filter_boxes.items():
             # Only a box with something to choose: a receptionist has no cashiers to pick from.
             box.setVisible(bool(info and kind in info.takes and box.count() > 1))
 
     def _filters(self) -> dict[str, int | None]:
         """The filters as the service takes them: the doctor, and each box shown for this report."""
-        doctor = self.doctor.currentData() if self.doctor.isEnabled() and self.doctor.isVisibleTo(self) else None
+        doctor = self.doctor.currentData() if self.doctor.isVisibleTo(self) else None
         chosen = {f"{kind}_id": box.currentData() for kind, box in self.filter_boxes.items()
                   if box.isVisibleTo(self) and box.currentData() is not None}
         return {"doctor_id": doctor, **chosen}
