@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ...services.billing.invoices import BILLABLE_VISIT
 from ...services.change_feed import ScheduleChange
-from ...services.doctors import DoctorRecord
+from ...services.doctors import DoctorRecord, doctor_title
 from ...services.errors import NotFound
 from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord
@@ -94,14 +94,6 @@ def load_day(scheduling: SchedulingService, doctor_id: int, changes: Sequence[Sc
                 record = None
         announced.append((change, record))
     return DayLoad(doctor_id, day, zone, rows, tuple(changes), announced)
-
-
-def doctor_title(name: str) -> str:
-    """'Priya Nair' -> 'Dr Priya Nair'; a name that already says Dr is left alone."""
-    words = name.split()
-    if words and words[0].rstrip(".").casefold() == "dr":
-        return name
-    return f"Dr {name}"
 
 
 def day_heading(name: str, day: date, booked: int, waiting: int, seen: int) -> str:
