@@ -43,6 +43,7 @@ from ..common.row_table_model import make_record_table
 from ..common.visit_actions import VisitActions
 from ..common.worker import TaskRunner
 from ..patients.patient_dialog import PatientDialog
+from .day_list_printing import DayListPrinter
 from .notices import ANNOUNCED, NoticeList, concerns, notice_text
 from .queue_model import (
     PATIENT,
@@ -141,6 +142,9 @@ class QueuesTab(QWidget):
         self.doctor_picker: QComboBox | None = None
         self.refresh_button = QPushButton("Refresh", objectName="refreshDoctorDay")
         self.refresh_button.setToolTip("Reload the list (it also updates by itself when other desks make changes).")
+        self.print_day_button = QPushButton("Print day list…", objectName="printDayList")
+        self.print_day_button.setToolTip("Preview and print this doctor's patients for the day (A4), or print to PDF")
+        self.day_list_printer = DayListPrinter(services.slips, runner, self)
 
         top = QHBoxLayout()
         if not self._own_list:
@@ -157,6 +161,7 @@ class QueuesTab(QWidget):
         titles.addWidget(self.heading)
         titles.addWidget(self.subheading)
         top.addLayout(titles, 1)
+        top.addWidget(self.print_day_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.problem = QLabel(objectName="bannerWarning")
@@ -232,6 +237,7 @@ class QueuesTab(QWidget):
         self.waiting_timer.start()
 
         self.refresh_button.clicked.connect(self.refresh)
+        self.print_day_button.clicked.connect(self.print_day_list)
         self.call_next_button.clicked.connect(self.call_next)
         self.start_button.clicked.connect(self.start_selected)
         self.complete_button.clicked.connect(self.complete_selected)
@@ -287,6 +293,11 @@ class QueuesTab(QWidget):
                 self.doctor_picker.setCurrentIndex(i)
                 return True
         return False
+
+    def print_day_list(self) -> None:
+        """Preview the shown doctor's day as an A4 list; the preview's Print button prints it."""
+        if self._doctor is not None and self._day is not None:
+            self.day_list_printer.preview(self._doctor, self._day)
 
     def selected_record(self) -> AppointmentRecord | None:
         rows = self.table.selectionModel().selectedRows()
@@ -570,6 +581,7 @@ class QueuesTab(QWidget):
 
     def _update_actions(self) -> None:
         record = self.selected_record()
+        self.print_day_button.setEnabled(self._doctor is not None and self._day is not None)
         manage = self._can_manage_visits() and not self._acting
         waiting = self.model.first_waiting()
         busy_with = self.model.with_doctor()
