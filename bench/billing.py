@@ -158,6 +158,7 @@ def measure_reads(url: str, rounds: int, facts: dict[str, Any], log) -> list[dic
 
 
 def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
+    from bench.common import RoundTrips
     from hms_desktop.bootstrap import build_services
     from hms_desktop.services.billing import LineInput
 
@@ -166,23 +167,32 @@ def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type:
         svc.auth.sign_in(username, "Bench-pass-1")
         rng = random.Random(username)
         barrier.wait(timeout=120)
-        started = time.perf_counter()
+        trips = RoundTrips(svc.db.engine)
+        started, cpu = time.perf_counter(), time.process_time()
         numbers = []
         for _ in range(count):
             invoice = svc.invoices.issue_now(rng.randint(1, 1000), [LineInput("Consultation", 1, 50000)])
             numbers.append(invoice.number)
-        out.put((time.perf_counter() - started, numbers))
+        trips.close()
+        out.put((time.perf_counter() - started, numbers, time.process_time() - cpu, trips.snapshot()))
+    except BaseException as exc:
+        out.put((0.0, [], 0.0, {"error": repr(exc)}))
+        raise
     finally:
         svc.close()
 
 
 def measure_writers(url: str, writers: int, each: int, log) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """``writers`` processes issuing ``each`` invoices at once; numbers checked gap-free, with the
+    client CPU, statements and round trips per invoice (bench/common.py RoundTrips)."""
     from hms_desktop.bootstrap import build_services
 
     svc = build_services(url)
     svc.auth.sign_in("admin", "Bench-pass-1")
+    taken = {a.username for a in svc.staff.list()}
     for i in range(writers):
-        svc.staff.add(f"desk{i}", f"Desk {i}", "receptionist", "Bench-pass-1")
+        if f"desk{i}" not in taken:
+            svc.staff.add(f"desk{i}", f"Desk {i}", "receptionist", "Bench-pass-1")
     svc.close()
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(writers)
@@ -193,8 +203,11 @@ def measure_writers(url: str, writers: int, each: int, log) -> dict[str, Any]:  
     results = [out.get(timeout=600) for _ in procs]
     for p in procs:
         p.join(60)
+    failures = [r[3]["error"] for r in results if "error" in r[3]]
+    if failures:
+        raise RuntimeError(f"a writer failed: {failures[0]}")
     slowest = max(r[0] for r in results)
-    numbers = [n for _, ns in results for n in ns]
+    numbers = [n for r in results for n in r[1]]
     by_year: dict[str, list[int]] = {}
     for n in numbers:
         _, year, serial = n.split("-")
@@ -204,10 +217,21 @@ def measure_writers(url: str, writers: int, each: int, log) -> dict[str, Any]:  
         serials.sort()
         gap_free &= serials == list(range(serials[0], serials[0] + len(serials)))
     rate = len(numbers) / slowest
+    issued = max(1, len(numbers))
+    cpu_ms = 1000 * sum(r[2] for r in results) / issued
+    statements = sum(r[3]["statements"] for r in results) / issued
+    trips = sum(r[3]["round_trips"] for r in results) / issued
+    kinds: dict[str, float] = {}
+    for r in results:
+        for kind, n in r[3]["kinds"].items():
+            kinds[kind] = kinds.get(kind, 0) + n / issued
     log(f"{writers} writers issued {len(numbers):,} invoices in {slowest:.2f} s: {rate:.0f}/s, "
-        f"{'gap-free' if gap_free and len(set(numbers)) == len(numbers) else 'NOT gap-free'}")
+        f"{'gap-free' if gap_free and len(set(numbers)) == len(numbers) else 'NOT gap-free'}; per invoice: "
+        f"client CPU {cpu_ms:.2f} ms, {statements:.1f} statements, {trips:.1f} round trips")
     return {"writers": writers, "invoices": len(numbers), "seconds": slowest, "per_s": rate,
-            "gap_free": gap_free and len(set(numbers)) == len(numbers), "target_per_s": TARGET_ISSUE_PER_S}
+            "gap_free": gap_free and len(set(numbers)) == len(numbers), "target_per_s": TARGET_ISSUE_PER_S,
+            "client_cpu_ms_per_invoice": cpu_ms, "statements_per_invoice": statements,
+            "round_trips_per_invoice": trips, "round_trips_by_kind": {k: round(v, 2) for k, v in sorted(kinds.items())}}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -259,4 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {writes['writers']} writer processes issued {writes['invoices']:,} invoices: "
                   f"{writes['per_s']:.0f}/s (target >= {TARGET_ISSUE_PER_S:.0f}/s), "
                   f"{'gap-free' if writes['gap_free'] else 'NOT gap-free'}  {'ok' if ok else 'MISSED'}")
+            print(f"    per invoice: client CPU {writes['client_cpu_ms_per_invoice']:.2f} ms, "
+                  f"{writes['statements_per_invoice']:.1f} statements, {writes['round_trips_per_invoice']:.1f} "
+                  "round trips (bench/common.py RoundTrips)")
     return 1 if failed else 0

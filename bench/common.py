@@ -76,13 +76,17 @@ class RoundTrips:
     first statement, then COMMIT or ROLLBACK, and the pool's liveness check (``pool_pre_ping``)
     sends one more at each checkout: one round trip each. SQLite runs in the process: its BEGIN is a
     statement (services/database.py issues it), its COMMIT or ROLLBACK a call into the library; they
-    are counted alike, so the figures compare, though they cost microseconds there."""
+    are counted alike, so the figures compare, though they cost microseconds there. ``kinds``
+    counts the round trips by what they were (a statement's first words)."""
 
     def __init__(self, engine: Any) -> None:
+        from collections import Counter
+
         from sqlalchemy import event
 
         self.statements = 0
         self.round_trips = 0
+        self.kinds: Counter[str] = Counter()
         self._pg = engine.dialect.name == "postgresql"
         self._engine = engine
         self._listeners = [
@@ -100,21 +104,29 @@ class RoundTrips:
 
     def reset(self) -> None:
         self.statements = self.round_trips = 0
+        self.kinds.clear()
 
-    def _statement(self, *_args: Any) -> None:
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.statements += 1
         self.round_trips += 1
+        self.kinds[" ".join(statement.split()[:3])[:40]] += 1
 
     def _begin(self, *_args: Any) -> None:
         if self._pg:
             self.round_trips += 1
+            self.kinds["BEGIN (psycopg, implicit)"] += 1
 
     def _end(self, *_args: Any) -> None:
         self.round_trips += 1
+        self.kinds["COMMIT / ROLLBACK"] += 1
 
     def _checkout(self, *_args: Any) -> None:
         if getattr(self._engine.pool, "_pre_ping", False):
             self.round_trips += 1
+            self.kinds["pool pre-ping"] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"statements": self.statements, "round_trips": self.round_trips, "kinds": dict(self.kinds)}
 
     def call(self, fn: Callable[[], T]) -> tuple[float, T, int, int]:
         """``fn()`` timed (ms), with what it returned and its statements and round trips."""

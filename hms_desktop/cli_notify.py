@@ -30,7 +30,7 @@ def run_notify_command(services: Services, args: argparse.Namespace) -> int:
 
 
 def add_notify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    notify = sub.add_parser("notify", help="send the queued patient e-mails (the outbox)")
+    notify = sub.add_parser("notify", help="send the queued patient e-mails and SMS (the outbox)")
     notify_sub = notify.add_subparsers(dest="notify_command", metavar="TASK", required=True)
     run = notify_sub.add_parser("run", help="send what is due, and keep sending (or once, with --once)")
     run.add_argument("--once", action="store_true", help="send what is due now, then stop")

@@ -32,12 +32,27 @@ import multiprocessing
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, literal, null, or_, select, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from ..models import AuditEntry
 
@@ -95,20 +110,115 @@ def seal(conn: Connection, batch: str, writer: str) -> int:
     """Give this unit's audit rows (those carrying ``batch``) the next places in ``writer``'s chain;
     returns how many. Call inside the unit's transaction, after its rows are written; a writer
     seals one unit at a time (UnitsOfWork holds its lock)."""
-    rows = conn.execute(_MINE_AND_TAIL, {"batch": batch, "writer": writer}).all()
-    mine = sorted((r for r in rows if r.tag == 0), key=lambda r: r.id)
-    if not mine:
-        return 0
-    tail = next((r for r in rows if r.tag == 1), None)
-    seq, prev = (int(tail.chain_seq), str(tail.row_hash)) if tail is not None else (0, GENESIS)
+    return len(_seal(conn, batch, writer, None, None, None)[0])
+
+
+def _seal(conn: Connection, batch: str, writer: str, tail: tuple[int, str] | None, rows: list[Any] | None,
+          then: Any) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
+    """The seal itself: with the writer's ``tail`` and the unit's ``rows`` known, no read; ``then``
+    (PostgreSQL: a statement the seal's UPDATE joins as a CTE) rides in the same round trip.
+    Returns the rows' seal parameters and the chain's new tail (None: nothing was sealed)."""
+    if tail is None or rows is None:
+        found = conn.execute(_MINE_AND_TAIL, {"batch": batch, "writer": writer}).all()
+        rows = [r for r in found if r.tag == 0]
+        last = next((r for r in found if r.tag == 1), None)
+        tail = (int(last.chain_seq), str(last.row_hash)) if last is not None else (0, GENESIS)
+    mine = sorted(rows, key=lambda r: r.id)
+    seq, prev = tail
     params = []
     for row in mine:
         seq += 1
         digest = row_hash(writer, seq, prev, row)
         params.append({"b_id": row.id, "b_writer": writer, "b_seq": seq, "b_prev": prev, "b_hash": digest})
         prev = digest
-    conn.execute(_SEAL, params)
-    return len(params)
+    if then is not None and conn.dialect.name == "postgresql":
+        statement, values = then
+        if params:
+            statement = _with_seal(statement)
+            values = {**values, "s_ids": [p["b_id"] for p in params], "s_seqs": [p["b_seq"] for p in params],
+                      "s_prevs": [p["b_prev"] for p in params], "s_hashes": [p["b_hash"] for p in params],
+                      "s_writer": writer}
+        conn.execute(statement, values)
+    elif params:
+        conn.execute(_SEAL, params)
+    return params, ((seq, prev) if params else None)
+
+
+_WITH_SEAL: dict[Any, Any] = {}
+
+
+def _with_seal(statement: Any) -> Any:
+    """``statement`` with the seal as its CTE, built once per statement (a fresh one each call
+    would cost SQLAlchemy a new cache key and psycopg a new conversion on every write)."""
+    combined = _WITH_SEAL.get(statement)
+    if combined is None:
+        combined = _WITH_SEAL[statement] = statement.add_cte(_sealed_cte())
+    return combined
+
+
+def _sealed_cte() -> Any:
+    """PostgreSQL: the seal as one UPDATE over arrays, a CTE of the statement it travels with."""
+    v = select(
+        func.unnest(bindparam("s_ids", type_=ARRAY(BigInteger()))).label("id"),
+        func.unnest(bindparam("s_seqs", type_=ARRAY(BigInteger()))).label("seq"),
+        func.unnest(bindparam("s_prevs", type_=ARRAY(String()))).label("prev"),
+        func.unnest(bindparam("s_hashes", type_=ARRAY(String()))).label("hash"),
+    ).subquery("v")
+    return (
+        update(_T).where(_T.c.id == v.c.id)
+        .values(writer=bindparam("s_writer", type_=String()), chain_seq=v.c.seq, prev_hash=v.c.prev, row_hash=v.c.hash)
+        .returning(_T.c.id).cte("sealed")
+    )
+
+
+@dataclass(frozen=True)
+class WrittenRow:
+    """An audit row as the database holds it, for sealing without reading it back."""
+
+    id: int
+    at: Any
+    actor_id: int | None
+    actor_name: str
+    workstation: str
+    action: str
+    entity_type: str
+    entity_id: str
+    summary: str
+    changes: Any
+
+    @classmethod
+    def of(cls, row_id: int, values: Any) -> WrittenRow:
+        get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+        changes = get("changes")
+        # As the JSON column gives it back (tuples become lists, keys text), so the hash matches
+        # what verify() computes from the stored row.
+        changes = json.loads(json.dumps(changes)) if changes is not None else None
+        return cls(row_id, get("at"), get("actor_id"), get("actor_name"), get("workstation"), get("action"),
+                   get("entity_type"), get("entity_id"), get("summary"), changes)
+
+
+class WriterChain:
+    """One writer's chain as this process knows it: its id, the lock one sealing unit holds until
+    it commits, and its tail (place and hash) as last committed here, so that a unit seals its rows
+    without reading the tail back. The tail is forgotten (read again next time) whenever a unit
+    that sealed did not surely commit."""
+
+    def __init__(self) -> None:
+        self.writer = uuid.uuid4().hex
+        self.lock = threading.Lock()
+        self._tail: tuple[int, str] | None = None
+
+    def seal(self, conn: Connection, batch: str, rows: list[Any] | None, then: Any = None) -> tuple[int, str] | None:
+        """Seal a unit's rows (``rows``: WrittenRow-s, or None to find them by ``batch``); call with
+        ``lock`` held. Returns the tail to keep once the unit has committed."""
+        return _seal(conn, batch, self.writer, self._tail, rows, then)[1]
+
+    def committed(self, tail: tuple[int, str] | None) -> None:
+        if tail is not None:
+            self._tail = tail
+
+    def forget(self) -> None:
+        self._tail = None
 
 
 def seal_all_unsealed(conn: Connection) -> int:

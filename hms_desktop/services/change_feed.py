@@ -23,9 +23,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import ARRAY, Select, Text, bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ..models import ChangeLogEntry
@@ -76,11 +76,7 @@ def write_changes(session: Session, changes: Sequence[Change]) -> None:
     if not changes:
         return
     if session.get_bind().dialect.name == "postgresql":
-        payloads = [json.dumps(_encode(c), separators=(",", ":")) for c in changes]
-        session.execute(
-            text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
-            {"channel": CHANNEL, "payloads": payloads},
-        )
+        session.execute(*notify_statement(changes))
         return
     ids = session.execute(
         insert(ChangeLogEntry).returning(ChangeLogEntry.id),
@@ -93,6 +89,20 @@ def write_changes(session: Session, changes: Sequence[Change]) -> None:
     newest = max(ids)
     if newest // 1000 != (newest - len(ids)) // 1000:
         session.execute(delete(ChangeLogEntry).where(ChangeLogEntry.id <= newest - KEEP_ROWS))
+
+
+def notify_statement(changes: Sequence[Change]) -> tuple[Select[Any], dict[str, Any]]:
+    """PostgreSQL: the notices as one ``SELECT pg_notify(...)`` and its parameters (the unit of work
+    lets its audit seal ride in the same statement)."""
+    return _NOTIFY, {"n_payloads": [json.dumps(_encode(c), separators=(",", ":")) for c in changes]}
+
+
+def _notify() -> Select[Any]:
+    payload = func.unnest(bindparam("n_payloads", type_=ARRAY(Text()))).column_valued("p")
+    return select(func.pg_notify(literal(CHANNEL, Text()), payload))
+
+
+_NOTIFY = _notify()
 
 
 def _encode(c: Change) -> dict[str, object]:
@@ -229,4 +239,7 @@ class SQLiteChangeFeed:
         self._conn.close()
 
 
-__all__ = ["CHANNEL", "RESYNC", "TOPICS", "Change", "ChangeFeed", "ScheduleChange", "open_change_feed", "write_changes"]
+__all__ = [
+    "CHANNEL", "RESYNC", "TOPICS", "Change", "ChangeFeed", "ScheduleChange", "notify_statement", "open_change_feed",
+    "write_changes",
+]

@@ -36,7 +36,6 @@ import functools
 import logging
 import random
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -54,8 +53,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import AuditEntry, Base, OutboxEntry, OutboxStatus, StaffAccount, utcnow
 from .audit import audit_values
-from .audit_chain import seal
-from .change_feed import TOPICS, Change, write_changes
+from .audit_chain import WriterChain, WrittenRow
+from .change_feed import TOPICS, Change, notify_statement, write_changes
 from .database import Database
 from .errors import ConflictError, Contention, HmsError, PermissionDenied, SessionEnded, ValidationError
 from .identity import CurrentUser, Identity
@@ -113,10 +112,14 @@ class UnitOfWork:
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
     # Every audit row of this unit carries this token; the unit seals those rows into the chain.
     batch: str = field(default_factory=lambda: uuid.uuid4().hex)
-    writer: str = ""  # whose chain this unit's audit rows join (UnitsOfWork.writer)
-    chain_lock: Any = None  # that writer's lock: one unit seals at a time, until it commits
+    chain: WriterChain | None = None  # whose chain this unit's audit rows join (UnitsOfWork.chain)
     _audited: bool = False
     _holding: bool = False
+    # The unit's audit rows as written (sealed without reading them back), unless a statement of
+    # its own wrote one it did not report (audit_values without written_audit): then found by batch.
+    _written: list[Any] = field(default_factory=list)
+    _unreported: int = 0
+    _new_tail: tuple[int, str] | None = None
 
     @property
     def actor(self) -> CurrentUser:
@@ -144,7 +147,14 @@ class UnitOfWork:
         writes its own rows in one round trip (the booking path); ``audit`` is the usual way."""
         fields.setdefault("workstation", self.workstation)
         self._audited = True
+        self._unreported += 1
         return audit_values(self.maybe_actor, action, batch=self.batch, **fields)
+
+    def written_audit(self, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """The audit rows a statement of the use case wrote from ``audit_values``: (id, values) each,
+        so the unit seals them without reading them back (any left unreported: all are read back)."""
+        self._written += [WrittenRow.of(row_id, values) for row_id, values in rows]
+        self._unreported -= len(rows)
 
     def audit(
         self,
@@ -165,7 +175,9 @@ class UnitOfWork:
         )
         self._audited = True
         if self.writable:
-            self.session.add(AuditEntry(**values))
+            entry = AuditEntry(**values)
+            self.session.add(entry)
+            self._written.append(entry)
         else:
             self._late_audit.append(values)
 
@@ -222,15 +234,25 @@ class UnitOfWork:
     # --- the unit's own bookkeeping -------------------------------------------------------
 
     def _before_commit(self) -> None:
-        if self._changes:
-            self.session.flush()
+        if not (self._changes or self._audited):
+            return
+        self.session.flush()
+        if not self._audited:
             write_changes(self.session, self._changes)
-        if self._audited:
-            # Last before the commit, so the chain's lock is held for as short a time as can be.
-            self.session.flush()
-            self.chain_lock.acquire()
-            self._holding = True
-            seal(self.session.connection(), self.batch, self.writer)
+            return
+        # Last before the commit, so the chain's lock is held for as short a time as can be; on
+        # PostgreSQL the change notices ride in the seal's statement (one round trip for both).
+        assert self.chain is not None
+        rows = None if self._unreported > 0 else [
+            r if isinstance(r, WrittenRow) else WrittenRow.of(r.id, r) for r in self._written
+        ]
+        conn = self.session.connection()
+        then = notify_statement(self._changes) if self._changes and self.is_postgresql else None
+        if self._changes and then is None:
+            write_changes(self.session, self._changes)
+        self.chain.lock.acquire()
+        self._holding = True
+        self._new_tail = self.chain.seal(conn, self.batch, rows, then)
 
     def _constraint_error(self, exc: IntegrityError) -> HmsError:
         name = constraint_name(exc)
@@ -248,12 +270,12 @@ class UnitsOfWork:
         self.db = db
         self.identity = identity
         # This desk's own audit chain (services/audit_chain.py): a new one each start.
-        self.writer = uuid.uuid4().hex
-        self._chain_lock = threading.Lock()
+        self.chain = WriterChain()
+        self.writer = self.chain.writer
 
     def _unit(self, session: Session, actor: CurrentUser | None, writable: bool) -> UnitOfWork:
         return UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, writable,
-                          writer=self.writer, chain_lock=self._chain_lock)
+                          chain=self.chain)
 
     @contextmanager
     def write(
@@ -269,12 +291,14 @@ class UnitsOfWork:
         administrator) need nobody signed in."""
         actor = self._authorise(permission, any_of, anonymous)
         unit: UnitOfWork | None = None
+        committed = False
         try:
             with self.db.write() as session:
                 unit = self._unit(session, actor, True)
                 self._check_account(session, actor)
                 yield unit
                 unit._before_commit()
+            committed = True
         except StaleDataError as exc:
             raise (stale() if stale is not None else ConflictError(STALE_MESSAGE)) from exc
         except IntegrityError as exc:
@@ -294,7 +318,13 @@ class UnitsOfWork:
         finally:
             if unit is not None and unit._holding:
                 unit._holding = False
-                self._chain_lock.release()
+                # Keep the tail only if the unit surely committed; else read it again next time
+                # (a rollback kept the old tail, a lost connection at COMMIT may or may not have).
+                if committed:
+                    self.chain.committed(unit._new_tail)
+                else:
+                    self.chain.forget()
+                self.chain.lock.release()
         for fn in unit._after_commit:
             fn()
 
@@ -313,9 +343,15 @@ class UnitsOfWork:
             self._check_account(session, actor)
             yield unit
         if unit._late_audit:
-            with self._chain_lock, self.db.write() as session:
-                session.execute(insert(AuditEntry), unit._late_audit)
-                seal(session.connection(), unit.batch, self.writer)
+            with self.chain.lock:
+                try:
+                    with self.db.write() as session:
+                        session.execute(insert(AuditEntry), unit._late_audit)
+                        tail = self.chain.seal(session.connection(), unit.batch, None)
+                except BaseException:
+                    self.chain.forget()
+                    raise
+                self.chain.committed(tail)
 
     def authorise(self, permission: Permission | None = None, *, any_of: Sequence[Permission] = ()) -> CurrentUser:
         """The permission check alone, for a call that may answer without opening a unit."""

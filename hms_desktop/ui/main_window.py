@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
             self, "Keyboard shortcuts",
             "Ctrl+F  search patients\nCtrl+N  register a new patient\nEnter  open the selected patient\n"
             "Down / Up  move between the search box and the list\nEsc  clear the search\n"
+            "Ctrl+Shift+N  open your notifications (the bell)\n"
             "Ctrl+L  lock the workstation\nCtrl+Shift+Q  sign out\n"
             "Alt + the underlined letter of a tab  switch to that tab\n\n"
             "In the Scheduler:\n" + scheduler_keys()

@@ -41,6 +41,42 @@ def _issuing_desk(url: str, username: str, patient_id: int, barrier, results) ->
         svc.close()
 
 
+class DeskFault(RuntimeError):
+    """A desk failing after it took its number (power cut, crash): its transaction rolls back."""
+
+
+def _faulty_issuing_desk(url: str, username: str, patient_id: int, barrier, results) -> None:  # noqa: ANN001
+    """Issues EACH invoices in one step; every third attempt fails after the number is taken, while
+    the counter row is locked, so the number must go back for the next desk."""
+    from hms_desktop.services.billing.invoices import InvoiceService
+
+    taking = InvoiceService._issue_in
+    attempts = [0]
+
+    def issue_then_maybe_fail(self, uow, t, invoice):  # noqa: ANN001, ANN202
+        taking(self, uow, t, invoice)
+        attempts[0] += 1
+        if attempts[0] % 3 == 0:
+            raise DeskFault(f"{username} failed holding {invoice.number}")
+
+    InvoiceService._issue_in = issue_then_maybe_fail  # this desk's process only
+    svc = build_services(url)
+    try:
+        svc.auth.sign_in(username, STAFF_PASSWORD)
+        barrier.wait(timeout=60)
+        done, failed = [], 0
+        while len(done) < EACH:
+            try:
+                done.append(svc.invoices.issue_now(patient_id, [LineInput("Visit", 1, 1500)]).number)
+            except DeskFault:
+                failed += 1
+        results.put(("ok", (done, failed)))
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        results.put(("error", repr(exc)))
+    finally:
+        svc.close()
+
+
 def _paying_desk(url: str, username: str, invoice_id: int, amount: int, barrier, results) -> None:  # noqa: ANN001
     svc = build_services(url)
     try:
@@ -119,3 +155,18 @@ def test_eight_desks_paying_one_invoice_at_once_never_pay_more_than_its_total(se
     assert after.paid == 90000 and after.balance == 10000 and after.state == "partly_paid"
     assert len(after.payments) == 3
     assert _serials([p.receipt_number for p in after.payments], "RCT") == [1, 2, 3]
+
+
+def test_numbers_stay_gap_free_when_desks_fail_holding_a_number(services):
+    url = services.db.url.render_as_string(hide_password=False)
+    names = _desks(services)
+    patient = make_patients(services, 1)[0]
+    outcomes = _run(_faulty_issuing_desk, [(url, name, patient) for name in names])
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    numbers = [n for _, (done, _) in outcomes for n in done]
+    assert sum(failed for _, (_, failed) in outcomes) >= DESKS  # each desk failed at least once
+    assert _serials(numbers, "INV") == list(range(1, DESKS * EACH + 1))
+    with services.db.read() as s:
+        stored = s.scalars(select(Invoice.number).where(Invoice.number.is_not(None))).all()
+    assert sorted(stored) == sorted(numbers)  # nothing of a failed attempt was kept
+    assert services.audit.verify_chain().ok

@@ -39,11 +39,22 @@ def test_today_at_a_glance_matches_the_raw_rows(clinic):
     assert (omar.doctor, omar.waiting, omar.with_doctor, omar.seen, omar.longest_wait_minutes) == (
         "Dr Omar Khan", 1, 0, 1, 30)
     assert (priya.doctor, priya.waiting, priya.seen, priya.longest_wait_minutes) == ("Dr Priya Nair", 0, 1, None)
+    assert omar.to_come == priya.to_come == 0
     assert board.new_patients == oracle.new_patients(raw, DAY1, DAY1, KOLKATA)
     net = oracle.net_by_method(raw, DAY1, DAY1, KOLKATA)
     assert dict(board.takings) == {"Cash": net["cash"], "Card": net["card"]} == {"Cash": 50000, "Card": 60000}
     assert board.takings_total == 110000
     assert [(s.cashier, s.opened_at) for s in board.open_shifts] == [("Ada Admin", at(12))]
+
+
+def test_each_doctor_with_patients_still_to_come_is_in_the_queue(clinic):
+    svc, ids = clinic
+    patient = svc.patients.search("PatD3").rows[0].id
+    svc.scheduling.book(patient, ids["priya"], at(16))  # this afternoon, not arrived yet
+    omar, priya = svc.reports.dashboard().queues
+    counts = oracle.status_counts(oracle.load(svc), DAY1, KOLKATA, ids["priya"])
+    assert priya.to_come == counts["requested"] + counts["confirmed"] == 1
+    assert (priya.waiting, priya.seen, omar.to_come) == (0, 1, 0)
 
 
 def test_the_last_30_days(clinic):

@@ -47,8 +47,8 @@ def test_admin_sees_today_and_opens_the_lists_behind(qtbot, qtmodeltester, clini
     assert tab.takings_line.text() == "Takings: Cash ₹500.00 · Card ₹600.00"
     assert "Completed 2" in tab.status_line.text() and "No-show 1" in tab.status_line.text()
     qtmodeltester.check(tab.queue_model)
-    rows = [[tab.queue_model.index(r, c).data() for c in range(5)] for r in range(tab.queue_model.rowCount())]
-    assert rows == [["Dr Omar Khan", "1", "0", "1", "30 min"], ["Dr Priya Nair", "0", "0", "1", "—"]]
+    rows = [[tab.queue_model.index(r, c).data() for c in range(6)] for r in range(tab.queue_model.rowCount())]
+    assert rows == [["Dr Omar Khan", "0", "1", "0", "1", "30 min"], ["Dr Priya Nair", "0", "0", "0", "1", "—"]]
     assert len(tab.per_day.bars) == 4 and tab.per_day.legend.isVisible()
     assert "Completed" in tab.per_day.legend.text()
     assert len(tab.revenue.bars) == 1 and len(tab.no_show.bars) == 1

@@ -3,7 +3,7 @@ records from rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -122,14 +122,18 @@ def refresh_state(invoice: Invoice) -> None:
     """An issued invoice's state from its figures: issued, partly paid or paid."""
     if invoice.state in (InvoiceState.DRAFT, InvoiceState.VOID):
         return
+    invoice.state = issued_state(invoice)
+
+
+def issued_state(invoice: Invoice) -> InvoiceState:
+    """The state an invoice that is not void has once issued, from its figures."""
     kept = invoice.paid - invoice.refunded
     due = invoice.total - invoice.credited
     if kept <= 0 and due > 0:
-        invoice.state = InvoiceState.ISSUED
-    elif kept >= due:
-        invoice.state = InvoiceState.PAID
-    else:
-        invoice.state = InvoiceState.PARTLY_PAID
+        return InvoiceState.ISSUED
+    if kept >= due:
+        return InvoiceState.PAID
+    return InvoiceState.PARTLY_PAID
 
 
 def payment_record(p: Payment, staff: dict[int, str], invoice_number: str | None) -> PaymentRecord:
@@ -142,9 +146,11 @@ def payment_record(p: Payment, staff: dict[int, str], invoice_number: str | None
 
 
 def invoice_record(session: Session, invoice: Invoice, t: Terms, *, detail: bool = True, new: bool = False,
-                   by: tuple[int | None, str] | None = None) -> InvoiceRecord:
-    """The invoice as a record. ``new``: it was made in this transaction, so it has no payments,
-    refunds or credit notes to read; ``by``: (id, name) of the signed-in person, saving a lookup."""
+                   by: tuple[int | None, str] | None = None,
+                   written: Sequence[InvoiceLine] | None = None) -> InvoiceRecord:
+    """The invoice as a record. ``new``: it has no payments, refunds or credit notes to read (made
+    or issued in this transaction); ``by``: (id, name) of the signed-in person, saving a lookup;
+    ``written``: its lines as this transaction wrote them, saving reading them back."""
     patient = session.get(Patient, invoice.patient_id)
     doctor = session.get(Doctor, invoice.doctor_id) if invoice.doctor_id else None
     payer = session.get(PayerAccount, invoice.payer_id) if invoice.payer_id else None
@@ -154,7 +160,7 @@ def invoice_record(session: Session, invoice: Invoice, t: Terms, *, detail: bool
     credits: tuple[CreditNoteRecord, ...] = ()
     staff_ids: list[int | None] = [invoice.issued_by_id]
     if detail:
-        line_rows = session.scalars(
+        line_rows = sorted(written, key=lambda ln: ln.position) if written is not None else session.scalars(
             select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
         ).all()
         lines = tuple(

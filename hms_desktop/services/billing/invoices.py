@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...models import (
     Appointment,
@@ -42,6 +43,7 @@ from .common import (
     check_version,
     invoice_record,
     is_int,
+    issued_state,
     local_day,
     lock_invoice,
     refresh_state,
@@ -149,7 +151,7 @@ class InvoiceService(ClockMixin):
             uow.explain_constraint("uq_invoices_appointment_live", _visit_taken)
             s = uow.session
             t = terms(s)
-            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
+            invoice, first_line, _ = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
             if first_line is not None:
                 self._write_lines(uow, invoice, [first_line], t, check_discounts=False)
             uow.audit("invoice.started", entity_type="invoice", entity_id=invoice.id,
@@ -229,16 +231,23 @@ class InvoiceService(ClockMixin):
             s = uow.session
             t = terms(s)
             invoice = self._draft(s, invoice_id, version)
-            count = s.scalar(select(func.count()).select_from(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
-            if not count:
+            lines = s.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).all()
+            if not lines:
                 raise ValidationError({"lines": "Add at least one line before issuing the invoice."})
+            # Held (the session keeps objects only while referenced) for the record, read before
+            # the number is taken.
+            patient = s.get(Patient, invoice.patient_id)
             self._issue_in(uow, t, invoice)
             uow.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
                       summary=f"Issued invoice {invoice.number} for {t.money(invoice.total)}",
                       changes={"number": [None, invoice.number], "state": ["draft", invoice.state],
                                "total": [None, invoice.total]})
             uow.announce("billing", "invoice", entity_id=invoice.id)
-            return invoice_record(s, invoice, t)
+            # A draft has no payments, refunds or credit notes: nothing more to read while the
+            # series' counter is held.
+            record = invoice_record(s, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name), written=lines)
+            del patient
+            return record
 
     def issue_now(
         self,
@@ -259,12 +268,14 @@ class InvoiceService(ClockMixin):
         with self._units.write(Permission.INVOICE_CREATE) as uow:
             uow.explain_constraint("uq_invoices_appointment_live", _visit_taken)
             t = terms(uow.session)
-            invoice, first_line = self._new_draft(uow, t, patient_id, appointment_id, payer_id, claim_reference)
+            invoice, first_line, patient = self._new_draft(uow, t, patient_id, appointment_id, payer_id,
+                                                           claim_reference)
             given = list(lines)
+            written = []
             if first_line is not None:
-                self._write_lines(uow, invoice, [first_line], t, check_discounts=False, start=1)
-            self._write_lines(uow, invoice, given, t, check_discounts=True, start=2 if first_line else 1,
-                              keep=first_line is not None)
+                written += self._write_lines(uow, invoice, [first_line], t, check_discounts=False, start=1)
+            written += self._write_lines(uow, invoice, given, t, check_discounts=True, start=2 if first_line else 1,
+                                         keep=first_line is not None)
             if not first_line and not given:
                 raise ValidationError({"lines": "Add at least one line before issuing the invoice."})
             if payer_share and (payer_id is None or payer_share > invoice.total):
@@ -278,7 +289,10 @@ class InvoiceService(ClockMixin):
                                "patient_id": [None, patient_id], "appointment_id": [None, appointment_id],
                                "total": [None, invoice.total]})
             uow.announce("billing", "invoice", entity_id=invoice.id)
-            return invoice_record(uow.session, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name))
+            record = invoice_record(uow.session, invoice, t, new=True, by=(uow.actor.id, uow.actor.full_name),
+                                    written=written)
+            del patient  # held until here: the record reads it from the session, not the database
+            return record
 
     def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
         """Cancel an issued invoice that nothing is paid on (refund first); it keeps its number."""
@@ -354,9 +368,12 @@ class InvoiceService(ClockMixin):
     # --- the parts --------------------------------------------------------------------------
 
     def _new_draft(self, uow: UnitOfWork, t: Terms, patient_id: int, appointment_id: int | None,
-                   payer_id: int | None, claim_reference: str) -> tuple[Invoice, LineInput | None]:
+                   payer_id: int | None, claim_reference: str) -> tuple[Invoice, LineInput | None, Patient]:
+        """The draft, its consultation line (from a visit), and the patient (returned so the
+        caller holds it: the session keeps an object only while something refers to it)."""
         s = uow.session
-        if s.get(Patient, patient_id) is None:
+        patient = s.get(Patient, patient_id)
+        if patient is None:
             raise NotFound("That patient no longer exists.")
         self._check_payer(s, payer_id)
         now = self._now()
@@ -385,21 +402,25 @@ class InvoiceService(ClockMixin):
             first_line = self._consultation_line(s, t, appointment)
         s.add(invoice)
         s.flush()
-        return invoice, first_line
+        return invoice, first_line, patient
 
     def _issue_in(self, uow: UnitOfWork, t: Terms, invoice: Invoice) -> None:
+        """Number the invoice and fix it as issued. Everything else of the unit is written first:
+        from the number on, every desk issuing in the series waits for this one's commit
+        (numbering.py), so only the audit row, its seal and the change notice follow."""
         s = uow.session
         now = self._now()
         day = local_day(now, t.zone)
-        invoice.number = numbering.next_number(s, numbering.INVOICE, day.year)
-        invoice.state = InvoiceState.ISSUED
-        invoice.issued_at = now
-        invoice.issued_by_id = uow.actor.id
         if invoice.appointment_id is None:
             invoice.local_day = day
-        refresh_state(invoice)
-        invoice.version += 1
         s.flush()
+        version = invoice.version
+        values = {"state": issued_state(invoice), "issued_at": now, "issued_by_id": uow.actor.id,
+                  "version": version + 1}
+        number = numbering.number_row(s, numbering.INVOICE, day.year, Invoice.__table__, invoice.id, "number",
+                                      values, version=("version", version))
+        for name, value in {"number": number, **values}.items():
+            set_committed_value(invoice, name, value)
 
 
     def _draft(self, s: Session, invoice_id: int, version: int) -> Invoice:
@@ -431,9 +452,9 @@ class InvoiceService(ClockMixin):
         }
 
     def _write_lines(self, uow: UnitOfWork, invoice: Invoice, lines: list[LineInput], t: Terms, *,
-                     check_discounts: bool, start: int = 1, keep: bool = False) -> None:
+                     check_discounts: bool, start: int = 1, keep: bool = False) -> list[InvoiceLine]:
         """Write ``lines`` from position ``start`` and set the invoice's totals from them (added to
-        the lines already written when ``keep``)."""
+        the lines already written when ``keep``); returns the new lines."""
         if len(lines) > MAX_LINES:
             raise ValidationError({"lines": f"An invoice holds at most {MAX_LINES} lines."})
         errors: dict[str, str] = {}
@@ -501,6 +522,7 @@ class InvoiceService(ClockMixin):
         invoice.discount = before[1] + totals.discount
         invoice.tax = before[2] + totals.tax
         invoice.total = before[3] + totals.total
+        return rows
 
     def _consultation_line(self, s: Session, t: Terms, appointment: Appointment) -> LineInput:
         doctor = s.get(Doctor, appointment.doctor_id)

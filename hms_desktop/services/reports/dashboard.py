@@ -31,6 +31,7 @@ from .records import ReportTable
 
 DAYS = 30
 WAITING, WITH_DOCTOR = AppointmentStatus.CHECKED_IN, AppointmentStatus.WITH_DOCTOR
+TO_COME = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class DoctorQueue:
     with_doctor: int
     seen: int  # completed today
     longest_wait_minutes: int | None  # of those waiting, since they checked in
+    to_come: int = 0  # booked for today (requested or confirmed), not arrived yet
 
 
 @dataclass(frozen=True)
@@ -89,18 +91,22 @@ def _queues(s: Session, today: date, doctor_id: int | None, now: datetime) -> li
     query = (select(Doctor.id, Doctor.full_name, queries.count_if(status == WAITING),
                     queries.count_if(status == WITH_DOCTOR),
                     queries.count_if(status == AppointmentStatus.COMPLETED),
+                    queries.count_if(status.in_(TO_COME)),
                     # Typed, so SQLite's text comes back as an aware datetime like PostgreSQL's.
                     type_coerce(func.min(case((status == WAITING, Appointment.arrived_at), else_=None)),
                                 UTCDateTime))
              .join(Doctor, Doctor.id == Appointment.doctor_id)
-             .where(Appointment.local_day == today, status.in_((WAITING, WITH_DOCTOR, AppointmentStatus.COMPLETED)))
+             # Every doctor with someone still to come, waiting or seen today: the desk sees the
+             # morning's list before the first arrival, not an empty table.
+             .where(Appointment.local_day == today,
+                    status.in_((WAITING, WITH_DOCTOR, AppointmentStatus.COMPLETED, *TO_COME)))
              .group_by(Doctor.id, Doctor.full_name).order_by(Doctor.full_name, Doctor.id))
     if doctor_id is not None:
         query = query.where(Appointment.doctor_id == doctor_id)
     out = []
-    for did, name, waiting, with_doctor, seen, first_arrival in s.execute(query):
+    for did, name, waiting, with_doctor, seen, to_come, first_arrival in s.execute(query):
         out.append(DoctorQueue(did, name, int(waiting), int(with_doctor), int(seen),
-                               _minutes(now, first_arrival) if int(waiting) else None))
+                               _minutes(now, first_arrival) if int(waiting) else None, int(to_come)))
     return out
 
 

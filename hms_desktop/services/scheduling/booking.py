@@ -221,7 +221,8 @@ class SchedulingService(ClockedService):
                     message=uow.outbox_values(notify.booked(start, end)),
                     message_key=(notify.BOOKED_KEY_PREFIX, notify.BOOKED_KEY_SUFFIX),
                 )
-                appointment_id = insert_booking(conn, values)
+                appointment_id, audit_id = insert_booking(conn, values)
+                uow.written_audit([(audit_id, {**values.audit, "entity_id": str(appointment_id)})])
                 uow.announce("schedule", "booked", doctor_id=doctor_id, day=local_day, appointment_id=appointment_id)
                 return booked_record(appointment_id, values, patient, doctor, zone)
         except Clash as clash:

@@ -176,9 +176,11 @@ def _booking_insert_statement() -> Any:
     The appointment's row is selected from the advisory locks of _queue_behind_other_desks (doctor,
     then patient), so the desk waits its turn before its row exists, with no extra round trip.
     """
+    # The lock classes as literals: psycopg caches a statement's conversion only up to 50
+    # parameters, and this one has 49 without them.
     queued = select(
-        func.pg_advisory_xact_lock(1, _APPOINTMENT_BINDS["doctor_id"]).label("doctor_turn"),
-        func.pg_advisory_xact_lock(2, _APPOINTMENT_BINDS["patient_id"]).label("patient_turn"),
+        func.pg_advisory_xact_lock(literal_column("1", Integer()), _APPOINTMENT_BINDS["doctor_id"]).label("doctor_turn"),
+        func.pg_advisory_xact_lock(literal_column("2", Integer()), _APPOINTMENT_BINDS["patient_id"]).label("patient_turn"),
     ).subquery("queued")
     row = select(*(b.label(k) for k, b in _APPOINTMENT_BINDS.items())).select_from(queued)
     new = (
@@ -191,14 +193,14 @@ def _booking_insert_statement() -> Any:
     entry = _AUDIT.insert().from_select(
         ["entity_id", *_AUDIT_BINDS],
         select(cast(new.c.id, String()).label("entity_id"), *(b.label(k) for k, b in _AUDIT_BINDS.items())),
-    ).cte("new_audit_entry")
+    ).returning(_AUDIT.c.id).cte("new_audit_entry")
     new_id = cast(new.c.id, String())
     message = _OUTBOX.insert().from_select(
         ["entity_id", "dedupe_key", *_OUTBOX_BINDS],
         select(new_id.label("entity_id"), (_KEY_PREFIX + new_id + _KEY_SUFFIX).label("dedupe_key"),
                *(b.label(k) for k, b in _OUTBOX_BINDS.items())),
     ).cte("new_message")
-    return select(new.c.id).add_cte(event, entry, message)
+    return select(new.c.id, select(entry.c.id).scalar_subquery().label("audit_id")).add_cte(event, entry, message)
 
 
 def event_values(
@@ -241,7 +243,7 @@ _CLASH_EXCLUDING = _clash_statement(excluding=True)
 _INSERT_BOOKING = _booking_insert_statement()
 _INSERT_APPOINTMENT = _APPOINTMENTS.insert().values(_APPOINTMENT_BINDS).returning(_APPOINTMENTS.c.id)
 _INSERT_EVENT = _EVENTS.insert().values(appointment_id=bindparam("appointment_id"), **_EVENT_BINDS)
-_INSERT_AUDIT = _AUDIT.insert().values(entity_id=bindparam("entity_id"), **_AUDIT_BINDS)
+_INSERT_AUDIT = _AUDIT.insert().values(entity_id=bindparam("entity_id"), **_AUDIT_BINDS).returning(_AUDIT.c.id)
 _INSERT_MESSAGE = _OUTBOX.insert().values(
     entity_id=bindparam("entity_id"), dedupe_key=bindparam("dedupe_key"), **_OUTBOX_BINDS)
 
@@ -332,10 +334,10 @@ class BookingValues:
     message_key: tuple[str, str]
 
 
-def insert_booking(conn: Any, v: BookingValues) -> int:
+def insert_booking(conn: Any, v: BookingValues) -> tuple[int, int]:
     """The appointment, its ``booked`` history row, its audit entry and the patient's confirmation
     in the outbox (history, audit and outbox row from the same builders the rest of the app uses);
-    returns the appointment's id."""
+    returns the appointment's id and the audit row's."""
     event = event_values(v.actor, "booked", "", v.status, v.at, None, (v.starts_at, v.ends_at), v.reason)
     params = {
         "a_patient_id": v.patient_id, "a_doctor_id": v.doctor_id, "a_starts_at": v.starts_at, "a_ends_at": v.ends_at,
@@ -348,13 +350,14 @@ def insert_booking(conn: Any, v: BookingValues) -> int:
         "o_key_prefix": v.message_key[0], "o_key_suffix": v.message_key[1],
     }
     if conn.dialect.name == "postgresql":
-        return int(conn.execute(_INSERT_BOOKING, params).scalar_one())
+        row = conn.execute(_INSERT_BOOKING, params).one()
+        return int(row.id), int(row.audit_id)
     appointment_id = int(conn.execute(_INSERT_APPOINTMENT, params).scalar_one())
     conn.execute(_INSERT_EVENT, {**params, "appointment_id": appointment_id})
-    conn.execute(_INSERT_AUDIT, {**params, "entity_id": str(appointment_id)})
+    audit_id = int(conn.execute(_INSERT_AUDIT, {**params, "entity_id": str(appointment_id)}).scalar_one())
     conn.execute(_INSERT_MESSAGE, {**params, "entity_id": str(appointment_id),
                                    "dedupe_key": f"{v.message_key[0]}{appointment_id}{v.message_key[1]}"})
-    return appointment_id
+    return appointment_id, audit_id
 
 
 def booked_record(appointment_id: int, v: BookingValues, patient: Any, doctor: Any, zone: ZoneInfo) -> AppointmentRecord:

@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from ..common.row_table_model import Index, RowTableModel
 
-DOCTOR, WAITING, WITH_DOCTOR, SEEN, LONGEST = range(5)
+DOCTOR, TO_COME, WAITING, WITH_DOCTOR, SEEN, LONGEST = range(6)
 DOCTOR_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's doctor id
 
 
@@ -19,7 +19,7 @@ def wait_text(minutes: int | None) -> str:
 
 
 class QueueTableModel(RowTableModel):
-    headers = {DOCTOR: "Doctor", WAITING: "Waiting", WITH_DOCTOR: "With doctor", SEEN: "Seen",
+    headers = {DOCTOR: "Doctor", TO_COME: "To come", WAITING: "Waiting", WITH_DOCTOR: "With doctor", SEEN: "Seen",
                LONGEST: "Longest"}
 
     def set_rows(self, rows: Any) -> None:
@@ -33,7 +33,7 @@ class QueueTableModel(RowTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return {DOCTOR: queue.doctor, WAITING: str(queue.waiting), WITH_DOCTOR: str(queue.with_doctor),
+            return {DOCTOR: queue.doctor, TO_COME: str(queue.to_come), WAITING: str(queue.waiting), WITH_DOCTOR: str(queue.with_doctor),
                     SEEN: str(queue.seen), LONGEST: wait_text(queue.longest_wait_minutes)}.get(column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column != DOCTOR:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -72,8 +72,12 @@ class ReportChart(QWidget):
             shown = [(x, labels[x]) for x in range(0, len(labels), step)]
         else:
             def fit(label: str) -> str:
-                if metrics.horizontalAdvance(label) > room - 6:
-                    label = label.split()[-1] if label.split() else label  # "Dr Priya Nair" -> "Nair"
+                words = label.split()
+                # "Dr Priya Nair" -> "Nair" -> "PN": initials say more than a lone "…" under a bar.
+                for candidate in (label, words[-1] if words else label,
+                                  "".join(w[0] for w in words if w.rstrip(".").lower() != "dr")):
+                    if candidate and metrics.horizontalAdvance(candidate) <= room - 6:
+                        return candidate
                 return metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(room) - 6)
 
             shown = [(x, fit(label)) for x, label in enumerate(labels)]
