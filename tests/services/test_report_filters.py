@@ -123,7 +123,7 @@ def test_a_filter_the_report_does_not_take_is_refused(clinic):
         svc.reports.run("takings", SAT, MON, specialty_id=ids["derm"])
 
 
-def test_filters_named_in_the_csv_xlsx_and_pdf(clinic):
+def test_filters_named_in_the_xlsx_and_pdf(clinic):
     from hms_desktop.services.reports import to_xlsx
     from tests.documents.pdf_text import text as pdf_text
     from tests.services import report_xlsx
