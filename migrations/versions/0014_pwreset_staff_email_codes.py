@@ -20,8 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('staff_accounts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=320), server_default='', nullable=False))
+    # Plain ALTER TABLE, not a batch: recreating staff_accounts on SQLite trips the many keys pointing at it.
+    op.add_column('staff_accounts', sa.Column('email', sa.String(length=320), server_default='', nullable=False))
     op.create_table('password_reset_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=False),
@@ -42,5 +42,4 @@ def downgrade() -> None:
     with op.batch_alter_table('password_reset_codes', schema=None) as batch_op:
         batch_op.drop_index('ix_password_reset_codes_staff_id')
     op.drop_table('password_reset_codes')
-    with op.batch_alter_table('staff_accounts', schema=None) as batch_op:
-        batch_op.drop_column('email')
+    op.drop_column('staff_accounts', 'email')
