@@ -89,6 +89,14 @@ class DoctorRecord:
         )
 
 
+def doctor_title(name: str) -> str:
+    """'Priya Nair' -> 'Dr Priya Nair'; a name that already says Dr is left alone."""
+    words = name.split()
+    if words and words[0].rstrip(".").casefold() == "dr":
+        return name
+    return f"Dr {name}"
+
+
 def not_bookable_reason(doctor: Doctor) -> str | None:
     """Why this doctor cannot take appointments, in words for the desk; None if they can."""
     if not doctor.active:

@@ -152,6 +152,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("scheduling", "patient_appointments"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.patient_appointments(ids["patient"])),
     ("scheduling", "open_change_feed"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.open_change_feed().close()),
     ("slips", "appointment_slip"): (P.SCHEDULE_VIEW, lambda s, ids: s.slips.appointment_slip(ids["appointment"])),
+    ("slips", "day_list"): (P.SCHEDULE_VIEW, lambda s, ids: s.slips.day_list(ids["doctor"], TODAY)),
     ("slips", "write_appointment_slip"): (
         P.SCHEDULE_VIEW, lambda s, ids: s.slips.write_appointment_slip(ids["appointment"], ids["slip_path"])),
     # Billing. ids["invoice"] is an issued invoice with one cash payment (receipt ids["receipt"]).

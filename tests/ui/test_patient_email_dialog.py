@@ -44,14 +44,14 @@ def test_the_admin_tries_the_server_with_a_test_message_then_saves_it(qtbot, ser
         _click(qtbot, page.test_button)
         wait_idle(qtbot, runner)
         assert [m["To"] for m in server.box.messages] == ["admin@sunrise.example"]
-        assert "took the test message for admin@sunrise.example" in page.test_result.text()
+        assert "took the test message for admin@sunrise.example" in page.result.text()
         assert services.notifications.smtp_settings().host == "", "a test saves nothing"
 
         _click(qtbot, page.save_button)
         wait_idle(qtbot, runner)
         saved = services.notifications.smtp_settings()
         assert (saved.host, saved.port, saved.security) == ("127.0.0.1", server.port, "none")
-        assert "Saved" in page.test_result.text()
+        assert "Saved" in page.result.text()
     finally:
         server.stop()
 

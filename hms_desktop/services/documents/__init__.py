@@ -5,6 +5,7 @@
     render_receipt(Receipt, Paper.A5 | A4 | ROLL_80MM)         80 mm roll sized to its content
     render_shift_closure(ShiftClosure, Paper.A4 | ROLL_80MM)
     render_appointment_slip(AppointmentSlip) -> bytes          A6
+    render_day_list(DayList) -> bytes                          A4, a doctor's day; headings repeat
     render_prescription(Prescription) -> bytes                 A5
     render_visit_summary(VisitSummaryDocument) -> bytes        A4, any number of pages
     render_report(ReportTable, Clinic) -> bytes                A4, chart and table, headings repeat
@@ -24,6 +25,8 @@ from .model import (
     AppointmentSlip,
     Clinic,
     CreditNote,
+    DayList,
+    DayListRow,
     Denomination,
     Invoice,
     InvoiceLine,
@@ -45,6 +48,7 @@ _RENDERERS = {
     "render_receipt": ".receipt",
     "render_shift_closure": ".closure",
     "render_appointment_slip": ".slip",
+    "render_day_list": ".day_list",
     "render_prescription": ".prescription",
     "render_visit_summary": ".visit_summary",
     "render_report": ".report",
@@ -64,6 +68,8 @@ __all__ = [
     "AppointmentSlip",
     "Clinic",
     "CreditNote",
+    "DayList",
+    "DayListRow",
     "Denomination",
     "Invoice",
     "InvoiceFiguresMismatch",
@@ -77,6 +83,7 @@ __all__ = [
     "ShiftClosure",
     "VisitSummaryDocument",
     "render_appointment_slip",
+    "render_day_list",
     "render_report",
     "render_invoice",
     "render_prescription",

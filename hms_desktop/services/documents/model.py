@@ -202,6 +202,30 @@ class AppointmentSlip:
 
 
 @dataclass(frozen=True)
+class DayListRow:
+    """One appointment on a doctor's printed day list."""
+
+    time: str  # "09:15", in the clinic's time zone
+    token: int | None  # walk-ins and checked-in patients
+    patient_name: str
+    patient_mrn: str
+    phone: str  # as the app shows it: national form for the clinic's country
+    reason: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class DayList:
+    """A doctor's patients for one local day, in time order (services/slips.py)."""
+
+    clinic: Clinic
+    doctor_name: str  # "Dr Priya Nair"
+    day: date
+    rows: tuple[DayListRow, ...]
+    printed_at: str = ""  # "03 Dec 2026 16:20", the clinic's time
+
+
+@dataclass(frozen=True)
 class Medicine:
     """One line of a prescription, as the doctor wrote it."""
 

@@ -18,7 +18,7 @@ from ..money import currency_exponent
 from ..reports.records import Kind, ReportTable
 from .fonts import SANS, SANS_BOLD
 from .model import Clinic
-from .typesetting import INK, MUTED, RULE, STRIPE, build_pdf, cell, header_table, numbered_canvas, para
+from .typesetting import INK, MUTED, RULE, build_pdf, cell, header_table, listing_style, numbered_canvas, para
 
 SERIES_COLOURS = ("#2f6f9f", "#d08c2e", "#b42318", "#7a8a99", "#3f8f5a")
 MAX_BARS = 62  # beyond two months of days a bar per day is unreadable; the table still has them all
@@ -63,16 +63,7 @@ def _table(table: ReportTable, width: float, size: float) -> Table:
     widths = [width * figure_share * (2 if c.kind is Kind.TEXT else 1) for c in table.columns]
     # repeatRows: a report of several pages has its column headings at the top of each.
     grid = Table(body, colWidths=widths, repeatRows=1)
-    commands: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), SANS),
-        ("FONTSIZE", (0, 0), (-1, -1), size),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]
-    commands += [("BACKGROUND", (0, i), (-1, i), STRIPE) for i in range(2, len(body), 2)]
+    commands = listing_style(size, len(body))
     # Plain-text cells are drawn by the table, so figures are right-aligned here, column by column.
     commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i, c in enumerate(table.columns)
                  if c.kind not in (Kind.TEXT, Kind.DAY)]

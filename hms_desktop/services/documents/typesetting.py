@@ -168,6 +168,20 @@ def money_table(rows: Sequence[tuple[str, str, bool]], widths: Sequence[float], 
     return table
 
 
+def listing_style(size: float, rows: int) -> list[tuple[Any, ...]]:
+    """The look of a long listing (a report, a day list): a rule under the heading row, striped rows."""
+    commands: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("FONTSIZE", (0, 0), (-1, -1), size),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+    return commands + [("BACKGROUND", (0, i), (-1, i), STRIPE) for i in range(2, rows, 2)]
+
+
 def void_banner(reason: str, width: float, size: float) -> Table:
     text = "VOID" + (f": {reason}" if reason else "") + ". This document is cancelled and not payable."
     table = Table([[para(text, size, bold=True)]], colWidths=[width])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -21,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from ...services.notifications import SmtpSettings
 from ...services.notifications.service import NotificationService
-from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from .channel_settings_page import ChannelSettingsPage
 
 #: (stored value, shown text, the port that goes with it)
 SECURITY_CHOICES = (
@@ -36,17 +35,9 @@ def _load(service: NotificationService) -> tuple[SmtpSettings, int]:
     return service.smtp_settings(), service.reminder_hours()
 
 
-class MailServerPage(QWidget):
-    saved = Signal(object)  # SmtpSettings, as saved
-    loaded = Signal()
-
+class MailServerPage(ChannelSettingsPage):
     def __init__(self, service: NotificationService, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._service = service
-        self._runner = runner
-        self.current: SmtpSettings | None = None
-        self.errors = FieldErrors()
-        self.banner = banner_label()
+        super().__init__(service, runner, parent)
 
         self.host = QLineEdit(objectName="smtp_host", placeholderText="e.g. smtp.clinic-mail.example")
         self.port = QSpinBox(objectName="smtp_port")
@@ -59,6 +50,7 @@ class MailServerPage(QWidget):
         self.password = QLineEdit(objectName="smtp_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("kept in this computer's keyring; empty keeps the one there")
+        self.secret = self.password
         self.sender = QLineEdit(objectName="smtp_sender", placeholderText="e.g. Sunrise Clinic <desk@sunrise.example>")
         self.ca_file = QLineEdit(objectName="smtp_ca_file", placeholderText="only for a server with the clinic's own certificate")
         browse = QPushButton("&Browse…")
@@ -93,7 +85,6 @@ class MailServerPage(QWidget):
         test_row.addWidget(self.test_button)
         form.addRow(self._label("Test &to", self.test_to), test_row)
         form.addRow("", self.errors.add("test_to", self.test_to))
-        self.test_result = banner_label("bannerInfo")
 
         self.save_button = QPushButton("&Save")
         self.save_button.setObjectName("primary")
@@ -110,12 +101,10 @@ class MailServerPage(QWidget):
         layout.addWidget(intro)
         layout.addWidget(self.banner)
         layout.addLayout(form)
-        layout.addWidget(self.test_result)
+        layout.addWidget(self.result)
         layout.addStretch(1)
         layout.addLayout(buttons)
-        self.setEnabled(False)
-        self._runner.submit(_load, self._service, on_done=self._loaded,
-                            on_error=lambda exc: report_in_form(self, exc, self.errors, self.banner), context=self)
+        self._load(lambda: _load(self._service), self._loaded)
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
@@ -156,47 +145,20 @@ class MailServerPage(QWidget):
                        security=str(self.security.currentData()), username=self.username.text().strip(),
                        sender=self.sender.text().strip(), ca_file=self.ca_file.text().strip())
 
-    def _busy(self, busy: bool) -> None:
-        self.save_button.setEnabled(not busy)
-        self.test_button.setEnabled(not busy)
-
     def send_test(self) -> None:
-        self.errors.clear()
-        self.banner.hide()
-        self.test_result.hide()
-        self._busy(True)
         self.test_button.setText("Sending…")
-        self._runner.submit(self._service.send_test_message, self.test_to.text(), self.edited(),
-                            self.password.text() or None, on_done=self._test_sent, on_error=self._test_failed,
-                            context=self)
+        self._run(self._service.send_test_message, self.test_to.text(), self.edited(), self.password.text() or None,
+                  on_done=self._test_sent)
+
+    def _busy(self, busy: bool) -> None:
+        super()._busy(busy)
+        if not busy:
+            self.test_button.setText("Send a &test message")
 
     def _test_sent(self, to: str) -> None:
-        self._test_done()
-        show_banner(self.test_result, f"The server took the test message for {to}. Check that mailbox.", "bannerInfo")
-
-    def _test_failed(self, exc: Exception) -> None:
-        self._test_done()
-        report_in_form(self, exc, self.errors, self.banner)
-
-    def _test_done(self) -> None:
-        self._busy(False)
-        self.test_button.setText("Send a &test message")
+        self._succeeded(f"The server took the test message for {to}. Check that mailbox.")
 
     def save(self) -> None:
-        self.errors.clear()
-        self.banner.hide()
-        self._busy(True)
         # The server and the reminders' lead time in one unit: both are saved, or neither.
-        self._runner.submit(self._service.save_smtp_settings, self.edited(), self.password.text() or None,
-                            self.reminder_hours.value(), on_done=self._saved, on_error=self._save_failed, context=self)
-
-    def _saved(self, settings: SmtpSettings) -> None:
-        self._busy(False)
-        self.current = settings
-        self.password.clear()
-        show_banner(self.test_result, "Saved. Every desk uses these settings from now on.", "bannerInfo")
-        self.saved.emit(settings)
-
-    def _save_failed(self, exc: Exception) -> None:
-        self._busy(False)
-        report_in_form(self, exc, self.errors, self.banner)
+        self._run(self._service.save_smtp_settings, self.edited(), self.password.text() or None,
+                  self.reminder_hours.value(), on_done=self._saved)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -21,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from ...services.notifications import SmsSettings
 from ...services.notifications.service import NotificationService
-from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from .channel_settings_page import ChannelSettingsPage
 
 MODE_CHOICES = (
     ("off", "Off: no texts"),
@@ -31,17 +30,9 @@ MODE_CHOICES = (
 )
 
 
-class SmsGatewayPage(QWidget):
-    saved = Signal(object)  # SmsSettings, as saved
-    loaded = Signal()
-
+class SmsGatewayPage(ChannelSettingsPage):
     def __init__(self, service: NotificationService, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._service = service
-        self._runner = runner
-        self.current: SmsSettings | None = None
-        self.errors = FieldErrors()
-        self.banner = banner_label()
+        super().__init__(service, runner, parent)
 
         self.mode = QComboBox(objectName="sms_mode")
         for value, text in MODE_CHOICES:
@@ -52,6 +43,7 @@ class SmsGatewayPage(QWidget):
         self.api_key = QLineEdit(objectName="sms_api_key")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText("kept in this computer's keyring; empty keeps the one there")
+        self.secret = self.api_key
         self.sender_id = QLineEdit(objectName="sms_sender_id", placeholderText="e.g. Sunrise, or the clinic's number")
         self.timeout = QDoubleSpinBox(objectName="sms_timeout")
         self.timeout.setRange(1, 120)
@@ -78,7 +70,6 @@ class SmsGatewayPage(QWidget):
         test_label.setBuddy(self.test_to)  # a row whose field is a layout gets no buddy from QFormLayout
         form.addRow(test_label, test_row)
         form.addRow("", self.errors.add("test_to", self.test_to))
-        self.result = banner_label("bannerInfo")
 
         self.save_button = QPushButton("&Save")
         self.save_button.setObjectName("primary")
@@ -99,9 +90,7 @@ class SmsGatewayPage(QWidget):
         layout.addWidget(self.result)
         layout.addStretch(1)
         layout.addLayout(buttons)
-        self.setEnabled(False)
-        self._runner.submit(self._service.sms_settings, on_done=self._loaded,
-                            on_error=lambda exc: report_in_form(self, exc, self.errors, self.banner), context=self)
+        self._load(self._service.sms_settings, self._loaded)
 
     def _loaded(self, settings: SmsSettings) -> None:
         self.current = settings
@@ -127,38 +116,16 @@ class SmsGatewayPage(QWidget):
                        api_key_header=self.api_key_header.text().strip(), sender_id=self.sender_id.text().strip(),
                        timeout_seconds=float(self.timeout.value()))
 
-    def _busy(self, busy: bool) -> None:
-        self.save_button.setEnabled(not busy)
-        self.test_button.setEnabled(not busy and self.mode.currentData() != "off")
-
-    def _start(self) -> None:
-        self.errors.clear()
-        self.banner.hide()
-        self.result.hide()
-        self._busy(True)
+    def _test_allowed(self) -> bool:
+        return self.mode.currentData() != "off"
 
     def send_test(self) -> None:
-        self._start()
-        self._runner.submit(self._service.send_test_sms, self.test_to.text(), self.edited(),
-                            self.api_key.text() or None, on_done=self._test_sent, on_error=self._failed, context=self)
+        self._run(self._service.send_test_sms, self.test_to.text(), self.edited(), self.api_key.text() or None,
+                  on_done=self._test_sent)
 
     def _test_sent(self, number: str) -> None:
-        self._busy(False)
         where = "written to the SMS log" if self.mode.currentData() == "log" else "taken by the gateway"
-        show_banner(self.result, f"The test SMS to {number} was {where}.", "bannerInfo")
+        self._succeeded(f"The test SMS to {number} was {where}.")
 
     def save(self) -> None:
-        self._start()
-        self._runner.submit(self._service.save_sms_settings, self.edited(), self.api_key.text() or None,
-                            on_done=self._saved, on_error=self._failed, context=self)
-
-    def _saved(self, settings: SmsSettings) -> None:
-        self._busy(False)
-        self.current = settings
-        self.api_key.clear()
-        show_banner(self.result, "Saved. Every desk uses these settings from now on.", "bannerInfo")
-        self.saved.emit(settings)
-
-    def _failed(self, exc: Exception) -> None:
-        self._busy(False)
-        report_in_form(self, exc, self.errors, self.banner)
+        self._run(self._service.save_sms_settings, self.edited(), self.api_key.text() or None, on_done=self._saved)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ...services.billing.invoices import BILLABLE_VISIT
 from ...services.change_feed import ScheduleChange
-from ...services.doctors import DoctorRecord
+from ...services.doctors import DoctorRecord, doctor_title
 from ...services.errors import NotFound
 from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord
@@ -43,6 +43,7 @@ from ..common.row_table_model import make_record_table
 from ..common.visit_actions import VisitActions
 from ..common.worker import TaskRunner
 from ..patients.patient_dialog import PatientDialog
+from .day_list_printing import DayListPrinter
 from .notices import ANNOUNCED, NoticeList, concerns, notice_text
 from .queue_model import (
     PATIENT,
@@ -96,14 +97,6 @@ def load_day(scheduling: SchedulingService, doctor_id: int, changes: Sequence[Sc
     return DayLoad(doctor_id, day, zone, rows, tuple(changes), announced)
 
 
-def doctor_title(name: str) -> str:
-    """'Priya Nair' -> 'Dr Priya Nair'; a name that already says Dr is left alone."""
-    words = name.split()
-    if words and words[0].rstrip(".").casefold() == "dr":
-        return name
-    return f"Dr {name}"
-
-
 def day_heading(name: str, day: date, booked: int, waiting: int, seen: int) -> str:
     return f"{doctor_title(name)} — {day:%A} {day.day} {day:%B}: {booked} booked, {waiting} waiting, {seen} seen"
 
@@ -149,6 +142,9 @@ class QueuesTab(QWidget):
         self.doctor_picker: QComboBox | None = None
         self.refresh_button = QPushButton("Refresh", objectName="refreshDoctorDay")
         self.refresh_button.setToolTip("Reload the list (it also updates by itself when other desks make changes).")
+        self.print_day_button = QPushButton("Print day list…", objectName="printDayList")
+        self.print_day_button.setToolTip("Preview and print this doctor's patients for the day (A4), or print to PDF")
+        self.day_list_printer = DayListPrinter(services.slips, runner, self)
 
         top = QHBoxLayout()
         if not self._own_list:
@@ -165,6 +161,7 @@ class QueuesTab(QWidget):
         titles.addWidget(self.heading)
         titles.addWidget(self.subheading)
         top.addLayout(titles, 1)
+        top.addWidget(self.print_day_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.problem = QLabel(objectName="bannerWarning")
@@ -240,6 +237,7 @@ class QueuesTab(QWidget):
         self.waiting_timer.start()
 
         self.refresh_button.clicked.connect(self.refresh)
+        self.print_day_button.clicked.connect(self.print_day_list)
         self.call_next_button.clicked.connect(self.call_next)
         self.start_button.clicked.connect(self.start_selected)
         self.complete_button.clicked.connect(self.complete_selected)
@@ -295,6 +293,11 @@ class QueuesTab(QWidget):
                 self.doctor_picker.setCurrentIndex(i)
                 return True
         return False
+
+    def print_day_list(self) -> None:
+        """Preview the shown doctor's day as an A4 list; the preview's Print button prints it."""
+        if self._doctor is not None and self._day is not None:
+            self.day_list_printer.preview(self._doctor, self._day)
 
     def selected_record(self) -> AppointmentRecord | None:
         rows = self.table.selectionModel().selectedRows()
@@ -578,6 +581,7 @@ class QueuesTab(QWidget):
 
     def _update_actions(self) -> None:
         record = self.selected_record()
+        self.print_day_button.setEnabled(self._doctor is not None and self._day is not None)
         manage = self._can_manage_visits() and not self._acting
         waiting = self.model.first_waiting()
         busy_with = self.model.with_doctor()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...services.money import currency_exponent
@@ -44,6 +44,7 @@ class ReportChart(QWidget):
 
             pg.setConfigOptions(antialias=True, background="w", foreground="#1f2933")
             self.plot = pg.PlotWidget()
+            self.plot.installEventFilter(self)
             self.plot.setMinimumSize(120, 90)  # its own hint is a large window's; let layouts shrink it
             self.plot.setMenuEnabled(False)
             self.plot.setMouseEnabled(x=False, y=False)
@@ -53,8 +54,14 @@ class ReportChart(QWidget):
             self._layout.addWidget(self.legend)
         return self.plot
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+        # The labels follow the plot's own width (set by the layout after this widget's resize,
+        # and first when a new plot is laid out), once the resize is done.
+        if watched is self.plot and event.type() == QEvent.Type.Resize and self._labels:
+            QTimer.singleShot(0, self, self._reapply_ticks)
+        return super().eventFilter(watched, event)
+
+    def _reapply_ticks(self) -> None:
         if self._labels:
             self._apply_ticks()
 
@@ -71,16 +78,25 @@ class ReportChart(QWidget):
             step = max(1, -(-widest // int(max(1, room))))
             shown = [(x, labels[x]) for x in range(0, len(labels), step)]
         else:
-            def fit(label: str) -> str:
+            def surname(label: str) -> str:
                 words = label.split()
-                # "Dr Priya Nair" -> "Nair" -> "PN": initials say more than a lone "…" under a bar.
-                for candidate in (label, words[-1] if words else label,
-                                  "".join(w[0] for w in words if w.rstrip(".").lower() != "dr")):
-                    if candidate and metrics.horizontalAdvance(candidate) <= room - 6:
-                        return candidate
+                return words[-1] if words else label  # "Dr Priya Nair" -> "Nair"
+
+            def initials(label: str) -> str:
+                return "".join(w[0] for w in label.split() if w.rstrip(".").lower() != "dr") or label
+
+            def fits(texts: list[str]) -> bool:
+                return all(metrics.horizontalAdvance(t) <= room - 6 for t in texts)
+
+            # One form for every bar (names, else surnames, else initials: "PN", which say more than
+            # a lone "…"); only what still does not fit is cut.
+            forms = [labels, [surname(x) for x in labels], [initials(x) for x in labels]]
+            chosen = next((form for form in forms if fits(form)), forms[-1])
+
+            def fit(label: str) -> str:
                 return metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(room) - 6)
 
-            shown = [(x, fit(label)) for x, label in enumerate(labels)]
+            shown = [(x, fit(label)) for x, label in enumerate(chosen)]
         self.tick_labels = [text for _x, text in shown]
         self.plot.getAxis("bottom").setTicks([shown])
 
