@@ -60,7 +60,9 @@ class ForgotPasswordDialog(QDialog):
         name_row.addWidget(self.username, 1)
         name_row.addWidget(self.send_button)
         form = QFormLayout()
-        form.addRow("&User name", name_row)
+        name_label = QLabel("&User name")
+        name_label.setBuddy(self.username)  # a row holding a layout gets no buddy by itself
+        form.addRow(name_label, name_row)
         form.addRow("", self.errors.add("username", self.username))
         form.addRow("&Code", self.code)
         form.addRow("", self.errors.add("code", self.code))
