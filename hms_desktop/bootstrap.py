@@ -26,6 +26,7 @@ from .services.identity import Identity
 from .services.notifications.bell import BellService
 from .services.notifications.service import NotificationService
 from .services.notifications.template_service import TemplateService
+from .services.password_reset import PasswordResetService
 from .services.patients import PatientService
 from .services.reports import ReportService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
@@ -41,6 +42,7 @@ class Services:
     identity: Identity
     units: UnitsOfWork
     auth: AuthService
+    password_reset: PasswordResetService  # "forgot password": a one-time code by e-mail
     patients: PatientService
     staff: StaffService
     audit: AuditService
@@ -88,6 +90,7 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         identity=identity,
         units=units,
         auth=AuthService(units),
+        password_reset=PasswordResetService(units, clock.now),
         patients=PatientService(units),
         staff=StaffService(units),
         audit=AuditService(units),

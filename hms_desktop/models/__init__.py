@@ -34,7 +34,7 @@ from .scheduling import (
     ExceptionKind,
     WeeklySession,
 )
-from .staff import DeskSession, Role, StaffAccount
+from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
 
 __all__ = [
     "Addendum",
@@ -82,6 +82,7 @@ __all__ = [
     "PatientNamePrefix",
     "PatientNameToken",
     "Role",
+    "PasswordResetCode",
     "StaffAccount",
     "StaffNotification",
     "DeskSession",

@@ -92,3 +92,17 @@ def calling_code(region: str) -> str:
 
 def email_problem(text: str) -> str | None:
     return None if not text or EMAIL_RE.match(text) else EMAIL_MESSAGE
+
+
+def normal_email(text: str) -> str:
+    """A typed e-mail address as stored (email-validator's normal form); "" stays "". Raises
+    ValueError, in words for the field, for one that is not an address."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{EMAIL_MESSAGE[:-1]}: {exc}") from exc

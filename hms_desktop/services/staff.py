@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Role, StaffAccount
 from . import audit, passwords
+from .contact import normal_email
 from .errors import ConflictError, NotFound, ValidationError
 from .permissions import Permission
 from .settings import clinic_zone
@@ -32,6 +33,7 @@ class StaffMember:
     last_signin_at: datetime | None
     must_change_password: bool
     version: int
+    email: str = ""
 
     @property
     def role_label(self) -> str:
@@ -56,6 +58,7 @@ def _member(a: StaffAccount, zone: ZoneInfo) -> StaffMember:
         last_signin_at=_in_zone(a.last_signin_at, zone),
         must_change_password=a.must_change_password,
         version=a.version,
+        email=a.email,
     )
 
 
@@ -95,18 +98,23 @@ class StaffService:
         with self._units.read(Permission.STAFF_VIEW) as uow:
             return _member(self._load(uow.session, staff_id), clinic_zone(uow.session))
 
-    def add(self, username: str, full_name: str, role: str, password: str) -> StaffMember:
+    def add(self, username: str, full_name: str, role: str, password: str, email: str = "") -> StaffMember:
         self._units.authorise(Permission.STAFF_MANAGE)
-        return self._create(username, full_name, role, password, first_admin=False)
+        return self._create(username, full_name, role, password, first_admin=False, email=email)
 
     def create_first_admin(self, username: str, full_name: str, password: str) -> StaffMember:
         """First run of a new clinic: allowed only while there are no accounts at all."""
         return self._create(username, full_name, Role.ADMIN.value, password, first_admin=True)
 
-    def _create(self, username: str, full_name: str, role: str, password: str, *, first_admin: bool) -> StaffMember:
+    def _create(self, username: str, full_name: str, role: str, password: str, *, first_admin: bool,
+                email: str = "") -> StaffMember:
         username = username.strip().lower() if isinstance(username, str) else username
         full_name = full_name.strip() if isinstance(full_name, str) else full_name
         errors = _check_new_account(username, full_name, role, password)
+        try:
+            email = normal_email(email)
+        except ValueError as exc:
+            errors["email"] = str(exc)
         if errors:
             raise ValidationError(errors)
         # bcrypt takes a good part of a second: never inside the transaction (SQLite's write lock).
@@ -122,7 +130,7 @@ class StaffService:
                 raise taken
             account = StaffAccount(
                 username=username, full_name=full_name, role=role, password_hash=hashed, active=True,
-                must_change_password=not first_admin, failed_signins=0,
+                must_change_password=not first_admin, failed_signins=0, email=email,
             )
             session.add(account)
             session.flush()
@@ -135,7 +143,9 @@ class StaffService:
             uow.announce("staff", "created", entity_id=account.id)
             return _member(account, clinic_zone(uow.session))
 
-    def update(self, staff_id: int, expected_version: int, *, full_name: str, role: str) -> StaffMember:
+    def update(self, staff_id: int, expected_version: int, *, full_name: str, role: str,
+               email: str | None = None) -> StaffMember:
+        """Change the name and role, and the e-mail address unless ``email`` is None."""
         with self._units.write(Permission.STAFF_MANAGE, stale=lambda: self._conflict(staff_id)) as uow:
             errors: dict[str, str] = {}
             try:
@@ -144,15 +154,19 @@ class StaffService:
                 errors.update(exc.fields)
             if role not in {r.value for r in Role}:
                 errors["role"] = f"Choose one of: {', '.join(r.value for r in Role)}."
+            try:
+                email = normal_email(email) if email is not None else None
+            except ValueError as exc:
+                errors["email"] = str(exc)
             if errors:
                 raise ValidationError(errors)
             account = self._load(uow.session, staff_id, expected_version)
+            email = account.email if email is None else email
             if account.role == Role.ADMIN and role != Role.ADMIN:
                 self._ensure_other_admin(uow.session, account.id, "change the role of")
-            before = {"full_name": account.full_name, "role": account.role}
-            account.full_name = full_name
-            account.role = role
-            changes = audit.diff(before, {"full_name": full_name, "role": role})
+            before = {"full_name": account.full_name, "role": account.role, "email": account.email}
+            account.full_name, account.role, account.email = full_name, role, email
+            changes = audit.diff(before, {"full_name": full_name, "role": role, "email": email})
             if changes:
                 uow.session.flush()
                 uow.audit(

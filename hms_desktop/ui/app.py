@@ -109,10 +109,19 @@ class _SignInWhenReady:
         self._controller = controller
 
     def sign_in(self, username: str, password: str) -> CurrentUser:
+        return self._opened().auth.sign_in(username, password)
+
+    def request_reset(self, username: str) -> str:
+        return self._opened().password_reset.request_reset(username)
+
+    def confirm_reset(self, username: str, code: str, new_password: str) -> None:
+        self._opened().password_reset.confirm_reset(username, code, new_password)
+
+    def _opened(self) -> Services:
         services = self._controller.opened_services
         if services is None:
             raise HmsError("The database could not be opened; choose one first.")
-        return services.auth.sign_in(username, password)
+        return services
 
 
 class AppController(QObject):
@@ -269,8 +278,9 @@ class AppController(QObject):
         self.login.activateWindow()
 
     def _login_window(self, clinic: str, database_description: str) -> LoginDialog:
-        login = LoginDialog(_SignInWhenReady(self), self.runner, clinic_name=clinic,
-                            database_description=database_description)
+        ready = _SignInWhenReady(self)
+        login = LoginDialog(ready, self.runner, clinic_name=clinic, database_description=database_description,
+                            resets=ready)
         login.accepted.connect(lambda: self.signed_in(login.user))
         login.rejected.connect(self._login_cancelled)
         login.change_database_requested.connect(self._change_database)

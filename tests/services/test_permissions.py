@@ -251,6 +251,8 @@ OPEN = {
     ("auth", "heartbeat"): "a signed-in desk says it is still there, whatever the role",
     ("auth", "other_desks_signed_in"): "a signed-in desk asks whether it is the last, whatever the role",
     ("staff", "create_first_admin"): "refused by the service unless there are no accounts at all",
+    ("password_reset", "request_reset"): "asked for at the sign-in window; the same answer whoever is named",
+    ("password_reset", "confirm_reset"): "done at the sign-in window; the e-mailed code is the proof",
     ("settings", "get"): "the login window shows the clinic's name before sign-in",
     ("scheduling", "time_zone"): "the clinic's time zone is not a secret; every screen needs it",
     ("scheduling", "today"): "the clinic's date, likewise",

@@ -236,6 +236,26 @@ def test_edit_name_and_role(qtbot, services, runner, tab):
     assert member(services, "bob").role == "nurse"
 
 
+def test_edit_the_e_mail_address_a_bad_one_is_shown_next_to_the_field(qtbot, services, runner, tab):
+    add_staff(services, "bob", "receptionist")
+    tab.refresh()
+    wait_idle(qtbot, runner)
+    click_row(qtbot, tab, "bob")
+    qtbot.mouseClick(tab.edit_button, Qt.MouseButton.LeftButton)
+    dialog: StaffDialog = open_dialog(qtbot, tab, StaffDialog)
+    assert dialog.email.text() == ""
+    qtbot.keyClicks(dialog.email, "bob@")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, runner)
+    assert "does not look like an e-mail address" in dialog.errors.text("email")
+    assert dialog.isVisible() and dialog.email.text() == "bob@"  # nothing typed is lost
+    qtbot.keyClicks(dialog.email, "Example.com")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, runner)
+    qtbot.waitUntil(lambda: closed(dialog))
+    assert member(services, "bob").email == "bob@example.com"
+
+
 def test_edit_conflict_shows_the_other_desks_change(qtbot, services, runner, tab):
     add_staff(services, "bob", "receptionist")
     tab.refresh()

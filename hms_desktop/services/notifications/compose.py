@@ -32,6 +32,7 @@ class Composed:
     body: str
     ics: bytes | None
     ics_method: str = "REQUEST"
+    kept_body: str | None = None  # what the outbox row keeps instead of the body, when that holds a secret
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class NotSent:
     reason: str
 
 
-def _setting(session: Session, key: str, default: str) -> str:
+def clinic_setting(session: Session, key: str, default: str) -> str:
     row = session.get(ClinicSetting, key)
     return row.value if row is not None and isinstance(row.value, str) and row.value.strip() else default
 
@@ -101,8 +102,8 @@ def message_values(session: Session, entry: OutboxEntry, appt: Appointment) -> d
     if patient is None or doctor is None:
         return NotSent("The patient or the doctor no longer exists.")
     zone = clinic_zone(session)
-    clinic = _setting(session, "clinic_name", ClinicSettings.clinic_name)
-    phone = _setting(session, "clinic_phone", "")
+    clinic = clinic_setting(session, "clinic_name", ClinicSettings.clinic_name)
+    phone = clinic_setting(session, "clinic_phone", "")
     starts_at = _moment(payload["starts_at"])
     contact = f"please call {clinic} on {phone}" if phone else f"please contact {clinic}"
     return {

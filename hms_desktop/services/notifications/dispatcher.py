@@ -33,6 +33,7 @@ from .reminders import queue_due_reminders
 from .sms import HttpSmsSender, LogSmsSender, SmsSettings, load_sms_settings, sms_sender
 from .sms_copies import queue_sms_copies
 from .smtp import SendFailed, SmtpSender, load_smtp_settings
+from .staff_mail import compose_password_reset, forget_secret
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,8 @@ class NotificationDispatcher:
                 outcome = "not_sent"
             else:
                 outcome = self._deliver(entry, send, now)
+            if outcome != "retrying":
+                forget_secret(entry)
             session.flush()
             if outcome == "failed":
                 ring_failed(session, entry, now)
@@ -141,11 +144,13 @@ class NotificationDispatcher:
 
     def _email(self, session, entry: OutboxEntry) -> Callable[[], None] | NotSent:  # noqa: ANN001 - a Session
         """How to send the row's e-mail (written now), or why it is not sent."""
-        composed = compose(session, entry)
+        composed = (compose_password_reset(session, entry, self._now()) if entry.event == messages.PASSWORD_RESET
+                    else compose(session, entry))
         if isinstance(composed, NotSent):
             return composed
         settings = load_smtp_settings(session)
-        entry.recipient, entry.subject, entry.body = composed.recipient, composed.subject, composed.body
+        entry.recipient, entry.subject = composed.recipient, composed.subject
+        entry.body = composed.body if composed.kept_body is None else composed.kept_body
         message = email_message(composed, settings.sender, message_id(entry))
         return lambda: self._sender.send(settings, message)
 

@@ -16,6 +16,8 @@ RESCHEDULED = "appointment.rescheduled"
 CANCELLED = "appointment.cancelled"
 REMINDER = "appointment.reminder"
 EVENTS = (BOOKED, RESCHEDULED, CANCELLED, REMINDER)
+# A staff member's one-time code (password_reset.py): not a patient message, no template, no SMS copy.
+PASSWORD_RESET = "staff.password_reset"
 EMAIL = "email"
 SMS = "sms"
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ...services.errors import HmsError
 from ..common.window_fit import grow_to_fit
 from ..common.worker import TaskRunner
+from .forgot_password_dialog import ForgotPasswordDialog, ResetsPasswords
 
 if TYPE_CHECKING:
     from ...services.identity import CurrentUser
@@ -47,10 +48,13 @@ class LoginDialog(QDialog):
         *,
         clinic_name: str,
         database_description: str,
+        resets: ResetsPasswords | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._auth = auth
+        self._resets = resets
+        self.forgot_dialog: ForgotPasswordDialog | None = None
         self._runner = runner
         self.user: CurrentUser | None = None
         self.setMinimumWidth(480)
@@ -99,6 +103,12 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        if resets is not None:
+            self.forgot_button = QPushButton("Forgot password?")
+            self.forgot_button.setFlat(True)
+            self.forgot_button.setAutoDefault(False)  # Enter must still sign in once it has been clicked
+            self.forgot_button.clicked.connect(self._forgot)
+            layout.addWidget(self.forgot_button, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addSpacing(8)
         layout.addWidget(where)
         layout.addWidget(change, alignment=Qt.AlignmentFlag.AlignLeft)
@@ -118,6 +128,19 @@ class LoginDialog(QDialog):
             return
         self._busy(True)
         self._runner.submit(self._auth.sign_in, name, password, on_done=self._ok, on_error=self._failed, context=self)
+
+    def _forgot(self) -> None:
+        assert self._resets is not None
+        self.forgot_dialog = dialog = ForgotPasswordDialog(self._resets, self._runner, self.username.text(), self)
+        dialog.accepted.connect(lambda: self._password_reset(dialog.username.text()))
+        dialog.open()
+
+    def _password_reset(self, username: str) -> None:
+        self.username.setText(username.strip())
+        self.password.clear()
+        self.password.setFocus()
+        self.sign_in_button.setDefault(True)
+        self._show("Your new password is set. Sign in with it.")
 
     def _ok(self, user: CurrentUser) -> None:
         self._busy(False)

@@ -140,12 +140,16 @@ class StaffDialog(_SavingDialog):
         self.role.setObjectName("role")
         for role in ROLES:
             self.role.addItem(role_label(role), role)
+        self.email = QLineEdit()
+        self.email.setObjectName("email")
+        self.email.setPlaceholderText("for \"Forgot password?\" codes (optional)")
         self.password = _password_field("password")
         self.repeat = _password_field("repeat")
         self.merge: ConflictMerge[StaffMember] = ConflictMerge([
             FieldSpec("full_name", "Full name", lambda m: m.full_name, lambda: self.full_name.text().strip(),
                       self.full_name.setText),
             FieldSpec("role", "Role", lambda m: m.role, self.role.currentData, self._select_role, role_label),
+            FieldSpec("email", "E-mail", lambda m: m.email, lambda: self.email.text().strip(), self.email.setText),
         ])
 
         form = QFormLayout()
@@ -164,10 +168,13 @@ class StaffDialog(_SavingDialog):
         form.addRow("&Role", self.role)
         form.addRow("", self.errors.add("role", self.role))
         form.addRow("", self.merge.label("role"))
+        form.addRow("&E-mail", self.email)
+        form.addRow("", self.errors.add("email", self.email))
+        form.addRow("", self.merge.label("email"))
         if adding:
             form.addRow("Temporary &password", self.password)
             form.addRow("", self.errors.add("password", self.password))
-            form.addRow("R&epeat password", self.repeat)
+            form.addRow("Repea&t password", self.repeat)
             form.addRow("", self.errors.add("repeat", self.repeat))
 
         layout = QVBoxLayout(self)
@@ -193,6 +200,7 @@ class StaffDialog(_SavingDialog):
         self.member = member
         self.full_name.setText(member.full_name)
         self._select_role(member.role)
+        self.email.setText(member.email)
 
     def _select_role(self, role: str) -> None:
         index = self.role.findData(role)
@@ -208,12 +216,12 @@ class StaffDialog(_SavingDialog):
                 return
             self._run(
                 self._staff.add, self.username.text(), self.full_name.text(), self.role.currentData(),
-                self.password.text(),
+                self.password.text(), self.email.text(),
             )
         else:
             self._run(
                 self._staff.update, self.member.id, self.member.version,
-                full_name=self.full_name.text(), role=self.role.currentData(),
+                full_name=self.full_name.text(), role=self.role.currentData(), email=self.email.text(),
             )
 
     def _failed(self, exc: Exception) -> None:
