@@ -19,6 +19,7 @@ from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
 from .common.worker import TaskRunner
 from .notifications.bell import BellButton
+from .notifications.desk_dispatch import DeskDispatch
 from .patients.patients_tab import PatientsTab
 from .scheduler.shortcuts import NEXT_FREE
 from .scheduler.shortcuts import help_text as scheduler_keys
@@ -147,6 +148,15 @@ class MainWindow(QMainWindow):
 
         self.idle_lock = IdleLock(services.auth, runner, idle_lock_minutes, self)
         self.idle_lock.sign_out_requested.connect(self.sign_out_requested)
+        # This desk sends the outbox while it holds the dispatch lock. Gated on the permission the
+        # dispatcher's own units of work check (NOTIFICATIONS_SEND), so there is one rule for who
+        # may send, here and in `hms notify run`; which roles a clinic trusts with it is the
+        # permission table's business, not the window's.
+        self.desk_dispatch: DeskDispatch | None = None
+        if user.can(Permission.NOTIFICATIONS_SEND):
+            self.desk_dispatch = DeskDispatch(services, self)
+            self.idle_lock.locked_changed.connect(self.desk_dispatch.locked_changed)
+            self.desk_dispatch.start()
         runner.default_error_handler = self._show_error
 
         self._placed = False
@@ -399,6 +409,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         QSettings().setValue("main_window/geometry", self.saveGeometry())
         self.idle_lock.stop()
+        if self.desk_dispatch is not None:
+            self.desk_dispatch.stop()
         if self.watcher is not None:
             self.watcher.stop()
         if self.runner.default_error_handler == self._show_error:
