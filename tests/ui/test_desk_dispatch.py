@@ -17,16 +17,22 @@ from tests.services.test_notifications import mail_server, outbox_rows, patient_
 __all__ = ["mail_server"]  # the fixture, imported to be used here
 
 
-def test_a_message_queued_at_another_desk_is_sent_by_the_windows_timer(qtbot, clinic: Clinic, runner, mail_server,  # noqa: F811 - the fixture
-                                                                     monkeypatch):
+def _sending_window(qtbot, svc, runner, port: int, monkeypatch) -> MainWindow:  # noqa: ANN001
+    """An administrator's main window whose dispatch timer runs fast, sending to ``port``."""
     monkeypatch.setattr(desk_dispatch, "FIRST_ROUND_MS", 100)
     monkeypatch.setattr(desk_dispatch, "ROUND_MS", 300)
-    svc = clinic.svc
-    use_mail_server(svc, mail_server.port)
+    use_mail_server(svc, port)
     window = MainWindow(svc, runner, svc.auth.current, idle_lock_minutes=0)
     qtbot.addWidget(window)
     window.show()
     wait_idle(qtbot, runner)
+    return window
+
+
+def test_a_message_queued_at_another_desk_is_sent_by_the_windows_timer(qtbot, clinic: Clinic, runner, mail_server,  # noqa: F811 - the fixture
+                                                                     monkeypatch):
+    svc = clinic.svc
+    window = _sending_window(qtbot, svc, runner, mail_server.port, monkeypatch)
     assert window.desk_dispatch is not None
 
     other = second_desk(svc)
@@ -66,14 +72,8 @@ def test_a_desk_without_the_send_permission_does_not_dispatch(qtbot, clinic: Cli
 
 def test_a_locked_desk_stops_sending_and_gives_the_lock_up_until_it_is_unlocked(qtbot, clinic: Clinic, runner,  # noqa: F811 - the fixture
                                                                                mail_server, monkeypatch):
-    monkeypatch.setattr(desk_dispatch, "FIRST_ROUND_MS", 100)
-    monkeypatch.setattr(desk_dispatch, "ROUND_MS", 300)
     svc = clinic.svc
-    use_mail_server(svc, mail_server.port)
-    window = MainWindow(svc, runner, svc.auth.current, idle_lock_minutes=0)
-    qtbot.addWidget(window)
-    window.show()
-    wait_idle(qtbot, runner)
+    window = _sending_window(qtbot, svc, runner, mail_server.port, monkeypatch)
     pg = not svc.db.is_sqlite
     if pg:
         qtbot.waitUntil(lambda: _holders(svc) == 1, timeout=10_000)
