@@ -41,7 +41,7 @@ class Permission(StrEnum):
     PRICE_LIST_MANAGE = "price_list.manage"  # price list, tax rates, payer accounts
     BILLING_EXPORT = "billing.export"  # the accountant's journal
     # Notifications.
-    NOTIFICATIONS_SEND = "notifications.send"  # run the outbox dispatcher (hms notify run)
+    NOTIFICATIONS_SEND = "notifications.send"  # run the outbox dispatcher (the desks' and hms notify run)
     # Reports and the dashboard.
     REPORTS_VIEW = "reports.view"  # appointment and patient figures, every doctor's
     REPORTS_VIEW_OWN = "reports.view_own"  # ... a doctor's own figures only
@@ -61,6 +61,9 @@ _FRONT_DESK = {
     Permission.DOCTOR_VIEW,
     Permission.SCHEDULE_VIEW,
     Permission.VISIT_CHECK_IN,
+    # Sending the clinic's queued messages is not a privilege of the person signed in: whichever
+    # desk holds the dispatch lock sends them (ui/notifications/desk_dispatch.py).
+    Permission.NOTIFICATIONS_SEND,
 }
 
 # An administrator runs the clinic but is not a clinician: they may see who opened a record, never
@@ -95,6 +98,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CLINICAL_READ,
             Permission.CLINICAL_WRITE,
             Permission.VITALS_WRITE,
+            Permission.NOTIFICATIONS_SEND,
         }
     ),
 }
