@@ -273,6 +273,12 @@ class UnitsOfWork:
         self.chain = WriterChain()
         self.writer = self.chain.writer
 
+    def database_replaced(self) -> None:
+        """The database under this desk was replaced (a restore): the chain's tail this process
+        remembers is not the restored one's, so the next unit reads it from the database."""
+        with self.chain.lock:
+            self.chain.forget()
+
     def _unit(self, session: Session, actor: CurrentUser | None, writable: bool) -> UnitOfWork:
         return UnitOfWork(session, actor, self.identity.workstation, self.identity.desk_id, writable,
                           chain=self.chain)

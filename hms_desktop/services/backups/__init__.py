@@ -264,6 +264,7 @@ class BackupService:
         self._db.dispose()
         copy_into(path, self._db.sqlite_path)
         self._db.dispose()
+        self._units.database_replaced()
         config = self.settings()
         backup_log.append(config.primary(), BackupEntry(
             datetime.now(), "restore", f"restored from {path.name}", str(path), check.size, check.sha256, True,
