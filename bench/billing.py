@@ -21,10 +21,9 @@ import random
 import statistics
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from bench.common import ThrowawayDatabase, logger, p95, scratch_environment, time_ms
+from bench.common import logger, p95, scratch_database, scratch_environment, time_ms
 
 BATCH = 20_000
 TARGET_PDF_MS = 30.0
@@ -253,21 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
         log = logger(f"billing {kind}")
-        throwaway = None
-        if kind == "sqlite":
-            url = f"sqlite:///{Path(scratch) / 'billing.sqlite3'}"
-        else:
-            throwaway = ThrowawayDatabase(args.server)
-            url = throwaway.url
-        try:
+        with scratch_database(kind, scratch, args.server, "billing") as (url, throwaway):
             facts = build(url, args.invoices, args.patients, log)
             if throwaway is not None:
                 throwaway.vacuum_analyze()
             reads = measure_reads(url, args.rounds, facts, log)
             writes = measure_writers(url, args.writers, args.each, log) if kind == "postgresql" else None
-        finally:
-            if throwaway is not None:
-                throwaway.drop()
         print(f"\nBilling on {kind}: {args.invoices:,} invoices, {args.patients:,} patients")
         print(f"  {'what':<52} {'median ms':>10} {'p95 ms':>8} {'rows':>6}  target")
         for r in reads:

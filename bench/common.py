@@ -10,7 +10,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -219,3 +220,17 @@ def pg_size(services: Any, notes: list[str]) -> int:
         version = session.execute(text("SHOW server_version")).scalar_one()
     notes.append(f"server {version}")
     return int(size)
+
+
+@contextmanager
+def scratch_database(kind: str, scratch: str | Path, server: str, name: str) -> Iterator[tuple[str, ThrowawayDatabase | None]]:
+    """One bench's database of ``kind``: a SQLite file ``name``.sqlite3 in ``scratch``, or a throwaway
+    PostgreSQL database on ``server``, dropped when the block ends. Yields (url, the throwaway or None)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{Path(scratch) / f'{name}.sqlite3'}", None
+        return
+    throwaway = ThrowawayDatabase(server)
+    try:
+        yield throwaway.url, throwaway
+    finally:
+        throwaway.drop()

@@ -19,10 +19,9 @@ import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
-from pathlib import Path
 from typing import Any
 
-from bench.common import ThrowawayDatabase, logger, scratch_environment, time_ms
+from bench.common import logger, scratch_database, scratch_environment, time_ms
 
 BATCH = 20_000
 TARGET_REPORT_MS = 1000.0
@@ -124,20 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
         log = logger(f"reports {kind}")
-        throwaway = None
-        if kind == "sqlite":
-            url = f"sqlite:///{Path(scratch) / 'reports.sqlite3'}"
-        else:
-            throwaway = ThrowawayDatabase(args.server)
-            url = throwaway.url
-        try:
+        with scratch_database(kind, scratch, args.server, "reports") as (url, throwaway):
             build(url, args, log)
             if throwaway is not None:
                 throwaway.vacuum_analyze()
             results = measure(url, args.rounds, log)
-        finally:
-            if throwaway is not None:
-                throwaway.drop()
         print(f"\nReports on {kind}: {args.appointments:,} appointments, {args.payments:,} payments, "
               f"{args.doctors} doctors, over one year")
         print(f"  {'what':<48} {'first ms':>9} {'median ms':>10} {'rows':>6}  target")
