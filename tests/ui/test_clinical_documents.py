@@ -7,6 +7,7 @@ sets the photo (scaled to 512 px) and sees no document anywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,9 +24,14 @@ from hms_desktop.ui.clinical.documents_panel import DocumentsPanel
 from tests.conftest import STAFF_PASSWORD, second_desk, wait_idle
 from tests.services.conftest import fix_clock
 from tests.support.sample_files import pdf_bytes, png_bytes
-from tests.ui.test_clinical_history import every_text, open_from_history, open_patient, surgery, write_visit  # noqa: F401
-from tests.ui.test_clinical_visit import Surgery, open_window
+from tests.ui.test_clinical_history import every_text, open_from_history, open_patient, write_visit
+from tests.ui.test_clinical_visit import Surgery, open_surgery, open_window
 from tests.ui.widget_helpers import open_dialog, type_into
+
+
+@pytest.fixture
+def surgery(services: Services) -> Iterator[Surgery]:
+    yield from open_surgery(services)
 
 
 def choose_in_file_dialog(qtbot, owner, path: Path) -> None:  # type: ignore[no-untyped-def]
