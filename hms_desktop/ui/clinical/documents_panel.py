@@ -9,6 +9,7 @@ the worker too, so a large scan never stalls the window.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -62,6 +63,7 @@ class DocumentDesk:
     user_id: int | None
     can_add: bool  # doctors and nurses (a doctor on a visit: their own; the visit dialog narrows it)
     can_remove_any: bool  # administrators
+    zone: Callable[[], tzinfo] | None = None  # the clinic's time zone (worker thread); the desk's when None
 
     def may_remove(self, record: AttachmentRecord) -> bool:
         return record.removed_at is None and (self.can_remove_any or record.added_by_id == self.user_id)
@@ -73,7 +75,7 @@ def document_desk(services: Any, user: CurrentUser) -> DocumentDesk | None:
         return None
     return DocumentDesk(services.attachments, user.id,
                         user.can(Permission.CLINICAL_WRITE) or user.can(Permission.VITALS_WRITE),
-                        user.can(Permission.DOCUMENTS_REMOVE_ANY))
+                        user.can(Permission.DOCUMENTS_REMOVE_ANY), services.scheduling.time_zone)
 
 
 def _read_and_add(attachments: Any, patient_id: int, title: str, kind: str, path: str,
@@ -114,12 +116,16 @@ class DocumentPreview(QScrollArea):
     def clear(self, note: str = "Select a document to see it here.") -> None:
         self.shown = None
         for label in self.pages:
+            self._layout.removeWidget(label)
+            label.hide()  # gone at once, not only when the event loop deletes it
             label.deleteLater()
         self.pages = []
         self.note.setText(note)
 
     def _width(self) -> int:
-        return max(200, self.viewport().width() - 24)
+        # The pane less the layout's margins, a page's frame and room for the vertical scroll bar.
+        return max(200, self.viewport().width() - 2 * self._layout.contentsMargins().left() - 4
+                   - self.verticalScrollBar().sizeHint().width())
 
     def show_content(self, content: AttachmentContent) -> None:
         self.clear("")
@@ -198,10 +204,8 @@ class DocumentsPanel(QWidget):
         self.list.setHeaderLabels(["Title", "Kind", "File", "Size", "Added"])
         self.list.setRootIsDecorated(False)
         self.list.setAlternatingRowColors(True)
-        self.list.setColumnWidth(0, 170)
-        self.list.setColumnWidth(1, 90)
-        self.list.setColumnWidth(2, 110)
-        self.list.setColumnWidth(3, 60)
+        for column, width in enumerate((150, 100, 95, 55)):
+            self.list.setColumnWidth(column, width)
         self.preview = DocumentPreview()
         self.save_button = QPushButton("Save a &copy…", objectName="saveDocumentCopy")
         self.remove_button = QPushButton("Re&move…", objectName="removeDocument")
@@ -232,8 +236,9 @@ class DocumentsPanel(QWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(left)
         split.addWidget(self.preview)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([480, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.banner)
@@ -258,11 +263,14 @@ class DocumentsPanel(QWidget):
     def load(self, select_id: int | None = None) -> None:
         self.state.setText("Loading…")
         attachments = self._desk.attachments
-        if self._visit_id is not None:
-            call: Any = (attachments.for_visit, self._visit_id)
-        else:
-            call = (lambda pid, limit: attachments.for_patient(pid, limit=limit), self._patient_id, self.limit)
-        self._runner.submit(*call, on_done=lambda rows: self._show(rows, select_id), on_error=self._failed,
+        visit_id, patient_id, limit, zone = self._visit_id, self._patient_id, self.limit, self._desk.zone
+
+        def listed() -> tuple[list[AttachmentRecord], tzinfo | None]:  # worker thread
+            rows = (attachments.for_visit(visit_id) if visit_id is not None
+                    else attachments.for_patient(patient_id, limit=limit))
+            return rows, zone() if zone is not None else None
+
+        self._runner.submit(listed, on_done=lambda got: self._show(*got, select_id), on_error=self._failed,
                             context=self, key=f"documents-{id(self)}")
 
     def _older(self) -> None:
@@ -275,8 +283,9 @@ class DocumentsPanel(QWidget):
     def _local(self, when: datetime) -> str:
         return f"{when.astimezone(self._zone):%d %b %Y %H:%M}"
 
-    def _show(self, rows: list[AttachmentRecord], select_id: int | None) -> None:
+    def _show(self, rows: list[AttachmentRecord], zone: tzinfo | None, select_id: int | None) -> None:
         self.records = rows
+        self._zone = zone or self._zone
         current = select_id if select_id is not None else self.selected_id()
         self.list.blockSignals(True)
         self.list.clear()
