@@ -180,3 +180,38 @@ def test_image_sizes_from_headers():
     assert image_size(png_bytes(7, 9)) == (7, 9)
     assert image_size(jpeg_header(1024, 768)) == (1024, 768)
     assert image_size(b"\xff\xd8\xff\xe0") is None
+
+
+def test_a_backup_carries_the_documents_and_a_restore_mends_a_damaged_one(tmp_path, sqlite_template):
+    """SQLite's backup is the database file, so the documents' bytes are in it; PostgreSQL's is a
+    pg_dump of every table (tests/services/test_backups.py), blobs included."""
+    import shutil
+    from pathlib import Path
+
+    from hms_desktop.bootstrap import build_services
+    from hms_desktop.services.backups import BackupSettings
+    from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, add_staff, second_desk
+    from tests.services.conftest import make_patients
+
+    path = tmp_path / "clinic.sqlite3"
+    shutil.copy(sqlite_template, path)
+    admin = build_services(f"sqlite:///{path}")
+    admin.staff.create_first_admin("admin", "Ada Admin", ADMIN_PASSWORD)
+    admin.auth.sign_in("admin", ADMIN_PASSWORD)
+    admin.backups.save_settings(BackupSettings(folder=str(tmp_path / "backups")))
+    add_staff(admin, "nina", "nurse")
+    (patient_id,) = make_patients(admin, 1)
+    nurse = second_desk(admin, "nina", STAFF_PASSWORD)
+    try:
+        added = nurse.attachments.add(patient_id, lab_report())
+        entry = admin.backups.backup_now()
+        assert entry.verified
+        with admin.db.engine.begin() as conn:
+            conn.execute(text("UPDATE clinical_attachment_blobs SET content = :c"), {"c": b"%PDF-1.4 scrambled"})
+        with pytest.raises(DamagedFile):
+            nurse.attachments.open(added.id)
+        admin.backups.restore(Path(entry.path))
+        assert nurse.attachments.open(added.id).data == PDF
+    finally:
+        nurse.close()
+        admin.close()
