@@ -15,7 +15,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLineEdit
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QInputDialog, QLineEdit
 from sqlalchemy import text
 
 from hms_desktop.bootstrap import Services
@@ -34,14 +34,17 @@ def surgery(services: Services) -> Iterator[Surgery]:
     yield from open_surgery(services)
 
 
-def choose_in_file_dialog(qtbot, owner, path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Pick ``path`` in the Qt file dialog under ``owner`` and press its Open button."""
-    dialog = open_dialog(qtbot, owner, QFileDialog)
+def choose_in_file_dialog(qtbot, owner, path: Path, dialog=None) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``path`` in the Qt file dialog under ``owner`` and press its Open (or Save) button.
+    (Typing a whole path into the name box leaves the list of matching names popped up over it, and
+    that list takes the Return and the click meant for the dialog.)"""
+    dialog = dialog or open_dialog(qtbot, owner, QFileDialog)
     dialog.selectFile(str(path))  # as if browsed to: the folder shown, the name in the box
     name_box = dialog.findChild(QLineEdit, "fileNameEdit")
     qtbot.waitUntil(lambda: name_box.text() == path.name)
     buttons = dialog.findChild(QDialogButtonBox, "buttonBox")
-    qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
+    button = buttons.button(QDialogButtonBox.StandardButton.Open) or buttons.button(QDialogButtonBox.StandardButton.Save)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=3000)
 
 
@@ -211,4 +214,35 @@ def test_a_receptionist_sets_the_photo_and_sees_no_documents(qtbot, surgery: Sur
     dialog = open_patient(qtbot, window, runner, surgery.patient_id)
     qtbot.waitUntil(lambda: dialog.clinical.photo.isVisible() or dialog.clinical.history is not None)
     qtbot.waitUntil(lambda: dialog.clinical.photo.photo is not None)
+    dialog.done(0)
+
+
+def test_a_copy_is_saved_out_and_a_removal_takes_a_reason(qtbot, surgery: Surgery, runner, tmp_path):
+    report = pdf_bytes("Thyroid panel")
+    surgery.doctor.attachments.add(surgery.patient_id, AttachmentInput("TSH", "lab_report", "tsh.pdf", report))
+    window = open_window(qtbot, surgery.doctor, runner)
+    dialog = open_patient(qtbot, window, runner, surgery.patient_id)
+    panel = dialog.documents
+    click_tab(qtbot, dialog.sections, panel)
+    qtbot.waitUntil(lambda: panel.list.topLevelItemCount() == 1)
+    item = panel.list.topLevelItem(0)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=panel.list.visualItemRect(item).center())
+    qtbot.waitUntil(lambda: panel.preview.shown is not None)
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    save = open_dialog(qtbot, panel, QFileDialog)
+    name_box = save.findChild(QLineEdit, "fileNameEdit")
+    assert name_box.text() == "tsh.pdf"  # the file's own name offered
+    choose_in_file_dialog(qtbot, panel, tmp_path / "copy-of-tsh.pdf", save)
+    qtbot.waitUntil(lambda: (tmp_path / "copy-of-tsh.pdf").exists())
+    assert (tmp_path / "copy-of-tsh.pdf").read_bytes() == report
+    # Removing asks why; the reason is kept and the list no longer shows it.
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    ask = open_dialog(qtbot, panel, QInputDialog)
+    box = ask.findChild(QLineEdit)
+    type_into(qtbot, box, "Scanned for the wrong patient")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.list.topLevelItemCount() == 0, timeout=10_000)
+    (kept,) = surgery.doctor.attachments.for_patient(surgery.patient_id, include_removed=True)
+    assert kept.removal_reason == "Scanned for the wrong patient"
+    assert panel.state.text() == "No documents for this patient yet."
     dialog.done(0)

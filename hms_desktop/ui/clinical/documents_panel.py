@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from ...paths import documents_dir
 from ...services.clinical import KINDS, AttachmentContent, AttachmentInput, AttachmentRecord
 from ...services.errors import EnvironmentProblem
-from ...services.file_types import size_words
+from ...services.file_types import EXTENSIONS, TYPE_WORDS, size_words
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
 from ..common.form_helpers import banner_label, show_banner
@@ -407,9 +407,12 @@ class DocumentsPanel(QWidget):
                                 on_error=lambda exc: show_error(self, exc), context=self)
 
     def _ask_where(self, content: AttachmentContent) -> QFileDialog:
-        dialog = QFileDialog(self, f"Save a copy of {content.record.title}", str(documents_dir()))
+        ending = EXTENSIONS[content.record.content_type][0]
+        dialog = QFileDialog(self, f"Save a copy of {content.record.title}", str(documents_dir()),
+                             f"{TYPE_WORDS[content.record.content_type].split(' ', 1)[1].capitalize()} (*{ending})")
         dialog.setObjectName("saveDocumentDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(ending.lstrip("."))  # a name typed without it keeps the file's type
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         dialog.selectFile(content.record.file_name)
         dialog.fileSelected.connect(lambda chosen: self._write_copy(content, chosen))
