@@ -191,6 +191,10 @@ class VisitService(ClockedService):
         uow.announce("schedule", kind, doctor_id=appt.doctor_id, day=appt.local_day, appointment_id=appt.id)
         if target == S.CANCELLED:
             uow.enqueue(notify.cancelled(appt.id, appt.starts_at, appt.ends_at, cancelled_by, reason))
+        elif target == S.REJECTED:
+            uow.enqueue(notify.rejected(appt.id, appt.starts_at, appt.ends_at, reason))
+        elif target == S.CONFIRMED and current == S.REQUESTED:
+            uow.enqueue(notify.confirmed(appt.id, appt.starts_at, appt.ends_at))
 
 
 def _raise(uow: UnitOfWork, why: object) -> None:
