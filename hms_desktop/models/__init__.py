@@ -32,6 +32,7 @@ from .scheduling import (
     AvailabilityException,
     DailyToken,
     ExceptionKind,
+    WaitingEntry,
     WeeklySession,
 )
 from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
@@ -42,6 +43,7 @@ __all__ = [
     "PatientAllergy",
     "Prescription",
     "Visit",
+    "WaitingEntry",
     "VisitStatus",
     "VitalsReading",
     "ArchivedDocument",
