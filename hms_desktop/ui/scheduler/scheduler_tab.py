@@ -65,6 +65,7 @@ from .load_calendar import calendar_span
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
 from .slip_printing import SlipPrinter
+from .waiting_list_dialog import WaitingListDialog
 
 #: The day view shows at most this many doctors side by side; the filter narrows the rest.
 MAX_COLUMNS = 24
@@ -130,6 +131,9 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
         self._pending_patient: PatientRecord | PatientSummary | None = None
         self._pending_find = False  # Ctrl+G pressed before the doctors were loaded
+        self._waiting_list = services.waiting_list
+        self.waiting_dialog: WaitingListDialog | None = None
+        self._pending_slot: tuple[int, datetime] | None = None  # show_slot's doctor and start, until the grid shows
 
         self._build_left()
         self._build_right()
@@ -190,6 +194,10 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.walk_in_button.clicked.connect(self.add_walk_in)
         self.walk_in_button.setToolTip(f"Someone at the desk now: the next token with a doctor ({keys.WALK_IN})")
         self.walk_in_button.setVisible(self._user.can(Permission.SCHEDULE_BOOK))
+        self.waiting_button = QPushButton("Waiting list…", objectName="openWaitingList")
+        self.waiting_button.setToolTip("Patients waiting for a time; the bell says when a slot they want frees up")
+        self.waiting_button.clicked.connect(self.open_waiting_list)
+        self.waiting_button.setVisible(self._user.can(Permission.WAITLIST_VIEW))
         self.refresh_button = QPushButton("Refresh", objectName="schedulerRefresh")
         self.refresh_button.setToolTip("Reload the doctors and the schedule (F5)")
         self.refresh_button.clicked.connect(self.refresh)
@@ -210,6 +218,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         top.addWidget(self.refresh_button)
         top.addWidget(self.next_free_button)
         top.addWidget(self.walk_in_button)
+        top.addWidget(self.waiting_button)
 
         self.toolbar = QToolBar(objectName="appointmentActions")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -413,6 +422,8 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             index = model.find_appointment(self._selected_id)
             if index.isValid():
                 view.setCurrentIndex(index)
+        if self._pending_slot is not None and self._mode == DAY and grid.day == self._pending_slot[1].date():
+            self._select_slot(*self._pending_slot)
         self._show_status(grid)
         self._update_actions()
 
@@ -480,6 +491,8 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         for dialog in self.dialogs:
             if isinstance(dialog, BookingDialog):
                 dialog.schedule_changed(changes)  # its slot may just have been taken
+        if self.waiting_dialog is not None:
+            self.waiting_dialog.schedule_changed(changes)
         if any(change.topic == "doctors" for change in changes):
             self.refresh()  # a doctor verified, (de)activated or edited: the doctor list, then the grid
             return
@@ -512,6 +525,51 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             self.reload_grid()
         else:
             self._set_calendar(day)
+
+    def show_slot(self, doctor_id: int, starts_at: datetime) -> None:
+        """The day view on one doctor's time (a bell item's freed slot; ``starts_at`` in the clinic's
+        zone), the doctor ticked in the list, the cell selected once the grid has loaded."""
+        self._pending_slot = (doctor_id, starts_at)
+        if doctor_id in self._unchecked:
+            self._unchecked.discard(doctor_id)
+            self._fill_doctor_list()
+        if self._mode != DAY:
+            self._mode = DAY
+            self.day_button.setChecked(True)
+            self.week_button.setChecked(False)
+            self.week_doctor.hide()
+            self.stack.setCurrentWidget(self.day_view)
+        self.show_day(starts_at.date())
+
+    def _select_slot(self, doctor_id: int, starts_at: datetime) -> None:
+        model = self.day_model
+        column = next((c for c in range(model.columnCount()) if (col := model.column(c)) and col.doctor_id == doctor_id),
+                      None)
+        if column is None:
+            return
+        index = model.index_at(column, starts_at.time())
+        if index.isValid():
+            self._pending_slot = None
+            self.day_view.setCurrentIndex(index)
+            self.day_view.scrollTo(index, ScheduleGridView.ScrollHint.PositionAtCenter)
+            self.day_view.setFocus()
+
+    def open_waiting_list(self) -> WaitingListDialog:
+        """The waiting list (non-modal), for the doctor whose column is selected, else everyone."""
+        if self.waiting_dialog is not None:
+            self.waiting_dialog.raise_()
+            self.waiting_dialog.activateWindow()
+            return self.waiting_dialog
+        index = self.current_view().currentIndex()
+        doctor_id = index.data(DoctorIdRole) if index.isValid() else None
+        dialog = WaitingListDialog(self._waiting_list, self._patients, self._runner, self._user,
+                                   [d for d in self._all_doctors if d.bookable], list(self._specialties),
+                                   self._today or self._day, doctor_id, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: setattr(self, "waiting_dialog", None))
+        self.waiting_dialog = dialog
+        dialog.show()
+        return dialog
 
     def go_today(self) -> None:
         if self._today is not None:
