@@ -42,7 +42,7 @@ def test_the_receptionist_adds_a_patient_to_the_waiting_list_and_takes_them_off(
                                               date_of_birth=date(1979, 5, 1)))
     window = _window(qtbot, ward.receptionist, runner)
     tab = _scheduler(qtbot, window, runner)
-    assert tab.waiting_button.isVisible()
+    assert tab.waiting_button.isVisible() and tab.left_panel.isAncestorOf(tab.waiting_button)
     _click(qtbot, tab.waiting_button)
     dialog = open_dialog(qtbot, tab, WaitingListDialog)
     wait_idle(qtbot, runner)
@@ -75,8 +75,8 @@ def test_the_receptionist_adds_a_patient_to_the_waiting_list_and_takes_them_off(
     qtmodeltester.check(dialog.model)
     shown = [dialog.model.index(0, c).data() for c in range(dialog.model.columnCount())]
     assert shown[:5] == ["Ravi Kumar (" + ward.admin.waiting_list.entries()[0].patient_mrn + ")", "Dr Priya Nair",
-                         "07 Jan – 21 Jan 2030", "Morning (before 12:00)", "Can come at short notice"]
-    assert shown[WaitingListModel.ADDED].endswith("by rita")
+                         "07 Jan – 21 Jan 2030", "Morning", "Can come at short notice"]
+    assert shown[WaitingListModel.ADDED] == "07 Jan · rita"
     assert dialog.banner.text() == "Ravi Kumar is on the waiting list for Dr Priya Nair."
     assert dialog.finder.patient is None and dialog.note.text() == ""
 
@@ -133,4 +133,12 @@ def test_a_freed_slot_rings_the_receptionist_live_and_opens_the_scheduler_at_it(
     assert index.data(CellKindRole) == CellKind.FREE
     slot = index.data(SlotRole)
     assert (slot.doctor_id, slot.local_start) == (ward.doctor_id, at(10, 30, day=later))
+    assert tab.selected_label.text() == "Freed slot: Dr Priya Nair at 10:30 — press Enter to book it"
     assert bell.unread == 0
+
+    # From the selected slot, the waiting list opens on that doctor, and adding defaults to them.
+    _click(qtbot, tab.waiting_button)
+    dialog = open_dialog(qtbot, tab, WaitingListDialog)
+    wait_idle(qtbot, runner)
+    assert dialog.show_for.currentText() == "Dr Priya Nair" and dialog.wants.currentText() == "Dr Priya Nair"
+    assert dialog.model.rowCount() == 1 and dialog.model.index(0, 0).data().startswith("Ravi Kumar")

@@ -135,6 +135,11 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.waiting_dialog: WaitingListDialog | None = None
         self._pending_slot: tuple[int, datetime] | None = None  # show_slot's doctor and start, until the grid shows
 
+        # In the left panel, under Today / Day / Week: the top row has no width to spare on a small screen.
+        self.waiting_button = QPushButton("Waiting list…", objectName="openWaitingList")
+        self.waiting_button.setToolTip("Patients waiting for a time; the bell says when a slot they want frees up")
+        self.waiting_button.clicked.connect(self.open_waiting_list)
+        self.waiting_button.setVisible(self._user.can(Permission.WAITLIST_VIEW))
         self._build_left()
         self._build_right()
         layout = QHBoxLayout(self)
@@ -194,10 +199,6 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self.walk_in_button.clicked.connect(self.add_walk_in)
         self.walk_in_button.setToolTip(f"Someone at the desk now: the next token with a doctor ({keys.WALK_IN})")
         self.walk_in_button.setVisible(self._user.can(Permission.SCHEDULE_BOOK))
-        self.waiting_button = QPushButton("Waiting list…", objectName="openWaitingList")
-        self.waiting_button.setToolTip("Patients waiting for a time; the bell says when a slot they want frees up")
-        self.waiting_button.clicked.connect(self.open_waiting_list)
-        self.waiting_button.setVisible(self._user.can(Permission.WAITLIST_VIEW))
         self.refresh_button = QPushButton("Refresh", objectName="schedulerRefresh")
         self.refresh_button.setToolTip("Reload the doctors and the schedule (F5)")
         self.refresh_button.clicked.connect(self.refresh)
@@ -218,7 +219,6 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         top.addWidget(self.refresh_button)
         top.addWidget(self.next_free_button)
         top.addWidget(self.walk_in_button)
-        top.addWidget(self.waiting_button)
 
         self.toolbar = QToolBar(objectName="appointmentActions")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -422,10 +422,10 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             index = model.find_appointment(self._selected_id)
             if index.isValid():
                 view.setCurrentIndex(index)
-        if self._pending_slot is not None and self._mode == DAY and grid.day == self._pending_slot[1].date():
-            self._select_slot(*self._pending_slot)
         self._show_status(grid)
         self._update_actions()
+        if self._pending_slot is not None and self._mode == DAY and grid.day == self._pending_slot[1].date():
+            self._select_slot(*self._pending_slot)
 
     def _show_status(self, grid: _Grid) -> None:
         model = self.current_model()
@@ -553,6 +553,11 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             self.day_view.setCurrentIndex(index)
             self.day_view.scrollTo(index, ScheduleGridView.ScrollHint.PositionAtCenter)
             self.day_view.setFocus()
+            name = model.column(column).doctor_name  # type: ignore[union-attr]
+            free = index.data(CellKindRole) == CellKind.FREE
+            # Shown where a selected appointment is described; the next selection replaces it.
+            self.selected_label.setText(f"Freed slot: {name} at {starts_at:%H:%M} — press Enter to book it" if free
+                                        else f"{name} at {starts_at:%H:%M} was booked again meanwhile")
 
     def open_waiting_list(self) -> WaitingListDialog:
         """The waiting list (non-modal), for the doctor whose column is selected, else everyone."""

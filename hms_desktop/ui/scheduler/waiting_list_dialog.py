@@ -41,6 +41,8 @@ from .patient_finder import PatientFinder
 
 _Index = QModelIndex | QPersistentModelIndex
 
+SHORT_PART_WORDS = {"any": "Any time", "morning": "Morning", "afternoon": "Afternoon", "evening": "Evening"}
+
 #: The role of a row holding its WaitingRecord.
 WaitingRecordRole = Qt.ItemDataRole.UserRole + 1
 
@@ -65,11 +67,12 @@ class WaitingListModel(RowTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return {
                 self.PATIENT: f"{entry.patient_name} ({entry.patient_mrn})", self.FOR: entry.who,
-                self.DAYS: entry.days, self.PART: entry.part_words, self.NOTE: entry.note,
-                self.ADDED: f"{entry.added_at:%d %b %H:%M} by {entry.added_by}",
+                self.DAYS: entry.days, self.PART: SHORT_PART_WORDS.get(entry.part_of_day, entry.part_of_day),
+                self.NOTE: entry.note, self.ADDED: f"{entry.added_at:%d %b} · {entry.added_by}",
             }.get(column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.NOTE:
-            return entry.note or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return {self.NOTE: entry.note or None, self.PART: entry.part_words,
+                    self.ADDED: f"{entry.added_at:%d %b %Y %H:%M} by {entry.added_by}"}.get(column)
         return None
 
 
@@ -148,11 +151,11 @@ class WaitingListDialog(QDialog):
         self.finder.results.setMaximumHeight(90)
         self.wants = QComboBox(objectName="waitingWants")
         for d in doctors:
-            self.wants.addItem(d.full_name, ("doctor", d.id))
+            self.wants.addItem(d.full_name, f"doctor:{d.id}")
         for s in specialties:
-            self.wants.addItem(f"Any {s.name} doctor", ("specialty", s.id))
+            self.wants.addItem(f"Any {s.name} doctor", f"specialty:{s.id}")
         if doctor_id is not None:
-            index = self.wants.findData(("doctor", doctor_id))
+            index = self.wants.findData(f"doctor:{doctor_id}")
             if index >= 0:
                 self.wants.setCurrentIndex(index)
         today = QDate(self._today.year, self._today.month, self._today.day)
@@ -246,7 +249,8 @@ class WaitingListDialog(QDialog):
         if patient is None:
             self.errors.show({"patient": "Find and choose the patient who is waiting."})
             return
-        kind, wanted = self.wants.currentData() or (None, None)
+        kind, _, number = (self.wants.currentData() or "").partition(":")
+        wanted = int(number) if number else None
         first, last = self.earliest.date(), self.latest.date()
         data = WaitingInput(
             patient.id, date(first.year(), first.month(), first.day()),
