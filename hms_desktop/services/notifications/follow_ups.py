@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, exists, literal, select
 from sqlalchemy.orm import Session
 
-from ...models import Appointment, AppointmentStatus, OutboxEntry, Patient, Visit
+from ...models import Appointment, AppointmentStatus, OutboxEntry, Patient, UTCDateTime, Visit
 from ..settings import clinic_zone
 from ..unit_of_work import OutboxMessage, UnitOfWork
 from . import messages
@@ -32,6 +32,8 @@ def follow_up_key(visit_id: int, due: date, channel: str) -> str:
 
 
 def _booked_clause(visit_patient, visit_doctor, visit_appointment, visit_started):  # noqa: ANN001, ANN202 - columns
+    """The one rule for "a follow-up is booked": the patient has an appointment with the visit's
+    doctor after the visit (other than the visit's own), booked, on or already seen."""
     return exists().where(
         Appointment.patient_id == visit_patient, Appointment.doctor_id == visit_doctor,
         Appointment.status.in_(FOLLOW_UP_STATUSES), Appointment.starts_at > visit_started,
@@ -40,14 +42,10 @@ def _booked_clause(visit_patient, visit_doctor, visit_appointment, visit_started
 
 
 def follow_up_booked(session: Session, visit: Visit) -> bool:
-    """Whether the patient has an appointment with the visit's doctor after the visit (booked or seen)."""
-    stmt = select(Appointment.id).where(
-        Appointment.patient_id == visit.patient_id, Appointment.doctor_id == visit.doctor_id,
-        Appointment.status.in_(FOLLOW_UP_STATUSES), Appointment.starts_at > visit.started_at,
-    )
-    if visit.appointment_id is not None:
-        stmt = stmt.where(Appointment.id != visit.appointment_id)
-    return session.scalar(stmt.limit(1)) is not None
+    """Whether a follow-up is booked for this visit (the same rule as the queue's, for one visit)."""
+    return bool(session.scalar(select(_booked_clause(
+        literal(visit.patient_id, Integer), literal(visit.doctor_id, Integer),
+        literal(visit.appointment_id, Integer), literal(visit.started_at, UTCDateTime)))))
 
 
 def queue_due_follow_ups(uow: UnitOfWork, now: datetime, sms_on: bool) -> int:
