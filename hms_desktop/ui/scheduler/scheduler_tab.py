@@ -65,6 +65,7 @@ from .load_calendar import calendar_span
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
 from .slip_printing import SlipPrinter
+from .waiting_list_actions import WaitingListMixin
 from .waiting_list_dialog import WaitingListDialog
 
 #: The day view shows at most this many doctors side by side; the filter narrows the rest.
@@ -73,7 +74,6 @@ MAX_COLUMNS = 24
 LIVE_RELOAD_DELAY_MS = 150
 FILTER_DELAY_MS = 150
 WEEK_COLUMN_WIDTH = 120  # seven days side by side on a 1280-pixel screen
-
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class _Grid:
     loads: dict[date, int] = field(default_factory=dict)  # booked per day, for the month calendar
 
 
-class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
+class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin, QWidget):
     status_message = Signal(str)
 
     def __init__(
@@ -131,15 +131,11 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
         self._pending_patient: PatientRecord | PatientSummary | None = None
         self._pending_find = False  # Ctrl+G pressed before the doctors were loaded
-        self._waiting_list = services.waiting_list
+        self._waiting_list = services.waiting_list  # the waiting list's part: waiting_list_actions.py
         self.waiting_dialog: WaitingListDialog | None = None
-        self._pending_slot: tuple[int, datetime] | None = None  # show_slot's doctor and start, until the grid shows
+        self._pending_slot: tuple[int, datetime] | None = None  # show_slot's doctor and start, until shown
 
-        # In the left panel, under Today / Day / Week: the top row has no width to spare on a small screen.
-        self.waiting_button = QPushButton("Waiting list…", objectName="openWaitingList")
-        self.waiting_button.setToolTip("Patients waiting for a time; the bell says when a slot they want frees up")
-        self.waiting_button.clicked.connect(self.open_waiting_list)
-        self.waiting_button.setVisible(self._user.can(Permission.WAITLIST_VIEW))
+        self._build_waiting_button()
         self._build_left()
         self._build_right()
         layout = QHBoxLayout(self)
@@ -525,56 +521,6 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
             self.reload_grid()
         else:
             self._set_calendar(day)
-
-    def show_slot(self, doctor_id: int, starts_at: datetime) -> None:
-        """The day view on one doctor's time (a bell item's freed slot; ``starts_at`` in the clinic's
-        zone), the doctor ticked in the list, the cell selected once the grid has loaded."""
-        self._pending_slot = (doctor_id, starts_at)
-        if doctor_id in self._unchecked:
-            self._unchecked.discard(doctor_id)
-            self._fill_doctor_list()
-        if self._mode != DAY:
-            self._mode = DAY
-            self.day_button.setChecked(True)
-            self.week_button.setChecked(False)
-            self.week_doctor.hide()
-            self.stack.setCurrentWidget(self.day_view)
-        self.show_day(starts_at.date())
-
-    def _select_slot(self, doctor_id: int, starts_at: datetime) -> None:
-        model = self.day_model
-        column = next((c for c in range(model.columnCount()) if (col := model.column(c)) and col.doctor_id == doctor_id),
-                      None)
-        if column is None:
-            return
-        index = model.index_at(column, starts_at.time())
-        if index.isValid():
-            self._pending_slot = None
-            self.day_view.setCurrentIndex(index)
-            self.day_view.scrollTo(index, ScheduleGridView.ScrollHint.PositionAtCenter)
-            self.day_view.setFocus()
-            name = model.column(column).doctor_name  # type: ignore[union-attr]
-            free = index.data(CellKindRole) == CellKind.FREE
-            # Shown where a selected appointment is described; the next selection replaces it.
-            self.selected_label.setText(f"Freed slot: {name} at {starts_at:%H:%M} — press Enter to book it" if free
-                                        else f"{name} at {starts_at:%H:%M} was booked again meanwhile")
-
-    def open_waiting_list(self) -> WaitingListDialog:
-        """The waiting list (non-modal), for the doctor whose column is selected, else everyone."""
-        if self.waiting_dialog is not None:
-            self.waiting_dialog.raise_()
-            self.waiting_dialog.activateWindow()
-            return self.waiting_dialog
-        index = self.current_view().currentIndex()
-        doctor_id = index.data(DoctorIdRole) if index.isValid() else None
-        dialog = WaitingListDialog(self._waiting_list, self._patients, self._runner, self._user,
-                                   [d for d in self._all_doctors if d.bookable], list(self._specialties),
-                                   self._today or self._day, doctor_id, parent=self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: setattr(self, "waiting_dialog", None))
-        self.waiting_dialog = dialog
-        dialog.show()
-        return dialog
 
     def go_today(self) -> None:
         if self._today is not None:
