@@ -43,6 +43,7 @@ from .scheduling import (
     AvailabilityException,
     DailyToken,
     ExceptionKind,
+    WaitingEntry,
     WeeklySession,
 )
 from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
@@ -56,6 +57,7 @@ __all__ = [
     "PatientPhoto",
     "Prescription",
     "Visit",
+    "WaitingEntry",
     "VisitStatus",
     "VitalsReading",
     "ArchivedDocument",
