@@ -1,7 +1,7 @@
 """attachments (lab reports, scans, letters: metadata and bytes in two tables) and the patient photo
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016_attach
+Revises: 0015_waitlist
 Create Date: 2026-12-04 18:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from hms_desktop.models.base import UTCDateTime
 
-revision: str = '0015'
-down_revision: str | None = '0014'
+revision: str = '0016_attach'
+down_revision: str | None = '0015_waitlist'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
