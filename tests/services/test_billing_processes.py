@@ -48,18 +48,19 @@ class DeskFault(RuntimeError):
 def _faulty_issuing_desk(url: str, username: str, patient_id: int, barrier, results) -> None:  # noqa: ANN001
     """Issues EACH invoices in one step; every third attempt fails after the number is taken, while
     the counter row is locked, so the number must go back for the next desk."""
-    from hms_desktop.services.billing.invoices import InvoiceService
+    from hms_desktop.services.billing import numbering
 
-    taking = InvoiceService._issue_in
+    taking = numbering.number_row
     attempts = [0]
 
-    def issue_then_maybe_fail(self, uow, t, invoice):  # noqa: ANN001, ANN202
-        taking(self, uow, t, invoice)
+    def number_then_maybe_fail(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        number = taking(*args, **kwargs)
         attempts[0] += 1
         if attempts[0] % 3 == 0:
-            raise DeskFault(f"{username} failed holding {invoice.number}")
+            raise DeskFault(f"{username} failed holding {number}")
+        return number
 
-    InvoiceService._issue_in = issue_then_maybe_fail  # this desk's process only
+    numbering.number_row = number_then_maybe_fail  # this desk's process only
     svc = build_services(url)
     try:
         svc.auth.sign_in(username, STAFF_PASSWORD)
