@@ -35,7 +35,7 @@ from ..money import LineAmounts, MoneyError, invoice_totals, round_half_up
 from ..permissions import Permission, discount_limit_bp
 from ..text import check_text
 from ..unit_of_work import UnitOfWork, UnitsOfWork
-from . import listing, numbering
+from . import listing, numbering, one_step
 from .common import (
     Clock,
     ClockMixin,
@@ -266,16 +266,18 @@ class InvoiceService(ClockMixin):
         and issue, in one transaction.
 
         The busiest write of the desk, so written without the ORM's unit of work: every line is
-        checked and the totals summed before anything is written, then one INSERT for the invoice
-        (with its totals), one for its lines, the numbering statement and the audit row."""
+        checked and the totals summed before anything is written; then on PostgreSQL one statement
+        numbers and writes the invoice, its lines and its audit row (one_step.py), and on SQLite
+        one statement each."""
         self._units.authorise(Permission.INVOICE_CREATE)  # before any check of the input
         claim_reference, notes = _details(claim_reference, notes, payer_share)
         with self._units.write(Permission.INVOICE_CREATE) as uow:
             uow.explain_constraint("uq_invoices_appointment_live", _visit_taken)
             s = uow.session
             t = terms(s)
-            patient = s.execute(_PATIENT_NAME, {"id": patient_id}).first()
-            if patient is None:
+            pg = uow.is_postgresql
+            patient = None if pg else s.execute(_PATIENT_NAME, {"id": patient_id}).first()
+            if patient is None and not pg:
                 raise NotFound("That patient no longer exists.")
             payer_name = self._check_payer(s, payer_id)
             now = self._now()
@@ -300,39 +302,49 @@ class InvoiceService(ClockMixin):
             if payer_share and (payer_id is None or payer_share > totals.total):
                 raise ValidationError({"payer_share": "The payer's share needs a payer and cannot exceed the total."})
             actor = uow.actor
+            state = InvoiceState.ISSUED.value if totals.total > 0 else InvoiceState.PAID.value
             values = {
                 "patient_id": patient_id, "appointment_id": appointment_id, "doctor_id": doctor_id,
-                "payer_id": payer_id, "claim_reference": claim_reference, "state": InvoiceState.DRAFT.value,
+                "payer_id": payer_id, "claim_reference": claim_reference, "state": state,
                 "local_day": day, "subtotal": totals.subtotal, "discount": totals.discount, "tax": totals.tax,
                 "total": totals.total, "payer_share": payer_share, "paid": 0, "payer_paid": 0, "refunded": 0,
                 "credited": 0, "notes": notes, "void_reason": "", "created_at": now, "created_by_id": actor.id,
-                "version": 1,
+                "issued_at": now, "issued_by_id": actor.id, "version": 2,
             }
-            invoice_id = s.execute(_INSERT_INVOICE, values).scalar_one()
-            rows = [{"invoice_id": invoice_id, **columns} for columns, _ in checked]
-            line_ids = s.execute(_INSERT_LINES, rows).scalars().all()
-            # Last, so the series' counter is held only for the audit row, its seal and the commit.
-            issued = {"state": InvoiceState.ISSUED.value if totals.total > 0 else InvoiceState.PAID.value,
-                      "issued_at": now, "issued_by_id": actor.id, "version": 2}
-            number = numbering.number_row(s, numbering.INVOICE, day.year, Invoice.__table__, invoice_id, "number",
-                                          issued, version=("version", 1))
-            audit_row = uow.audit_values(
-                "invoice.issued", entity_type="invoice", entity_id=invoice_id,
-                summary=f"Issued invoice {number} for {t.money(totals.total)}",
-                changes={"number": [None, number], "state": [None, issued["state"]],
-                         "patient_id": [None, patient_id], "appointment_id": [None, appointment_id],
-                         "total": [None, totals.total]})
-            uow.written_audit([(s.execute(_INSERT_AUDIT, audit_row).scalar_one(), audit_row)])
+            rows = [columns for columns, _ in checked]
+            head, tail = "Issued invoice ", f" for {t.money(totals.total)}"
+            audit_row = uow.audit_values("invoice.issued", entity_type="invoice", entity_id="", summary="")
+            if pg:
+                written = one_step.write_issued(s, day.year, values, rows, audit_row, (head, tail))
+                if written is None:
+                    raise NotFound("That patient no longer exists.")
+                invoice_id, number, line_ids = written.invoice_id, written.number, written.line_ids
+                patient_name, patient_mrn, audit_id = written.patient_name, written.patient_mrn, written.audit_id
+            else:
+                assert patient is not None
+                patient_name = f"{patient.given_name} {patient.family_name}".strip()
+                patient_mrn = patient.mrn
+                invoice_id = s.execute(_INSERT_INVOICE, {**values, "state": InvoiceState.DRAFT.value, "issued_at": None,
+                                                         "issued_by_id": None, "version": 1}).scalar_one()
+                line_ids = s.execute(_INSERT_LINES, [{"invoice_id": invoice_id, **r} for r in rows]).scalars().all()
+                # Last, so the series' counter is held only for the audit row, its seal and the commit.
+                number = numbering.number_row(
+                    s, numbering.INVOICE, day.year, Invoice.__table__, invoice_id, "number",
+                    {"state": state, "issued_at": now, "issued_by_id": actor.id, "version": 2}, version=("version", 1))
+                audit_id = None
+            audit_row.update(entity_id=str(invoice_id), summary=f"{head}{number}{tail}", changes={
+                "number": [None, number], "state": [None, state], "patient_id": [None, patient_id],
+                "appointment_id": [None, appointment_id], "total": [None, totals.total]})
+            if audit_id is None:
+                audit_id = s.execute(_INSERT_AUDIT, audit_row).scalar_one()
+            uow.written_audit([(audit_id, audit_row)])
             uow.announce("billing", "invoice", entity_id=invoice_id)
             return InvoiceRecord(
-                id=invoice_id, number=number, patient_name=f"{patient.given_name} {patient.family_name}".strip(),
-                patient_mrn=patient.mrn, doctor_name=doctor_name, payer_name=payer_name,
-                issued_by=actor.full_name, currency=t.currency, locale=t.locale,
-                lines=tuple(LineRecord(line_id, **{k: v for k, v in row.items() if k != "invoice_id"})
-                            for line_id, row in zip(line_ids, rows, strict=True)),
-                payments=(), refunds=(), credit_notes=(),
-                **{**{k: v for k, v in values.items() if k not in ("created_by_id",)}, **{
-                    k: v for k, v in issued.items() if k != "issued_by_id"}},
+                id=invoice_id, number=number, patient_name=patient_name, patient_mrn=patient_mrn,
+                doctor_name=doctor_name, payer_name=payer_name, issued_by=actor.full_name, currency=t.currency,
+                locale=t.locale, payments=(), refunds=(), credit_notes=(),
+                lines=tuple(LineRecord(line_id, **row) for line_id, row in zip(line_ids, rows, strict=True)),
+                **{k: v for k, v in values.items() if k not in ("created_by_id", "issued_by_id")},
             )
 
     def void(self, invoice_id: int, version: int, reason: str) -> InvoiceRecord:
