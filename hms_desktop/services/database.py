@@ -93,6 +93,9 @@ class Database:
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
+            # The connection used last is handed out first: a desk's calls keep to one warm
+            # connection, and the others idle (and are pinged when next used, IDLE_PING_SECONDS).
+            pool_use_lifo=True,
             connect_args={
                 "connect_timeout": 5,
                 "application_name": "hms-desktop",
