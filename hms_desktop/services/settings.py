@@ -154,6 +154,10 @@ def recent_clinic_view(session: Session) -> ClinicView:
     return view
 
 
+_CLINIC_SETTINGS = select(ClinicSetting.key, ClinicSetting.value).where(
+    ClinicSetting.key.in_([f.name for f in fields(ClinicSettings)]))
+
+
 class SettingsService:
     def __init__(self, units: UnitsOfWork) -> None:
         self._units = units
@@ -166,7 +170,8 @@ class SettingsService:
     @staticmethod
     def _stored(session: Session) -> ClinicSettings:
         defaults = ClinicSettings()
-        stored = {s.key: s.value for s in session.scalars(select(ClinicSetting))}
+        # Only the settings' own keys (message templates and the like live in the same table).
+        stored = {key: value for key, value in session.execute(_CLINIC_SETTINGS)}
         values = {}
         for f in fields(ClinicSettings):
             value = stored.get(f.name, getattr(defaults, f.name))
