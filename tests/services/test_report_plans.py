@@ -62,6 +62,7 @@ def test_the_report_indexes_exist(services):
         assert SQLITE_ONLY <= names
     else:
         assert not SQLITE_ONLY & names
+        assert "hx_appointments_visits" in names  # the visits' times, for the waiting-time reports
         assert "ix_payments_day" not in names  # the prefix of ix_payments_day_figures, dropped
 
 
