@@ -19,7 +19,18 @@ from .billing import (
     ShiftState,
     TaxRate,
 )
-from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
+from .clinical import (
+    Addendum,
+    Attachment,
+    AttachmentBlob,
+    Diagnosis,
+    PatientAllergy,
+    PatientPhoto,
+    Prescription,
+    Visit,
+    VisitStatus,
+    VitalsReading,
+)
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
 from .patient import Patient, PatientNamePrefix, PatientNameToken
@@ -32,16 +43,21 @@ from .scheduling import (
     AvailabilityException,
     DailyToken,
     ExceptionKind,
+    WaitingEntry,
     WeeklySession,
 )
 from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
 
 __all__ = [
     "Addendum",
+    "Attachment",
+    "AttachmentBlob",
     "Diagnosis",
     "PatientAllergy",
+    "PatientPhoto",
     "Prescription",
     "Visit",
+    "WaitingEntry",
     "VisitStatus",
     "VitalsReading",
     "ArchivedDocument",

@@ -19,6 +19,7 @@ from hms_desktop.services.backups import BackupSettings
 from hms_desktop.services.billing import LineInput
 from hms_desktop.services.clinical import (
     AllergyInput,
+    AttachmentInput,
     DiagnosisInput,
     NotesInput,
     PrescriptionInput,
@@ -29,6 +30,7 @@ from hms_desktop.services.errors import HmsError, PermissionDenied
 from hms_desktop.services.notifications import SmsSettings, SmtpSettings
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.permissions import ROLE_PERMISSIONS, Permission
+from hms_desktop.services.scheduling.waiting_list import WaitingInput
 from hms_desktop.services.settings import ClinicSettings
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
 from tests.services.conftest import TODAY, at, fix_clock, make_doctor
@@ -148,6 +150,10 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("scheduling", "doctor_day"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.doctor_day(ids["doctor"], TODAY)),
     ("scheduling", "day_loads"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_loads([ids["doctor"]], TODAY, TODAY)),
     ("visits", "queue"): (P.SCHEDULE_VIEW, lambda s, ids: s.visits.queue(ids["doctor"], TODAY)),
+    ("waiting_list", "entries"): (P.WAITLIST_VIEW, lambda s, ids: s.waiting_list.entries(ids["doctor"])),
+    ("waiting_list", "add"): (P.WAITLIST_MANAGE, lambda s, ids: s.waiting_list.add(
+        WaitingInput(ids["patient"], TODAY, doctor_id=ids["doctor"]))),
+    ("waiting_list", "remove"): (P.WAITLIST_MANAGE, lambda s, ids: s.waiting_list.remove(1)),
     ("scheduling", "day_view"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_view([ids["doctor"]], TODAY)),
     ("scheduling", "patient_appointments"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.patient_appointments(ids["patient"])),
     ("scheduling", "open_change_feed"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.open_change_feed().close()),
@@ -239,6 +245,18 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("fhir", "patient_bundle"): (P.CLINICAL_EXPORT, lambda s, ids: s.fhir.patient_bundle(ids["mrn"])),
     ("clinical", "remove_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),
+    # Attachments: clinical content; the photo: demographic.
+    ("attachments", "limit_bytes"): ((P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.attachments.limit_bytes()),
+    ("attachments", "add"): ((P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.attachments.add(
+        ids["patient"], AttachmentInput("Letter", "letter", "a.pdf", b"%PDF-1.4 x"))),
+    ("attachments", "for_patient"): (P.CLINICAL_READ, lambda s, ids: s.attachments.for_patient(ids["patient"])),
+    ("attachments", "for_visit"): (P.CLINICAL_READ, lambda s, ids: s.attachments.for_visit(ids["visit"])),
+    ("attachments", "open"): (P.CLINICAL_READ, lambda s, ids: s.attachments.open(999_999)),
+    ("attachments", "remove"): (
+        (P.CLINICAL_WRITE, P.VITALS_WRITE, P.DOCUMENTS_REMOVE_ANY), lambda s, ids: s.attachments.remove(999_999, "x")),
+    ("patient_photos", "get"): (P.PATIENT_VIEW, lambda s, ids: s.patient_photos.get(ids["patient"])),
+    ("patient_photos", "set"): (P.PATIENT_EDIT, lambda s, ids: s.patient_photos.set(ids["patient"], b"not a photo")),
+    ("patient_photos", "remove"): (P.PATIENT_EDIT, lambda s, ids: s.patient_photos.remove(999_999)),
 }
 
 # Calls that are open on purpose, and why.
