@@ -20,7 +20,7 @@ target_metadata = Base.metadata
 # PostgreSQL exclusion constraints against double booking (0002). SQLAlchemy 2.0 does not reflect
 # them today; if a later version reports them (or their GiST indexes), autogenerate would propose
 # dropping them and `alembic check` would fail, so they are skipped by name here.
-# Likewise the SQLite expression indexes on the minutes waited (hx_, 0015): SQLAlchemy cannot
+# Likewise the SQLite expression indexes on the minutes waited (hx_, 0017_repfast): SQLAlchemy cannot
 # declare an index that exists on one database only.
 HAND_MADE_PREFIXES = ("ex_", "hx_")
 SKIPPED_HX = "Skipped unsupported reflection of expression-based index hx_"

@@ -1,4 +1,4 @@
-"""The reports read the indexes migration 0015 made for them (a year of a busy clinic depends on it:
+"""The reports read the indexes migration 0017_repfast made for them (a year of a busy clinic depends on it:
 bench/reports.py). On SQLite the planner is asked, for the statements the reports really send, which
 index each one reads; on PostgreSQL, which chooses well unaided, the indexes are there and the
 SQLite-only expression indexes are not. The figures themselves are checked in test_report_figures.py."""
@@ -57,7 +57,7 @@ def test_the_report_indexes_exist(services):
     names = _index_names(services)
     assert BOTH <= names
     if services.db.engine.dialect.name == "sqlite":
-        # Made by hand (0015): a later revision that rebuilds the appointments table in batch mode
+        # Made by hand (0017_repfast): a later revision that rebuilds the appointments table in batch mode
         # must make them again, as SQLAlchemy cannot reflect them to copy.
         assert SQLITE_ONLY <= names
     else:

@@ -25,7 +25,7 @@ class epoch_seconds(FunctionElement[int]):  # noqa: N801 - reads as a SQL functi
 
 
 # The SQL is written out with its constants inline, not as bound parameters: SQLite uses an index
-# on an expression (migration 0015's hx_ indexes) only for a query that spells it the same way.
+# on an expression (migration 0017_repfast's hx_ indexes) only for a query that spells it the same way.
 @compiles(epoch_seconds, "sqlite")
 def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     # The column holds UTC as text ("2030-01-07 03:30:00.000000"); strftime reads it as UTC.
@@ -41,7 +41,7 @@ def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
 
 class minutes_between(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
     """Whole minutes from the first UTC timestamp column to the second (each taken to the whole
-    second first), as migration 0015's hx_ indexes hold them on SQLite."""
+    second first), as migration 0017_repfast's hx_ indexes hold them on SQLite."""
 
     type = BigInteger()
     inherit_cache = True

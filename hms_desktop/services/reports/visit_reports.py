@@ -47,7 +47,7 @@ def percentile(histogram: dict[int, int], share: float) -> int:
 
 
 def _visited() -> list[ColumnElement[bool]]:
-    # As migration 0015's hx_ indexes are made (SQLite uses them only for queries that say so).
+    # As migration 0017_repfast's hx_ indexes are made (SQLite uses them only for queries that say so).
     return [Appointment.arrived_at.is_not(None), Appointment.called_at.is_not(None),
             Appointment.called_at >= Appointment.arrived_at]
 
@@ -177,7 +177,7 @@ def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: i
         doctors = select(Doctor.id, Doctor.full_name).where(Doctor.id == doctor_id)
     names = dict(s.execute(doctors).all())
     # Per doctor in the order of the index that holds the minutes booked on SQLite (hx_, migration
-    # 0015); the day kept from choosing the day-led index, which would sort them.
+    # 0017_repfast); the day kept from choosing the day-led index, which would sort them.
     day = no_index(Appointment.local_day)
     booked_query = (select(Appointment.doctor_id, func.coalesce(func.sum(booked_minutes), 0), func.count())
                     .where(day >= day_from, day <= day_to, Appointment.status.in_(SLOT_HOLDING_STATUSES))

@@ -17,8 +17,8 @@ visits the table (measured with bench/reports.py at 1,000,000 appointments and p
   into seconds is not IMMUTABLE there); it gets hx_appointments_visits instead, the visits' two
   times by day and doctor (partial: visits only), which it reads without the table.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017_repfast
+Revises: 0016_attach
 Create Date: 2026-12-04 18:20:00
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0015'
-down_revision: str | None = '0014'
+revision: str = '0017_repfast'
+down_revision: str | None = '0016_attach'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
