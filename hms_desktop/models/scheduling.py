@@ -138,7 +138,11 @@ class Appointment(Base):
         # A patient's overlap check and appointment history.
         Index("ix_appointments_patient_start", "patient_id", "starts_at"),
         # The reports and the dashboard: counts by the clinic's day, doctor and status from the index alone.
+        # On SQLite three expression indexes (hx_, made by hand in migration 0017_repfast) hold the minutes
+        # waited and booked.
         Index("ix_appointments_day_doctor_status", "local_day", "doctor_id", "status", "kind"),
+        # "Was this patient seen in the period": one probe per patient (the patient reports).
+        Index("ix_appointments_patient_day", "patient_id", "local_day", "status", "doctor_id"),
         # No two patients hold the same token with one doctor on one day (NULLs do not collide).
         UniqueConstraint("doctor_id", "local_day", "token", name="uq_appointments_doctor_day_token"),
         CheckConstraint("ends_at > starts_at", name="range"),
