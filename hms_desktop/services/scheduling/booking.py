@@ -221,7 +221,7 @@ class SchedulingService(ClockedService):
                         summary=f"Booked {patient_name(patient)} ({patient.mrn}) with {doctor.full_name} "
                         f"at {fmt(start, zone)}",
                     ),
-                    message=uow.outbox_values(notify.booked(start, end)),
+                    message=uow.outbox_values(notify.booked(start, end, requested=not confirmed)),
                     message_key=(notify.BOOKED_KEY_PREFIX, notify.BOOKED_KEY_SUFFIX),
                 )
                 appointment_id, audit_id = insert_booking(conn, values)
