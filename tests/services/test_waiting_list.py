@@ -168,8 +168,7 @@ def test_booking_a_waiting_patient_closes_their_entry_in_the_same_unit(ward: War
     assert closed.closed_at is not None and closed.closed_at.utcoffset() == at(11).utcoffset()
     audit = ward.admin.audit.recent()
     assert audit[0].action == "waitlist.booked" and audit[1].action == "appointment.booked"
-    assert audit[0].summary == "Ravi Rao ({}) booked with Dr Omar Said: off the waiting list".format(
-        desk.patients.get(ravi).mrn)
+    assert audit[0].summary == f"Ravi Rao ({desk.patients.get(ravi).mrn}) booked with Dr Omar Said: off the waiting list"
 
     # A request with Dr Priya closes Ravi's entry for her; Uma's stays.
     desk.scheduling.book(ravi, ward.doctor_id, at(17), confirmed=False)
