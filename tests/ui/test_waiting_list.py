@@ -212,7 +212,7 @@ def test_booking_the_waiting_patient_closes_the_entry_and_the_bell_says_the_slot
     wait_idle(qtbot, runner)
     text = bell.panel.list.item(0).text()
     assert text.startswith("A slot freed up for Ravi Kumar") and "Booked since: Ravi Kumar (by admin)" in text
-    assert "Booked since ·" in text  # the kind's words, where "Waiting list" was
+    assert "Waiting list, slot taken ·" in text  # the kind's words, where "Waiting list" was
     qtbot.keyClick(bell.panel.list, Qt.Key.Key_Return)
     wait_idle(qtbot, runner)
     qtbot.waitUntil(lambda: tab.day_view.currentIndex().isValid(), timeout=10_000)

@@ -83,6 +83,8 @@ class PatientHistoryPanel(QWidget):
         self.waiting = self._tree("patientWaitingList", ["Waiting for", "Days", "Part of day", "Status"])
         self.waiting_title = QLabel("On the &waiting list")
         self.waiting_title.setBuddy(self.waiting)
+        for column, width in ((0, 230), (1, 170), (2, 100)):
+            self.waiting.setColumnWidth(column, width)
         self.waiting.hide()
         self.waiting_title.hide()
         self.state = QLabel("Loading…", objectName="subtle")
@@ -147,8 +149,9 @@ class PatientHistoryPanel(QWidget):
         if entries is None:
             return
         for e in entries:
-            item = QTreeWidgetItem([e.who, e.days, e.part_words, e.status])
+            item = QTreeWidgetItem([e.who, e.days, e.part_words.split(" (")[0], e.status])
             item.setToolTip(0, e.note or f"Added {e.added_at:%d %b %Y} by {e.added_by}")
+            item.setToolTip(2, e.part_words)
             if e.closed_at is not None:
                 for column in range(4):
                     item.setForeground(column, _closed_brush(self))
