@@ -205,4 +205,6 @@ class WaitingEntry(Base):
         CheckConstraint("doctor_id IS NOT NULL OR specialty_id IS NOT NULL", name="doctor_or_specialty"),
         Index("ix_waiting_list_doctor_id", "doctor_id", "removed_at"),
         Index("ix_waiting_list_specialty_id", "specialty_id", "removed_at"),
+        # A booking closes the patient's open entries (waiting_list.close_booked).
+        Index("ix_waiting_list_patient_id", "patient_id", "removed_at"),
     )
