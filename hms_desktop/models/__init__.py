@@ -19,7 +19,18 @@ from .billing import (
     ShiftState,
     TaxRate,
 )
-from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
+from .clinical import (
+    Addendum,
+    Attachment,
+    AttachmentBlob,
+    Diagnosis,
+    PatientAllergy,
+    PatientPhoto,
+    Prescription,
+    Visit,
+    VisitStatus,
+    VitalsReading,
+)
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
 from .patient import Patient, PatientNamePrefix, PatientNameToken
@@ -39,8 +50,11 @@ from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
 
 __all__ = [
     "Addendum",
+    "Attachment",
+    "AttachmentBlob",
     "Diagnosis",
     "PatientAllergy",
+    "PatientPhoto",
     "Prescription",
     "Visit",
     "WaitingEntry",

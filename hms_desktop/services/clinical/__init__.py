@@ -1,6 +1,14 @@
 """Clinical records: visits, vitals, diagnoses, prescriptions, addenda, allergies (see service.py
 for who may do what)."""
 
+from .attachments import (
+    KINDS,
+    AttachmentContent,
+    AttachmentInput,
+    AttachmentRecord,
+    AttachmentService,
+    DamagedFile,
+)
 from .fhir import FhirExport
 from .icd10 import IcdCode
 from .printing import ClinicalDocuments
@@ -22,6 +30,7 @@ from .service import AllergyWarning, ClinicalService
 from .vitals import VITAL_SIGNS, VitalSign, VitalsInput
 
 __all__ = [
+    "KINDS", "AttachmentContent", "AttachmentInput", "AttachmentRecord", "AttachmentService", "DamagedFile",
     "VITAL_SIGNS", "AccessRecord", "AllergyWarning", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalDocuments", "ClinicalService",
     "DiagnosisInput", "DiagnosisRecord", "FhirExport", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
     "VisitRecord", "VisitSummary", "VitalSign", "VitalsInput", "VitalsRecord",

@@ -1,8 +1,8 @@
 """a waiting list entry closed by a booking names the appointment; the indexes a booking uses to
 close the patient's entries and to mark the freed-slot bell items its time covers
 
-Revision ID: 0016_waitlist2
-Revises: 0015_waitlist
+Revision ID: 0017_waitlist2
+Revises: 0016_attach
 Create Date: 2026-12-04 18:40:00
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0016_waitlist2'
-down_revision: str | None = '0015_waitlist'
+revision: str = '0017_waitlist2'
+down_revision: str | None = '0016_attach'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
