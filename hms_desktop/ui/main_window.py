@@ -76,7 +76,12 @@ class MainWindow(QMainWindow):
 
             self.scheduler_tab = SchedulerTab(services, runner, user, self.watcher)
             self.tabs.addTab(self.scheduler_tab, "S&cheduler")
+            self.scheduler_tab.status_message.connect(self._show_status)
             self.patients_tab.offer_booking(self._book_for_patient)
+            if user.can(Permission.WAITLIST_VIEW):
+                self.patients_tab.offer_waiting_list(
+                    services.waiting_list.entries,
+                    self._waiting_list_for_patient if user.can(Permission.WAITLIST_MANAGE) else None)
         if user.can(Permission.BILLING_VIEW):
             self.lazy_tabs.add("billing_tab", "&Billing", self._build_billing_tab)
             self.patients_tab.offer_balances(balance_loader(services, user))
@@ -344,7 +349,7 @@ class MainWindow(QMainWindow):
         appointment's day, a patient."""
         if item.outbox_id is not None and self.user.can(Permission.SETTINGS_MANAGE):
             self.open_patient_email(select_outbox_id=item.outbox_id)
-        elif item.kind == "slot_freed" and item.slot_at is not None and self.scheduler_tab is not None:
+        elif item.kind in ("slot_freed", "slot_booked") and item.slot_at is not None and self.scheduler_tab is not None:
             self.tabs.setCurrentWidget(self.scheduler_tab)
             self.scheduler_tab.show_slot(item.doctor_id, item.slot_at)  # type: ignore[attr-defined]
         elif item.appointment_id is not None and item.kind == "arrived" and self.queues_tab is not None:
@@ -399,6 +404,11 @@ class MainWindow(QMainWindow):
         """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
         self.tabs.setCurrentWidget(self.scheduler_tab)
         self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
+
+    def _waiting_list_for_patient(self, patient) -> None:  # type: ignore[no-untyped-def] - PatientRecord
+        """The patient record's "Add to waiting list…": the Scheduler's waiting list, this patient chosen."""
+        self.tabs.setCurrentWidget(self.scheduler_tab)
+        self.scheduler_tab.waiting_list_for(patient)  # type: ignore[union-attr]
 
     def open_schedule_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
         """A dashboard figure's list: the Scheduler on that day."""
