@@ -204,7 +204,7 @@ def test_0017_keeps_the_waiting_list_and_a_booking_after_it_closes_an_entry(db_u
         doctor = make_doctor(services)
         patient_id = services.patients.search("").rows[0].id
         entry = services.waiting_list.add(WaitingInput(patient_id, TODAY, doctor_id=doctor.id))
-        command.downgrade(migrations.alembic_config(services.db), "0016_attach")
+        command.downgrade(migrations.alembic_config(services.db), "0017_repfast")
         assert "booked_appointment_id" not in {c["name"] for c in inspect(services.db.engine).get_columns("waiting_list")}
         migrations.upgrade(services.db, backup=False)
         (still,) = services.waiting_list.entries()

@@ -1,8 +1,8 @@
 """a waiting list entry closed by a booking names the appointment; the indexes a booking uses to
 close the patient's entries and to mark the freed-slot bell items its time covers
 
-Revision ID: 0017_waitlist2
-Revises: 0016_attach
+Revision ID: 0018_waitlist2
+Revises: 0017_repfast
 Create Date: 2026-12-04 18:40:00
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0017_waitlist2'
-down_revision: str | None = '0016_attach'
+revision: str = '0018_waitlist2'
+down_revision: str | None = '0017_repfast'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
