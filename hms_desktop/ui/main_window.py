@@ -13,6 +13,7 @@ from ..services import desk_sessions
 from ..services.identity import CurrentUser
 from ..services.permissions import Permission
 from .billing.billing_tab import billing_keys
+from .common import chart_preload
 from .common.balances import balance_loader
 from .common.lazy_tabs import LazyTabs
 from .common.live_updates import ChangeWatcher
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 BACKUP_CHECK_MS = 60 * 60 * 1000
 FIRST_BACKUP_CHECK_MS = 2 * 60 * 1000
+# After the Patients tab's first rows, before a person is likely to open a chart.
+CHART_PRELOAD_MS = 1500
 
 
 class MainWindow(QMainWindow):
@@ -162,6 +165,10 @@ class MainWindow(QMainWindow):
         self.heartbeat_timer = QTimer(self, interval=int(desk_sessions.HEARTBEAT.total_seconds() * 1000))
         self.heartbeat_timer.timeout.connect(self._heartbeat)
         self.heartbeat_timer.start()
+        # Charts (Dashboard, Reports, the vitals trend) without the wait of their first import.
+        if user.can(Permission.CLINICAL_READ) or any(
+                user.can(p) for p in (Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN, Permission.REPORTS_MONEY)):
+            QTimer.singleShot(CHART_PRELOAD_MS, self, chart_preload.preload)
         self.tabs.setCurrentIndex(0)
         self._tab_changed(0)
         if self.tabs.currentWidget() is self.patients_tab:

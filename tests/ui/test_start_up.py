@@ -127,3 +127,14 @@ def test_the_window_remembers_the_clinic_name_for_the_next_start(qtbot, services
         if second.services is not None:
             second.services.close()
         QSettings().remove(CLINIC_NAME_KEY)
+
+
+def test_the_charting_library_is_loaded_in_the_background_after_the_window_is_up():
+    """Off the GUI thread and off the desk's worker: the first chart then draws without the import."""
+    code = ("import sys; from hms_desktop.ui.common import chart_preload; "
+            "assert 'pyqtgraph' not in sys.modules; thread = chart_preload.preload(); "
+            "assert thread.name == 'chart-preload' and thread.daemon; thread.join(120); "
+            "print('pyqtgraph' in sys.modules, 'numpy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True"]
