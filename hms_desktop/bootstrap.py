@@ -16,7 +16,7 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
-from .services.clinical import ClinicalDocuments, ClinicalService, FhirExport
+from .services.clinical import ClinicalDocuments, ClinicalService, FhirExport, FormularyService
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
@@ -70,6 +70,7 @@ class Services:
     clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
     clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
     fhir: FhirExport  # a patient's record as a FHIR R4 Bundle (hms patient export)
+    formulary: FormularyService  # the clinic formulary the admin keeps; doctors pick from it
 
     def close(self) -> None:
         self.db.dispose()
@@ -118,4 +119,5 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         clinical=ClinicalService(units),
         clinical_documents=ClinicalDocuments(units),
         fhir=FhirExport(units),
+        formulary=FormularyService(units),
     )

@@ -21,6 +21,7 @@ from .billing import (
 )
 from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
 from .doctor import Doctor, DoctorSpecialty, Specialty
+from .formulary import FormularyMedicine
 from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
 from .patient import Patient, PatientNamePrefix, PatientNameToken
 from .scheduling import (
@@ -37,6 +38,7 @@ from .scheduling import (
 from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
 
 __all__ = [
+    "FormularyMedicine",
     "Addendum",
     "Diagnosis",
     "PatientAllergy",

@@ -61,6 +61,8 @@ ACTIONS = {
     "demo.patients_loaded": "Demo patients loaded",
     "demo.schedule_loaded": "Demo schedule loaded",
     "settings.changed": "Clinic settings changed",
+    "formulary.added": "Medicine added to the formulary",
+    "formulary.changed": "Formulary medicine changed",
 }
 
 FIELDS = {
@@ -105,6 +107,12 @@ FIELDS = {
     "country": "Country",
     "currency": "Currency",
     "locale": "Number and money format",
+    "primary_doctor_id": "Primary doctor",
+    "strength": "Strength",
+    "form": "Form",
+    "route": "Route",
+    "dose": "Dose",
+    "frequency": "Frequency",
 }
 
 ENTITIES = {
@@ -115,6 +123,7 @@ ENTITIES = {
     "specialty": "Specialty",
     "settings": "Clinic settings",
     "clinic": "Clinic",
+    "formulary": "Formulary medicine",
 }
 
 #: The audit tab's "Show" filter: label -> (entity types, action prefixes); empty means any.
@@ -126,7 +135,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Hours and leave": ((), ("availability.",)),
     "Staff": ((), ("staff.",)),  # sign-ins are about a staff account too, but have their own
     "Sign-ins": ((), ("signin.", "signout")),
-    "Settings": (("settings",), ()),
+    "Settings": (("settings", "formulary"), ()),
 }
 
 

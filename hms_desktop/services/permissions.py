@@ -52,6 +52,7 @@ class Permission(StrEnum):
     VITALS_WRITE = "vitals.write"  # enter vitals and record allergies (nurses at check-in)
     CLINICAL_ACCESS_LOG = "clinical.access_log"  # list who opened a patient's clinical record
     CLINICAL_EXPORT = "clinical.export"  # a patient's whole record as a FHIR bundle (hms patient export)
+    FORMULARY_MANAGE = "formulary.manage"  # the clinic formulary: medicines doctors pick from
 
 
 _FRONT_DESK = {

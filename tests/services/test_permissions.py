@@ -20,6 +20,7 @@ from hms_desktop.services.billing import LineInput
 from hms_desktop.services.clinical import (
     AllergyInput,
     DiagnosisInput,
+    MedicineInput,
     NotesInput,
     PrescriptionInput,
     VitalsInput,
@@ -46,6 +47,7 @@ P = Permission
 VISIT = (P.VISIT_MANAGE_ANY,)
 AVAILABILITY = (P.AVAILABILITY_EDIT_ANY,)
 REPORTS = (P.REPORTS_VIEW, P.REPORTS_VIEW_OWN)
+FORMULARY_READERS = (P.FORMULARY_MANAGE, P.CLINICAL_WRITE, P.CLINICAL_READ)
 
 # (service, method) -> (permissions, any one of which allows the call, and how to call it)
 CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, Callable[[Services, dict[str, Any]], Any]]] = {
@@ -239,6 +241,10 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("fhir", "patient_bundle"): (P.CLINICAL_EXPORT, lambda s, ids: s.fhir.patient_bundle(ids["mrn"])),
     ("clinical", "remove_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),
+    ("formulary", "medicines"): (FORMULARY_READERS, lambda s, ids: s.formulary.medicines()),
+    ("formulary", "search"): (FORMULARY_READERS, lambda s, ids: s.formulary.search("amox")),
+    ("formulary", "add"): (P.FORMULARY_MANAGE, lambda s, ids: s.formulary.add(MedicineInput(""))),
+    ("formulary", "update"): (P.FORMULARY_MANAGE, lambda s, ids: s.formulary.update(999_999, 1, MedicineInput("x"))),
 }
 
 # Calls that are open on purpose, and why.
