@@ -134,6 +134,10 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("scheduling", "next_available_for_specialty"): (
         P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.next_available_for_specialty(ids["specialty"])),
     ("scheduling", "book"): (P.SCHEDULE_BOOK, lambda s, ids: s.scheduling.book(ids["patient"], ids["doctor"], at(11), reason="x")),
+    ("scheduling", "follow_up_offer"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.follow_up_offer(ids["visit"])),
+    # A doctor (no SCHEDULE_BOOK) books the follow-up of their own visit only: test_follow_up_booking.py.
+    ("scheduling", "book_follow_up"): (
+        (P.SCHEDULE_BOOK, P.CLINICAL_WRITE), lambda s, ids: s.scheduling.book_follow_up(ids["visit"], at(12, 30))),
     ("scheduling", "reschedule"): (P.SCHEDULE_BOOK, lambda s, ids: s.scheduling.reschedule(ids["appointment"], at(11, 30), reason="x")),
     ("scheduling", "add_walk_in"): (P.SCHEDULE_BOOK, lambda s, ids: s.scheduling.add_walk_in(ids["patient"], ids["doctor"], reason="x")),
     ("visits", "confirm"): ((P.SCHEDULE_BOOK, P.VISIT_MANAGE_ANY), lambda s, ids: s.visits.confirm(ids["appointment"])),
