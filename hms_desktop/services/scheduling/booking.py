@@ -32,6 +32,7 @@ from ..notifications import messages as notify
 from ..permissions import Permission
 from ..text import fold
 from ..unit_of_work import UnitOfWork, UnitsOfWork, retry_on_contention
+from . import follow_up
 from .appointment_changes import (
     OVERLAP_CONSTRAINTS,
     explain_schedule_constraints,
@@ -62,7 +63,6 @@ from .booking_sql import (
 )
 from .clinic_clock import ClinicClock, ClockedService
 from .doctor_calendar import bookable_doctor_rows, doctor_rows, load_calendar
-from . import follow_up
 from .follow_up import FollowUpOffer
 from .free_time import next_free, slot_taken
 from .records import (
