@@ -213,6 +213,10 @@ class MainWindow(QMainWindow):
                 prices_action = QAction("P&rice list…", self, objectName="priceListAction")
                 prices_action.triggered.connect(self.open_price_list)
                 admin.addAction(prices_action)
+            if self.user.can(Permission.FORMULARY_MANAGE):
+                formulary_action = QAction("&Formulary…", self, objectName="formularyAction")
+                formulary_action.triggered.connect(self.open_formulary)
+                admin.addAction(formulary_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About HMS Desktop", self)
         about.triggered.connect(self._about)
@@ -300,6 +304,13 @@ class MainWindow(QMainWindow):
         from .billing.price_list_dialog import PriceListDialog
 
         dialog = PriceListDialog(self.services, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_formulary(self) -> None:
+        from .clinical.formulary_dialog import FormularyDialog
+
+        dialog = FormularyDialog(self.services.formulary, self.runner, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -28,6 +28,8 @@ from ..common.messages import confirm
 from ..common.printing import Printout
 from ..common.window_fit import clamp_to_screen
 from ..common.worker import TaskRunner
+from .follow_up_offer import FollowUpBooking
+from .medicine_picker import MedicinePicker
 from .prescription_form import AllergyOverrideDialog
 from .visit_opening import OpenedVisit
 from .visit_pages import (
@@ -88,6 +90,7 @@ class VisitDialog(QDialog):
         self.vitals = VitalsPage()
         self.diagnoses = DiagnosesPage(runner, services.clinical.search_icd10)
         self.prescription = PrescriptionPage()
+        self.medicine_picker = MedicinePicker(runner, services.formulary.search, self.prescription.form)
         self.addenda = AddendaPage()
         self.sections = QTabWidget(objectName="visitSections")
         for page, title in ((self.notes, "&Notes"), (self.vitals, "&Vitals"), (self.diagnoses, "&Diagnoses"),
@@ -140,6 +143,7 @@ class VisitDialog(QDialog):
         self._page = self.sections.currentWidget()
 
         self._show(self.visit, notes=True)
+        self.follow_up_booking = FollowUpBooking(self, services, runner, user)
         self.discard_guard = DiscardGuard(self)
         self.resize(940, 660)
         clamp_to_screen(self)
@@ -334,7 +338,7 @@ class VisitDialog(QDialog):
 
         self._call(self._services.clinical.add_prescription, self.visit.id, self.visit.version, item,
                    confirm_allergy=bool(reason), override_reason=reason, errors=self.prescription.form.errors,
-                   said=f"{item.medicine} added to the prescription.", done=lambda _v: self.prescription.form.clear(),
+                   said=f"{item.medicine} added to the prescription.", done=lambda _v: (self.prescription.form.clear(), self.medicine_picker.reset()),
                    failed=warned)
 
     def remove_medicine(self) -> None:
