@@ -134,6 +134,15 @@ class PatientRecord:
 
 
 @dataclass(frozen=True)
+class PrimaryDoctor:
+    """The doctor who usually sees a patient, as the booking screens and the record name them."""
+
+    id: int
+    full_name: str
+    active: bool
+
+
+@dataclass(frozen=True)
 class DuplicateCandidate:
     patient: PatientSummary
     reasons: tuple[str, ...]
@@ -379,6 +388,16 @@ class PatientService:
             if row is None:
                 raise NotFound(f"No patient has the MRN {mrn.strip()}.")
             return _record(row, recent_clinic_view(uow.session))
+
+    def primary_doctor(self, patient_id: int) -> PrimaryDoctor | None:
+        """The patient's primary doctor (None when nobody is set), in one read."""
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            row = uow.session.execute(
+                select(Patient.id, Doctor.id.label("doctor_id"), Doctor.full_name, Doctor.active)
+                .outerjoin(Doctor, Doctor.id == Patient.primary_doctor_id).where(Patient.id == patient_id)).first()
+            if row is None:
+                raise NotFound("That patient record does not exist.")
+            return None if row.doctor_id is None else PrimaryDoctor(row.doctor_id, row.full_name, row.active)
 
     def find_duplicates(self, data: PatientInput, *, exclude_id: int | None = None) -> list[DuplicateCandidate]:
         """Existing patients who are probably the same person: same name and date of birth, or

@@ -56,6 +56,8 @@ class MainWindow(QMainWindow):
         self.patients_tab = PatientsTab(services.patients, runner, user, watcher=self.watcher,
                                         scheduling=services.scheduling)
         self.patients_tab.status_message.connect(self._show_status)
+        if user.can(Permission.DOCTOR_VIEW):
+            self.patients_tab.offer_doctors(services.doctors.search)
         self.queues_tab: QWidget | None = None
         self.scheduler_tab: QWidget | None = None
         self.doctors_tab: QWidget | None = None
@@ -92,7 +94,7 @@ class MainWindow(QMainWindow):
         if user.can(Permission.CLINICAL_READ) and (user.can(Permission.CLINICAL_WRITE) or user.can(Permission.VITALS_WRITE)):
             from .clinical.visit_launcher import VisitLauncher
 
-            self.visit_records = VisitLauncher(services, runner, user, self)
+            self.visit_records = VisitLauncher(services, runner, user, self, watcher=self.watcher)
             for tab in (self.scheduler_tab, self.queues_tab):
                 if tab is not None:
                     tab.offer_visit_record(self.visit_records.open)  # type: ignore[attr-defined]

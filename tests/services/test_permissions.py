@@ -57,6 +57,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("patients", "get"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get(ids["patient"])),
     ("patients", "summaries"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.summaries([ids["patient"]])),
     ("patients", "get_by_mrn"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get_by_mrn(ids["mrn"])),
+    ("patients", "primary_doctor"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.primary_doctor(ids["patient"])),
     ("patients", "find_duplicates"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.find_duplicates(PATIENT)),
     ("patients", "register"): (Permission.PATIENT_REGISTER, lambda s, ids: s.patients.register(PATIENT)),
     ("patients", "update"): (Permission.PATIENT_EDIT, lambda s, ids: s.patients.update(ids["patient"], 999, PATIENT)),

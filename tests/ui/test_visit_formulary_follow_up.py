@@ -16,7 +16,15 @@ from hms_desktop.services.clinical import MedicineInput
 from hms_desktop.ui.clinical.prescription_form import AllergyOverrideDialog
 from tests.conftest import wait_idle
 from tests.services.conftest import TODAY, at
-from tests.ui.test_clinical_visit import Surgery, click, items, open_surgery, open_todays_visit, open_window, show_page
+from tests.ui.test_clinical_visit import (
+    Surgery,
+    click,
+    items,
+    open_surgery,
+    open_todays_visit,
+    open_window,
+    show_page,
+)
 from tests.ui.widget_helpers import named_box, open_dialog, type_into
 
 LATER = TODAY + timedelta(days=7)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...services.clinical import AllergyRecord, VisitRecord
 from ..common.worker import TaskRunner
+from ..patients.primary_doctor_box import primary_doctor_line
 from .prescription_form import medicine_line
 from .visit_pages import diagnosis_line, vitals_line
 from .vitals_chart import VitalsChart, trend_of
@@ -44,12 +45,14 @@ class ClinicalHistory:
     allergies: list[AllergyRecord]
     zone: tzinfo
     limit: int = PAGE  # how many were asked for: as many came back means there may be more
+    primary_doctor: Any = None  # services.patients.PrimaryDoctor, or None when nobody is set
 
 
 def load_clinical_history(services: Any, patient_id: int, limit: int = PAGE) -> ClinicalHistory:
     """Worker thread: the newest ``limit`` visits, the allergy list and the clinic's zone."""
     return ClinicalHistory(services.clinical.patient_timeline(patient_id, limit=limit),
-                           services.clinical.allergies(patient_id), services.scheduling.time_zone(), limit)
+                           services.clinical.allergies(patient_id), services.scheduling.time_zone(), limit,
+                           services.patients.primary_doctor(patient_id))
 
 
 VISIT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -67,6 +70,8 @@ class ClinicalHistoryPanel(QWidget):
         self.allergies = QLabel("Loading…", objectName="bannerWarning")
         self.allergies.setTextFormat(Qt.TextFormat.PlainText)
         self.allergies.setWordWrap(True)
+        self.primary_doctor = QLabel(objectName="historyPrimaryDoctor")
+        self.primary_doctor.setTextFormat(Qt.TextFormat.PlainText)
         self.kind = QComboBox(objectName="timelineKind")
         for label, value in KINDS:
             self.kind.addItem(label, value)
@@ -102,6 +107,7 @@ class ClinicalHistoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.allergies)
+        layout.addWidget(self.primary_doctor)
         layout.addLayout(filters)
         layout.addWidget(split, 1)
         bottom = QHBoxLayout()
@@ -145,6 +151,7 @@ class ClinicalHistoryPanel(QWidget):
         words = [a.substance + (f" ({a.severity})" if a.severity else "") + (f": {a.reaction}" if a.reaction else "")
                  for a in history.allergies]
         self.allergies.setText("Allergies: " + "; ".join(words) if words else "No allergies on the allergy list.")
+        self.primary_doctor.setText(primary_doctor_line(history.primary_doctor))
         self.doctor.blockSignals(True)
         self.doctor.clear()
         self.doctor.addItem("Every doctor", "")

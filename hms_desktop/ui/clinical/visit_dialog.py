@@ -185,6 +185,10 @@ class VisitDialog(QDialog):
                   "No addenda.")
         self._update_actions()
 
+    def show_visit(self, visit: VisitRecord) -> None:
+        """The visit as another desk left it (visit_live_refresh.py); the notes are merged there."""
+        self._show(visit, notes=False)
+
     def _update_actions(self) -> None:
         draft, idle = not self.visit.signed, not self.busy
         write = self.can_write and draft

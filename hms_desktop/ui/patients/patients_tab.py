@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -86,6 +87,7 @@ class PatientsTab(QWidget):
         self._balances: BalanceLoader | None = None
         self._clinical: Callable[[int, int], object] | None = None
         self._open_visit: Callable[[int], object] | None = None
+        self._doctors: Callable[..., list[Any]] | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -290,7 +292,7 @@ class PatientsTab(QWidget):
     def new_patient(self) -> None:
         if not self._user.can(Permission.PATIENT_REGISTER):
             return
-        dialog = PatientDialog(self._patients, self._runner, None, parent=self)
+        dialog = PatientDialog(self._patients, self._runner, None, parent=self, doctors=self._doctors)
         self._show_dialog(dialog)
         # Save the receptionist retyping what they already searched for.
         words = [w for w in self.search.text().split() if w.isalpha()]
@@ -313,6 +315,11 @@ class PatientsTab(QWidget):
         """Give the patient record a "Book appointment" button that calls ``callback(patient)``
         (the main window passes the Scheduler's ``book_for_patient``)."""
         self._book = callback if self._user.can(Permission.SCHEDULE_BOOK) else None
+
+    def offer_doctors(self, doctors: Callable[..., list[Any]] | None) -> None:
+        """Let the patient form choose a primary doctor from ``doctors`` (DoctorService.search, on
+        the worker); without it the form keeps the primary doctor the record has."""
+        self._doctors = doctors
 
     def offer_billing(self, callback: Callable[[int, int | None], object] | None) -> None:
         """Give the patient record a "Bill this visit" button (the main window passes its
@@ -341,7 +348,7 @@ class PatientsTab(QWidget):
         history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
                                         history=history, book=self._book, bill=self._bill,
-                                        balance=self._balances, clinical=self._clinical))
+                                        balance=self._balances, clinical=self._clinical, doctors=self._doctors))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         if dialog.clinical is not None:
