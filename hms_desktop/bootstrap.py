@@ -30,6 +30,7 @@ from .services.password_reset import PasswordResetService
 from .services.patients import PatientService
 from .services.reports import ReportService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
+from .services.scheduling.waiting_list import WaitingListService
 from .services.settings import SettingsService
 from .services.slips import SlipService
 from .services.staff import StaffService
@@ -53,6 +54,7 @@ class Services:
     scheduling: SchedulingService  # free slots, booking, moves, walk-ins, day lists
     availability: AvailabilityService  # weekly hours, leave, blocks, clinic holidays
     visits: VisitService  # check-in, start, complete, cancel, no-show, call next
+    waiting_list: WaitingListService  # patients waiting for a time; a freed slot rings the desk
     slips: SlipService
     demo_schedule: DemoScheduleService
     invoices: InvoiceService
@@ -102,6 +104,7 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         scheduling=scheduling,
         availability=AvailabilityService(units, clock),
         visits=VisitService(units, clock),
+        waiting_list=WaitingListService(units, clock),
         slips=SlipService(units, scheduling, settings),
         demo_schedule=DemoScheduleService(units),
         invoices=invoices,

@@ -33,6 +33,7 @@ from .scheduling import (
     AvailabilityException,
     DailyToken,
     ExceptionKind,
+    WaitingEntry,
     WeeklySession,
 )
 from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
@@ -44,6 +45,7 @@ __all__ = [
     "PatientAllergy",
     "Prescription",
     "Visit",
+    "WaitingEntry",
     "VisitStatus",
     "VitalsReading",
     "ArchivedDocument",

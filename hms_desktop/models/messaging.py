@@ -96,6 +96,9 @@ class StaffNotification(Base):
     patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     outbox_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # A slot that freed up (the waiting list): which doctor, and when it starts (UTC).
+    doctor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -175,3 +175,31 @@ class DailyToken(Base):
     doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_token: Mapped[int] = mapped_column(Integer)
+
+
+class WaitingEntry(Base):
+    """A patient waiting for an earlier or any time with a doctor (or any doctor of a specialty),
+    within a range of days and a part of the day. When an appointment that matches is cancelled,
+    rejected or moved away, the receptionists' bell says so (services/scheduling/freed_slots.py).
+    Removed entries are kept (``removed_at``) so the list's history stays readable."""
+
+    __tablename__ = "waiting_list"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    doctor_id: Mapped[int | None] = mapped_column(ForeignKey("doctors.id"), nullable=True)
+    specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialties.id"), nullable=True)
+    earliest: Mapped[date] = mapped_column(Date)
+    latest: Mapped[date | None] = mapped_column(Date, nullable=True)  # None: any day from ``earliest``
+    part_of_day: Mapped[str] = mapped_column(String(16), default="any")  # any, morning, afternoon, evening
+    note: Mapped[str] = mapped_column(String(500), default="")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    added_by_name: Mapped[str] = mapped_column(String(64), default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("doctor_id IS NOT NULL OR specialty_id IS NOT NULL", name="doctor_or_specialty"),
+        Index("ix_waiting_list_doctor_id", "doctor_id", "removed_at"),
+        Index("ix_waiting_list_specialty_id", "specialty_id", "removed_at"),
+    )

@@ -29,6 +29,8 @@ class Permission(StrEnum):
     VISIT_MANAGE_ANY = "visit.manage_any"  # ... any doctor's patients
     AVAILABILITY_EDIT_OWN = "availability.edit_own"  # own weekly template, leave and blocks
     AVAILABILITY_EDIT_ANY = "availability.edit_any"  # anyone's, and clinic holidays
+    WAITLIST_VIEW = "waitlist.view"  # the waiting list of patients who want an earlier or any time
+    WAITLIST_MANAGE = "waitlist.manage"  # add patients to it and take them off
     # Billing.
     BILLING_VIEW = "billing.view"  # invoices, payments, balances, reprints
     INVOICE_CREATE = "invoice.create"  # start, edit and issue invoices
@@ -62,6 +64,7 @@ _FRONT_DESK = {
     Permission.DOCTOR_VIEW,
     Permission.SCHEDULE_VIEW,
     Permission.VISIT_CHECK_IN,
+    Permission.WAITLIST_VIEW,
     # Sending the clinic's queued messages is not a privilege of the person signed in: whichever
     # desk holds the dispatch lock sends them (ui/notifications/desk_dispatch.py).
     Permission.NOTIFICATIONS_SEND,
@@ -78,6 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {
             Permission.PATIENT_ARCHIVE,
             Permission.SCHEDULE_BOOK,
+            Permission.WAITLIST_MANAGE,
             Permission.BILLING_VIEW,
             Permission.INVOICE_CREATE,
             Permission.INVOICE_DISCOUNT,
@@ -93,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PATIENT_EDIT,
             Permission.DOCTOR_VIEW,
             Permission.SCHEDULE_VIEW,
+            Permission.WAITLIST_VIEW,
             Permission.VISIT_MANAGE_OWN,
             Permission.AVAILABILITY_EDIT_OWN,
             Permission.REPORTS_VIEW_OWN,

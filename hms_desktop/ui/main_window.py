@@ -328,9 +328,13 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_notification(self, item) -> None:  # type: ignore[no-untyped-def] - a BellItem
-        """What a bell item refers to: a message in the outbox, an appointment's day, a patient."""
+        """What a bell item refers to: a message in the outbox, a freed slot in the Scheduler, an
+        appointment's day, a patient."""
         if item.outbox_id is not None and self.user.can(Permission.SETTINGS_MANAGE):
             self.open_patient_email(select_outbox_id=item.outbox_id)
+        elif item.kind == "slot_freed" and item.slot_at is not None and self.scheduler_tab is not None:
+            self.tabs.setCurrentWidget(self.scheduler_tab)
+            self.scheduler_tab.show_slot(item.doctor_id, item.slot_at)  # type: ignore[attr-defined]
         elif item.appointment_id is not None and item.kind == "arrived" and self.queues_tab is not None:
             self.tabs.setCurrentWidget(self.queues_tab)
             self.queues_tab.select_appointment(item.appointment_id)  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ from hms_desktop.services.errors import HmsError, PermissionDenied
 from hms_desktop.services.notifications import SmsSettings, SmtpSettings
 from hms_desktop.services.patients import PatientInput
 from hms_desktop.services.permissions import ROLE_PERMISSIONS, Permission
+from hms_desktop.services.scheduling.waiting_list import WaitingInput
 from hms_desktop.services.settings import ClinicSettings
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
 from tests.services.conftest import TODAY, at, fix_clock, make_doctor
@@ -155,6 +156,10 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("scheduling", "doctor_day"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.doctor_day(ids["doctor"], TODAY)),
     ("scheduling", "day_loads"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_loads([ids["doctor"]], TODAY, TODAY)),
     ("visits", "queue"): (P.SCHEDULE_VIEW, lambda s, ids: s.visits.queue(ids["doctor"], TODAY)),
+    ("waiting_list", "entries"): (P.WAITLIST_VIEW, lambda s, ids: s.waiting_list.entries(ids["doctor"])),
+    ("waiting_list", "add"): (P.WAITLIST_MANAGE, lambda s, ids: s.waiting_list.add(
+        WaitingInput(ids["patient"], TODAY, doctor_id=ids["doctor"]))),
+    ("waiting_list", "remove"): (P.WAITLIST_MANAGE, lambda s, ids: s.waiting_list.remove(1)),
     ("scheduling", "day_view"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.day_view([ids["doctor"]], TODAY)),
     ("scheduling", "patient_appointments"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.patient_appointments(ids["patient"])),
     ("scheduling", "open_change_feed"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.open_change_feed().close()),

@@ -9,6 +9,8 @@ fan it out at the same moment:
   that the fan-out locks (cursors.py);
 * the visits: a follow-up due today (or in the last week, for a desk that was closed) rings the
   visit's doctor;
+* a freed slot a waiting patient wants: the unit that freed it rings the receptionists
+  (scheduling/freed_slots.py);
 * the outbox: the dispatcher rings every active administrator in the transaction that marks a
   message failed (``ring_failed``).
 
@@ -53,7 +55,7 @@ S = AppointmentStatus
 @dataclass(frozen=True)
 class BellItem:
     id: int
-    kind: str  # booked, requested, moved, cancelled, arrived, follow_up, failed
+    kind: str  # booked, requested, moved, cancelled, arrived, follow_up, failed, slot_freed
     title: str
     detail: str
     created_at: datetime  # in the clinic's zone
@@ -62,6 +64,8 @@ class BellItem:
     patient_id: int | None
     outbox_id: int | None
     day: date | None  # the appointment's clinic-local day, for the Scheduler
+    doctor_id: int | None = None  # a freed slot's doctor and start (in the clinic's zone)
+    slot_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ class BellView:
     items: tuple[BellItem, ...]
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bell items, each once per person (its source_key): what is already there is left alone."""
     if not rows:
         return
     session.execute(upsert(session)(StaffNotification).values(rows).on_conflict_do_nothing(
@@ -127,7 +132,7 @@ def fan_out_events(session: Session) -> int:
             items.append({"user_id": account_id, "source_key": f"event:{event.id}", "kind": kind,
                           "title": f"{title}: {patient}"[:300], "detail": detail[:500], "appointment_id": event.appointment_id,
                           "patient_id": patient_id, "day": day, "created_at": event.at})
-        _insert(session, items)
+        insert_items(session, items)
         made += len(items)
         after = rows[-1][0].id
         cursor.last_id = max(cursor.last_id, after)
@@ -155,7 +160,7 @@ def fan_out_follow_ups(session: Session, now: datetime) -> int:
               "detail": "Due today" if r.follow_up_on == today else f"Was due on {r.follow_up_on:%a %d %b %Y}",
               "patient_id": r.patient_id, "day": r.follow_up_on, "created_at": now}
              for key, r in keys.items() if (r.staff_account_id, key) not in have]
-    _insert(session, items)
+    insert_items(session, items)
     return len(items)
 
 
@@ -164,7 +169,7 @@ def ring_failed(session: Session, entry: OutboxEntry, now: datetime) -> None:
     admins = session.scalars(select(StaffAccount.id).where(StaffAccount.role == Role.ADMIN.value,
                                                            StaffAccount.active.is_(True))).all()
     key = f"outbox.failed:{entry.id}:{now.isoformat()}"
-    _insert(session, [{"user_id": admin, "source_key": key, "kind": "failed",
+    insert_items(session, [{"user_id": admin, "source_key": key, "kind": "failed",
                        "title": f"Message not sent: {entry.subject or entry.event}"[:300],
                        "detail": f"To {entry.recipient or 'the patient'}: {entry.last_error}"[:500],
                        "outbox_id": entry.id, "created_at": now} for admin in admins])
@@ -172,7 +177,8 @@ def ring_failed(session: Session, entry: OutboxEntry, now: datetime) -> None:
 
 def _item(n: StaffNotification, local: Callable[[datetime], datetime]) -> BellItem:
     return BellItem(n.id, n.kind, n.title, n.detail, local(n.created_at), n.read_at is not None,
-                    n.appointment_id, n.patient_id, n.outbox_id, n.day)
+                    n.appointment_id, n.patient_id, n.outbox_id, n.day, n.doctor_id,
+                    local(n.slot_at) if n.slot_at is not None else None)
 
 
 class BellService:

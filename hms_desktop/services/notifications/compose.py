@@ -16,12 +16,13 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from ...models import Appointment, AppointmentStatus, ClinicSetting, Doctor, OutboxEntry, Patient
+from ...models import Appointment, AppointmentStatus, ClinicSetting, Doctor, OutboxEntry, Patient, Visit
 from ..scheduling.slot_math import fmt
 from ..settings import ClinicSettings, clinic_zone
 from . import messages
 from .calendar_file import appointment_ics
 from .consent import CHANNEL_WORDS, accepts
+from .follow_ups import follow_up_booked
 from .templates import STORED_KEY, MessageTemplate, default_template, fill, stored_template
 
 
@@ -59,7 +60,7 @@ class ComposedSms:
 
 @dataclass(frozen=True)
 class _Context:
-    appointment: Appointment
+    appointment: Appointment | None  # None for a follow-up message (it is about a visit)
     patient: Patient
     doctor: Doctor
     values: dict[str, str]
@@ -71,6 +72,8 @@ def _context(session: Session, entry: OutboxEntry, channel: str) -> _Context | N
     """What every channel's message is written from, or why it is not sent any more."""
     if entry.event not in messages.EVENTS or entry.channel != channel:
         return NotSent(f"No sender for {entry.event} by {entry.channel}.")
+    if entry.event == messages.FOLLOW_UP:
+        return _follow_up_context(session, entry, channel)
     payload = entry.payload or {}
     appt = session.get(Appointment, int(entry.entity_id or 0))
     if appt is None:
@@ -79,7 +82,8 @@ def _context(session: Session, entry: OutboxEntry, channel: str) -> _Context | N
     doctor = session.get(Doctor, appt.doctor_id)
     if patient is None or doctor is None:
         return NotSent("The patient or the doctor no longer exists.")
-    if entry.event == messages.BOOKED and appt.status in (AppointmentStatus.CANCELLED, AppointmentStatus.REJECTED):
+    if entry.event in (messages.BOOKED, messages.CONFIRMED) and appt.status in (AppointmentStatus.CANCELLED,
+                                                                              AppointmentStatus.REJECTED):
         return NotSent("The appointment was cancelled before its confirmation went out.")
     if entry.event == messages.REMINDER:
         if appt.status not in (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED):
@@ -94,6 +98,41 @@ def _context(session: Session, entry: OutboxEntry, channel: str) -> _Context | N
     return _Context(appt, patient, doctor, values, _moment(payload["starts_at"]), _moment(payload["ends_at"]))
 
 
+def _follow_up_context(session: Session, entry: OutboxEntry, channel: str) -> _Context | NotSent:
+    """A follow-up message: still wanted only while the visit asks for that day and nothing is booked."""
+    visit = session.get(Visit, int(entry.entity_id or 0))
+    if visit is None:
+        return NotSent("The visit no longer exists.")
+    due = (entry.payload or {}).get("follow_up_on")
+    if visit.follow_up_on is None or visit.follow_up_on.isoformat() != due:
+        return NotSent("The doctor changed the follow-up date; the message for the new date goes instead.")
+    if follow_up_booked(session, visit):
+        return NotSent("A follow-up appointment is already booked.")
+    patient = session.get(Patient, visit.patient_id)
+    doctor = session.get(Doctor, visit.doctor_id)
+    if patient is None or doctor is None:
+        return NotSent("The patient or the doctor no longer exists.")
+    if not accepts(patient.message_channels, channel):
+        return NotSent(f"The patient does not accept appointment messages by {CHANNEL_WORDS[channel]}.")
+    values = _common_values(session, patient, doctor)
+    day = f"{visit.follow_up_on:%a %d %b %Y}"
+    values.update({"when": day, "follow_up_on": day, "old_when": "", "by": "", "reason_line": ""})
+    return _Context(None, patient, doctor, values, entry.created_at, entry.created_at)
+
+
+def _common_values(session: Session, patient: Patient, doctor: Doctor) -> dict[str, str]:
+    zone = clinic_zone(session)
+    clinic = clinic_setting(session, "clinic_name", ClinicSettings.clinic_name)
+    phone = clinic_setting(session, "clinic_phone", "")
+    contact = f"please call {clinic} on {phone}" if phone else f"please contact {clinic}"
+    return {
+        "clinic": clinic, "patient": f"{patient.given_name} {patient.family_name}".strip(),
+        "doctor": doctor.full_name, "zone": zone.key,
+        "room": doctor.location or clinic, "contact": contact, "clinic_phone": phone,
+        "how_to_cancel": f"If you cannot come, {contact} so that someone else can have the time.",
+    }
+
+
 def message_values(session: Session, entry: OutboxEntry, appt: Appointment) -> dict[str, str] | NotSent:
     """What each placeholder (templates.PLACEHOLDERS) becomes for this row and appointment."""
     payload = entry.payload or {}
@@ -102,15 +141,10 @@ def message_values(session: Session, entry: OutboxEntry, appt: Appointment) -> d
     if patient is None or doctor is None:
         return NotSent("The patient or the doctor no longer exists.")
     zone = clinic_zone(session)
-    clinic = clinic_setting(session, "clinic_name", ClinicSettings.clinic_name)
-    phone = clinic_setting(session, "clinic_phone", "")
     starts_at = _moment(payload["starts_at"])
-    contact = f"please call {clinic} on {phone}" if phone else f"please contact {clinic}"
     return {
-        "clinic": clinic, "patient": f"{patient.given_name} {patient.family_name}".strip(),
-        "doctor": doctor.full_name, "when": fmt(starts_at, zone), "zone": zone.key,
-        "room": doctor.location or clinic, "contact": contact, "clinic_phone": phone,
-        "how_to_cancel": f"If you cannot come, {contact} so that someone else can have the time.",
+        **_common_values(session, patient, doctor), "when": fmt(starts_at, zone),
+        "follow_up_on": f"{starts_at.astimezone(zone):%a %d %b %Y}",
         "old_when": fmt(_moment(payload["old_starts_at"]), zone) if "old_starts_at" in payload else "",
         "by": {"patient": " at your request", "clinic": " by the clinic"}.get(str(payload.get("by", "")), ""),
         "reason_line": f"Reason: {payload['reason']}\n" if payload.get("reason") else "",
@@ -130,9 +164,10 @@ def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
         return NotSent(f"The patient's e-mail address is not valid: {exc}")
     appt, values, payload = context.appointment, context.values, entry.payload or {}
     subject, body = fill(template_for(session, entry.event, messages.EMAIL), values)
-    cancelled = entry.event == messages.CANCELLED
-    if entry.event == messages.REMINDER:
-        return Composed(address, subject, body, None)
+    # A rejection takes back the calendar entry the booking's file made, like a cancellation.
+    cancelled = entry.event in (messages.CANCELLED, messages.REJECTED)
+    if appt is None or entry.event in (messages.REMINDER, messages.CONFIRMED):
+        return Composed(address, subject, body, None)  # the booking's calendar file already holds the time
     clinic = values["clinic"]
     ics = appointment_ics(
         appointment_id=appt.id, clinic=clinic, summary=f"{clinic}: appointment with {context.doctor.full_name}",

@@ -29,6 +29,7 @@ from ..unit_of_work import UnitsOfWork
 from . import messages
 from .bell import ring_failed
 from .compose import NotSent, compose, compose_sms, email_message
+from .follow_ups import queue_due_follow_ups
 from .reminders import queue_due_reminders
 from .sms import HttpSmsSender, LogSmsSender, SmsSettings, load_sms_settings, sms_sender
 from .sms_copies import queue_sms_copies
@@ -95,12 +96,15 @@ class NotificationDispatcher:
         return summary
 
     def queue_reminders(self) -> int:
-        """Queue the reminders now due (reminders.py) and the SMS copies of what was queued since the
-        last round (sms_copies.py); how many reminders were queued."""
+        """Queue the reminders now due (reminders.py), the follow-up messages now due (follow_ups.py)
+        and the SMS copies of what was queued since the last round (sms_copies.py); how many
+        reminders were queued."""
         with self._units.write(Permission.NOTIFICATIONS_SEND) as uow:
-            queued = queue_due_reminders(uow, self._now())
+            now, sms_on = self._now(), load_sms_settings(uow.session).mode != "off"
+            queued = queue_due_reminders(uow, now)
+            queue_due_follow_ups(uow, now, sms_on)
             uow.session.flush()
-            queue_sms_copies(uow, load_sms_settings(uow.session).mode != "off")
+            queue_sms_copies(uow, sms_on)
             return queued
 
     def run_forever(self, poll_seconds: float = 10.0, should_stop: Callable[[], bool] = lambda: False) -> None:

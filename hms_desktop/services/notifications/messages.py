@@ -15,7 +15,10 @@ BOOKED = "appointment.booked"
 RESCHEDULED = "appointment.rescheduled"
 CANCELLED = "appointment.cancelled"
 REMINDER = "appointment.reminder"
-EVENTS = (BOOKED, RESCHEDULED, CANCELLED, REMINDER)
+CONFIRMED = "appointment.confirmed"  # the doctor (or the desk) confirmed a requested appointment
+REJECTED = "appointment.rejected"  # the doctor declined it
+FOLLOW_UP = "visit.follow_up_due"  # a visit's follow-up date came and nothing is booked (follow_ups.py)
+EVENTS = (BOOKED, CONFIRMED, REJECTED, RESCHEDULED, CANCELLED, REMINDER, FOLLOW_UP)
 # A staff member's one-time code (password_reset.py): not a patient message, no template, no SMS copy.
 PASSWORD_RESET = "staff.password_reset"
 EMAIL = "email"
@@ -63,4 +66,22 @@ def cancelled(appointment_id: int, starts_at: datetime, ends_at: datetime, by: s
         payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
                  "by": by, "reason": reason},
         dedupe_key=f"{CANCELLED}:{appointment_id}:email",
+    )
+
+
+def confirmed(appointment_id: int, starts_at: datetime, ends_at: datetime) -> OutboxMessage:
+    """A requested appointment confirmed; an appointment is confirmed once."""
+    return OutboxMessage(
+        event=CONFIRMED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id,
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at)},
+        dedupe_key=f"{CONFIRMED}:{appointment_id}:email",
+    )
+
+
+def rejected(appointment_id: int, starts_at: datetime, ends_at: datetime, reason: str) -> OutboxMessage:
+    """The doctor declined the appointment; an appointment is rejected once."""
+    return OutboxMessage(
+        event=REJECTED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id,
+        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at), "reason": reason},
+        dedupe_key=f"{REJECTED}:{appointment_id}:email",
     )

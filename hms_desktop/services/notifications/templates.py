@@ -63,6 +63,36 @@ DEFAULT_TEMPLATES: dict[str, MessageTemplate] = {
             "$clinic\n"
         ),
     ),
+    messages.CONFIRMED: MessageTemplate(
+        subject="Confirmed: your appointment at $clinic on $when",
+        body=(
+            "Dear $patient,\n\n"
+            "$doctor has confirmed your appointment at $clinic on $when ($zone).\n"
+            "Where: $room\n\n"
+            "$how_to_cancel\n\n"
+            "$clinic\n"
+        ),
+    ),
+    messages.REJECTED: MessageTemplate(
+        subject="Your appointment request at $clinic for $when could not be accepted",
+        body=(
+            "Dear $patient,\n\n"
+            "We are sorry: $doctor cannot see you at $clinic on $when ($zone), so the appointment "
+            "you asked for is not booked.\n"
+            "$reason_line\n"
+            "To find another time, $contact.\n\n"
+            "$clinic\n"
+        ),
+    ),
+    messages.FOLLOW_UP: MessageTemplate(
+        subject="Time for your follow-up visit at $clinic",
+        body=(
+            "Dear $patient,\n\n"
+            "$doctor asked to see you again around $follow_up_on for a follow-up visit.\n"
+            "To book a time, $contact.\n\n"
+            "$clinic\n"
+        ),
+    ),
 }
 
 
@@ -72,6 +102,9 @@ SMS_TEMPLATES: dict[str, str] = {
     messages.RESCHEDULED: "$clinic: your appointment with $doctor has moved from $old_when to $when. $room.",
     messages.CANCELLED: "$clinic: your appointment with $doctor on $when is cancelled. To book again, $contact.",
     messages.REMINDER: "$clinic reminder: appointment with $doctor on $when, $room. If you cannot come, $contact.",
+    messages.CONFIRMED: "$clinic: $doctor has confirmed your appointment on $when, $room. To cancel, $contact.",
+    messages.REJECTED: "$clinic: sorry, $doctor cannot see you on $when; the appointment is not booked. To find another time, $contact.",
+    messages.FOLLOW_UP: "$clinic: $doctor asked to see you again around $follow_up_on. To book a follow-up visit, $contact.",
 }
 
 #: Every placeholder a message may use, with what it becomes (for the editor's help and its checks).
@@ -82,6 +115,7 @@ PLACEHOLDERS: dict[str, str] = {
     "contact": "\"please call <clinic> on <phone>\"", "clinic_phone": "the clinic's phone number",
     "how_to_cancel": "a sentence on how to cancel", "by": "\" at your request\" or \" by the clinic\"",
     "reason_line": "\"Reason: ...\" and a line break, when a reason was given",
+    "follow_up_on": "the day the doctor asked to see the patient again (follow-up messages)",
 }
 STORED_KEY = "message_templates"  # the clinic_settings row: {"email": {event: {subject, body}}, "sms": ...}
 

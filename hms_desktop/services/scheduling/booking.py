@@ -65,6 +65,7 @@ from .clinic_clock import ClinicClock, ClockedService
 from .doctor_calendar import bookable_doctor_rows, doctor_rows, load_calendar
 from .follow_up import FollowUpOffer
 from .free_time import next_free, slot_taken
+from .freed_slots import slot_freed
 from .records import (
     AppointmentEventRecord,
     AppointmentRecord,
@@ -334,6 +335,8 @@ class SchedulingService(ClockedService):
                 add_event(session, uow.actor, appt, "rescheduled", appt.status, appt.status, self._now(),
                           old_times=(old[0], old[1]), new_times=(start, end), reason=reason)
                 uow.enqueue(notify.rescheduled(appt.id, appt.version, old[0], start, end))
+                if old[2] != target_doctor or not (start < old[1] and old[0] < end):  # the old time is free now
+                    slot_freed(session, zone, old[2], old[0], now, freed_by_patient=appt.patient_id)
                 uow.audit(
                     "appointment.rescheduled", entity_type="appointment", entity_id=appt.id,
                     summary=f"Moved {patient_name(patient)}'s appointment from {fmt(old[0], zone)} "

@@ -21,6 +21,7 @@ from .appointment_changes import explain_schedule_constraints, load_for_change, 
 from .booking_checks import check_reason
 from .booking_sql import add_event, appointment_query, next_token, queue_behind_other_desks
 from .clinic_clock import ClockedService
+from .freed_slots import slot_freed
 from .records import AppointmentRecord, appointment_record
 from .slot_math import fmt
 from .visit_rules import (
@@ -189,8 +190,14 @@ class VisitService(ClockedService):
         )
         kind = {S.CHECKED_IN: "checked_in", S.CANCELLED: "cancelled"}.get(target, "status")
         uow.announce("schedule", kind, doctor_id=appt.doctor_id, day=appt.local_day, appointment_id=appt.id)
+        if target in (S.CANCELLED, S.REJECTED):
+            slot_freed(session, zone, appt.doctor_id, appt.starts_at, now, freed_by_patient=appt.patient_id)
         if target == S.CANCELLED:
             uow.enqueue(notify.cancelled(appt.id, appt.starts_at, appt.ends_at, cancelled_by, reason))
+        elif target == S.REJECTED:
+            uow.enqueue(notify.rejected(appt.id, appt.starts_at, appt.ends_at, reason))
+        elif target == S.CONFIRMED and current == S.REQUESTED:
+            uow.enqueue(notify.confirmed(appt.id, appt.starts_at, appt.ends_at))
 
 
 def _raise(uow: UnitOfWork, why: object) -> None:

@@ -17,7 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...services.notifications.messages import BOOKED, CANCELLED, REMINDER, RESCHEDULED
+from ...services.notifications.messages import (
+    BOOKED,
+    CANCELLED,
+    CONFIRMED,
+    FOLLOW_UP,
+    REJECTED,
+    REMINDER,
+    RESCHEDULED,
+)
 from ...services.notifications.service import NotificationService, OutboxRecord
 from ..common.form_helpers import banner_label, show_banner
 from ..common.messages import show_error
@@ -28,7 +36,8 @@ _Index = QModelIndex | QPersistentModelIndex
 
 STATUS_WORDS = {"pending": "Queued", "sent": "Sent", "failed": "Failed", "cancelled": "Not sent"}
 EVENT_WORDS = {BOOKED: "Booking confirmation", RESCHEDULED: "Appointment moved", CANCELLED: "Cancellation",
-               REMINDER: "Reminder"}
+               REMINDER: "Reminder", CONFIRMED: "Doctor's confirmation", REJECTED: "Doctor's rejection",
+               FOLLOW_UP: "Follow-up due"}
 RESENDABLE = ("failed", "cancelled")
 
 

@@ -50,6 +50,7 @@ class DoctorPickerMixin:
 
     _all_doctors: list[DoctorRecord]
     _unchecked: set[int]
+    waiting_button: QPushButton  # made by the tab (the waiting list), placed here
     specialty: Any
     doctor_filter: Any
     doctor_list: Any
@@ -122,6 +123,7 @@ class DoctorPickerMixin:
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.calendar)
         left.addLayout(modes)
+        left.addWidget(self.waiting_button)
         left.addSpacing(6)
         left.addLayout(title_row)
         left.addWidget(self.specialty)

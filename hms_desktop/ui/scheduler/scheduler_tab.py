@@ -66,6 +66,8 @@ from .load_calendar import calendar_span
 from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
 from .slip_printing import SlipPrinter
+from .waiting_list_actions import WaitingListMixin
+from .waiting_list_dialog import WaitingListDialog
 
 #: The day view shows at most this many doctors side by side; the filter narrows the rest.
 MAX_COLUMNS = 24
@@ -73,7 +75,6 @@ MAX_COLUMNS = 24
 LIVE_RELOAD_DELAY_MS = 150
 FILTER_DELAY_MS = 150
 WEEK_COLUMN_WIDTH = 120  # seven days side by side on a 1280-pixel screen
-
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class _Grid:
     loads: dict[date, int] = field(default_factory=dict)  # booked per day, for the month calendar
 
 
-class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
+class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin, QWidget):
     status_message = Signal(str)
 
     def __init__(
@@ -131,7 +132,11 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         self._booking_for: PatientRecord | PatientSummary | None = None  # book_for_patient's patient
         self._pending_patient: PatientRecord | PatientSummary | None = None
         self._pending_find = False  # Ctrl+G pressed before the doctors were loaded
+        self._waiting_list = services.waiting_list  # the waiting list's part: waiting_list_actions.py
+        self.waiting_dialog: WaitingListDialog | None = None
+        self._pending_slot: tuple[int, datetime] | None = None  # show_slot's doctor and start, until shown
 
+        self._build_waiting_button()
         self._build_left()
         self._build_right()
         layout = QHBoxLayout(self)
@@ -416,6 +421,8 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
                 view.setCurrentIndex(index)
         self._show_status(grid)
         self._update_actions()
+        if self._pending_slot is not None and self._mode == DAY and grid.day == self._pending_slot[1].date():
+            self._select_slot(*self._pending_slot)
 
     def _show_status(self, grid: _Grid) -> None:
         model = self.current_model()
@@ -481,6 +488,8 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, QWidget):
         for dialog in self.dialogs:
             if isinstance(dialog, BookingDialog):
                 dialog.schedule_changed(changes)  # its slot may just have been taken
+        if self.waiting_dialog is not None:
+            self.waiting_dialog.schedule_changed(changes)
         if any(change.topic == "doctors" for change in changes):
             self.refresh()  # a doctor verified, (de)activated or edited: the doctor list, then the grid
             return
