@@ -85,3 +85,15 @@ def test_who_may_book_a_follow_up(ward: Ward):
     with pytest.raises(ValidationError) as no_day:
         ward.receptionist.scheduling.follow_up_offer(blank.id)
     assert no_day.value.fields == {"follow_up_on": "Set the follow-up date first."}
+
+
+def test_an_appointment_with_the_doctor_after_the_visit_counts_as_the_follow_up(ward: Ward):
+    """The same rule as the patient's follow-up reminder: the desk booked one already (even on
+    another day), so nothing more is offered."""
+    visit = _visit_with_follow_up(ward)
+    earlier = ward.receptionist.scheduling.book(ward.patient_id, ward.doctor_id, at(16, 0, day=LATER - timedelta(days=2)),
+                                                reason="review")
+    offer = ward.doctor.scheduling.follow_up_offer(visit.id)
+    assert offer.slot is None and offer.booked_at == at(16, 0, day=LATER - timedelta(days=2))
+    ward.receptionist.visits.cancel(earlier.id, "patient asked")
+    assert ward.doctor.scheduling.follow_up_offer(visit.id).slot is not None  # cancelled: offered again

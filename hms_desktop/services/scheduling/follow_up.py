@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Integer, literal, select
 from sqlalchemy.orm import Session
 
-from ...models import SLOT_HOLDING_STATUSES, Appointment, Doctor, Patient, Visit
+from ...models import SLOT_HOLDING_STATUSES, Appointment, Doctor, Patient, UTCDateTime, Visit
 from ..doctors import not_bookable_reason
 from ..errors import NotFound, PermissionDenied, ValidationError
+from ..notifications.follow_ups import booked_conditions
 from ..permissions import Permission
 from ..unit_of_work import UnitOfWork
 from .doctor_calendar import load_calendar
@@ -31,7 +32,8 @@ class FollowUpOffer:
     """What to ask the doctor: "Book follow-up at HH:MM on DATE with Dr X?". ``slot`` is None when
     the doctor has nothing free within the search horizon; ``same_day`` is False when the follow-up
     day is full and ``slot`` is the first day after it with a free slot. ``booked_at`` is set when
-    the patient already holds an appointment with this doctor on the follow-up day."""
+    a follow-up is already booked: an appointment with this doctor after the visit (the patient
+    reminder's rule, notifications/follow_ups.booked_conditions)."""
 
     visit_id: int
     patient_id: int
@@ -66,6 +68,19 @@ def load_visit(session: Session, visit_id: int) -> tuple[int, int, date | None]:
     return row.patient_id, row.doctor_id, row.follow_up_on
 
 
+def booked_follow_up(session: Session, visit_id: int) -> datetime | None:
+    """When the follow-up already booked for this visit starts (the patient reminder's own rule,
+    notifications/follow_ups.booked_conditions), or None."""
+    visit = session.execute(select(Visit.patient_id, Visit.doctor_id, Visit.appointment_id, Visit.started_at)
+                            .where(Visit.id == visit_id)).first()
+    if visit is None:
+        return None
+    values = (literal(visit.patient_id, Integer), literal(visit.doctor_id, Integer),
+              literal(visit.appointment_id, Integer), literal(visit.started_at, UTCDateTime))
+    return session.scalar(select(Appointment.starts_at).where(*booked_conditions(*values))
+                          .order_by(Appointment.starts_at).limit(1))
+
+
 def require_may_book(uow: UnitOfWork, doctor_id: int) -> None:
     """A desk that books may book any follow-up; a doctor only in their own calendar."""
     if uow.actor.can(Permission.SCHEDULE_BOOK):
@@ -88,11 +103,7 @@ def offer(session: Session, zone: ZoneInfo, now: datetime, visit_id: int, day: d
     start, end = local_day_bounds(wanted, zone)
     base = dict(visit_id=visit_id, patient_id=patient_id, patient_name=patient_name(patient), doctor_id=doctor_id,
                 doctor_name=doctor.full_name, day=wanted)
-    booked = session.scalar(
-        select(Appointment.starts_at).where(Appointment.patient_id == patient_id, Appointment.doctor_id == doctor_id,
-                                            Appointment.starts_at >= start, Appointment.starts_at < end,
-                                            Appointment.status.in_(SLOT_HOLDING_STATUSES))
-        .order_by(Appointment.starts_at).limit(1))
+    booked = booked_follow_up(session, visit_id)
     if booked is not None:
         return FollowUpOffer(**base, slot=None, same_day=True, booked_at=booked.astimezone(zone))
     if not_bookable_reason(doctor):

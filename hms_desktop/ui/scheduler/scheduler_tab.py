@@ -41,7 +41,6 @@ from ..common.balances import balance_loader
 from ..common.live_updates import ScheduleWatcher
 from ..common.messages import show_error, show_info
 from ..common.worker import TaskRunner
-from ..patients.primary_doctor_box import show_primary_doctor
 from . import shortcuts as keys
 from .appointment_actions import AppointmentActionsMixin
 from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
@@ -686,9 +685,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin,
             return None
         dialog = self.find_next_free()
         dialog.setWindowTitle(f"Find the next free time for {patient.full_name}")
-        primary = getattr(patient, "primary_doctor_id", None)  # a record names it; a table row does not
-        if primary is not None and dialog.doctor.findData(primary) >= 0:
-            dialog.doctor.setCurrentIndex(dialog.doctor.findData(primary))  # offered first: they can change it
+        dialog.doctor.select(getattr(patient, "primary_doctor_id", None))  # the primary doctor first, if any
         self._booking_for = patient
         return dialog
 
@@ -704,8 +701,6 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin,
         )
         if self._balance_load is not None:
             dialog.offer_balance(self._balance_load)
-        dialog.primary_doctor = show_primary_doctor(dialog, self._runner, self._patients.primary_doctor,
-                                                    doctor_of_slot=slot.doctor_id)
         dialog.booked.connect(lambda record, d=dialog: self._booked(record, slip=d.slip_after))
         dialog.walked_in.connect(lambda result, d=dialog: self._walked_in(result, quiet=d.slip_after, slip=d.slip_after))
         self._open(dialog)
@@ -767,13 +762,6 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin,
             can_register=self._user.can(Permission.PATIENT_REGISTER), parent=self,
         )
         dialog.walked_in.connect(lambda result: self._walked_in(result, quiet=True))
-        box = dialog.doctor
-
-        def choose(primary_id: int) -> None:
-            if box.findData(primary_id) >= 0:
-                box.setCurrentIndex(box.findData(primary_id))
-
-        dialog.primary_doctor = show_primary_doctor(dialog, self._runner, self._patients.primary_doctor, choose=choose)
         self._open(dialog)
         return dialog
 

@@ -1,7 +1,7 @@
 """the clinic formulary, and each patient's primary doctor
 
-Revision ID: 0015_formulary
-Revises: 0014
+Revision ID: 0016_formulary
+Revises: 0015_waitlist
 Create Date: 2026-12-04 18:10:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from hms_desktop.models.base import UTCDateTime
 
-revision: str = '0015_formulary'
-down_revision: str | None = '0014'
+revision: str = '0016_formulary'
+down_revision: str | None = '0015_waitlist'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
