@@ -10,6 +10,7 @@ A first argument chooses another bench; the rest pass through to it:
     python -m bench documents                         # PDF render times: receipts, invoices (bench/documents.py)
     python -m bench billing --db postgresql           # Billing tab over 1,000,000 invoices, receipts, 8 issuing desks
     python -m bench clinical                          # ICD-10 search per keystroke (bench/clinical.py)
+    python -m bench history --db sqlite               # a patient history of 500 visits, 2,000 documents (bench/history.py)
     python -m bench reports --db sqlite               # every report over a year, the dashboard (bench/reports.py)
     python -m bench all                               # patients, scheduling, then ui, each with its defaults
 
@@ -20,7 +21,7 @@ is the first non-zero one of the benches run.
 import sys
 
 BENCHES = ("patients", "scheduling", "ui")
-OTHER_BENCHES = ("documents", "billing", "clinical", "reports")  # not in "all": documents needs no clinic; billing builds its own
+OTHER_BENCHES = ("documents", "billing", "clinical", "history", "reports")  # not in "all": documents needs no clinic; billing builds its own
 
 
 def _run(name: str, argv: list[str]) -> int:
@@ -36,6 +37,8 @@ def _run(name: str, argv: list[str]) -> int:
         from bench.clinical import main
     elif name == "reports":
         from bench.reports import main
+    elif name == "history":
+        from bench.history import main
     else:
         from bench.ui import main
     return main(argv)

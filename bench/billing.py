@@ -16,14 +16,18 @@ in one step (``InvoiceService.issue_now``: invoice, lines and number in one tran
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
+import os
 import random
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bench.common import logger, p95, scratch_database, scratch_environment, time_ms
+from bench.patients import RESULTS_DIR, environment
 
 BATCH = 20_000
 TARGET_PDF_MS = 30.0
@@ -156,7 +160,7 @@ def measure_reads(url: str, rounds: int, facts: dict[str, Any], log) -> list[dic
     return results
 
 
-def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
+def _writer(url: str, username: str, count: int, patients: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
     from bench.common import RoundTrips
     from hms_desktop.bootstrap import build_services
     from hms_desktop.services.billing import LineInput
@@ -170,7 +174,7 @@ def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type:
         started, cpu = time.perf_counter(), time.process_time()
         numbers = []
         for _ in range(count):
-            invoice = svc.invoices.issue_now(rng.randint(1, 1000), [LineInput("Consultation", 1, 50000)])
+            invoice = svc.invoices.issue_now(rng.randint(1, patients), [LineInput("Consultation", 1, 50000)])
             numbers.append(invoice.number)
         trips.close()
         out.put((time.perf_counter() - started, numbers, time.process_time() - cpu, trips.snapshot()))
@@ -181,7 +185,7 @@ def _writer(url: str, username: str, count: int, barrier, out) -> None:  # type:
         svc.close()
 
 
-def measure_writers(url: str, writers: int, each: int, log) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def measure_writers(url: str, writers: int, each: int, patients: int, log) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """``writers`` processes issuing ``each`` invoices at once; numbers checked gap-free, with the
     client CPU, statements and round trips per invoice (bench/common.py RoundTrips)."""
     from hms_desktop.bootstrap import build_services
@@ -196,7 +200,7 @@ def measure_writers(url: str, writers: int, each: int, log) -> dict[str, Any]:  
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(writers)
     out = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(url, f"desk{i}", each, barrier, out)) for i in range(writers)]
+    procs = [ctx.Process(target=_writer, args=(url, f"desk{i}", each, patients, barrier, out)) for i in range(writers)]
     for p in procs:
         p.start()
     results = [out.get(timeout=600) for _ in procs]
@@ -243,6 +247,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--writers", type=int, default=8, metavar="N", help="desks issuing at once (default 8)")
     parser.add_argument("--each", type=int, default=60, metavar="N", help="invoices each writer issues")
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--output", metavar="FILE", help="results JSON (default bench/results/billing-<time>.json)")
     return parser.parse_args(argv)
 
 
@@ -250,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scratch = scratch_environment("hms-bench-billing-")
     failed = False
+    started = datetime.now()
+    report: dict[str, Any] = {"bench": "billing", "started": started.isoformat(timespec="seconds"),
+                              "environment": environment(), "load_average": os.getloadavg(),
+                              "arguments": vars(args), "databases": {}}
     for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
         log = logger(f"billing {kind}")
         with scratch_database(kind, scratch, args.server, "billing") as (url, throwaway):
@@ -257,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             if throwaway is not None:
                 throwaway.vacuum_analyze()
             reads = measure_reads(url, args.rounds, facts, log)
-            writes = measure_writers(url, args.writers, args.each, log) if kind == "postgresql" else None
+            writes = measure_writers(url, args.writers, args.each, args.patients, log) if kind == "postgresql" else None
+        report["databases"][kind] = {"reads": reads, "writers": writes}
         print(f"\nBilling on {kind}: {args.invoices:,} invoices, {args.patients:,} patients")
         print(f"  {'what':<52} {'median ms':>10} {'p95 ms':>8} {'rows':>6}  target")
         for r in reads:
@@ -276,4 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    per invoice: client CPU {writes['client_cpu_ms_per_invoice']:.2f} ms, "
                   f"{writes['statements_per_invoice']:.1f} statements, {writes['round_trips_per_invoice']:.1f} "
                   "round trips (bench/common.py RoundTrips)")
+    output = Path(args.output) if args.output else RESULTS_DIR / f"billing-{started:%Y%m%d-%H%M%S}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print(f"\nResults: {output}")
     return 1 if failed else 0

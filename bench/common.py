@@ -74,8 +74,9 @@ class RoundTrips:
     """Statements and round trips to the database while it is on, counted with SQLAlchemy's events.
 
     A statement is one round trip. On PostgreSQL the driver also sends BEGIN before a transaction's
-    first statement, then COMMIT or ROLLBACK, and the pool's liveness check (``pool_pre_ping``)
-    sends one more at each checkout: one round trip each. SQLite runs in the process: its BEGIN is a
+    first statement, then COMMIT or ROLLBACK (not for a read, which runs in autocommit), and the
+    pool's liveness check (``pool_pre_ping``, where set) sends one more at each checkout: one round
+    trip each. SQLite runs in the process: its BEGIN is a
     statement (services/database.py issues it), its COMMIT or ROLLBACK a call into the library; they
     are counted alike, so the figures compare, though they cost microseconds there. ``kinds``
     counts the round trips by what they were (a statement's first words)."""
@@ -112,14 +113,20 @@ class RoundTrips:
         self.round_trips += 1
         self.kinds[" ".join(statement.split()[:3])[:40]] += 1
 
-    def _begin(self, *_args: Any) -> None:
-        if self._pg:
+    def _begin(self, conn: Any, *_args: Any) -> None:
+        if self._pg and not self._autocommit(conn):
             self.round_trips += 1
             self.kinds["BEGIN (psycopg, implicit)"] += 1
 
-    def _end(self, *_args: Any) -> None:
+    def _end(self, conn: Any, *_args: Any) -> None:
+        if self._pg and self._autocommit(conn):
+            return  # a read on PostgreSQL runs without a transaction: nothing is sent
         self.round_trips += 1
         self.kinds["COMMIT / ROLLBACK"] += 1
+
+    @staticmethod
+    def _autocommit(conn: Any) -> bool:
+        return bool(getattr(conn.connection.dbapi_connection, "autocommit", False))
 
     def _checkout(self, *_args: Any) -> None:
         if getattr(self._engine.pool, "_pre_ping", False):

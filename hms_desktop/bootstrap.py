@@ -16,7 +16,13 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
-from .services.clinical import ClinicalDocuments, ClinicalService, FhirExport, FormularyService
+from .services.clinical import (
+    AttachmentService,
+    ClinicalDocuments,
+    ClinicalService,
+    FhirExport,
+    FormularyService,
+)
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
@@ -27,6 +33,7 @@ from .services.notifications.bell import BellService
 from .services.notifications.service import NotificationService
 from .services.notifications.template_service import TemplateService
 from .services.password_reset import PasswordResetService
+from .services.patient_photos import PatientPhotos
 from .services.patients import PatientService
 from .services.reports import ReportService
 from .services.scheduling import AvailabilityService, ClinicClock, SchedulingService, VisitService
@@ -73,6 +80,8 @@ class Services:
     clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
     fhir: FhirExport  # a patient's record as a FHIR R4 Bundle (hms patient export)
     formulary: FormularyService  # the clinic formulary the admin keeps; doctors pick from it
+    attachments: AttachmentService  # lab reports, scans, letters kept in the database (audited reads)
+    patient_photos: PatientPhotos  # the patient's photo (demographic)
 
     def close(self) -> None:
         self.db.dispose()
@@ -123,4 +132,6 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         clinical_documents=ClinicalDocuments(units),
         fhir=FhirExport(units),
         formulary=FormularyService(units),
+        attachments=AttachmentService(units),
+        patient_photos=PatientPhotos(units),
     )

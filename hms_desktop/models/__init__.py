@@ -19,7 +19,18 @@ from .billing import (
     ShiftState,
     TaxRate,
 )
-from .clinical import Addendum, Diagnosis, PatientAllergy, Prescription, Visit, VisitStatus, VitalsReading
+from .clinical import (
+    Addendum,
+    Attachment,
+    AttachmentBlob,
+    Diagnosis,
+    PatientAllergy,
+    PatientPhoto,
+    Prescription,
+    Visit,
+    VisitStatus,
+    VitalsReading,
+)
 from .doctor import Doctor, DoctorSpecialty, Specialty
 from .formulary import FormularyMedicine
 from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
@@ -41,8 +52,11 @@ from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
 __all__ = [
     "FormularyMedicine",
     "Addendum",
+    "Attachment",
+    "AttachmentBlob",
     "Diagnosis",
     "PatientAllergy",
+    "PatientPhoto",
     "Prescription",
     "Visit",
     "WaitingEntry",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -135,3 +135,63 @@ class PatientAllergy(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
 
     __table_args__ = (Index("ix_patient_allergies_patient_id", "patient_id"),)
+
+
+class Attachment(Base):
+    """A file kept with a patient's record (a lab report, a scan, a letter), on one of their visits
+    or on the patient. Only what describes it lives here, so a list never reads a file's bytes:
+    those are in ``clinical_attachment_blobs``. Never overwritten; removal is a soft delete with
+    who, when and why, and the row and bytes stay."""
+
+    __tablename__ = "clinical_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("clinical_visits.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # lab_report, imaging, letter, other
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(40))  # detected from the bytes, not the name
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))  # hex, of the stored bytes; checked on every read
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    added_by_name: Mapped[str] = mapped_column(String(200), default="")
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    removal_reason: Mapped[str] = mapped_column(String(300), default="")
+
+    __table_args__ = (
+        Index("ix_clinical_attachments_patient_added", "patient_id", "added_at", "id"),
+        Index("ix_clinical_attachments_visit_id", "visit_id", "id"),
+        CheckConstraint("kind IN ('lab_report', 'imaging', 'letter', 'other')", name="kind"),
+        CheckConstraint("content_type IN ('application/pdf', 'image/png', 'image/jpeg')", name="content_type"),
+        CheckConstraint("size_bytes > 0", name="size"),
+        CheckConstraint("removed_at IS NULL OR removal_reason <> ''", name="removal_reason"),
+    )
+
+
+class AttachmentBlob(Base):
+    """The bytes of one attachment, read only when someone opens it."""
+
+    __tablename__ = "clinical_attachment_blobs"
+
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("clinical_attachments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PatientPhoto(Base):
+    """The patient's photo (demographic, like the name): a small PNG or JPEG, at most 512 px a side,
+    one per patient; a new one replaces it, audited."""
+
+    __tablename__ = "patient_photos"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_type: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)

@@ -11,13 +11,14 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +29,13 @@ log = logging.getLogger(__name__)
 # PostgreSQL's codes for "your transaction lost a tie with another one; run it again":
 # deadlock_detected and serialization_failure.
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out (a server
+# restart or a firewall may have dropped it meanwhile). One used more recently is not: a unit of
+# work's first statement tells whether it still works, and a dropped one is replaced before the
+# unit goes on (Database.read/write ``first``). A ping per call was one round trip in 5 of a lookup.
+IDLE_PING_SECONDS = 30.0
+_READ_OPTIONS = {"isolation_level": "AUTOCOMMIT"}
 
 
 def normalise_url(raw: str) -> URL:
@@ -81,11 +89,13 @@ class Database:
             engine = create_engine(self.url, connect_args={"timeout": 15, "check_same_thread": False}, pool_size=pool_size)
             _install_sqlite_hooks(engine, path)
             return engine
-        return create_engine(
+        engine = create_engine(
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            # The connection used last is handed out first: a desk's calls keep to one warm
+            # connection, and the others idle (and are pinged when next used, IDLE_PING_SECONDS).
+            pool_use_lifo=True,
             connect_args={
                 "connect_timeout": 5,
                 "application_name": "hms-desktop",
@@ -96,29 +106,62 @@ class Database:
                 "options": "-c random_page_cost=1.1",
             },
         )
+        _install_idle_ping(engine)
+        return engine
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A transaction that only reads. Only the unit of work calls this and ``write``."""
+    def read(self, first: Callable[[Session], object] | None = None) -> Iterator[Session]:
+        """A transaction that only reads. Only the unit of work calls this and ``write``.
+
+        ``first`` runs before the block (the unit of work's account check): on PostgreSQL, if the
+        server dropped the pooled connection since its last use, it is replaced and ``first`` runs
+        again, so the desk never sees it. A read on PostgreSQL runs without BEGIN/ROLLBACK
+        (autocommit): at READ COMMITTED every statement sees its own snapshot either way, and
+        the two round trips are saved."""
         with self._translate_errors(), self._sessions() as session:
             try:
+                self._open(session, None if self.is_sqlite else _READ_OPTIONS, first)
                 yield session
             finally:
                 session.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, first: Callable[[Session], object] | None = None) -> Iterator[Session]:
         """A unit of work that commits on success. On SQLite it takes the write lock up front
-        (``BEGIN IMMEDIATE``) so check-then-write sequences cannot interleave between desks."""
+        (``BEGIN IMMEDIATE``) so check-then-write sequences cannot interleave between desks.
+        ``first``: as for ``read``."""
         with self._translate_errors(writing=True), self._sessions() as session:
-            if self.is_sqlite:
-                session.connection(execution_options={"hms_sqlite_begin": "BEGIN IMMEDIATE"})
             try:
+                self._open(session, {"hms_sqlite_begin": "BEGIN IMMEDIATE"} if self.is_sqlite else None, first)
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    def _open(self, session: Session, options: dict[str, str] | None, first: Callable[[Session], object] | None) -> None:
+        if self.is_sqlite:
+            if options:
+                session.connection(execution_options=options)
+            if first is not None:
+                first(session)
+            return
+        for attempt in range(2):
+            if options:
+                session.connection(execution_options=options)
+            try:
+                if first is not None:
+                    first(session)
+                else:
+                    session.execute(_PING)
+                return
+            except DBAPIError as exc:
+                # Dropped while idle in the pool (SQLAlchemy has invalidated it, and the pool's
+                # older connections with it): nothing of the unit has run, so run it on a new one.
+                if attempt or not exc.connection_invalidated:
+                    raise
+                log.info("A pooled database connection had been dropped; replaced it: %s", exc.orig)
+                session.rollback()
 
     def check_connection(self) -> None:
         """Raise DatabaseUnavailable with a plain reason if the database cannot be reached."""
@@ -293,6 +336,30 @@ def _heal_wal_files(path: Path | None) -> None:
                 os.chmod(companion, stat.S_IMODE(path.stat().st_mode))
             except OSError as exc:
                 log.warning("Cannot make %s writable again: %s", companion, exc)
+
+
+_PING = text("SELECT 1")
+
+
+def _install_idle_ping(engine: Engine) -> None:
+    """Ping a pooled connection before handing it out only when it has been idle a while
+    (IDLE_PING_SECONDS): a failed ping makes the pool open a new connection instead."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["hms_returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_conn, record, proxy) -> None:  # type: ignore[no-untyped-def]
+        returned = record.info.get("hms_returned_at")
+        if returned is None or time.monotonic() - returned < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            if not dbapi_conn.autocommit:
+                dbapi_conn.rollback()
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection dropped while idle: {exc}") from exc
 
 
 def _install_sqlite_hooks(engine: Engine, path: Path | None) -> None:

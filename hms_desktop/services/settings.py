@@ -19,6 +19,10 @@ from .permissions import Permission
 from .text import text_problem
 from .unit_of_work import UnitsOfWork
 
+# Attachments live in the database (so backups carry them); above this a single file would make
+# every backup and copy of the clinic noticeably slower.
+ATTACHMENT_LIMIT_MOST_MB = 50
+
 
 @dataclass(frozen=True)
 class ClinicSettings:
@@ -42,6 +46,8 @@ class ClinicSettings:
     # A follow-up with the same doctor within this many days of a paid consultation is free
     # (one such follow-up); 0 turns the rule off.
     free_follow_up_days: int = 7
+    # The largest attachment (lab report, scan, letter) a desk may add, in whole megabytes.
+    attachment_limit_mb: int = 10
 
 
 def is_valid_country(code: str) -> bool:
@@ -86,6 +92,15 @@ def _stored_text(session: Session, key: str) -> str | None:
 def clinic_region(session: Session) -> str:
     """The clinic's country, the default region for phone numbers (one primary-key read)."""
     return _stored_text(session, "country") or ClinicSettings.country
+
+
+def attachment_limit_bytes(session: Session) -> int:
+    """The largest attachment the clinic takes, in bytes (one primary-key read)."""
+    row = session.get(ClinicSetting, "attachment_limit_mb")
+    mb = row.value if row is not None and isinstance(row.value, int) and not isinstance(row.value, bool) else None
+    if mb is None or not 1 <= mb <= ATTACHMENT_LIMIT_MOST_MB:
+        mb = ClinicSettings.attachment_limit_mb
+    return mb * 1024 * 1024
 
 
 def clinic_zone(session: Session) -> ZoneInfo:
@@ -139,6 +154,10 @@ def recent_clinic_view(session: Session) -> ClinicView:
     return view
 
 
+_CLINIC_SETTINGS = select(ClinicSetting.key, ClinicSetting.value).where(
+    ClinicSetting.key.in_([f.name for f in fields(ClinicSettings)]))
+
+
 class SettingsService:
     def __init__(self, units: UnitsOfWork) -> None:
         self._units = units
@@ -151,7 +170,8 @@ class SettingsService:
     @staticmethod
     def _stored(session: Session) -> ClinicSettings:
         defaults = ClinicSettings()
-        stored = {s.key: s.value for s in session.scalars(select(ClinicSetting))}
+        # Only the settings' own keys (message templates and the like live in the same table).
+        stored = {key: value for key, value in session.execute(_CLINIC_SETTINGS)}
         values = {}
         for f in fields(ClinicSettings):
             value = stored.get(f.name, getattr(defaults, f.name))
@@ -188,6 +208,10 @@ class SettingsService:
             if (not isinstance(new.free_follow_up_days, int) or isinstance(new.free_follow_up_days, bool)
                     or not 0 <= new.free_follow_up_days <= 90):
                 errors["free_follow_up_days"] = "Choose between 0 (no free follow-ups) and 90 days."
+            if (not isinstance(new.attachment_limit_mb, int) or isinstance(new.attachment_limit_mb, bool)
+                    or not 1 <= new.attachment_limit_mb <= ATTACHMENT_LIMIT_MOST_MB):
+                errors["attachment_limit_mb"] = (
+                    f"Choose between 1 and {ATTACHMENT_LIMIT_MOST_MB} MB for the largest attachment.")
             if errors:
                 raise ValidationError(errors)
             new = replace(new, clinic_name=new.clinic_name.strip())

@@ -13,7 +13,9 @@ In this order, whatever the call:
 1. the permission is checked, before anything is validated or read (``PermissionDenied``);
 2. the transaction opens (SQLite ``BEGIN IMMEDIATE``, so a check and the write that depends on it
    cannot interleave between desks) and the signed-in account is looked up: an account deactivated,
-   or given another role, since this desk signed in ends the session (``SessionEnded``);
+   or given another role, since this desk signed in ends the session (``SessionEnded``). That
+   look-up is the unit's first statement: on a pooled PostgreSQL connection the server dropped, it
+   fails, and the database layer replaces the connection and asks again (database.py);
 3. the block runs; ``audit`` rows, ``announce``-d change notices and ``enqueue``-d outbox messages
    are written in the same transaction, so each exists exactly when the change committed;
 4. it commits, or rolls everything back if anything raised. Errors leave as typed errors only:
@@ -299,9 +301,8 @@ class UnitsOfWork:
         unit: UnitOfWork | None = None
         committed = False
         try:
-            with self.db.write() as session:
+            with self.db.write(first=self._account_check(actor)) as session:
                 unit = self._unit(session, actor, True)
-                self._check_account(session, actor)
                 yield unit
                 unit._before_commit()
             committed = True
@@ -344,9 +345,8 @@ class UnitsOfWork:
     ) -> Iterator[UnitOfWork]:
         """A unit that only reads. Audit rows it asks for are written right after the read."""
         actor = self._authorise(permission, any_of, anonymous)
-        with self.db.read() as session:
+        with self.db.read(first=self._account_check(actor)) as session:
             unit = self._unit(session, actor, False)
-            self._check_account(session, actor)
             yield unit
         if unit._late_audit:
             with self.chain.lock:
@@ -376,6 +376,13 @@ class UnitsOfWork:
         if any_of and not any(user.can(p) for p in any_of):
             return _require(user, any_of[0])
         return user
+
+    def _account_check(self, actor: CurrentUser | None) -> Callable[[Session], None] | None:
+        """The unit's first statement (Database.read/write run it first, on a connection known to
+        work): the account check, or nothing for a unit nobody is signed in to."""
+        if actor is None or actor.id is None:
+            return None
+        return lambda session: self._check_account(session, actor)
 
     def _check_account(self, session: Session, actor: CurrentUser | None) -> None:
         """The account behind this desk's session must still be active, with the same role."""

@@ -98,8 +98,12 @@ class MainWindow(QMainWindow):
             for tab in (self.scheduler_tab, self.queues_tab):
                 if tab is not None:
                     tab.offer_visit_record(self.visit_records.open)  # type: ignore[attr-defined]
+        self.patients_tab.offer_photos(services.patient_photos)
         if user.can(Permission.CLINICAL_READ):
             from .clinical.clinical_history import load_clinical_history
+            from .clinical.documents_panel import document_desk
+
+            self.patients_tab.offer_documents(document_desk(services, user))
 
             self.patients_tab.offer_clinical_history(lambda pid, limit: load_clinical_history(services, pid, limit),
                                                      self.visit_records.open_visit if self.visit_records else None)

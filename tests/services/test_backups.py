@@ -17,7 +17,7 @@ from hms_desktop.services.backups.pg_backup import pg_dump_available
 from hms_desktop.services.backups.sqlite_backup import table_counts, take_backup, verify_backup
 from hms_desktop.services.errors import ValidationError
 from hms_desktop.services.patients import PatientInput
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, second_desk
 from tests.services.conftest import make_patients
 
 
@@ -173,6 +173,24 @@ def test_restore_brings_back_exactly_the_backup_and_keeps_what_it_replaced(sqlit
         other.close()
     assert svc.audit.verify_chain().ok
     assert svc.backups.history()[0].kind == "restore"
+
+
+def test_restore_waits_until_the_other_desks_have_signed_out(sqlite_clinic):
+    svc = sqlite_clinic
+    entry = svc.backups.backup_now()
+    make_patients(svc, 2, prefix="Kept")
+    names = _names(svc)
+    other = second_desk(svc)
+    try:
+        with pytest.raises(ValidationError) as err:
+            svc.backups.restore(Path(entry.path))
+        assert "Another desk is signed in" in str(err.value.fields) and "nothing was changed" in str(err.value.fields)
+        assert _names(svc) == names
+    finally:
+        other.auth.sign_out()
+        other.close()
+    svc.backups.restore(Path(entry.path))  # once the other desk has signed out
+    assert _names(svc) < names and svc.audit.verify_chain().ok
 
 
 def test_restore_refuses_a_damaged_backup_and_changes_nothing(sqlite_clinic, tmp_path):

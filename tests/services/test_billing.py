@@ -11,7 +11,7 @@ import pytest
 from hms_desktop.bootstrap import Services
 from hms_desktop.services.billing import InvoiceFilter, LineInput
 from hms_desktop.services.documents import Paper
-from hms_desktop.services.errors import ConflictError, PermissionDenied, ValidationError
+from hms_desktop.services.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from hms_desktop.services.settings import ClinicSettings
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk
 from tests.documents.pdf_text import text as pdf_text
@@ -341,6 +341,34 @@ def test_issue_now_bills_a_visit_in_one_step_with_the_same_checks(desk):
         svc.invoices.issue_now(patient, [])
     # A failed attempt takes no number: the next invoice is 000002.
     assert svc.invoices.issue_now(patient, [LineInput("Dressing", 1, 100)]).number == "INV-2030-000002"
+
+
+def test_issue_now_returns_the_invoice_exactly_as_stored_and_audits_it_in_the_chain(desk):
+    svc, _doctor, (patient, *_) = desk
+    payer = svc.price_list.add_payer("Star Health")
+    lines = [LineInput("ECG", 2, 30000, tax_rate_bp=1800, code="ECG", kind="procedure"),
+             LineInput("Dressing", 1, 1999, discount_bp=1000, discount_reason="Staff family", note="ignored"),
+             LineInput("Syringe", 3, 0)]
+    made = svc.invoices.issue_now(patient, lines, payer_id=payer.id, payer_share=20000, claim_reference="CL-9",
+                                  notes="Bring the report")
+    stored = svc.invoices.get(made.id)
+    assert made == stored  # every field, every line (ids and figures), as another desk would read it
+    assert made.payer_name == "Star Health" and made.issued_by and made.patient_mrn
+    assert made.total == sum(ln.total for ln in made.lines) and made.state == "issued" and made.version == 2
+    entry = svc.audit_log.page(entity_type="invoice", entity_id=str(made.id))[0]
+    assert entry.action_code == "invoice.issued" and made.number in entry.summary
+    assert svc.audit.verify_chain().ok
+    # A free invoice is paid as soon as it is issued.
+    assert svc.invoices.issue_now(patient, [LineInput("Leaflet", 1, 0)]).state == "paid"
+
+
+def test_issue_now_for_a_patient_who_is_gone_takes_no_number(desk):
+    svc, _doctor, (patient, *_) = desk
+    first = svc.invoices.issue_now(patient, [LineInput("Visit", 1, 100)])
+    with pytest.raises(NotFound, match="no longer exists"):
+        svc.invoices.issue_now(10**6, [LineInput("Visit", 1, 100)])
+    assert svc.invoices.issue_now(patient, [LineInput("Visit", 1, 100)]).number == first.number[:-6] + "000002"
+    assert svc.audit.verify_chain().ok
 
 
 def test_several_states_page_newest_first_without_repeats(desk):

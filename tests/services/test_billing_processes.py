@@ -48,18 +48,22 @@ class DeskFault(RuntimeError):
 def _faulty_issuing_desk(url: str, username: str, patient_id: int, barrier, results) -> None:  # noqa: ANN001
     """Issues EACH invoices in one step; every third attempt fails after the number is taken, while
     the counter row is locked, so the number must go back for the next desk."""
-    from hms_desktop.services.billing.invoices import InvoiceService
+    from hms_desktop.services.billing import numbering, one_step
 
-    taking = InvoiceService._issue_in
     attempts = [0]
 
-    def issue_then_maybe_fail(self, uow, t, invoice):  # noqa: ANN001, ANN202
-        taking(self, uow, t, invoice)
-        attempts[0] += 1
-        if attempts[0] % 3 == 0:
-            raise DeskFault(f"{username} failed holding {invoice.number}")
+    def then_maybe_fail(take, number_of):  # noqa: ANN001, ANN202
+        def taking(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            taken = take(*args, **kwargs)
+            attempts[0] += 1
+            if attempts[0] % 3 == 0:
+                raise DeskFault(f"{username} failed holding {number_of(taken)}")
+            return taken
+        return taking
 
-    InvoiceService._issue_in = issue_then_maybe_fail  # this desk's process only
+    # Where the number is taken: in its own statement on SQLite, with the rows on PostgreSQL.
+    numbering.number_row = then_maybe_fail(numbering.number_row, lambda n: n)  # this desk's process only
+    one_step.write_issued = then_maybe_fail(one_step.write_issued, lambda w: w.number)
     svc = build_services(url)
     try:
         svc.auth.sign_in(username, STAFF_PASSWORD)

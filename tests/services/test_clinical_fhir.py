@@ -4,15 +4,25 @@ come back out as they went in; ``hms patient export`` writes the same bundle fro
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from decimal import Decimal
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import text
 
-from hms_desktop.services.clinical import DiagnosisInput, NotesInput, PrescriptionInput, VitalsInput
+from hms_desktop.services.clinical import (
+    AttachmentInput,
+    DiagnosisInput,
+    NotesInput,
+    PrescriptionInput,
+    VitalsInput,
+)
 from hms_desktop.services.errors import NotFound, PermissionDenied
 from tests.services.conftest import Ward
+from tests.support.sample_files import pdf_bytes, png_bytes
 from tests.test_cli import hms
 
 
@@ -28,10 +38,26 @@ def written_record(ward: Ward) -> int:
     visit = c.add_prescription(visit.id, visit.version, PrescriptionInput(
         "Amoxicillin", "500 mg", "capsule", "1 capsule", "three times a day", "oral", "5 days", "15", "after food"))
     c.sign(visit.id, visit.version)
+    c_docs = ward.doctor.attachments
+    c_docs.add(ward.patient_id, AttachmentInput("Blood count", "lab_report", "cbc.pdf", REPORT, visit_id=visit.id))
+    ward.nurse.attachments.add(ward.patient_id, AttachmentInput("Referral letter", "letter", "letter.png", LETTER))
+    removed = ward.nurse.attachments.add(ward.patient_id, AttachmentInput("Wrong one", "other", "x.png", LETTER))
+    ward.nurse.attachments.remove(removed.id, "Not this patient's")
     return visit.id
 
 
+REPORT = pdf_bytes("Haemoglobin 13.2 g/dL")
+LETTER = png_bytes(60, 80)
+
+
+def encounter_url(bundle: Bundle) -> str:
+    return next(e.fullUrl for e in bundle.entry if e.resource.__resource_type__ == "Encounter")
+
+
 def check_bundle(data: dict, ward: Ward) -> None:
+    raw = [e["resource"]["content"][0]["attachment"] for e in data["entry"]
+           if e["resource"]["resourceType"] == "DocumentReference"]
+    assert [base64.b64decode(a["data"], validate=True) for a in raw] == [REPORT, LETTER]  # base64 in the JSON
     bundle = Bundle.model_validate(data)  # raises on anything FHIR does not allow
     resources = [e.resource for e in bundle.entry]
     kinds = [r.__resource_type__ for r in resources]
@@ -60,6 +86,20 @@ def check_bundle(data: dict, ward: Ward) -> None:
     assert request.medicationCodeableConcept.text == "Amoxicillin 500 mg capsule"
     assert request.dosageInstruction[0].text == "1 capsule, three times a day, oral, for 5 days"
     assert request.dosageInstruction[0].patientInstruction == "after food"
+    # The documents (not the removed one), inline, with their size, type, SHA-1 (FHIR's) and SHA-256.
+    documents = [r for r in resources if r.__resource_type__ == "DocumentReference"]
+    assert [d.description for d in documents] == ["Blood count", "Referral letter"]
+    for document, data, content_type in zip(documents, (REPORT, LETTER), ("application/pdf", "image/png"),
+                                            strict=True):
+        attachment = document.content[0].attachment
+        assert attachment.contentType == content_type and attachment.size == len(data)
+        assert attachment.data == data  # fhir.resources decodes base64Binary as it validates
+        assert attachment.hash == hashlib.sha1(data).digest()
+        assert document.identifier[1].value == hashlib.sha256(data).hexdigest()
+        assert document.status == "current" and document.subject.reference.startswith("urn:uuid:")
+    assert documents[0].type.coding[0].code == "11502-2" and documents[1].type.coding[0].code == "51852-2"
+    assert documents[0].context.encounter[0].reference == encounter_url(bundle)
+    assert documents[1].context is None  # on the patient, not a visit
     # Every reference points at an entry of the bundle.
     urls = {e.fullUrl for e in bundle.entry}
     for r in resources:
@@ -93,3 +133,14 @@ def test_hms_patient_export_writes_the_bundle(ward: Ward, tmp_path):
                   data_dir=tmp_path)
     assert missing.returncode == 1 and "No patient has the MRN 99999999" in missing.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_damaged_document_is_exported_without_its_bytes(ward: Ward):
+    added = ward.doctor.attachments.add(ward.patient_id, AttachmentInput("Scan", "imaging", "s.png", LETTER))
+    with ward.admin.db.engine.begin() as conn:
+        conn.execute(text("UPDATE clinical_attachment_blobs SET content = :c WHERE attachment_id = :i"),
+                     {"c": LETTER[:-4] + b"oops", "i": added.id})
+    bundle = Bundle.model_validate(ward.admin.fhir.patient_bundle(ward.admin.patients.get(ward.patient_id).mrn))
+    (document,) = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "DocumentReference"]
+    assert document.content[0].attachment.data is None and document.content[0].attachment.size == len(LETTER)
+    assert "damaged" in document.description

@@ -19,6 +19,7 @@ from hms_desktop.services.backups import BackupSettings
 from hms_desktop.services.billing import LineInput
 from hms_desktop.services.clinical import (
     AllergyInput,
+    AttachmentInput,
     DiagnosisInput,
     MedicineInput,
     NotesInput,
@@ -255,6 +256,18 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("formulary", "search"): (FORMULARY_READERS, lambda s, ids: s.formulary.search("amox")),
     ("formulary", "add"): (P.FORMULARY_MANAGE, lambda s, ids: s.formulary.add(MedicineInput(""))),
     ("formulary", "update"): (P.FORMULARY_MANAGE, lambda s, ids: s.formulary.update(999_999, 1, MedicineInput("x"))),
+    # Attachments: clinical content; the photo: demographic.
+    ("attachments", "limit_bytes"): ((P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.attachments.limit_bytes()),
+    ("attachments", "add"): ((P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.attachments.add(
+        ids["patient"], AttachmentInput("Letter", "letter", "a.pdf", b"%PDF-1.4 x"))),
+    ("attachments", "for_patient"): (P.CLINICAL_READ, lambda s, ids: s.attachments.for_patient(ids["patient"])),
+    ("attachments", "for_visit"): (P.CLINICAL_READ, lambda s, ids: s.attachments.for_visit(ids["visit"])),
+    ("attachments", "open"): (P.CLINICAL_READ, lambda s, ids: s.attachments.open(999_999)),
+    ("attachments", "remove"): (
+        (P.CLINICAL_WRITE, P.VITALS_WRITE, P.DOCUMENTS_REMOVE_ANY), lambda s, ids: s.attachments.remove(999_999, "x")),
+    ("patient_photos", "get"): (P.PATIENT_VIEW, lambda s, ids: s.patient_photos.get(ids["patient"])),
+    ("patient_photos", "set"): (P.PATIENT_EDIT, lambda s, ids: s.patient_photos.set(ids["patient"], b"not a photo")),
+    ("patient_photos", "remove"): (P.PATIENT_EDIT, lambda s, ids: s.patient_photos.remove(999_999)),
 }
 
 # Calls that are open on purpose, and why.

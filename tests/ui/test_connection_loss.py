@@ -32,8 +32,25 @@ def test_dropped_connections_are_replaced_transparently(pg_server, pg_url):
         services.auth.sign_in("admin", ADMIN_PASSWORD)
         services.patients.register(PatientInput(given_name="Kept", family_name="Safe", date_of_birth=date(1970, 1, 1)))
         _kill_connections(pg_server, services.db.url.database)
-        # pool_pre_ping notices the dead connection and opens a new one: the desk sees nothing.
+        # The unit's first statement finds the dead connection and it is replaced: the desk sees nothing.
         assert [p.full_name for p in services.patients.search("kept").rows] == ["Kept Safe"]
+    finally:
+        services.close()
+
+
+def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_if_dropped(pg_server, pg_url, monkeypatch):
+    from hms_desktop.services import database
+
+    services = build_services(pg_url)
+    try:
+        services.staff.create_first_admin("admin", "Admin", ADMIN_PASSWORD)
+        services.auth.sign_in("admin", ADMIN_PASSWORD)
+        _kill_connections(pg_server, services.db.url.database)
+        # Not through a unit of work (whose first statement would find it): the dispatch lock and
+        # the backups take a connection straight from the pool, and rely on the ping.
+        monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+        with services.db.engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
     finally:
         services.close()
 

@@ -135,3 +135,14 @@ def test_time_zone_is_chosen_by_typing_part_of_its_name(qtbot, services, runner)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, runner)
     assert services.settings.get().time_zone == "Europe/London"
+
+
+def test_the_largest_attachment_is_set_in_megabytes(qtbot, services, runner):
+    dialog = open_dialog(qtbot, services.settings, runner)
+    assert dialog.attachment_limit.value() == 10 and dialog.attachment_limit.text() == "10 MB"
+    retype(qtbot, dialog.attachment_limit, "25")
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert services.settings.get().attachment_limit_mb == 25
+    assert services.audit.recent(action_prefix="settings.")[0].changes == {"attachment_limit_mb": [10, 25]}
+    assert dialog.attachment_limit.maximum() == 50 and dialog.attachment_limit.minimum() == 1

@@ -11,6 +11,7 @@ from typing import Any
 
 from ...models import ClinicSetting
 from ...paths import data_dir
+from .. import desk_sessions
 from ..errors import ValidationError
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
@@ -256,6 +257,16 @@ class BackupService:
         check = self.verify(path)
         if not check.ok:
             raise ValidationError({"path": f"This backup cannot be restored: {check.reason} Nothing was changed."})
+        # Another desk still working would go on writing on what it believes is the old data (and
+        # continue its audit chain from a tail the restored file does not have).
+        with self._units.read(Permission.BACKUP_MANAGE) as uow:
+            others = desk_sessions.live_others(uow.session, self._units.identity.desk_id)
+        if others:
+            desks = "another desk is" if others == 1 else f"{others} other desks are"
+            raise ValidationError({"path": (
+                f"{desks[0].upper()}{desks[1:]} signed in to this clinic's data. Ask everyone to sign out (or "
+                "close the app) first, then restore; nothing was changed."
+            )})
         # Not pruned: the retention must not remove the very backup being restored.
         before = self._take("before restore", None, prune=False)
         if not before.verified:

@@ -1,7 +1,16 @@
 """A patient's record as a FHIR R4 Bundle (type "collection"): Patient, and per visit an Encounter,
 an Observation per vital sign (LOINC-coded, UCUM units; blood pressure as one panel with its two
 components; BMI derived), a Condition per diagnosis (ICD-10 when coded) and a MedicationRequest per
-prescribed medicine. Plain JSON-ready dicts; tests validate them with fhir.resources.
+prescribed medicine; and a DocumentReference per attachment (lab report, scan, letter) not removed.
+Plain JSON-ready dicts; tests validate them with fhir.resources.
+
+Attachments travel inline (``content.attachment.data``, base64): the export is how the record leaves
+the clinic, and an attachment here has no URL anyone outside could follow (it is never reachable by
+a path), so a reference without its bytes would describe a document the receiver cannot get. The
+bundle grows by a third of the files' size, which an export file can afford. ``size`` and the
+content type go with it; ``hash`` is the SHA-1 FHIR R4 defines, worked out from the bytes, and the
+SHA-256 the clinic keeps is an identifier (system ``urn:hms-desktop:sha256``). A stored copy whose
+bytes no longer match its SHA-256 is exported without data, its description saying so.
 
 Ids are stable (UUIDv5 from the clinic's own ids), so exporting twice gives the same references.
 Exporting is CLINICAL_EXPORT (administrators, the command line) and is audited on the patient.
@@ -9,13 +18,25 @@ Exporting is CLINICAL_EXPORT (administrators, the command line) and is audited o
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from ...models import Diagnosis, Doctor, Patient, Prescription, Visit, VitalsReading, utcnow
+from ...models import (
+    Attachment,
+    AttachmentBlob,
+    Diagnosis,
+    Doctor,
+    Patient,
+    Prescription,
+    Visit,
+    VitalsReading,
+    utcnow,
+)
 from ..errors import NotFound
 from ..permissions import Permission
 from ..unit_of_work import UnitsOfWork
@@ -39,6 +60,11 @@ _BP = ("85354-9", "Blood pressure panel with all children optional")
 _SYSTOLIC = ("8480-6", "Systolic blood pressure")
 _DIASTOLIC = ("8462-4", "Diastolic blood pressure")
 _BMI = ("39156-5", "Body mass index (BMI) [Ratio]", "kg/m2")
+SHA256_SYSTEM = "urn:hms-desktop:sha256"
+# attachment kind -> LOINC document type (None: described in words only)
+_DOCUMENT_TYPES = {"lab_report": ("11502-2", "Laboratory report"),
+                   "imaging": ("18748-4", "Diagnostic imaging study"),
+                   "letter": ("51852-2", "Letter"), "other": None}
 
 
 def _urn(*parts: object) -> str:
@@ -91,13 +117,50 @@ class FhirExport:
                 Doctor.id.in_({v.doctor_id for v in visits})))} if visits else {}
             for visit in visits:
                 entries += self._visit(s, visit, patient_ref, doctors.get(visit.doctor_id, ""))
+            documents = self._documents(s, patient.id, patient_ref)
+            entries += documents
             uow.audit("clinical.exported", entity_type="patient", entity_id=patient.id,
-                      summary=f"Exported the record as FHIR ({len(visits)} visits)")
+                      summary=f"Exported the record as FHIR ({len(visits)} visits, {len(documents)} documents)")
             return {
                 "resourceType": "Bundle", "type": "collection", "timestamp": _when(utcnow()),
                 "identifier": {"system": MRN_SYSTEM, "value": patient.mrn},
                 "entry": [{"fullUrl": url, "resource": resource} for url, resource in entries],
             }
+
+    @staticmethod
+    def _documents(s, patient_id: int, patient_ref: str) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
+        from .attachments import KINDS
+
+        out: list[tuple[str, dict[str, Any]]] = []
+        rows = s.scalars(select(Attachment).where(Attachment.patient_id == patient_id,
+                                                  Attachment.removed_at.is_(None))
+                         .order_by(Attachment.added_at, Attachment.id)).all()
+        for row in rows:
+            data = s.scalar(select(AttachmentBlob.content).where(AttachmentBlob.attachment_id == row.id))
+            data = bytes(data) if data is not None else b""
+            intact = len(data) == row.size_bytes and hashlib.sha256(data).hexdigest() == row.sha256
+            attachment: dict[str, Any] = {"contentType": row.content_type, "size": row.size_bytes,
+                                          "title": row.file_name, "creation": _when(row.added_at)}
+            if intact:
+                attachment["data"] = base64.b64encode(data).decode("ascii")
+                attachment["hash"] = base64.b64encode(hashlib.sha1(data).digest()).decode("ascii")  # noqa: S324 (FHIR's)
+            kind = _DOCUMENT_TYPES.get(row.kind)
+            out.append((_urn("attachment", row.id), {
+                "resourceType": "DocumentReference",
+                "identifier": [{"system": "urn:hms-desktop:attachment", "value": str(row.id)},
+                               {"system": SHA256_SYSTEM, "value": row.sha256}],
+                "status": "current",
+                "type": _concept(*kind) if kind else {"text": KINDS.get(row.kind, row.kind)},
+                "subject": {"reference": patient_ref},
+                "date": _when(row.added_at),
+                **({"author": [{"display": row.added_by_name}]} if row.added_by_name else {}),
+                "description": row.title if intact else
+                f"{row.title} (the stored copy was damaged; its contents are not included)",
+                "content": [{"attachment": attachment}],
+                **({"context": {"encounter": [{"reference": _urn("visit", row.visit_id)}]}}
+                   if row.visit_id is not None else {}),
+            }))
+        return out
 
     @staticmethod
     def _visit(s, visit: Visit, patient_ref: str, doctor: str) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[no-untyped-def]

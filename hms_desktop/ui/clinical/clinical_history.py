@@ -1,12 +1,14 @@
 """The patient's clinical history inside the patient record (for users who may read it): the
-allergies on top, a timeline of visits newest first (each opening to its vitals, diagnoses,
-prescription, notes and addenda), filterable by kind and doctor, and the weight and blood-pressure
-trend. Loaded on the worker when the record opens; the service audits the opening."""
+photo and the allergies on top, a timeline of visits newest first (each opening to its vitals,
+diagnoses, prescription, documents, notes and addenda) with the documents filed on the patient
+between them by date, filterable by kind and doctor, and the weight and blood-pressure trend.
+Loaded on the worker when the record opens (the newest 50 visits and 200 document descriptions,
+never a document's bytes); the service audits the opening."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -23,20 +25,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...services.clinical import AllergyRecord, VisitRecord
+from ...services.clinical import AllergyRecord, AttachmentRecord, VisitRecord
+from ...services.patient_photos import PhotoRecord
 from ..common.worker import TaskRunner
+from ..patients.patient_photo import PhotoLabel
 from ..patients.primary_doctor_box import primary_doctor_line
+from .documents_panel import document_line
 from .prescription_form import medicine_line
 from .visit_pages import diagnosis_line, vitals_line
 from .vitals_chart import VitalsChart, trend_of
 
 KINDS = (("Everything", ""), ("Diagnoses", "diagnosis"), ("Prescriptions", "medicine"), ("Vitals", "vitals"),
-         ("Notes and addenda", "notes"))
+         ("Documents", "document"), ("Notes and addenda", "notes"))
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 PAGE = 50  # visits loaded at first; "Show older visits" asks for as many again
 MOST = 500  # the service's cap
+DOCUMENTS_PER_PAGE = 4  # document descriptions loaded per visit asked for (200 with the first 50 visits)
 
 
 @dataclass(frozen=True)
@@ -45,14 +51,18 @@ class ClinicalHistory:
     allergies: list[AllergyRecord]
     zone: tzinfo
     limit: int = PAGE  # how many were asked for: as many came back means there may be more
+    documents: list[AttachmentRecord] = field(default_factory=list)  # newest first, descriptions only
+    photo: PhotoRecord | None = None
     primary_doctor: Any = None  # services.patients.PrimaryDoctor, or None when nobody is set
 
 
 def load_clinical_history(services: Any, patient_id: int, limit: int = PAGE) -> ClinicalHistory:
-    """Worker thread: the newest ``limit`` visits, the allergy list and the clinic's zone."""
+    """Worker thread: the newest ``limit`` visits, the allergy list, the newest document descriptions,
+    the photo and the clinic's zone."""
     return ClinicalHistory(services.clinical.patient_timeline(patient_id, limit=limit),
                            services.clinical.allergies(patient_id), services.scheduling.time_zone(), limit,
-                           services.patients.primary_doctor(patient_id))
+                           services.attachments.for_patient(patient_id, limit=limit * DOCUMENTS_PER_PAGE),
+                           services.patient_photos.get(patient_id), services.patients.primary_doctor(patient_id))
 
 
 VISIT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -70,6 +80,8 @@ class ClinicalHistoryPanel(QWidget):
         self.allergies = QLabel("Loading…", objectName="bannerWarning")
         self.allergies.setTextFormat(Qt.TextFormat.PlainText)
         self.allergies.setWordWrap(True)
+        self.photo = PhotoLabel(64)
+        self.photo.hide()  # until there is one
         self.primary_doctor = QLabel(objectName="historyPrimaryDoctor")
         self.primary_doctor.setTextFormat(Qt.TextFormat.PlainText)
         self.kind = QComboBox(objectName="timelineKind")
@@ -106,7 +118,10 @@ class ClinicalHistoryPanel(QWidget):
         self.timeline.setMinimumHeight(190)  # the visits first; the chart is the smaller part
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.allergies)
+        top = QHBoxLayout()
+        top.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.allergies, 1)
+        layout.addLayout(top)
         layout.addWidget(self.primary_doctor)
         layout.addLayout(filters)
         layout.addWidget(split, 1)
@@ -146,8 +161,13 @@ class ClinicalHistoryPanel(QWidget):
         assert self.history is not None
         return f"{when.astimezone(self.history.zone):%d %b %Y %H:%M}"
 
+    def show_photo(self, photo: PhotoRecord | None) -> None:
+        self.photo.show_photo(photo)
+        self.photo.setVisible(photo is not None)
+
     def _show(self, history: ClinicalHistory) -> None:
         self.history = history
+        self.show_photo(history.photo)
         words = [a.substance + (f" ({a.severity})" if a.severity else "") + (f": {a.reaction}" if a.reaction else "")
                  for a in history.allergies]
         self.allergies.setText("Allergies: " + "; ".join(words) if words else "No allergies on the allergy list.")
@@ -159,9 +179,22 @@ class ClinicalHistoryPanel(QWidget):
             self.doctor.addItem(name, name)
         self.doctor.blockSignals(False)
         self.timeline.clear()
-        for visit in history.visits:
-            self.timeline.addTopLevelItem(self._visit_item(visit))
-        if not history.visits:
+        on_visits: dict[int, list[AttachmentRecord]] = {}
+        on_patient: list[AttachmentRecord] = []
+        shown = {v.id for v in history.visits}
+        for document in history.documents:
+            if document.visit_id in shown:
+                on_visits.setdefault(document.visit_id, []).append(document)
+            else:  # on the patient (or on a visit older than those loaded): by its own date
+                on_patient.append(document)
+        # Newest first: the visits and the patient's documents, merged by date.
+        entries: list[tuple[datetime, QTreeWidgetItem]] = [
+            (v.started_at, self._visit_item(v, on_visits.get(v.id, []))) for v in history.visits]
+        entries += [(d.added_at, self._document_item(d)) for d in on_patient]
+        entries.sort(key=lambda pair: pair[0], reverse=True)
+        for _when, entry in entries:
+            self.timeline.addTopLevelItem(entry)
+        if not entries:
             placeholder = QTreeWidgetItem(["No visits recorded."])
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.timeline.addTopLevelItem(placeholder)
@@ -171,12 +204,21 @@ class ClinicalHistoryPanel(QWidget):
         maybe_more = count >= history.limit
         self.more_button.setVisible(maybe_more and history.limit < MOST)
         self.more_button.setEnabled(True)
-        self.state.setText(f"The newest {count} visits" if maybe_more
-                           else f"{count} visit{'s' if count != 1 else ''}, newest first")
+        documents = len(history.documents)
+        self.state.setText((f"The newest {count} visits" if maybe_more
+                            else f"{count} visit{'s' if count != 1 else ''}, newest first")
+                           + (f" · {documents} document{'s' if documents != 1 else ''}" if documents else ""))
         self._filter()
         self.loaded.emit()
 
-    def _visit_item(self, visit: VisitRecord) -> QTreeWidgetItem:
+    def _document_item(self, document: AttachmentRecord) -> QTreeWidgetItem:
+        text = f"{self._local(document.added_at)} · {document_line(document)} · added by {document.added_by}"
+        item = QTreeWidgetItem([text])
+        item.setData(0, KIND_ROLE, "document")
+        item.setToolTip(0, text + " (see it on the Documents tab)")
+        return item
+
+    def _visit_item(self, visit: VisitRecord, documents: list[AttachmentRecord] | None = None) -> QTreeWidgetItem:
         status = "signed" if visit.signed else "draft"
         head = f"{self._local(visit.started_at)} · {visit.doctor_name} · {status}"
         item = QTreeWidgetItem([head + (f" · {visit.complaint.splitlines()[0]}" if visit.complaint.strip() else "")])
@@ -191,6 +233,7 @@ class ClinicalHistoryPanel(QWidget):
         lines += [("diagnosis", "Diagnosis: " + diagnosis_line(d.icd10_code, d.text, d.icd10_description))
                   for d in visit.diagnoses]
         lines += [("medicine", "Medicine: " + medicine_line(p)) for p in visit.prescriptions]
+        lines += [("document", "Document: " + document_line(d)) for d in reversed(documents or [])]
         for label, text in (("Examination", visit.examination), ("Orders and advice", visit.advice)):
             if text.strip():
                 lines.append(("notes", f"{label}: {text.strip()}"))
@@ -208,6 +251,9 @@ class ClinicalHistoryPanel(QWidget):
         kind, doctor = self.kind.currentData(), self.doctor.currentData()
         for n in range(self.timeline.topLevelItemCount()):
             item = self.timeline.topLevelItem(n)
+            if item.data(0, KIND_ROLE) == "document":  # a document on the patient, not on a visit
+                item.setHidden(bool(doctor) or (bool(kind) and kind != "document"))
+                continue
             shown = 0
             for c in range(item.childCount()):
                 child = item.child(c)

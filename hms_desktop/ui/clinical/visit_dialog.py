@@ -28,6 +28,7 @@ from ..common.messages import confirm
 from ..common.printing import Printout
 from ..common.window_fit import clamp_to_screen
 from ..common.worker import TaskRunner
+from .documents_panel import DocumentsPanel, document_desk
 from .follow_up_offer import FollowUpBooking
 from .medicine_picker import MedicinePicker
 from .prescription_form import AllergyOverrideDialog
@@ -96,6 +97,14 @@ class VisitDialog(QDialog):
         for page, title in ((self.notes, "&Notes"), (self.vitals, "&Vitals"), (self.diagnoses, "&Diagnoses"),
                             (self.prescription, "&Prescription"), (self.addenda, "&Addenda")):
             self.sections.addTab(page, title)
+        # Lab reports, scans and letters of this visit: added by its doctor or a nurse (as vitals are),
+        # a signed visit too (adding overwrites nothing); listed when the page is first shown.
+        desk = document_desk(services, user)
+        self.documents: DocumentsPanel | None = None
+        if desk is not None:
+            self.documents = DocumentsPanel(runner, desk, opened.visit.patient_id, visit_id=opened.visit.id,
+                                            can_add=self.can_write or self.can_vitals, zone=self._zone)
+            self.sections.addTab(self.documents, "D&ocuments")
 
         self.merge: ConflictMerge[VisitRecord] = ConflictMerge(self._note_specs())
         for name, widget in (("complaint", self.notes.complaint), ("examination", self.notes.examination),
@@ -139,6 +148,7 @@ class VisitDialog(QDialog):
         self.save_pdf_button.clicked.connect(lambda: self.print_prescription(SAVE))
         self.summary_button.clicked.connect(lambda: self.print_prescription(SAVE, summary=True))
         self.close_button.clicked.connect(self.reject)
+        self._documents_listed = False
         self.sections.currentChanged.connect(self._page_changed)
         self._page = self.sections.currentWidget()
 
@@ -153,6 +163,9 @@ class VisitDialog(QDialog):
     def _page_changed(self, _index: int) -> None:
         """Leaving the notes saves them, so a draft typed there survives a crash or a lock."""
         left, self._page = self._page, self.sections.currentWidget()
+        if self._page is self.documents and self.documents is not None and not self._documents_listed:
+            self._documents_listed = True
+            self.documents.load()
         if left is self.notes and self.can_write and not self.visit.signed and not self.busy and self.notes_dirty():
             self.save_notes()
 

@@ -40,6 +40,7 @@ from ..common.worker import TaskRunner
 from ..notifications.consent_boxes import ConsentBoxes, consent_words
 from .duplicates_dialog import DuplicatesDialog
 from .patient_history import PatientHistory, PatientHistoryPanel
+from .patient_photo import PhotoBox
 from .primary_doctor_box import PrimaryDoctorBox
 
 SEX_CHOICES = [("Female", "female"), ("Male", "male"), ("Other", "other"), ("Unknown", "unknown")]
@@ -83,6 +84,8 @@ class PatientDialog(QDialog):
         bill: Callable[[int, int | None], object] | None = None,
         balance: Callable[[list[int]], dict[int, str]] | None = None,
         clinical: Callable[[int], Any] | None = None,
+        photos: Any = None,  # PatientPhotos, for any user who sees the patient
+        documents: Any = None,  # a DocumentDesk (ui/clinical/documents_panel.py), for clinical readers
         doctors: Callable[..., list[Any]] | None = None,
     ) -> None:
         super().__init__(parent)
@@ -236,10 +239,21 @@ class PatientDialog(QDialog):
         layout.addWidget(self.use_theirs_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.history: PatientHistoryPanel | None = None
         self.clinical: Any = None  # ClinicalHistoryPanel, for users who may read clinical records
-        if record is not None and (history is not None or clinical is not None):
+        self.documents: Any = None  # DocumentsPanel, likewise
+        self.photo: PhotoBox | None = None
+        if record is not None and photos is not None:
+            self.photo = PhotoBox(runner, photos, record.id, can_edit=can_edit)
+            self.photo.load()
+            with_photo = QHBoxLayout()
+            with_photo.addLayout(grid, 1)
+            with_photo.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+            form: QHBoxLayout | QGridLayout = with_photo
+        else:
+            form = grid
+        if record is not None and (history is not None or clinical is not None or documents is not None):
             # The record's appointments beside its details, one tab each, so the dialog stays short.
             details = QWidget()
-            details.setLayout(grid)
+            details.setLayout(form)
             self.sections = QTabWidget(objectName="patientSections")
             self.sections.addTab(details, "De&tails")
             if history is not None:
@@ -254,9 +268,19 @@ class PatientDialog(QDialog):
                 self.clinical = ClinicalHistoryPanel(runner, clinical)
                 self.sections.addTab(self.clinical, "C&linical history")
                 self.clinical.load(record.id)
+                if self.photo is not None:  # a new photo shows at the top of the history too
+                    self.photo.changed.connect(self.clinical.show_photo)
+            if documents is not None:
+                from ..clinical.documents_panel import DocumentsPanel
+
+                self.documents = DocumentsPanel(runner, documents, record.id)
+                self.sections.addTab(self.documents, "Doc&uments")
+                self.documents.load()
+                if self.clinical is not None:  # the timeline lists documents: keep it in step
+                    self.documents.added.connect(lambda _r: self.clinical.load(record.id))
             layout.addWidget(self.sections)
         else:
-            layout.addLayout(grid)
+            layout.addLayout(form)
         layout.addLayout(buttons)
 
         if record is not None:

@@ -88,6 +88,8 @@ class PatientsTab(QWidget):
         self._clinical: Callable[[int, int], object] | None = None
         self._open_visit: Callable[[int], object] | None = None
         self._doctors: Callable[..., list[Any]] | None = None
+        self._photos: object | None = None
+        self._documents: object | None = None
         self._patients = patients
         self._runner = runner
         self._user = user
@@ -334,6 +336,14 @@ class PatientsTab(QWidget):
         self._clinical = load if self._user.can(Permission.CLINICAL_READ) else None
         self._open_visit = open_visit if self._clinical is not None else None
 
+    def offer_photos(self, photos: object | None) -> None:
+        """Show (and, for users who may edit the patient, set) the patient's photo on the record."""
+        self._photos = photos if self._user.can(Permission.PATIENT_VIEW) else None
+
+    def offer_documents(self, desk: object | None) -> None:
+        """Give the patient record a "Documents" tab (a DocumentDesk); only for clinical readers."""
+        self._documents = desk if self._user.can(Permission.CLINICAL_READ) else None
+
     def offer_balances(self, load: BalanceLoader | None) -> None:
         """Show what each patient owes (a Balance column and a line in the record); ``load`` runs on
         the worker, one query per page. Not called for users who may not see billing."""
@@ -348,7 +358,8 @@ class PatientsTab(QWidget):
         history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
                                         history=history, book=self._book, bill=self._bill,
-                                        balance=self._balances, clinical=self._clinical, doctors=self._doctors))
+                                        balance=self._balances, clinical=self._clinical, photos=self._photos,
+                                        documents=self._documents, doctors=self._doctors))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         if dialog.clinical is not None:

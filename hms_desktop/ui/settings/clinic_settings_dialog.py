@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.errors import HmsError, ValidationError
-from ...services.settings import ClinicSettings, SettingsService
+from ...services.settings import ATTACHMENT_LIMIT_MOST_MB, ClinicSettings, SettingsService
 from ..common.form_helpers import FieldErrors, banner_label
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
@@ -94,6 +94,19 @@ class ClinicSettingsDialog(QDialog):
         idle_row.setContentsMargins(0, 0, 0, 0)
         idle_row.addWidget(self.idle_lock)
         idle_row.addWidget(idle_hint, 1)
+        self.attachment_limit = QSpinBox()
+        self.attachment_limit.setObjectName("attachment_limit_mb")
+        self.attachment_limit.setRange(1, ATTACHMENT_LIMIT_MOST_MB)
+        self.attachment_limit.setSuffix(" MB")
+        self.attachment_limit.setMinimumWidth(140)
+        self.attachment_limit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        limit_hint = QLabel("a lab report, scan or letter, kept in the database (and so in every backup)")
+        limit_hint.setObjectName("subtle")
+        limit_hint.setWordWrap(True)
+        limit_row = QHBoxLayout()
+        limit_row.setContentsMargins(0, 0, 0, 0)
+        limit_row.addWidget(self.attachment_limit)
+        limit_row.addWidget(limit_hint, 1)
         self.time_zone = QComboBox()
         self.time_zone.setObjectName("time_zone")
         self.time_zone.setEditable(True)
@@ -118,6 +131,10 @@ class ClinicSettingsDialog(QDialog):
         idle_label.setBuddy(self.idle_lock)
         form.addRow(idle_label, idle_row)
         form.addRow("", self.errors.add("idle_lock_minutes", self.idle_lock))
+        limit_label = QLabel("Largest &attachment")
+        limit_label.setBuddy(self.attachment_limit)
+        form.addRow(limit_label, limit_row)
+        form.addRow("", self.errors.add("attachment_limit_mb", self.attachment_limit))
         form.addRow(self.time_zone_label, self.time_zone)
         form.addRow("", self.time_zone_hint)
         form.addRow("", self.errors.add("time_zone", self.time_zone))
@@ -146,6 +163,7 @@ class ClinicSettingsDialog(QDialog):
     def _set_enabled(self, enabled: bool) -> None:
         self.clinic_name.setEnabled(enabled)
         self.idle_lock.setEnabled(enabled)
+        self.attachment_limit.setEnabled(enabled)
         self.time_zone.setEnabled(enabled)
         self.save_button.setEnabled(enabled)
 
@@ -158,6 +176,8 @@ class ClinicSettingsDialog(QDialog):
         self.current = settings
         self.clinic_name.setText(settings.clinic_name)
         self.idle_lock.setValue(settings.idle_lock_minutes)
+        if _has_field(settings, "attachment_limit_mb"):
+            self.attachment_limit.setValue(settings.attachment_limit_mb)  # type: ignore[attr-defined]
         if _has_field(settings, "time_zone"):
             self.time_zone.addItems(loaded.time_zones)
             self.time_zone.setCurrentText(settings.time_zone)  # type: ignore[attr-defined]
@@ -181,6 +201,8 @@ class ClinicSettingsDialog(QDialog):
             "clinic_name": self.clinic_name.text().strip(),
             "idle_lock_minutes": self.idle_lock.value(),
         }
+        if _has_field(self.current, "attachment_limit_mb"):
+            values["attachment_limit_mb"] = self.attachment_limit.value()
         if _has_field(self.current, "time_zone"):
             values["time_zone"] = self.time_zone.currentText().strip()
         return replace(self.current, **values)

@@ -1,7 +1,7 @@
 """the clinic formulary, and each patient's primary doctor
 
-Revision ID: 0016_formulary
-Revises: 0015_waitlist
+Revision ID: 0017_formulary
+Revises: 0016_attach
 Create Date: 2026-12-04 18:10:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from hms_desktop.models.base import UTCDateTime
 
-revision: str = '0016_formulary'
-down_revision: str | None = '0015_waitlist'
+revision: str = '0017_formulary'
+down_revision: str | None = '0016_attach'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
