@@ -230,9 +230,11 @@ def pg_size(services: Any, notes: list[str]) -> int:
 
 
 @contextmanager
-def scratch_database(kind: str, scratch: str | Path, server: str, name: str) -> Iterator[tuple[str, ThrowawayDatabase | None]]:
+def scratch_database(kind: str, scratch: str | Path, server: str, name: str,
+                     keep: bool = False) -> Iterator[tuple[str, ThrowawayDatabase | None]]:
     """One bench's database of ``kind``: a SQLite file ``name``.sqlite3 in ``scratch``, or a throwaway
-    PostgreSQL database on ``server``, dropped when the block ends. Yields (url, the throwaway or None)."""
+    PostgreSQL database on ``server``, dropped when the block ends unless ``keep`` (then the caller
+    says where it is, and drops it when done). Yields (url, the throwaway or None)."""
     if kind == "sqlite":
         yield f"sqlite:///{Path(scratch) / f'{name}.sqlite3'}", None
         return
@@ -240,4 +242,4 @@ def scratch_database(kind: str, scratch: str | Path, server: str, name: str) -> 
     try:
         yield throwaway.url, throwaway
     finally:
-        throwaway.drop()
+        throwaway.drop(keep=keep, hint=" (DROP DATABASE it when done)" if keep else "")

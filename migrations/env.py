@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 from alembic import context
 from sqlalchemy import create_engine
+from sqlalchemy.exc import SAWarning
 
 from hms_desktop.models import Base
 from hms_desktop.services.database import normalise_url
@@ -18,7 +20,10 @@ target_metadata = Base.metadata
 # PostgreSQL exclusion constraints against double booking (0002). SQLAlchemy 2.0 does not reflect
 # them today; if a later version reports them (or their GiST indexes), autogenerate would propose
 # dropping them and `alembic check` would fail, so they are skipped by name here.
-HAND_MADE_PREFIXES = ("ex_",)
+# Likewise the SQLite expression indexes on the minutes waited (hx_, 0017_repfast): SQLAlchemy cannot
+# declare an index that exists on one database only.
+HAND_MADE_PREFIXES = ("ex_", "hx_")
+SKIPPED_HX = "Skipped unsupported reflection of expression-based index hx_"
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ARG001 - Alembic's signature
@@ -60,7 +65,9 @@ def run_migrations_online() -> None:
             compare_type=True,
             include_object=include_object,
         )
-        with context.begin_transaction():
+        with context.begin_transaction(), warnings.catch_warnings():
+            # SQLAlchemy cannot reflect the hx_ expression indexes and says so; compare skips them.
+            warnings.filterwarnings("ignore", SKIPPED_HX, SAWarning)
             context.run_migrations()
         connection.commit()
 

@@ -3,10 +3,8 @@ of tests/services/test_reports.py: the CSV read back with the csv module, the PD
 
 from __future__ import annotations
 
-import csv
-import io
-
 from tests.documents.pdf_text import text as pdf_text
+from tests.services import report_csv
 from tests.services.test_reports import build_clinic
 from tests.test_cli import hms
 
@@ -30,7 +28,8 @@ def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
     made = hms("--database", db_url, "report", "revenue", "--from", "2030-01-07", "--to", "2030-01-08",
                "--format", "csv", "--out", str(csv_file), data_dir=tmp_path)
     assert made.returncode == 0, made.stderr
-    rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8"))))
+    notes, rows = report_csv.read(csv_file.read_text(encoding="utf-8"))
+    assert notes == {"report": "Revenue per day", "period": "2030-01-07 to 2030-01-08"}
     assert rows == [
         ["Day", "Invoices", "Invoiced (INR)", "Discounts (INR)", "Credit notes (INR)", "Collected (INR)",
          "Refunds (INR)", "Net collected (INR)"],
@@ -42,8 +41,10 @@ def test_csv_and_pdf_reports_from_the_command_line(services, db_url, tmp_path):
     omar = hms("--database", db_url, "report", "appointments", "--from", "2030-01-07", "--to", "2030-01-08",
                "--doctor", "Dr Omar Khan", "--out", "-", data_dir=tmp_path)
     assert omar.returncode == 0, omar.stderr
-    assert list(csv.reader(io.StringIO(omar.stdout)))[1:] == [["Dr Omar Khan", "2", "1", "0", "0", "1", "1", "0.00"],
-                                                              ["Total", "2", "1", "0", "0", "1", "1", "0.00"]]
+    notes, rows = report_csv.read(omar.stdout)
+    assert notes["doctor"] == "Dr Omar Khan"
+    assert rows[1:] == [["Dr Omar Khan", "2", "1", "0", "0", "1", "1", "0.00"],
+                        ["Total", "2", "1", "0", "0", "1", "1", "0.00"]]
     # XLSX: the same figures as numbers, for a spreadsheet.
     from tests.services import report_xlsx
 
@@ -88,7 +89,8 @@ def test_filters_from_the_command_line(services, db_url, tmp_path):
     takings = hms("--database", db_url, "report", "takings", *period, "--cashier", "ada", "--out", "-",
                   data_dir=tmp_path)
     assert takings.returncode == 0, takings.stderr
-    rows = list(csv.reader(io.StringIO(takings.stdout)))
+    notes, rows = report_csv.read(takings.stdout)
+    assert notes["cashier"] == "Ada Admin"
     assert {r[1] for r in rows[1:-1]} == {"Ada Admin"} and rows[-1][-1] == f"{net / 100:.2f}"
     # The filter named under the title of the PDF.
     pdf = tmp_path / "ada.pdf"
@@ -99,7 +101,8 @@ def test_filters_from_the_command_line(services, db_url, tmp_path):
     by_specialty = hms("--database", db_url, "report", "appointments-by-specialty", *period,
                        "--specialty", "General Medicine", "--out", "-", data_dir=tmp_path)
     assert by_specialty.returncode == 0, by_specialty.stderr
-    assert [r[0] for r in csv.reader(io.StringIO(by_specialty.stdout))][1:] == ["General Medicine"]
+    notes, rows = report_csv.read(by_specialty.stdout)
+    assert notes["specialty"] == "General Medicine" and [r[0] for r in rows[1:]] == ["General Medicine"]
     refused = hms("--database", db_url, "report", "revenue", *period, "--payer", "1", "--out", "-", data_dir=tmp_path)
     assert refused.returncode == 1 and "has no payer filter" in refused.stderr
     nobody = hms("--database", db_url, "report", "takings", *period, "--cashier", "Zed", "--out", "-",

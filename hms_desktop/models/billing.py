@@ -208,6 +208,9 @@ class Invoice(Base):
         # One state's invoices newest first straight from the index; several states are merged
         # (listing.page), since no index hands out "state IN (...)" in day order.
         Index("ix_invoices_state_day_id", "state", "local_day", "id"),
+        # The revenue reports: every figure they sum, by the clinic's day, from the index alone.
+        Index("ix_invoices_day_figures", "local_day", "state", "doctor_id", "payer_id", "total", "discount", "credited",
+              "paid", "refunded", "payer_share", "payer_paid"),
         # One live invoice per visit, whichever desk starts it first (a void one may be replaced).
         Index("uq_invoices_appointment_live", "appointment_id", unique=True,
               sqlite_where=text("state != 'void'"), postgresql_where=text("state != 'void'")),
@@ -279,7 +282,8 @@ class Payment(Base):
         Index("ix_payments_invoice", "invoice_id"),
         Index("ix_payments_patient", "patient_id"),
         Index("ix_payments_shift", "shift_id"),
-        Index("ix_payments_day", "local_day"),
+        # The day's payments (the Billing tab) and the collection reports, from the index alone.
+        Index("ix_payments_day_figures", "local_day", "method", "received_by_id", "amount"),
     )
 
 

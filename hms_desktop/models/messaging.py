@@ -105,6 +105,8 @@ class StaffNotification(Base):
     __table_args__ = (
         UniqueConstraint("source_key", "user_id", name="uq_staff_notifications_source_user"),
         Index("ix_staff_notifications_user_id", "user_id", "id"),
+        # A booking looks up the freed-slot items its time covers (freed_slots.slot_filled).
+        Index("ix_staff_notifications_slot", "doctor_id", "slot_at"),
     )
 
 

@@ -138,7 +138,11 @@ class Appointment(Base):
         # A patient's overlap check and appointment history.
         Index("ix_appointments_patient_start", "patient_id", "starts_at"),
         # The reports and the dashboard: counts by the clinic's day, doctor and status from the index alone.
+        # On SQLite three expression indexes (hx_, made by hand in migration 0017_repfast) hold the minutes
+        # waited and booked.
         Index("ix_appointments_day_doctor_status", "local_day", "doctor_id", "status", "kind"),
+        # "Was this patient seen in the period": one probe per patient (the patient reports).
+        Index("ix_appointments_patient_day", "patient_id", "local_day", "status", "doctor_id"),
         # No two patients hold the same token with one doctor on one day (NULLs do not collide).
         UniqueConstraint("doctor_id", "local_day", "token", name="uq_appointments_doctor_day_token"),
         CheckConstraint("ends_at > starts_at", name="range"),
@@ -181,7 +185,8 @@ class WaitingEntry(Base):
     """A patient waiting for an earlier or any time with a doctor (or any doctor of a specialty),
     within a range of days and a part of the day. When an appointment that matches is cancelled,
     rejected or moved away, the receptionists' bell says so (services/scheduling/freed_slots.py).
-    Removed entries are kept (``removed_at``) so the list's history stays readable."""
+    Removed entries are kept (``removed_at``) so the list's history stays readable; an entry a
+    booking satisfied names its appointment (``booked_appointment_id``)."""
 
     __tablename__ = "waiting_list"
 
@@ -197,9 +202,13 @@ class WaitingEntry(Base):
     added_by_name: Mapped[str] = mapped_column(String(64), default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Closed because the patient was booked (the booking closes it in its own unit of work).
+    booked_appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), nullable=True)
 
     __table_args__ = (
         CheckConstraint("doctor_id IS NOT NULL OR specialty_id IS NOT NULL", name="doctor_or_specialty"),
         Index("ix_waiting_list_doctor_id", "doctor_id", "removed_at"),
         Index("ix_waiting_list_specialty_id", "specialty_id", "removed_at"),
+        # A booking closes the patient's open entries (waiting_list.close_booked).
+        Index("ix_waiting_list_patient_id", "patient_id", "removed_at"),
     )

@@ -14,6 +14,7 @@ from ..services.identity import CurrentUser
 from ..services.permissions import Permission
 from .billing.billing_tab import billing_keys
 from .common.balances import balance_loader
+from .common.lazy_tabs import LazyTabs
 from .common.live_updates import ChangeWatcher
 from .common.messages import show_error, show_info
 from .common.window_fit import ElidedLabel, clamp_to_screen
@@ -60,10 +61,9 @@ class MainWindow(QMainWindow):
             self.patients_tab.offer_doctors(services.doctors.search)
         self.queues_tab: QWidget | None = None
         self.scheduler_tab: QWidget | None = None
-        self.doctors_tab: QWidget | None = None
-        self.staff_tab: QWidget | None = None
-        self.audit_tab: QWidget | None = None
-        self.billing_tab: QWidget | None = None
+        # Billing, Doctors, Staff, Audit log, Dashboard and Reports are built when first shown
+        # (lazy_tabs.py): what the window opens with is what a desk needs in its first second.
+        self.lazy_tabs = LazyTabs(self.tabs)
         is_doctor = user.role == "doctor"
         if user.can(Permission.SCHEDULE_VIEW):
             from .queues.queues_tab import QueuesTab
@@ -78,13 +78,14 @@ class MainWindow(QMainWindow):
 
             self.scheduler_tab = SchedulerTab(services, runner, user, self.watcher)
             self.tabs.addTab(self.scheduler_tab, "S&cheduler")
+            self.scheduler_tab.status_message.connect(self._show_status)
             self.patients_tab.offer_booking(self._book_for_patient)
+            if user.can(Permission.WAITLIST_VIEW):
+                self.patients_tab.offer_waiting_list(
+                    services.waiting_list.entries,
+                    self._waiting_list_for_patient if user.can(Permission.WAITLIST_MANAGE) else None)
         if user.can(Permission.BILLING_VIEW):
-            from .billing.billing_tab import BillingTab
-
-            self.billing_tab = BillingTab(services, runner, user, self.watcher)
-            self.billing_tab.status_message.connect(self._show_status)
-            self.tabs.addTab(self.billing_tab, "&Billing")
+            self.lazy_tabs.add("billing_tab", "&Billing", self._build_billing_tab)
             self.patients_tab.offer_balances(balance_loader(services, user))
             if user.can(Permission.INVOICE_CREATE):
                 for tab in (self.scheduler_tab, self.queues_tab, self.patients_tab):
@@ -108,34 +109,16 @@ class MainWindow(QMainWindow):
             self.patients_tab.offer_clinical_history(lambda pid, limit: load_clinical_history(services, pid, limit),
                                                      self.visit_records.open_visit if self.visit_records else None)
         if user.can(Permission.DOCTOR_VIEW):
-            from .doctors.doctors_tab import DoctorsTab
-
-            self.doctors_tab = DoctorsTab(services, runner, user)
-            self.tabs.addTab(self.doctors_tab, "&Doctors")
+            self.lazy_tabs.add("doctors_tab", "&Doctors", self._build_doctors_tab)
         if not is_doctor and self.queues_tab is not None:
             self.tabs.addTab(self.queues_tab, "&Queues")
         if user.can(Permission.STAFF_VIEW):
-            from .staff.staff_tab import StaffTab
-
-            self.staff_tab = StaffTab(services.staff, runner, user)
-            self.tabs.addTab(self.staff_tab, "&Staff")
+            self.lazy_tabs.add("staff_tab", "&Staff", self._build_staff_tab)
         if user.can(Permission.AUDIT_VIEW):
-            from .audit.audit_tab import AuditTab
-
-            self.audit_tab = AuditTab(services.audit_log, runner)
-            self.tabs.addTab(self.audit_tab, "&Audit log")
-        self.reports_tab: QWidget | None = None
-        self.dashboard_tab: QWidget | None = None
+            self.lazy_tabs.add("audit_tab", "&Audit log", self._build_audit_tab)
         if any(user.can(p) for p in (Permission.REPORTS_VIEW, Permission.REPORTS_VIEW_OWN, Permission.REPORTS_MONEY)):
-            from .dashboard.dashboard_tab import DashboardTab
-            from .reports.reports_tab import ReportsTab
-
-            self.dashboard_tab = DashboardTab(services, runner, user, self.watcher)
-            self.dashboard_tab.open_day.connect(self.open_schedule_day)
-            self.dashboard_tab.open_billing.connect(self.open_billing_day)
-            self.tabs.addTab(self.dashboard_tab, "Dashb&oard")
-            self.reports_tab = ReportsTab(services, runner, user)
-            self.tabs.addTab(self.reports_tab, "&Reports")
+            self.lazy_tabs.add("dashboard_tab", "Dashb&oard", self._build_dashboard_tab)
+            self.lazy_tabs.add("reports_tab", "&Reports", self._build_reports_tab)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.next_free_key: QShortcut | None = None
         if self.scheduler_tab is not None and user.can(Permission.SCHEDULE_BOOK):
@@ -262,8 +245,51 @@ class MainWindow(QMainWindow):
     def _show_activity(self, idle: bool) -> None:
         self.activity_label.setText("" if idle else "Working…")
 
+    # The tabs built when first shown, and how.
+    billing_tab = property(lambda self: self.lazy_tabs.get("billing_tab"))
+    doctors_tab = property(lambda self: self.lazy_tabs.get("doctors_tab"))
+    staff_tab = property(lambda self: self.lazy_tabs.get("staff_tab"))
+    audit_tab = property(lambda self: self.lazy_tabs.get("audit_tab"))
+    dashboard_tab = property(lambda self: self.lazy_tabs.get("dashboard_tab"))
+    reports_tab = property(lambda self: self.lazy_tabs.get("reports_tab"))
+
+    def _build_billing_tab(self) -> QWidget:
+        from .billing.billing_tab import BillingTab
+
+        tab = BillingTab(self.services, self.runner, self.user, self.watcher)
+        tab.status_message.connect(self._show_status)
+        return tab
+
+    def _build_doctors_tab(self) -> QWidget:
+        from .doctors.doctors_tab import DoctorsTab
+
+        return DoctorsTab(self.services, self.runner, self.user)
+
+    def _build_staff_tab(self) -> QWidget:
+        from .staff.staff_tab import StaffTab
+
+        return StaffTab(self.services.staff, self.runner, self.user)
+
+    def _build_audit_tab(self) -> QWidget:
+        from .audit.audit_tab import AuditTab
+
+        return AuditTab(self.services.audit_log, self.runner)
+
+    def _build_dashboard_tab(self) -> QWidget:
+        from .dashboard.dashboard_tab import DashboardTab
+
+        tab = DashboardTab(self.services, self.runner, self.user, self.watcher)
+        tab.open_day.connect(self.open_schedule_day)
+        tab.open_billing.connect(self.open_billing_day)
+        return tab
+
+    def _build_reports_tab(self) -> QWidget:
+        from .reports.reports_tab import ReportsTab
+
+        return ReportsTab(self.services, self.runner, self.user)
+
     def _tab_changed(self, index: int) -> None:
-        widget = self.tabs.widget(index)
+        widget = self.lazy_tabs.page(index)
         if self.next_free_key is not None:
             self.next_free_key.setEnabled(widget is not self.scheduler_tab)
         refresh = getattr(widget, "refresh", None)
@@ -336,7 +362,7 @@ class MainWindow(QMainWindow):
         appointment's day, a patient."""
         if item.outbox_id is not None and self.user.can(Permission.SETTINGS_MANAGE):
             self.open_patient_email(select_outbox_id=item.outbox_id)
-        elif item.kind == "slot_freed" and item.slot_at is not None and self.scheduler_tab is not None:
+        elif item.kind in ("slot_freed", "slot_booked") and item.slot_at is not None and self.scheduler_tab is not None:
             self.tabs.setCurrentWidget(self.scheduler_tab)
             self.scheduler_tab.show_slot(item.doctor_id, item.slot_at)  # type: ignore[attr-defined]
         elif item.appointment_id is not None and item.kind == "arrived" and self.queues_tab is not None:
@@ -380,7 +406,7 @@ class MainWindow(QMainWindow):
             "Ctrl+L  lock the workstation\nCtrl+Shift+Q  sign out\n"
             "Alt + the underlined letter of a tab  switch to that tab\n\n"
             "In the Scheduler:\n" + scheduler_keys()
-            + ("\n\nIn Billing:\n" + billing_keys() if self.billing_tab is not None else ""),
+            + ("\n\nIn Billing:\n" + billing_keys() if self.lazy_tabs.has("billing_tab") else ""),
         )
 
     def _find_next_free(self) -> None:
@@ -391,6 +417,11 @@ class MainWindow(QMainWindow):
         """The patient record's "Book" action: the Scheduler, its next free time, this patient."""
         self.tabs.setCurrentWidget(self.scheduler_tab)
         self.scheduler_tab.book_for_patient(patient)  # type: ignore[union-attr]
+
+    def _waiting_list_for_patient(self, patient) -> None:  # type: ignore[no-untyped-def] - PatientRecord
+        """The patient record's "Add to waiting list…": the Scheduler's waiting list, this patient chosen."""
+        self.tabs.setCurrentWidget(self.scheduler_tab)
+        self.scheduler_tab.waiting_list_for(patient)  # type: ignore[union-attr]
 
     def open_schedule_day(self, day) -> None:  # type: ignore[no-untyped-def] - a date
         """A dashboard figure's list: the Scheduler on that day."""
@@ -411,8 +442,9 @@ class MainWindow(QMainWindow):
     def bill_visit(self, patient_id: int, appointment_id: int | None = None):  # type: ignore[no-untyped-def]
         """"Bill this visit" from the Scheduler, the Queues tab or the patient record: the Billing
         tab, with the visit's invoice open (started with the doctor's fee, or the one it has)."""
-        self.tabs.setCurrentWidget(self.billing_tab)
-        return self.billing_tab.bill_visit(patient_id, appointment_id)  # type: ignore[union-attr]
+        tab = self.billing_tab
+        self.tabs.setCurrentWidget(tab)
+        return tab.bill_visit(patient_id, appointment_id)  # type: ignore[union-attr]
 
     def _show_error(self, exc: Exception) -> None:
         show_error(self, exc)

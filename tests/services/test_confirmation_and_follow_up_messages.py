@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from hms_desktop.services.clinical import NotesInput
 from hms_desktop.services.notifications import HttpSmsSender, NotificationDispatcher
-from hms_desktop.services.notifications.messages import CONFIRMED, FOLLOW_UP, REJECTED
+from hms_desktop.services.notifications.messages import CONFIRMED, FOLLOW_UP, REJECTED, REQUESTED
 from hms_desktop.services.patients import PatientInput
 from tests.services.conftest import TODAY, Ward, at
 from tests.services.test_notifications import attachment, mail_server, outbox_rows, use_mail_server  # noqa: F401
@@ -41,6 +41,17 @@ def test_the_doctor_confirming_a_request_writes_to_the_patient_by_e_mail_and_sms
     at_once = svc.scheduling.book(register(svc, "Ravi", phone="+919812345679"), ward.doctor_id, at(11, 15))
     clock = [datetime.now(UTC)]
     dispatcher(svc, clock).run_once()  # both bookings' messages
+    # The request is "received", the booking made at once "booked", by e-mail and SMS.
+    subjects = sorted(m["Subject"].strip() for m in mail_server.box.messages)
+    assert subjects == ["Request received: an appointment at Sunrise Clinic on Mon 07 Jan 2030 11:00",
+                        "Your appointment at Sunrise Clinic on Mon 07 Jan 2030 11:15"]
+    asked = next(m for m in mail_server.box.messages if m["Subject"].strip().startswith("Request received"))
+    assert "We have received your request for an appointment with Dr Priya Nair" in body(asked)
+    assert "is booked for" not in body(asked)
+    texts = sorted(json.loads(r["body"])["text"] for r in gateway.requests)
+    assert texts[0].startswith("Sunrise Clinic: request received for an appointment with Dr Priya Nair on "
+                               "Mon 07 Jan 2030 11:00. We will confirm it.")
+    assert texts[1].startswith("Sunrise Clinic: your appointment with Dr Priya Nair is booked for Mon 07 Jan 2030 11:15")
     mail_server.box.messages.clear()
     gateway.requests.clear()
 
@@ -75,6 +86,7 @@ def test_the_doctor_rejecting_a_request_says_why_and_takes_back_the_calendar_ent
 
     assert dispatcher(svc, [datetime.now(UTC)]).run_once().sent == 1
     booked, rejected = mail_server.box.messages
+    assert booked["Subject"].strip() == "Request received: an appointment at Sunrise Clinic on Mon 07 Jan 2030 12:00"
     assert rejected["Subject"].strip() == "Your appointment request at Sunrise Clinic for Mon 07 Jan 2030 12:00 could not be accepted"
     assert "Dr Priya Nair cannot see you at Sunrise Clinic on Mon 07 Jan 2030 12:00" in body(rejected)
     assert "Reason: On leave that morning" in body(rejected)
@@ -88,13 +100,20 @@ def test_the_doctor_rejecting_a_request_says_why_and_takes_back_the_calendar_ent
 def test_the_new_messages_have_default_wording_per_channel_and_a_preview(ward: Ward):
     templates = ward.admin.message_templates
     shown = {(t.event, t.channel): t for t in templates.templates()}
-    for event in (CONFIRMED, REJECTED, FOLLOW_UP):
+    for event in (REQUESTED, CONFIRMED, REJECTED, FOLLOW_UP):
         assert shown[(event, "email")].is_default and shown[(event, "email")].subject
         assert shown[(event, "sms")].is_default and shown[(event, "sms")].body
     preview = templates.preview(CONFIRMED, "sms", "", shown[(CONFIRMED, "sms")].body)
     assert preview.body.startswith("HMS Clinic: Dr Priya Nair has confirmed your appointment on Mon 07 Jan 2030 10:00")
     follow = templates.preview(FOLLOW_UP, "email", shown[(FOLLOW_UP, "email")].subject, shown[(FOLLOW_UP, "email")].body)
     assert "Dr Priya Nair asked to see you again around Mon 07 Jan 2030" in follow.body
+    # A request's wording is previewed with a requested appointment (the ward's own one is confirmed).
+    request = ward.receptionist.scheduling.book(ward.patient_id, ward.doctor_id, at(11), confirmed=False)
+    asked = templates.preview(REQUESTED, "email", shown[(REQUESTED, "email")].subject, shown[(REQUESTED, "email")].body)
+    assert asked.subject == f"Request received: an appointment at HMS Clinic on {request.local_start:%a %d %b %Y} 11:00"
+    assert "We have received your request for an appointment with Dr Priya Nair" in asked.body
+    again = templates.preview(CONFIRMED, "sms", "", shown[(CONFIRMED, "sms")].body)
+    assert again.body == preview.body, "other events still preview with the next appointment"
     saved = templates.save_template(FOLLOW_UP, "sms", "", "$patient: see $doctor around $follow_up_on")
     assert not saved.is_default
 

@@ -57,4 +57,4 @@ def test_the_clinics_wording_goes_out_with_the_next_message_and_the_default_come
     back = svc.message_templates.reset_template(BOOKED, "email")
     assert back.is_default and back.subject == "Your appointment at $clinic on $when"
     others = [t for t in svc.message_templates.templates() if (t.event, t.channel) != (BOOKED, "email")]
-    assert len(others) == 13 and all(t.is_default for t in others)  # 7 events, e-mail and SMS
+    assert len(others) == 15 and all(t.is_default for t in others)  # 8 events, e-mail and SMS

@@ -187,3 +187,31 @@ def test_0011_keeps_e_mail_consent_for_patients_already_there_and_adds_the_bell(
         if desk is not None:
             desk.close()
         services.close()
+
+
+def test_0017_keeps_the_waiting_list_and_a_booking_after_it_closes_an_entry(db_url):
+    """Step back to before 0017 with a patient on the waiting list, and upgrade: the entry is still
+    waiting, and booking the patient then closes it with the appointment."""
+    from hms_desktop.services.scheduling.waiting_list import WaitingInput
+    from tests.services.conftest import TODAY, at, fix_clock, make_doctor
+
+    services = build_services(db_url)
+    try:
+        services.staff.create_first_admin("admin", "Admin", "Admin-pass-1")
+        services.auth.sign_in("admin", "Admin-pass-1")
+        fix_clock(services)
+        services.demo.load_patients(2)
+        doctor = make_doctor(services)
+        patient_id = services.patients.search("").rows[0].id
+        entry = services.waiting_list.add(WaitingInput(patient_id, TODAY, doctor_id=doctor.id))
+        command.downgrade(migrations.alembic_config(services.db), "0017_repfast")
+        assert "booked_appointment_id" not in {c["name"] for c in inspect(services.db.engine).get_columns("waiting_list")}
+        migrations.upgrade(services.db, backup=False)
+        (still,) = services.waiting_list.entries()
+        assert (still.id, still.closed_at, still.booked_appointment_id) == (entry.id, None, None)
+        appointment = services.scheduling.book(patient_id, doctor.id, at(10))
+        assert services.waiting_list.entries() == []
+        (closed,) = services.waiting_list.entries(include_closed=True)
+        assert closed.booked_appointment_id == appointment.id
+    finally:
+        services.close()

@@ -103,6 +103,8 @@ def test_a_receptionist_sees_no_money_and_a_doctor_only_their_own(clinic):
         doctor.close()
 
 
+# SQLite's hx_ expression indexes (0017_repfast) cannot be reflected; SQLAlchemy says so and skips them.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index hx_")
 def test_0013_adds_the_day_index_to_a_database_holding_data(clinic):
     """Down to 0012 (the index gone), then up again: the appointments stay, the index is back."""
     from alembic import command

@@ -123,17 +123,36 @@ def test_a_filter_the_report_does_not_take_is_refused(clinic):
         svc.reports.run("takings", SAT, MON, specialty_id=ids["derm"])
 
 
-def test_filters_named_in_the_xlsx_and_pdf(clinic):
-    from hms_desktop.services.reports import to_xlsx
+def test_filters_named_in_the_csv_xlsx_and_pdf(clinic):
+    from hms_desktop.services.reports import to_csv, to_xlsx
     from tests.documents.pdf_text import text as pdf_text
-    from tests.services import report_xlsx
+    from tests.services import report_csv, report_xlsx
 
     svc, ids, _raw = clinic
     table = svc.reports.run("revenue-by-doctor", SAT, SUN, doctor_id=ids["ben"], specialty_id=ids["derm"])
     assert table.filters == "Doctor: Dr Ben Ode · Specialty: Dermatology"
+    assert report_csv.read(to_csv(table))[0] == {"report": "Revenue per doctor", "period": "2030-03-30 to 2030-03-31",
+                                                 "doctor": "Dr Ben Ode", "specialty": "Dermatology"}
+    seen = svc.reports.run("appointments", SAT, SUN, doctor_id=ids["ben"], specialty_id=ids["derm"])
+    notes, rows = report_csv.read(to_csv(seen))
+    assert notes == {"report": "Appointments per doctor", "period": "2030-03-30 to 2030-03-31",
+                     "doctor": "Dr Ben Ode", "specialty": "Dermatology"}
+    assert rows[0][:2] == ["Doctor", "Booked"] and [r[0] for r in rows[1:]] == ["Dr Ben Ode", "Total"]
     assert report_xlsx.rows(to_xlsx(table))[1] == [f"2030-03-30 to 2030-03-31 · {table.filters}"]
-    words = pdf_text(svc.reports.report_pdf("takings", SAT, MON, cashier_id=ids["bea"]))
-    assert "Cashier: Bea" in words
+    words = pdf_text(svc.reports.report_pdf("revenue-by-doctor", SAT, SUN, doctor_id=ids["ben"],
+                                            specialty_id=ids["derm"]))
+    assert "Doctor: Dr Ben Ode · Specialty: Dermatology" in words
+    takings = svc.reports.run("takings", SAT, MON, cashier_id=ids["bea"])
+    assert report_csv.read(to_csv(takings))[0]["cashier"] == "Bea"
+    assert "Cashier: Bea" in pdf_text(svc.reports.report_pdf("takings", SAT, MON, cashier_id=ids["bea"]))
+    # A name with a comma stays one field, and the comment line still reads back.
+    svc.price_list.add_payer("Smith, Jones & Co", "company")
+    payer = next(i for i, n in svc.reports.filter_choices()["payer"] if n == "Smith, Jones & Co")
+    by_payer = svc.reports.run("revenue-by-payer", SAT, MON, payer_id=payer)
+    assert report_csv.read(to_csv(by_payer))[0]["payer"] == "Smith, Jones & Co"
+    # No filter, no filter lines: the report and its period only.
+    assert report_csv.read(to_csv(svc.reports.run("revenue", SAT, SUN)))[0] == {
+        "report": "Revenue per day", "period": "2030-03-30 to 2030-03-31"}
 
 
 def test_filter_choices_list_what_there_is(clinic):

@@ -138,12 +138,12 @@ def test_new_and_returning_patients_in_the_clinic_days(clinic):
 
 
 def test_csv_has_plain_numbers_and_pdf_reads_back(clinic):
-    import csv
-    import io
+    from tests.services import report_csv
 
     svc, _ids = clinic
     table = svc.reports.run("revenue", DAY1, DAY2)
-    rows = list(csv.reader(io.StringIO(to_csv(table))))
+    notes, rows = report_csv.read(to_csv(table))
+    assert notes == {"report": "Revenue per day", "period": "2030-01-07 to 2030-01-08"}
     assert rows[0] == ["Day", "Invoices", "Invoiced (INR)", "Discounts (INR)", "Credit notes (INR)",
                        "Collected (INR)", "Refunds (INR)", "Net collected (INR)"]
     assert rows[1] == ["2030-01-07", "2", "1180.00", "20.00", "0.00", "1180.00", "80.00", "1100.00"]

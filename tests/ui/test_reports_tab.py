@@ -76,7 +76,8 @@ def test_admin_sees_the_figures_chart_and_saves_csv(qtbot, qtmodeltester, clinic
     assert saved.args[0] == documents_dir() / name
     with open(saved.args[0], encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[1] == ["2030-01-07", "2", "1180.00", "20.00", "0.00", "1180.00", "80.00", "1100.00"]
+    assert rows[:2] == [["# report: Revenue per day"], ["# period: 2030-01-07 to 2030-01-08"]]
+    assert rows[3] == ["2030-01-07", "2", "1180.00", "20.00", "0.00", "1180.00", "80.00", "1100.00"]
     # And as a spreadsheet: the same figures as numbers.
     with qtbot.waitSignal(tab.opened, timeout=10_000) as opened:
         qtbot.mouseClick(tab.xlsx_button, Qt.MouseButton.LeftButton)

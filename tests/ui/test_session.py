@@ -271,3 +271,30 @@ def test_hidden_tabs_load_nothing_until_they_are_shown(qtbot, services, runner):
     window.tabs.setCurrentWidget(window.scheduler_tab)
     qtbot.waitUntil(lambda: "day_view" in calls and not runner.busy)
     window.close()
+
+
+def test_the_back_office_tabs_are_built_when_first_shown_in_their_place(qtbot, services, runner):
+    from hms_desktop.ui.audit.audit_tab import AuditTab
+    from hms_desktop.ui.billing.billing_tab import BillingTab
+    from hms_desktop.ui.staff.staff_tab import StaffTab
+
+    window = MainWindow(services, runner, services.auth.current, idle_lock_minutes=0)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, runner)
+    labels = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert window.findChildren(StaffTab) == [] and window.findChildren(AuditTab) == []
+    assert window.findChildren(BillingTab) == []
+    # Alt and the tab's letter, as a person switches: the Staff tab is built where its page was.
+    index = labels.index("&Staff")
+    qtbot.keyClick(window.tabs, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), StaffTab))
+    assert window.tabs.indexOf(window.tabs.currentWidget()) == index
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == labels
+    qtbot.waitUntil(lambda: window.staff_tab.model.rowCount() > 0)  # type: ignore[union-attr]
+    # Asked for by code (a dashboard figure, "Bill this visit"): built then, the same one after.
+    billing = window.billing_tab
+    assert isinstance(billing, BillingTab) and window.billing_tab is billing
+    assert window.tabs.indexOf(billing) == labels.index("&Billing")
+    assert window.findChildren(AuditTab) == []  # still not shown, still not built
+    window.close()

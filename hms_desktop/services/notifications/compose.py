@@ -163,7 +163,7 @@ def compose(session: Session, entry: OutboxEntry) -> Composed | NotSent:
     except EmailNotValidError as exc:
         return NotSent(f"The patient's e-mail address is not valid: {exc}")
     appt, values, payload = context.appointment, context.values, entry.payload or {}
-    subject, body = fill(template_for(session, entry.event, messages.EMAIL), values)
+    subject, body = fill(template_for(session, messages.template_event(entry.event, payload), messages.EMAIL), values)
     # A rejection takes back the calendar entry the booking's file made, like a cancellation.
     cancelled = entry.event in (messages.CANCELLED, messages.REJECTED)
     if appt is None or entry.event in (messages.REMINDER, messages.CONFIRMED):
@@ -186,7 +186,8 @@ def compose_sms(session: Session, entry: OutboxEntry) -> ComposedSms | NotSent:
     number = (context.patient.phone or "").strip()
     if not number:
         return NotSent("The patient has no phone number.")
-    return ComposedSms(number, fill(template_for(session, entry.event, messages.SMS), context.values, messages.SMS)[1])
+    template = template_for(session, messages.template_event(entry.event, entry.payload), messages.SMS)
+    return ComposedSms(number, fill(template, context.values, messages.SMS)[1])
 
 
 def template_for(session: Session, event: str, channel: str) -> MessageTemplate:

@@ -12,17 +12,25 @@ from datetime import datetime
 from ..unit_of_work import OutboxMessage
 
 BOOKED = "appointment.booked"
+# The booking confirmation's wording for a *requested* appointment ("request received"): a template
+# of its own, while the outbox row stays appointment.booked with ``requested`` in its payload.
+REQUESTED = "appointment.requested"
 RESCHEDULED = "appointment.rescheduled"
 CANCELLED = "appointment.cancelled"
 REMINDER = "appointment.reminder"
 CONFIRMED = "appointment.confirmed"  # the doctor (or the desk) confirmed a requested appointment
 REJECTED = "appointment.rejected"  # the doctor declined it
 FOLLOW_UP = "visit.follow_up_due"  # a visit's follow-up date came and nothing is booked (follow_ups.py)
-EVENTS = (BOOKED, CONFIRMED, REJECTED, RESCHEDULED, CANCELLED, REMINDER, FOLLOW_UP)
+EVENTS = (BOOKED, REQUESTED, CONFIRMED, REJECTED, RESCHEDULED, CANCELLED, REMINDER, FOLLOW_UP)
 # A staff member's one-time code (password_reset.py): not a patient message, no template, no SMS copy.
 PASSWORD_RESET = "staff.password_reset"
 EMAIL = "email"
 SMS = "sms"
+
+
+def template_event(event: str, payload: dict | None) -> str:
+    """Which template writes a row: a requested booking's confirmation has its own wording."""
+    return REQUESTED if event == BOOKED and (payload or {}).get("requested") else event
 
 
 def _iso(moment: datetime) -> str:
@@ -37,12 +45,17 @@ def booked_key(appointment_id: int) -> str:
 BOOKED_KEY_PREFIX, BOOKED_KEY_SUFFIX = f"{BOOKED}:", f":{EMAIL}"
 
 
-def booked(starts_at: datetime, ends_at: datetime, appointment_id: int | None = None) -> OutboxMessage:
-    """The booking confirmation (with the calendar file). Without ``appointment_id`` (the booking
-    statement writes the row with the appointment's id and key itself, booking_sql)."""
+def booked(starts_at: datetime, ends_at: datetime, appointment_id: int | None = None, *,
+           requested: bool = False) -> OutboxMessage:
+    """The booking confirmation (with the calendar file); for a request the doctor still has to
+    confirm, written as "request received". Without ``appointment_id`` (the booking statement
+    writes the row with the appointment's id and key itself, booking_sql)."""
+    payload: dict[str, object] = {"starts_at": _iso(starts_at), "ends_at": _iso(ends_at)}
+    if requested:
+        payload["requested"] = True
     return OutboxMessage(
         event=BOOKED, channel=EMAIL, entity_type="appointment", entity_id=appointment_id or "",
-        payload={"starts_at": _iso(starts_at), "ends_at": _iso(ends_at)},
+        payload=payload,
         dedupe_key=booked_key(appointment_id) if appointment_id is not None else None,
     )
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ...models import Appointment, ClinicSetting, OutboxEntry, utcnow
+from ...models import Appointment, AppointmentStatus, ClinicSetting, OutboxEntry, utcnow
 from ..errors import ValidationError
 from ..permissions import Permission
 from ..text import text_problem
@@ -124,9 +124,15 @@ class TemplateService:
         with self._units.read(Permission.SETTINGS_MANAGE) as uow:
             template = self._check(event, channel, subject, body)
             now: datetime = self._now()
-            appt = uow.session.scalar(select(Appointment).where(Appointment.starts_at >= now)
-                                      .order_by(Appointment.starts_at).limit(1)) or uow.session.scalar(
-                select(Appointment).order_by(Appointment.starts_at.desc()).limit(1))
+            # A request's wording is shown with a requested appointment when there is one.
+            wanted = [Appointment.status == AppointmentStatus.REQUESTED.value] if event == messages.REQUESTED else []
+            appt = None
+            for where in ([*wanted], []) if wanted else ([],):
+                appt = uow.session.scalar(select(Appointment).where(Appointment.starts_at >= now, *where)
+                                          .order_by(Appointment.starts_at).limit(1)) or uow.session.scalar(
+                    select(Appointment).where(*where).order_by(Appointment.starts_at.desc()).limit(1))
+                if appt is not None:
+                    break
             values: dict[str, str] | NotSent = NotSent("no appointment")
             if appt is not None:
                 entry = OutboxEntry(event=event, channel=channel, entity_type="appointment", entity_id=str(appt.id),

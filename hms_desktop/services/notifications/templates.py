@@ -32,6 +32,18 @@ DEFAULT_TEMPLATES: dict[str, MessageTemplate] = {
             "$clinic\n"
         ),
     ),
+    messages.REQUESTED: MessageTemplate(
+        subject="Request received: an appointment at $clinic on $when",
+        body=(
+            "Dear $patient,\n\n"
+            "We have received your request for an appointment with $doctor at $clinic on $when ($zone).\n"
+            "$doctor will confirm it, and we will write again when they do.\n"
+            "Where: $room\n\n"
+            "The attached calendar file holds the time in your calendar.\n\n"
+            "$how_to_cancel\n\n"
+            "$clinic\n"
+        ),
+    ),
     messages.RESCHEDULED: MessageTemplate(
         subject="Your appointment at $clinic has moved to $when",
         body=(
@@ -99,6 +111,8 @@ DEFAULT_TEMPLATES: dict[str, MessageTemplate] = {
 # One SMS each, short enough for two messages at most; the clinic's phone for a reply.
 SMS_TEMPLATES: dict[str, str] = {
     messages.BOOKED: "$clinic: your appointment with $doctor is booked for $when. $room. To cancel, $contact.",
+    messages.REQUESTED: "$clinic: request received for an appointment with $doctor on $when. "
+                        "We will confirm it. To cancel, $contact.",
     messages.RESCHEDULED: "$clinic: your appointment with $doctor has moved from $old_when to $when. $room.",
     messages.CANCELLED: "$clinic: your appointment with $doctor on $when is cancelled. To book again, $contact.",
     messages.REMINDER: "$clinic reminder: appointment with $doctor on $when, $room. If you cannot come, $contact.",

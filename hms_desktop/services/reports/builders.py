@@ -131,16 +131,15 @@ def build_table(s: Session, t: Terms, info: ReportInfo, day_from: date, day_to: 
     """The report ``info`` over the clinic's days, read in the caller's unit (who may ask, and
     whether the report takes the ``chosen`` filters, is the caller's business)."""
     chosen = chosen or {}
-    named = []
+    named: list[tuple[str, str]] = []
     if doctor_id is not None:
         doctor = s.get(Doctor, doctor_id)
         if doctor is None:
             raise NotFound("That doctor no longer exists.")
-        named.append(f"Doctor: {doctor.full_name}")
+        named.append(("Doctor", doctor.full_name))
     named += filter_names(s, chosen)
     extra = {f"{kind}_id": value for kind, value in chosen.items()}
     columns, rows, total, label, values = BUILDERS[info.name](s, t, day_from, day_to, doctor_id, **extra)
-    filters = " · ".join(named)
     return ReportTable(name=info.name, title=info.title, day_from=day_from, day_to=day_to, columns=columns,
                        rows=rows, total=total, currency=t.currency, locale=t.locale, chart_label=label,
-                       chart_values=values, filters=filters)
+                       chart_values=values, named_filters=tuple(named))

@@ -38,13 +38,13 @@ _NAMES = {"specialty": (Specialty, lambda r: r.name), "cashier": (StaffAccount, 
           "payer": (PayerAccount, lambda r: r.name), "item": (PriceItem, lambda r: f"{r.code} {r.name}".strip())}
 
 
-def filter_names(s: Session, chosen: dict[str, int]) -> list[str]:
-    """["Specialty: Cardiology", ...] for the filters chosen; one that no longer exists is NotFound."""
+def filter_names(s: Session, chosen: dict[str, int]) -> list[tuple[str, str]]:
+    """[("Specialty", "Cardiology"), ...] for the filters chosen; one that no longer exists is NotFound."""
     out = []
     for kind, value in chosen.items():
         model, name = _NAMES[kind]
         row = s.get(model, value)
         if row is None:
             raise NotFound(f"That {FILTER_LABELS[kind].lower()} no longer exists.")
-        out.append(f"{FILTER_LABELS[kind]}: {name(row)}")
+        out.append((FILTER_LABELS[kind], name(row)))
     return out

@@ -38,9 +38,22 @@ def _header(table: ReportTable) -> list[str]:
     return header
 
 
+def heading_lines(table: ReportTable) -> list[str]:
+    """What the CSV says about itself before its heading row, as the PDF's header and the XLSX's
+    subtitle do: the report, the period and each filter it was run with ("doctor: Dr Priya Nair")."""
+    lines = [f"report: {table.title}", f"period: {table.day_from.isoformat()} to {table.day_to.isoformat()}"]
+    lines += [f"{label.lower()}: {name}" for label, name in table.named_filters]
+    return lines
+
+
 def to_csv(table: ReportTable) -> str:
+    """The report as CSV: comment lines beginning with "#" (the report, the period, the filters),
+    then the heading row and the rows. The comment lines go through the csv writer too, so a name
+    with a comma in it is quoted and every line still reads back as CSV."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    for line in heading_lines(table):
+        writer.writerow([f"# {line}"])
     writer.writerow(_header(table))
     for row in table.rows + ((table.total,) if table.total else ()):
         writer.writerow([_plain(table, c.kind, v) for c, v in zip(table.columns, row, strict=True)])

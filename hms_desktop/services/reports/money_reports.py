@@ -67,15 +67,23 @@ def revenue_by_service(s: Session, t: Terms, day_from: date, day_to: date, docto
 def revenue_by_payer(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
                      payer_id: int | None = None) -> Built:
     """Invoices issued in the period by who pays: each insurer or company's share, and the patients'."""
-    query = (select(PayerAccount.name, func.count(), _sum(Invoice.total), _sum(Invoice.payer_share),
-                    _sum(Invoice.payer_paid), _sum(Invoice.discount))
-             .select_from(Invoice).outerjoin(PayerAccount, PayerAccount.id == Invoice.payer_id)
-             .where(Invoice.local_day >= day_from, Invoice.local_day <= day_to, Invoice.state.in_(BILLED))
-             .group_by(PayerAccount.id, PayerAccount.name).order_by(PayerAccount.name))
+    # Summed per day, state, doctor and payer in the order of the day-led index, then per payer.
+    per_day = (select(Invoice.payer_id, func.count().label("n"), func.sum(Invoice.total).label("total"),
+                      func.sum(Invoice.payer_share).label("share"), func.sum(Invoice.payer_paid).label("paid"),
+                      func.sum(Invoice.discount).label("discount"))
+               .where(Invoice.local_day >= day_from, Invoice.local_day <= day_to, queries.billed())
+               .group_by(Invoice.local_day, Invoice.state, Invoice.doctor_id, Invoice.payer_id))
     if doctor_id is not None:
-        query = query.where(Invoice.doctor_id == doctor_id)
+        per_day = per_day.where(Invoice.doctor_id == doctor_id)
     if payer_id is not None:
-        query = query.where(Invoice.payer_id == payer_id)
+        per_day = per_day.where(Invoice.payer_id == payer_id)
+    days = per_day.subquery()
+    per_payer = (select(days.c.payer_id, *(func.sum(days.c[k]).label(k) for k in ("n", "total", "share", "paid",
+                                                                                  "discount")))
+                 .group_by(days.c.payer_id).subquery())
+    query = (select(PayerAccount.name, *(per_payer.c[k] for k in ("n", "total", "share", "paid", "discount")))
+             .select_from(per_payer).outerjoin(PayerAccount, PayerAccount.id == per_payer.c.payer_id)
+             .order_by(PayerAccount.name))
     rows = []
     for name, count, total, share, paid, discount in s.execute(query):
         total, share, paid = int(total), int(share), int(paid)

@@ -41,7 +41,14 @@ class ReportTable:
     locale: str
     chart_label: str = ""
     chart_values: tuple[str, ...] = ()
-    filters: str = ""  # "Doctor: Dr Priya Nair", as the report's subtitle
+    # The filters it was run with, as (label, name): (("Doctor", "Dr Priya Nair"), ("Specialty", "Cardiology")).
+    named_filters: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def filters(self) -> str:
+        """The filters in one line, as the subtitle on screen, in the PDF and the XLSX:
+        "Doctor: Dr Priya Nair · Specialty: Cardiology" ("" when none was chosen)."""
+        return " · ".join(f"{label}: {name}" for label, name in self.named_filters)
 
     def column(self, key: str) -> int:
         return [c.key for c in self.columns].index(key)

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, distinct, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ...models import (
     SLOT_HOLDING_STATUSES,
     Appointment,
-    AppointmentKind,
     AppointmentStatus,
     AvailabilityException,
     Doctor,
@@ -25,9 +24,10 @@ from ...models import (
 )
 from ..billing.common import Terms
 from ..scheduling.slot_math import merge, session_bounds
-from .queries import CLOSED_STATUSES, OPEN_STATUSES, clinic_instants, count_if
+from . import queries
+from .queries import CLOSED_STATUSES, clinic_instants
 from .records import Column, Kind
-from .sql_time import epoch_seconds, local_hour
+from .sql_time import local_hour_of_quarter, minutes_between, no_index, offsets, utc_quarter
 from .table_parts import Built, days_of, rate
 
 AGE_BANDS = ((0, 4), (5, 14), (15, 24), (25, 44), (45, 64), (65, 200))
@@ -46,28 +46,43 @@ def percentile(histogram: dict[int, int], share: float) -> int:
     return 0
 
 
+def _visited() -> list[ColumnElement[bool]]:
+    # As migration 0017_repfast's hx_ indexes are made (SQLite uses them only for queries that say so).
+    return [Appointment.arrived_at.is_not(None), Appointment.called_at.is_not(None),
+            Appointment.called_at >= Appointment.arrived_at]
+
+
 def _waits(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
            by_hour: bool) -> dict[object, dict[int, int]]:
     """group (doctor name, or clinic hour of check-in) -> {whole minutes waited: visits}; a wait is
-    check-in to the doctor calling the patient in."""
-    start, end = clinic_instants(day_from, day_to, t.zone)
-    minutes = (epoch_seconds(Appointment.called_at) - epoch_seconds(Appointment.arrived_at)) // 60
-    if by_hour:
-        hour = local_hour(Appointment.arrived_at, t.zone, start - timedelta(days=1), end + timedelta(days=1))
-        query = select(hour, minutes, func.count()).select_from(Appointment)
-    else:
-        query = (select(Doctor.full_name, minutes, func.count()).select_from(Appointment)
-                 .join(Doctor, Doctor.id == Appointment.doctor_id))
-    # By position: PostgreSQL would not see two copies of an expression with parameters as one.
-    query = (query.where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
-                         Appointment.arrived_at.is_not(None), Appointment.called_at.is_not(None),
-                         Appointment.called_at >= Appointment.arrived_at)
-             .group_by(text("1"), text("2")))
+    check-in to the doctor calling the patient in. The database counts visits per doctor (or per
+    UTC quarter hour of check-in, within each stretch of one UTC offset) and minutes waited, in the
+    order of an index holding both on SQLite, so a year's visits are counted without a sort."""
+    minutes = minutes_between(Appointment.arrived_at, Appointment.called_at)
+    # The day kept from choosing an index (SQLite would take the day-led one and sort the visits).
+    day = no_index(Appointment.local_day)
+    period = [day >= day_from, day <= day_to, *_visited()]
     if doctor_id is not None:
-        query = query.where(Appointment.doctor_id == doctor_id)
-    out: dict[object, dict[int, int]] = defaultdict(dict)
-    for key, waited, count in s.execute(query):
-        out[int(key) if by_hour else key][int(waited)] = int(count)
+        period.append(Appointment.doctor_id == doctor_id)
+    out: dict[object, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    if not by_hour:
+        query = select(Appointment.doctor_id, minutes, func.count()).where(*period).group_by(text("1"), text("2"))
+        names = dict(s.execute(select(Doctor.id, Doctor.full_name)).all())
+        for did, waited, count in s.execute(query):
+            out[names[did]][int(waited)] += int(count)
+        return out
+    start, end = clinic_instants(day_from, day_to, t.zone)
+    spans = offsets(t.zone, start - timedelta(days=1), end + timedelta(days=1))
+    for i, (since, offset) in enumerate(spans):
+        span = list(period)
+        if i:
+            span.append(Appointment.arrived_at >= since)
+        if i + 1 < len(spans):
+            span.append(Appointment.arrived_at < spans[i + 1][0])
+        query = select(utc_quarter(Appointment.arrived_at), minutes, func.count()).where(*span).group_by(text("1"),
+                                                                                                          text("2"))
+        for quarter, waited, count in s.execute(query):
+            out[local_hour_of_quarter(int(quarter), offset)][int(waited)] += int(count)
     return out
 
 
@@ -156,16 +171,22 @@ def _overlap_all(spans: list[tuple[datetime, datetime]], begin: datetime, finish
 
 
 def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None) -> Built:
-    booked_minutes = (epoch_seconds(Appointment.ends_at) - epoch_seconds(Appointment.starts_at)) // 60
+    booked_minutes = minutes_between(Appointment.starts_at, Appointment.ends_at)
     doctors = select(Doctor.id, Doctor.full_name).where(Doctor.active.is_(True)).order_by(Doctor.full_name, Doctor.id)
     if doctor_id is not None:
         doctors = select(Doctor.id, Doctor.full_name).where(Doctor.id == doctor_id)
     names = dict(s.execute(doctors).all())
+    # Per doctor in the order of the index that holds the minutes booked on SQLite (hx_, migration
+    # 0017_repfast); the day kept from choosing the day-led index, which would sort them.
+    day = no_index(Appointment.local_day)
     booked_query = (select(Appointment.doctor_id, func.coalesce(func.sum(booked_minutes), 0), func.count())
-                    .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
-                           Appointment.status.in_(SLOT_HOLDING_STATUSES), Appointment.doctor_id.in_(list(names)))
+                    .where(day >= day_from, day <= day_to, Appointment.status.in_(SLOT_HOLDING_STATUSES))
                     .group_by(Appointment.doctor_id))
-    booked = {d: (int(m), int(n)) for d, m, n in s.execute(booked_query)}
+    if doctor_id is not None:
+        booked_query = booked_query.where(Appointment.doctor_id == doctor_id)
+    # Every doctor's, the inactive ones' left out here: a list of 200 ids in the query would steer
+    # SQLite to an index per doctor that lacks the minutes booked.
+    booked = {d: (int(m), int(n)) for d, m, n in s.execute(booked_query) if d in names}
     available = available_minutes(s, t, day_from, day_to, list(names))
     rows = []
     for did, name in names.items():
@@ -185,18 +206,13 @@ def utilisation(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: i
 def by_specialty(s: Session, t: Terms, day_from: date, day_to: date, doctor_id: int | None,
                  specialty_id: int | None = None) -> Built:
     """A doctor with two specialties counts under each: the rows do not add up to the clinic's."""
-    status = Appointment.status
-    query = (select(Specialty.name, func.count(distinct(Appointment.doctor_id)), func.count(),
-                    count_if(status == AppointmentStatus.COMPLETED), count_if(status.in_(CLOSED_STATUSES)),
-                    count_if(status == AppointmentStatus.NO_SHOW), count_if(Appointment.kind == AppointmentKind.WALK_IN),
-                    count_if(status.in_(OPEN_STATUSES)))
-             .select_from(Appointment)
-             .join(DoctorSpecialty, DoctorSpecialty.doctor_id == Appointment.doctor_id)
+    per_doctor = queries.appointment_counts_per_doctor(day_from, day_to, doctor_id)
+    figures = [func.sum(per_doctor.c[key]) for key in queries.APPOINTMENT_FIGURES]
+    query = (select(Specialty.name, func.count(distinct(per_doctor.c.doctor_id)), *figures)
+             .select_from(per_doctor)
+             .join(DoctorSpecialty, DoctorSpecialty.doctor_id == per_doctor.c.doctor_id)
              .join(Specialty, Specialty.id == DoctorSpecialty.specialty_id)
-             .where(Appointment.local_day >= day_from, Appointment.local_day <= day_to)
              .group_by(Specialty.id, Specialty.name).order_by(Specialty.name))
-    if doctor_id is not None:
-        query = query.where(Appointment.doctor_id == doctor_id)
     if specialty_id is not None:
         query = query.where(Specialty.id == specialty_id)
     rows = []
@@ -239,13 +255,9 @@ def patients_by_age(s: Session, t: Terms, day_from: date, day_to: date, doctor_i
         except ValueError:  # 29 February
             return day_to.replace(year=day_to.year - years, day=28)
 
-    seen = (select(Appointment.patient_id).where(Appointment.local_day >= day_from, Appointment.local_day <= day_to,
-                                                 Appointment.status.not_in(CLOSED_STATUSES)))
-    if doctor_id is not None:
-        seen = seen.where(Appointment.doctor_id == doctor_id)
     band = case(*((and_(Patient.date_of_birth > born_after(high + 1), Patient.date_of_birth <= born_after(low)), i)
                   for i, (low, high) in enumerate(AGE_BANDS)), else_=-1)
-    query = (select(band, Patient.sex, func.count()).where(Patient.id.in_(seen.distinct()))
+    query = (select(band, Patient.sex, func.count()).where(queries.seen_in(day_from, day_to, doctor_id))
              .group_by(text("1"), text("2")))
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for i, sex, n in s.execute(query):

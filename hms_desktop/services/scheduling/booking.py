@@ -50,6 +50,7 @@ from .booking_checks import (
     check_times,
     check_window,
     slot_end,
+    slot_minutes_at,
 )
 from .booking_sql import (
     BookingValues,
@@ -62,10 +63,10 @@ from .booking_sql import (
     read_booking_context,
 )
 from .clinic_clock import ClinicClock, ClockedService
-from .doctor_calendar import bookable_doctor_rows, doctor_rows, load_calendar
+from .doctor_calendar import Calendar, bookable_doctor_rows, doctor_rows, load_calendar
 from .follow_up import FollowUpOffer
 from .free_time import next_free, slot_taken
-from .freed_slots import slot_freed
+from .freed_slots import holds_a_slot, slot_filled, slot_freed, uncovered_parts
 from .records import (
     AppointmentEventRecord,
     AppointmentRecord,
@@ -90,6 +91,7 @@ from .slot_math import (
     slot_length_at,
 )
 from .visit_rules import VisitAction, refusal
+from .waiting_list import close_booked
 
 S = AppointmentStatus
 
@@ -265,11 +267,15 @@ class SchedulingService(ClockedService):
                         summary=f"Booked {patient_name(patient)} ({patient.mrn}) with {doctor.full_name} "
                         f"at {fmt(start, zone)}",
                     ),
-                    message=uow.outbox_values(notify.booked(start, end)),
+                    message=uow.outbox_values(notify.booked(start, end, requested=not confirmed)),
                     message_key=(notify.BOOKED_KEY_PREFIX, notify.BOOKED_KEY_SUFFIX),
                 )
                 appointment_id, audit_id = insert_booking(conn, values)
                 uow.written_audit([(audit_id, {**values.audit, "entity_id": str(appointment_id)})])
+                close_booked(uow, patient_id, doctor_id, appointment_id, values.at,
+                             f"{patient_name(patient)} ({patient.mrn}) booked with {doctor.full_name}")
+                slot_filled(uow.session, doctor_id, start, end, appointment_id, patient_name(patient),
+                            uow.actor.username, values.at)
                 uow.announce("schedule", "booked", doctor_id=doctor_id, day=local_day, appointment_id=appointment_id)
                 return booked_record(appointment_id, values, patient, doctor, zone)
         except Clash as clash:
@@ -335,8 +341,8 @@ class SchedulingService(ClockedService):
                 add_event(session, uow.actor, appt, "rescheduled", appt.status, appt.status, self._now(),
                           old_times=(old[0], old[1]), new_times=(start, end), reason=reason)
                 uow.enqueue(notify.rescheduled(appt.id, appt.version, old[0], start, end))
-                if old[2] != target_doctor or not (start < old[1] and old[0] < end):  # the old time is free now
-                    slot_freed(session, zone, old[2], old[0], now, freed_by_patient=appt.patient_id)
+                self._free_old_time(session, zone, cal, doctor, old, (start, end), target_doctor, now, appt.patient_id)
+                slot_filled(session, target_doctor, start, end, appt.id, patient_name(patient), uow.actor.username, now)
                 uow.audit(
                     "appointment.rescheduled", entity_type="appointment", entity_id=appt.id,
                     summary=f"Moved {patient_name(patient)}'s appointment from {fmt(old[0], zone)} "
@@ -351,6 +357,19 @@ class SchedulingService(ClockedService):
                 return load_record(session, appt.id, zone, self._now())
         except Clash as clash:
             raise self._slot_taken(clash, target_doctor or 0, patient_id, starts_at) from None
+
+    @staticmethod
+    def _free_old_time(session: Session, zone: ZoneInfo, cal: Calendar, doctor: Doctor,  # noqa: PLR0913
+                       old: tuple, new: tuple[datetime, datetime], target_doctor: int, now: datetime,
+                       patient_id: int) -> None:
+        """The old time a move left, or the part of it the new time no longer covers when that part
+        can hold one of the doctor's slots, is a freed slot (the move's unit)."""
+        if old[2] != target_doctor:
+            slot_freed(session, zone, old[2], old[0], now, freed_by_patient=patient_id)
+            return
+        for part in uncovered_parts((old[0], old[1]), new):
+            if part == (old[0], old[1]) or holds_a_slot(part, slot_minutes_at(cal, doctor, part[0])):
+                slot_freed(session, zone, old[2], part[0], now, freed_by_patient=patient_id)
 
     @retry_on_contention
     def add_walk_in(self, patient_id: int, doctor_id: int, *, reason: str = "", minutes: int | None = None) -> WalkIn:
@@ -402,6 +421,7 @@ class SchedulingService(ClockedService):
         session.add(appt)
         session.flush()
         add_event(session, actor, appt, "walk_in", "", S.CHECKED_IN, self._now(), new_times=(start, end), reason=reason)
+        slot_filled(session, doctor_id, start, end, appt.id, patient_name(patient), actor.username, self._now())
         uow.audit(
             "appointment.walk_in", entity_type="appointment", entity_id=appt.id,
             summary=f"Walk-in {patient_name(patient)} ({patient.mrn}) for {doctor.full_name}, token {token}",

@@ -90,6 +90,16 @@ def check_fits(cal: Calendar, doctor: Any, start: datetime, end: datetime, day: 
         raise ValidationError({"starts_at": why})
 
 
+def slot_minutes_at(cal: Calendar, doctor: Any, start: datetime) -> int | None:
+    """The slot length of the doctor's session ``start`` falls in (None outside their hours)."""
+    day = start.astimezone(cal.zone).date()
+    for ws in cal.sessions.get(doctor.id, {}).get(day.weekday(), []):
+        begin, finish = session_bounds(day, ws.start_time, ws.end_time, cal.zone)
+        if begin <= start < finish:
+            return int(ws.slot_minutes)
+    return None
+
+
 def slot_end(cal: Calendar, doctor: Any, start: datetime) -> datetime:
     """The end of the slot starting at ``start``: one slot length of the session it falls in."""
     zone = cal.zone

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ...models import Doctor, DoctorSpecialty, Patient, Specialty, WaitingEntry
 from ..errors import ConflictError, NotFound, ValidationError
 from ..permissions import Permission
 from ..text import check_text
+from ..unit_of_work import UnitOfWork
 from .clinic_clock import ClockedService
 from .freed_slots import PART_WORDS, PARTS_OF_DAY
 
@@ -47,6 +48,14 @@ class WaitingRecord:
     note: str
     added_by: str
     added_at: datetime  # in the clinic's zone
+    closed_at: datetime | None = None  # booked or taken off (in the clinic's zone); None: waiting
+    booked_appointment_id: int | None = None  # closed by this booking
+
+    @property
+    def status(self) -> str:
+        if self.closed_at is None:
+            return "Waiting"
+        return f"Booked {self.closed_at:%d %b}" if self.booked_appointment_id else f"Taken off {self.closed_at:%d %b}"
 
     @property
     def who(self) -> str:
@@ -73,12 +82,42 @@ def _query():  # noqa: ANN202 - a Select
             .outerjoin(Specialty, Specialty.id == WaitingEntry.specialty_id))
 
 
+def close_booked(uow: UnitOfWork, patient_id: int, doctor_id: int, appointment_id: int, now: datetime,
+                 summary: str) -> int:
+    """In a booking's unit: close the patient's active entries the booking satisfies (this doctor,
+    or any doctor of one of this doctor's specialties) as booked, audited; how many."""
+    specialties = select(DoctorSpecialty.specialty_id).where(DoctorSpecialty.doctor_id == doctor_id)
+    closed = uow.connection.execute(
+        update(WaitingEntry)
+        .where(WaitingEntry.patient_id == patient_id, WaitingEntry.removed_at.is_(None),
+               or_(WaitingEntry.doctor_id == doctor_id,
+                   WaitingEntry.doctor_id.is_(None) & WaitingEntry.specialty_id.in_(specialties)))
+        .values(removed_at=now, booked_appointment_id=appointment_id)
+        .returning(WaitingEntry.id, WaitingEntry.doctor_id)
+    ).all()
+    for entry_id, entry_doctor in closed:
+        uow.audit("waitlist.booked", entity_type="waiting_list", entity_id=entry_id,
+                  summary=f"{summary}: off the waiting list",
+                  changes={"removed": [False, True], "booked_appointment_id": [None, appointment_id]})
+        uow.announce("schedule", "waitlist", entity_id=entry_id, doctor_id=entry_doctor)
+    return len(closed)
+
+
 class WaitingListService(ClockedService):
-    def entries(self, doctor_id: int | None = None) -> list[WaitingRecord]:
+    def entries(self, doctor_id: int | None = None, *, include_closed: bool = False,
+                patient_id: int | None = None) -> list[WaitingRecord]:
         """Who is waiting (longest first); for a doctor: those waiting for them, or for any doctor
-        of one of their specialties."""
+        of one of their specialties; for a patient: their entries. ``include_closed`` adds those
+        booked or taken off (after the waiting ones, newest closed first)."""
         with self._units.read(Permission.WAITLIST_VIEW) as uow:
-            stmt = _query().where(WaitingEntry.removed_at.is_(None)).order_by(WaitingEntry.added_at, WaitingEntry.id)
+            stmt = _query()
+            if include_closed:
+                stmt = stmt.order_by(WaitingEntry.removed_at.is_not(None), WaitingEntry.removed_at.desc(),
+                                     WaitingEntry.added_at, WaitingEntry.id)
+            else:
+                stmt = stmt.where(WaitingEntry.removed_at.is_(None)).order_by(WaitingEntry.added_at, WaitingEntry.id)
+            if patient_id is not None:
+                stmt = stmt.where(WaitingEntry.patient_id == patient_id)
             if doctor_id is not None:
                 specialties = select(DoctorSpecialty.specialty_id).where(DoctorSpecialty.doctor_id == doctor_id)
                 stmt = stmt.where(or_(WaitingEntry.doctor_id == doctor_id,
@@ -91,7 +130,9 @@ class WaitingListService(ClockedService):
         entry, given, family, mrn, doctor, specialty = row
         return WaitingRecord(entry.id, entry.patient_id, f"{given} {family}".strip(), mrn, entry.doctor_id, doctor or "",
                              entry.specialty_id, specialty or "", entry.earliest, entry.latest, entry.part_of_day,
-                             entry.note, entry.added_by_name, entry.added_at.astimezone(zone))
+                             entry.note, entry.added_by_name, entry.added_at.astimezone(zone),
+                             entry.removed_at.astimezone(zone) if entry.removed_at is not None else None,
+                             entry.booked_appointment_id)
 
     def add(self, data: WaitingInput) -> WaitingRecord:
         """Put a patient on the waiting list."""

@@ -50,7 +50,7 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole
 
 KIND_WORDS = {"booked": "Booking", "requested": "Request", "moved": "Moved", "cancelled": "Cancelled",
               "arrived": "Arrived", "follow_up": "Follow-up", "failed": "Not sent",
-              "slot_freed": "Waiting list"}
+              "slot_freed": "Waiting list", "slot_booked": "Waiting list, slot taken"}
 
 
 def bell_icon(unread: int, size: int = 22, ratio: float = 1.0) -> QIcon:

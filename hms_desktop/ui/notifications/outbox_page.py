@@ -24,6 +24,7 @@ from ...services.notifications.messages import (
     FOLLOW_UP,
     REJECTED,
     REMINDER,
+    REQUESTED,
     RESCHEDULED,
 )
 from ...services.notifications.service import NotificationService, OutboxRecord
@@ -35,7 +36,7 @@ from ..common.worker import TaskRunner
 _Index = QModelIndex | QPersistentModelIndex
 
 STATUS_WORDS = {"pending": "Queued", "sent": "Sent", "failed": "Failed", "cancelled": "Not sent"}
-EVENT_WORDS = {BOOKED: "Booking confirmation", RESCHEDULED: "Appointment moved", CANCELLED: "Cancellation",
+EVENT_WORDS = {BOOKED: "Booking confirmation", REQUESTED: "Request received", RESCHEDULED: "Appointment moved", CANCELLED: "Cancellation",
                REMINDER: "Reminder", CONFIRMED: "Doctor's confirmation", REJECTED: "Doctor's rejection",
                FOLLOW_UP: "Follow-up due"}
 RESENDABLE = ("failed", "cancelled")

@@ -86,6 +86,7 @@ class PatientDialog(QDialog):
         clinical: Callable[[int], Any] | None = None,
         photos: Any = None,  # PatientPhotos, for any user who sees the patient
         documents: Any = None,  # a DocumentDesk (ui/clinical/documents_panel.py), for clinical readers
+        waitlist: Callable[[PatientRecord], None] | None = None,
         doctors: Callable[..., list[Any]] | None = None,
     ) -> None:
         super().__init__(parent)
@@ -213,6 +214,13 @@ class PatientDialog(QDialog):
         self.book_button.clicked.connect(self._book_clicked)
         self.book_button.setVisible(record is not None and book is not None)
         buttons.insertWidget(1, self.book_button)
+        # "Add to waiting list…": the Scheduler's waiting list with this patient chosen (for those who keep it).
+        self._waitlist = waitlist
+        self.waitlist_button = QPushButton("Add to &waiting list…", objectName="waitlistForPatient")
+        self.waitlist_button.setToolTip("Put this patient on the waiting list for a doctor or a specialty")
+        self.waitlist_button.clicked.connect(self._waitlist_clicked)
+        self.waitlist_button.setVisible(record is not None and waitlist is not None)
+        buttons.insertWidget(2, self.waitlist_button)
         # "Bill this visit": the selected (or newest) checked-in, in-progress or completed visit.
         self._bill = bill
         self.bill_button = QPushButton("&Bill this visit…", objectName="billForPatient")
@@ -220,7 +228,7 @@ class PatientDialog(QDialog):
         self.bill_button.clicked.connect(self._bill_clicked)
         self.bill_button.setVisible(record is not None and bill is not None and history is not None)
         self.bill_button.setEnabled(False)
-        buttons.insertWidget(2, self.bill_button)
+        buttons.insertWidget(3, self.bill_button)
 
         # What the patient owes or holds as credit (billing users); nothing when settled.
         self.balance_line = QLabel(objectName="patientBalance")
@@ -303,6 +311,15 @@ class PatientDialog(QDialog):
         if self.discard_guard.allow_close(then=lambda: book(record)):
             QDialog.reject(self)
             book(record)
+
+    def _waitlist_clicked(self) -> None:
+        """Hand the patient to the waiting list, closing this record first (as booking does)."""
+        record, waitlist = self.record, self._waitlist
+        if record is None or waitlist is None:
+            return
+        if self.discard_guard.allow_close(then=lambda: waitlist(record)):
+            QDialog.reject(self)
+            waitlist(record)
 
     def _show_balance(self, text: str) -> None:
         self.balance_line.setText(text)

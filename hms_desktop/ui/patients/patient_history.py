@@ -1,4 +1,5 @@
-"""A patient's appointments and visits, for the patient record: upcoming first, then the past.
+"""A patient's appointments and visits, for the patient record: upcoming first, then the past,
+and (for those who may see the waiting list) the patient's waiting list entries.
 
 Loaded through the worker when the record opens. (The balance is a line of the record itself, above
 its tabs, for users who may see billing.)
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ...services.billing.invoices import BILLABLE_VISIT
 from ...services.scheduling import AppointmentRecord, SchedulingService
+from ...services.scheduling.waiting_list import WaitingRecord
 from ..common.worker import TaskRunner
 
 WHEN, DOCTOR, WHERE, STATUS = range(4)
@@ -24,14 +28,18 @@ VISIT_STATUSES = {"with_doctor", "completed"}
 class PatientHistory:
     upcoming: list[AppointmentRecord]
     past: list[AppointmentRecord]  # newest first: visits, cancellations, no-shows
+    waiting: list[WaitingRecord] | None = None  # None: this user does not see the waiting list
 
 
-def load_history(scheduling: SchedulingService, patient_id: int, *, limit: int = 50) -> PatientHistory:
-    """Worker thread: the coming appointments soonest first, then everything else newest first."""
+def load_history(scheduling: SchedulingService, patient_id: int, *, limit: int = 50,
+                 waiting: Callable[..., list[WaitingRecord]] | None = None) -> PatientHistory:
+    """Worker thread: the coming appointments soonest first, then everything else newest first;
+    with ``waiting`` (WaitingListService.entries), the patient's waiting list entries, open first."""
     upcoming = scheduling.patient_appointments(patient_id, upcoming_only=True, limit=limit)
     seen = {a.id for a in upcoming}
     past = [a for a in scheduling.patient_appointments(patient_id, limit=limit) if a.id not in seen]
-    return PatientHistory(upcoming, past)
+    entries = waiting(patient_id=patient_id, include_closed=True)[:limit] if waiting is not None else None
+    return PatientHistory(upcoming, past, entries)
 
 
 def _when(a: AppointmentRecord) -> str:
@@ -44,6 +52,10 @@ def _status(a: AppointmentRecord) -> str:
     if a.status == "with_doctor":
         return "Visit in progress"
     return a.status_label + (f" ({a.kind_label.lower()})" if a.kind == "walk_in" else "")
+
+
+def _closed_brush(widget: QWidget) -> Any:
+    return widget.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
 
 
 class PatientHistoryPanel(QWidget):
@@ -68,6 +80,13 @@ class PatientHistoryPanel(QWidget):
         self.upcoming_title.setBuddy(self.upcoming)
         self.past_title = QLabel("Past appo&intments and visits")
         self.past_title.setBuddy(self.past)
+        self.waiting = self._tree("patientWaitingList", ["Waiting for", "Days", "Part of day", "Status"])
+        self.waiting_title = QLabel("On the &waiting list")
+        self.waiting_title.setBuddy(self.waiting)
+        for column, width in ((0, 230), (1, 170), (2, 100)):
+            self.waiting.setColumnWidth(column, width)
+        self.waiting.hide()
+        self.waiting_title.hide()
         self.state = QLabel("Loading…", objectName="subtle")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -75,12 +94,14 @@ class PatientHistoryPanel(QWidget):
         layout.addWidget(self.upcoming, 2)
         layout.addWidget(self.past_title)
         layout.addWidget(self.past, 3)
+        layout.addWidget(self.waiting_title)
+        layout.addWidget(self.waiting, 1)
         layout.addWidget(self.state)
 
     @staticmethod
-    def _tree(name: str) -> QTreeWidget:
+    def _tree(name: str, headers: list[str] | None = None) -> QTreeWidget:
         tree = QTreeWidget(objectName=name)
-        tree.setHeaderLabels(["When (clinic time)", "Doctor", "Where", "Status"])
+        tree.setHeaderLabels(headers or ["When (clinic time)", "Doctor", "Where", "Status"])
         tree.setRootIsDecorated(False)
         tree.setUniformRowHeights(True)
         tree.setAlternatingRowColors(True)
@@ -112,6 +133,7 @@ class PatientHistoryPanel(QWidget):
                 placeholder = QTreeWidgetItem([empty])
                 placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
                 tree.addTopLevelItem(placeholder)
+        self._show_waiting(history.waiting)
         visits = sum(1 for a in history.past if a.status in VISIT_STATUSES)
         self.state.setText(
             f"{len(history.upcoming)} upcoming · {visits} visit{'s' if visits != 1 else ''} · "
@@ -119,6 +141,25 @@ class PatientHistoryPanel(QWidget):
         )
 
         self.loaded.emit()
+
+    def _show_waiting(self, entries: list[WaitingRecord] | None) -> None:
+        self.waiting.setVisible(entries is not None)
+        self.waiting_title.setVisible(entries is not None)
+        self.waiting.clear()
+        if entries is None:
+            return
+        for e in entries:
+            item = QTreeWidgetItem([e.who, e.days, e.part_words.split(" (")[0], e.status])
+            item.setToolTip(0, e.note or f"Added {e.added_at:%d %b %Y} by {e.added_by}")
+            item.setToolTip(2, e.part_words)
+            if e.closed_at is not None:
+                for column in range(4):
+                    item.setForeground(column, _closed_brush(self))
+            self.waiting.addTopLevelItem(item)
+        if not entries:
+            placeholder = QTreeWidgetItem(["Not on the waiting list."])
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.waiting.addTopLevelItem(placeholder)
 
     def visit_to_bill(self) -> AppointmentRecord | None:
         """The selected visit if it can be billed, else the newest one that can (checked in, with

@@ -24,6 +24,7 @@ from ...services.identity import CurrentUser
 from ...services.patients import PatientPage, PatientRecord, PatientService, PatientSort, PatientSummary
 from ...services.permissions import Permission
 from ...services.scheduling import SchedulingService
+from ...services.scheduling.waiting_list import WaitingRecord
 from ..common.balances import BalanceLoader
 from ..common.live_updates import ChangeWatcher
 from ..common.messages import show_error
@@ -86,6 +87,8 @@ class PatientsTab(QWidget):
         self._bill: Callable[[int, int | None], object] | None = None
         self._balances: BalanceLoader | None = None
         self._clinical: Callable[[int, int], object] | None = None
+        self._waiting: Callable[..., list[WaitingRecord]] | None = None
+        self._add_waiting: Callable[[PatientRecord], None] | None = None
         self._open_visit: Callable[[int], object] | None = None
         self._doctors: Callable[..., list[Any]] | None = None
         self._photos: object | None = None
@@ -323,6 +326,13 @@ class PatientsTab(QWidget):
         the worker); without it the form keeps the primary doctor the record has."""
         self._doctors = doctors
 
+    def offer_waiting_list(self, entries: Callable[..., list[WaitingRecord]],
+                           add: Callable[[PatientRecord], None] | None) -> None:
+        """Show the patient's waiting list entries in the record (``entries`` is the service's, run
+        on the worker) and, with ``add``, an "Add to waiting list…" button calling ``add(patient)``."""
+        self._waiting = entries
+        self._add_waiting = add
+
     def offer_billing(self, callback: Callable[[int, int | None], object] | None) -> None:
         """Give the patient record a "Bill this visit" button (the main window passes its
         ``bill_visit``, for users who may invoice)."""
@@ -355,11 +365,13 @@ class PatientsTab(QWidget):
     def _opened(self, record: PatientRecord) -> None:
         can_edit = self._user.can(Permission.PATIENT_EDIT)
         scheduling = self._scheduling
-        history = (lambda pid: load_history(scheduling, pid)) if scheduling is not None else None
+        waiting = self._waiting
+        history = (lambda pid: load_history(scheduling, pid, waiting=waiting)) if scheduling is not None else None
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
                                         history=history, book=self._book, bill=self._bill,
                                         balance=self._balances, clinical=self._clinical, photos=self._photos,
-                                        documents=self._documents, doctors=self._doctors))
+                                        documents=self._documents, waitlist=self._add_waiting,
+                                        doctors=self._doctors))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         if dialog.clinical is not None:

@@ -358,6 +358,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin,
         elif self._pending_find:
             self._pending_find = False
             self.find_next_free()
+        self._open_pending_waiting()
 
     def reload_grid(self) -> None:
         """Fetch the shown day (or week) again on the worker; the newest request wins."""

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QPushButton
 from ...services.permissions import Permission
 from .calendar_days import DAY
 from .day_grid_model import CellKind, CellKindRole, DoctorIdRole
+from .patient_finder import ChosenPatient
 from .schedule_grid_view import ScheduleGridView
 from .waiting_list_dialog import WaitingListDialog
 
@@ -38,12 +39,13 @@ class WaitingListMixin:
     week_doctor: Any
     stack: Any
     selected_label: Any
+    status_message: Any
 
     def _build_waiting_button(self) -> None:
         # In the left panel, under Today / Day / Week: the top row has no width to spare on a small screen.
         self.waiting_button = QPushButton("Waiting list…", objectName="openWaitingList")
         self.waiting_button.setToolTip("Patients waiting for a time; the bell says when a slot they want frees up")
-        self.waiting_button.clicked.connect(self.open_waiting_list)
+        self.waiting_button.clicked.connect(lambda _checked: self.open_waiting_list())
         self.waiting_button.setVisible(self._user.can(Permission.WAITLIST_VIEW))
 
     def show_slot(self, doctor_id: int, starts_at: datetime) -> None:
@@ -75,21 +77,47 @@ class WaitingListMixin:
             self.day_view.setFocus()
             name = model.column(column).doctor_name  # type: ignore[union-attr]
             free = index.data(CellKindRole) == CellKind.FREE
-            # Shown where a selected appointment is described; the next selection replaces it.
-            self.selected_label.setText(f"Freed slot: {name} at {starts_at:%H:%M} — press Enter to book it" if free
-                                        else f"{name} at {starts_at:%H:%M} was booked again meanwhile")
+            t = f"{starts_at:%H:%M}"
+            full = (f"Freed slot: {name} at {t} — press Enter to book it" if free
+                    else f"{name} at {t} was booked again meanwhile")
+            # Shown where a selected appointment is described (the next selection replaces it), in
+            # the longest words that fit there (a narrow screen leaves that corner little room),
+            # and in full on the status bar.
+            shorter = ([full, f"Freed slot {t} — Enter books it", f"Freed slot {t}", f"Freed {t}"] if free
+                       else [full, f"{t} booked meanwhile", f"{t} taken"])
+            metrics, room = self.selected_label.fontMetrics(), self.selected_label.width()
+            self.selected_label.setText(next((w for w in shorter if metrics.horizontalAdvance(w) <= room), shorter[-1]))
+            self.selected_label.setToolTip(full)
+            self.status_message.emit(full)
 
-    def open_waiting_list(self) -> WaitingListDialog:
+    def waiting_list_for(self, patient: Any) -> WaitingListDialog | None:
+        """The patient record's "Add to waiting list…": the waiting list with this patient chosen
+        (once the tab has its doctors; a PatientRecord or PatientSummary)."""
+        if self._today is None:
+            self._pending_waiting = patient
+            self.refresh()  # type: ignore[attr-defined]
+            return None
+        if self.waiting_dialog is not None:
+            self.waiting_dialog.close()
+        return self.open_waiting_list(ChosenPatient.of(patient))
+
+    def _open_pending_waiting(self) -> None:
+        """After the doctors loaded: the waiting list the patient record asked for, if any."""
+        patient, self._pending_waiting = getattr(self, "_pending_waiting", None), None
+        if patient is not None:
+            self.waiting_list_for(patient)
+
+    def open_waiting_list(self, patient: ChosenPatient | None = None) -> WaitingListDialog:
         """The waiting list (non-modal), for the doctor whose column is selected, else everyone."""
         if self.waiting_dialog is not None:
             self.waiting_dialog.raise_()
             self.waiting_dialog.activateWindow()
             return self.waiting_dialog
         index = self.current_view().currentIndex()  # type: ignore[attr-defined]
-        doctor_id = index.data(DoctorIdRole) if index.isValid() else None
+        doctor_id = index.data(DoctorIdRole) if index.isValid() and patient is None else None
         dialog = WaitingListDialog(self._waiting_list, self._patients, self._runner, self._user,
                                    [d for d in self._all_doctors if d.bookable], list(self._specialties),
-                                   self._today or self._day, doctor_id, parent=self)
+                                   self._today or self._day, doctor_id, parent=self, patient=patient)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _r: setattr(self, "waiting_dialog", None))
         self.waiting_dialog = dialog

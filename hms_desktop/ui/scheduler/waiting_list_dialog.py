@@ -1,7 +1,8 @@
 """The waiting list, opened from the Scheduler ("Waiting list…"): who wants a time with a doctor
 (or any doctor of a specialty), on which days and at which part of the day. The front desk adds a
-patient (found as for a booking) and takes them off; when a matching slot frees up, the
-receptionists' bell says so and opens the Scheduler at that slot."""
+patient (found as for a booking) and takes them off; booking the patient takes them off by itself.
+When a matching slot frees up, the bell of everyone who may book says so and opens the Scheduler
+at that slot. "Show booked and taken off" lists the closed entries too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,7 +39,7 @@ from ...services.scheduling.waiting_list import WaitingInput, WaitingListService
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.row_table_model import RowTableModel
 from ..common.worker import TaskRunner
-from .patient_finder import PatientFinder
+from .patient_finder import ChosenPatient, PatientFinder
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -48,9 +50,9 @@ WaitingRecordRole = Qt.ItemDataRole.UserRole + 1
 
 
 class WaitingListModel(RowTableModel):
-    PATIENT, FOR, DAYS, PART, NOTE, ADDED = range(6)
+    PATIENT, FOR, DAYS, PART, NOTE, ADDED, STATUS = range(7)
     headers = {PATIENT: "Patient", FOR: "Waiting for", DAYS: "Days", PART: "Part of day", NOTE: "Note",
-               ADDED: "Added"}
+               ADDED: "Added", STATUS: "Status"}
 
     def set_rows(self, rows: list[WaitingRecord]) -> None:
         self.beginResetModel()
@@ -69,7 +71,10 @@ class WaitingListModel(RowTableModel):
                 self.PATIENT: f"{entry.patient_name} ({entry.patient_mrn})", self.FOR: entry.who,
                 self.DAYS: entry.days, self.PART: SHORT_PART_WORDS.get(entry.part_of_day, entry.part_of_day),
                 self.NOTE: entry.note, self.ADDED: f"{entry.added_at:%d %b} · {entry.added_by}",
+                self.STATUS: entry.status,
             }.get(column)
+        if role == Qt.ItemDataRole.ForegroundRole and entry.closed_at is not None:
+            return QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.ToolTipRole:
             return {self.NOTE: entry.note or None, self.PART: entry.part_words,
                     self.ADDED: f"{entry.added_at:%d %b %Y %H:%M} by {entry.added_by}"}.get(column)
@@ -79,7 +84,8 @@ class WaitingListModel(RowTableModel):
 class WaitingListDialog(QDialog):
     def __init__(self, service: WaitingListService, patients: PatientService, runner: TaskRunner,
                  user: CurrentUser, doctors: list[DoctorRecord], specialties: list[SpecialtyRecord], today: date,
-                 doctor_id: int | None = None, parent: QWidget | None = None) -> None:
+                 doctor_id: int | None = None, parent: QWidget | None = None,
+                 patient: ChosenPatient | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Waiting list")
         self.setObjectName("waitingListDialog")
@@ -98,6 +104,8 @@ class WaitingListDialog(QDialog):
         if doctor_id is not None and self.show_for.findData(doctor_id) >= 0:
             self.show_for.setCurrentIndex(self.show_for.findData(doctor_id))
         self.show_for.currentIndexChanged.connect(lambda _i: self.reload())
+        self.show_closed = QCheckBox("Show &booked and taken off", objectName="waitingShowClosed")
+        self.show_closed.toggled.connect(lambda _on: self.reload())
         self.model = WaitingListModel(self)
         self.table = QTableView(objectName="waitingTable")
         self.table.setModel(self.model)
@@ -124,6 +132,7 @@ class WaitingListDialog(QDialog):
         show_label.setBuddy(self.show_for)
         top.addWidget(show_label)
         top.addWidget(self.show_for, 1)
+        top.addWidget(self.show_closed)
         top.addStretch(1)
         top.addWidget(self.count_label)
         buttons = QHBoxLayout()
@@ -139,6 +148,10 @@ class WaitingListDialog(QDialog):
         self.add_box = self._build_add_box(patients, doctors, specialties, doctor_id)
         layout.addWidget(self.add_box)
         self.add_box.setVisible(self.can_manage)
+        if patient is not None and self.can_manage:  # from the patient record: this patient, the doctor next
+            self.finder.choose(patient)
+            self.setWindowTitle(f"Waiting list: add {patient.name}")
+            self.wants.setFocus()
         self.resize(900, 640 if self.can_manage else 420)
         self._update_buttons()
         self.reload()
@@ -208,13 +221,17 @@ class WaitingListDialog(QDialog):
     # --- the list ------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._runner.submit(self._service.entries, self.show_for.currentData(), on_done=self._show_rows,
+        self._runner.submit(self._service.entries, self.show_for.currentData(),
+                            include_closed=self.show_closed.isChecked(), on_done=self._show_rows,
                             on_error=self._failed, context=self, key=f"waiting-list-{id(self)}")
 
     def _show_rows(self, rows: list[WaitingRecord]) -> None:
         selected = self.selected()
         self.model.set_rows(rows)
-        self.count_label.setText(f"{len(rows)} waiting" if rows else "No one is waiting")
+        waiting = sum(1 for r in rows if r.closed_at is None)
+        closed = len(rows) - waiting
+        text = f"{waiting} waiting" if waiting else "No one is waiting"
+        self.count_label.setText(text + (f" · {closed} booked or taken off" if closed else ""))
         if selected is not None and (row := self.model.row_of(selected.id)) is not None:
             self.table.selectRow(row)
         self._update_buttons()
@@ -229,7 +246,8 @@ class WaitingListDialog(QDialog):
         return rows[0].data(WaitingRecordRole) if rows else None
 
     def _update_buttons(self) -> None:
-        self.remove_button.setEnabled(self.can_manage and self.selected() is not None)
+        entry = self.selected()
+        self.remove_button.setEnabled(self.can_manage and entry is not None and entry.closed_at is None)
 
     def remove_selected(self) -> None:
         entry = self.selected()

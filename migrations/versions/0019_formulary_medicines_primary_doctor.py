@@ -1,7 +1,7 @@
 """the clinic formulary, and each patient's primary doctor
 
-Revision ID: 0017_formulary
-Revises: 0016_attach
+Revision ID: 0019_formulary
+Revises: 0018_waitlist2
 Create Date: 2026-12-04 18:10:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from hms_desktop.models.base import UTCDateTime
 
-revision: str = '0017_formulary'
-down_revision: str | None = '0016_attach'
+revision: str = '0019_formulary'
+down_revision: str | None = '0018_waitlist2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
