@@ -15,18 +15,14 @@ from hms_desktop.ui.notifications.patient_email_dialog import PatientEmailDialog
 from tests.conftest import wait_idle
 from tests.services.conftest import TODAY, Ward, at, ward  # noqa: F401 - the fixture (doctors', nurse's, desk's)
 from tests.services.test_notifications import free_port, patient_with_email, use_mail_server
+from tests.ui.widget_helpers import click, shown_main_window
 
 
 def _window(qtbot, desk, runner) -> MainWindow:  # noqa: ANN001
-    window = MainWindow(desk, runner, desk.auth.current, idle_lock_minutes=0)
-    qtbot.addWidget(window)
-    window.show()
-    wait_idle(qtbot, runner)
-    return window
+    return shown_main_window(qtbot, desk, runner)
 
 
-def _click(qtbot, widget) -> None:  # noqa: ANN001
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+_click = click
 
 
 def test_the_doctor_sees_the_count_opens_the_booking_and_it_is_read(qtbot, ward: Ward, runner):  # noqa: F811 - the fixture

@@ -17,19 +17,14 @@ from hms_desktop.ui.scheduler.day_grid_model import CellKind, CellKindRole, Slot
 from hms_desktop.ui.scheduler.waiting_list_dialog import WaitingListDialog, WaitingListModel
 from tests.conftest import wait_idle
 from tests.services.conftest import TODAY, Ward, at, ward  # noqa: F401 - the fixture
-from tests.ui.widget_helpers import open_dialog, type_into
+from tests.ui.widget_helpers import click, open_dialog, shown_main_window, type_into
 
 
 def _window(qtbot, desk, runner) -> MainWindow:  # noqa: ANN001
-    window = MainWindow(desk, runner, desk.auth.current, idle_lock_minutes=0)
-    qtbot.addWidget(window)
-    window.show()
-    wait_idle(qtbot, runner)
-    return window
+    return shown_main_window(qtbot, desk, runner)
 
 
-def _click(qtbot, widget) -> None:  # noqa: ANN001
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+_click = click
 
 
 def fits(label) -> bool:  # noqa: ANN001 - the Scheduler's ElidedLabel: shown whole, not cut with "…"

@@ -42,3 +42,19 @@ def named_box(qtbot, parent: QWidget, name: str) -> QMessageBox:  # type: ignore
 
     qtbot.waitUntil(visible)
     return found[-1]
+
+
+def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def shown_main_window(qtbot, services, runner):  # type: ignore[no-untyped-def]
+    """The signed-in person's main window, shown, with its first loads done."""
+    from hms_desktop.ui.main_window import MainWindow
+    from tests.conftest import wait_idle
+
+    window = MainWindow(services, runner, services.auth.current, idle_lock_minutes=0)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, runner)
+    return window

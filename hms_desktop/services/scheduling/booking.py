@@ -66,7 +66,7 @@ from .clinic_clock import ClinicClock, ClockedService
 from .doctor_calendar import Calendar, bookable_doctor_rows, doctor_rows, load_calendar
 from .follow_up import FollowUpOffer
 from .free_time import next_free, slot_taken
-from .freed_slots import holds_a_slot, slot_filled, slot_freed, uncovered_parts
+from .freed_slots import filled_params, holds_a_slot, slot_filled, slot_freed, uncovered_parts
 from .records import (
     AppointmentEventRecord,
     AppointmentRecord,
@@ -273,9 +273,9 @@ class SchedulingService(ClockedService):
                 appointment_id, audit_id = insert_booking(conn, values)
                 uow.written_audit([(audit_id, {**values.audit, "entity_id": str(appointment_id)})])
                 close_booked(uow, patient_id, doctor_id, appointment_id, values.at,
-                             f"{patient_name(patient)} ({patient.mrn}) booked with {doctor.full_name}")
-                slot_filled(uow.session, doctor_id, start, end, appointment_id, patient_name(patient),
-                            uow.actor.username, values.at)
+                             f"{patient_name(patient)} ({patient.mrn}) booked with {doctor.full_name}",
+                             filled=filled_params(doctor_id, start, end, appointment_id, patient_name(patient),
+                                                  uow.actor.username, values.at))
                 uow.announce("schedule", "booked", doctor_id=doctor_id, day=local_day, appointment_id=appointment_id)
                 return booked_record(appointment_id, values, patient, doctor, zone)
         except Clash as clash:

@@ -40,6 +40,7 @@ from ...services.errors import EnvironmentProblem
 from ...services.file_types import EXTENSIONS, TYPE_WORDS, size_words
 from ...services.identity import CurrentUser
 from ...services.permissions import Permission
+from ..common.file_dialogs import open_existing_file
 from ..common.form_helpers import banner_label, show_banner
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
@@ -359,16 +360,8 @@ class DocumentsPanel(QWidget):
     # --- adding ------------------------------------------------------------------------------
 
     def choose_file(self) -> QFileDialog:
-        """Qt's own file dialog (the same everywhere, and one a test can drive)."""
-        dialog = QFileDialog(self, "Add a document", str(documents_dir()), FILTER)
-        dialog.setObjectName("addDocumentDialog")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.fileSelected.connect(self.add_file)
-        dialog.finished.connect(dialog.deleteLater)
-        self.file_dialog = dialog
-        dialog.open()
-        return dialog
+        self.file_dialog = open_existing_file(self, "Add a document", FILTER, "addDocumentDialog", self.add_file)
+        return self.file_dialog
 
     def add_file(self, path: str) -> None:
         self.banner.hide()

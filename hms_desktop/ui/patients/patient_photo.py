@@ -11,9 +11,9 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ...paths import documents_dir
 from ...services.errors import EnvironmentProblem
 from ...services.patient_photos import MOST_PIXELS, PhotoRecord
+from ..common.file_dialogs import open_existing_file
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
 
@@ -109,16 +109,10 @@ class PhotoBox(QWidget):
         self.changed.emit(photo)
 
     def choose_file(self) -> QFileDialog:
-        dialog = QFileDialog(self, "Choose the patient's photo", str(documents_dir()),
-                             "Pictures (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)")
-        dialog.setObjectName("choosePhotoDialog")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.fileSelected.connect(self.use_file)
-        dialog.finished.connect(dialog.deleteLater)
-        self.file_dialog = dialog
-        dialog.open()
-        return dialog
+        self.file_dialog = open_existing_file(self, "Choose the patient's photo",
+                                              "Pictures (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)", "choosePhotoDialog",
+                                              self.use_file)
+        return self.file_dialog
 
     def use_file(self, path: str) -> None:
         photos, patient_id = self._photos, self._patient_id
