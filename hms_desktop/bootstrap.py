@@ -16,7 +16,13 @@ from .services.billing import (
     PriceListService,
     ShiftService,
 )
-from .services.clinical import AttachmentService, ClinicalDocuments, ClinicalService, FhirExport
+from .services.clinical import (
+    AttachmentService,
+    ClinicalDocuments,
+    ClinicalService,
+    FhirExport,
+    FormularyService,
+)
 from .services.database import Database
 from .services.demo_billing import DemoBillingService
 from .services.demo_data import DemoDataService
@@ -73,6 +79,7 @@ class Services:
     clinical: ClinicalService  # visits, vitals, diagnoses, prescriptions, addenda, allergies (audited reads)
     clinical_documents: ClinicalDocuments  # the prescription PDF, archived; reprints stamped COPY
     fhir: FhirExport  # a patient's record as a FHIR R4 Bundle (hms patient export)
+    formulary: FormularyService  # the clinic formulary the admin keeps; doctors pick from it
     attachments: AttachmentService  # lab reports, scans, letters kept in the database (audited reads)
     patient_photos: PatientPhotos  # the patient's photo (demographic)
 
@@ -124,6 +131,7 @@ def build_services(url: str, *, pool_size: int = 5) -> Services:
         clinical=ClinicalService(units),
         clinical_documents=ClinicalDocuments(units),
         fhir=FhirExport(units),
+        formulary=FormularyService(units),
         attachments=AttachmentService(units),
         patient_photos=PatientPhotos(units),
     )

@@ -32,6 +32,7 @@ from .clinical import (
     VitalsReading,
 )
 from .doctor import Doctor, DoctorSpecialty, Specialty
+from .formulary import FormularyMedicine
 from .messaging import ChangeLogEntry, NotificationCursor, OutboxEntry, OutboxStatus, StaffNotification
 from .patient import Patient, PatientNamePrefix, PatientNameToken
 from .scheduling import (
@@ -49,6 +50,7 @@ from .scheduling import (
 from .staff import DeskSession, PasswordResetCode, Role, StaffAccount
 
 __all__ = [
+    "FormularyMedicine",
     "Addendum",
     "Attachment",
     "AttachmentBlob",

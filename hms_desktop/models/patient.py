@@ -38,6 +38,8 @@ class Patient(Base):
     emergency_contact_name: Mapped[str] = mapped_column(String(200), default="")
     emergency_contact_phone: Mapped[str] = mapped_column(String(32), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The doctor who usually sees the patient (seed: assign doctors to patients); shown at booking.
+    primary_doctor_id: Mapped[int | None] = mapped_column(ForeignKey("doctors.id"), nullable=True)
     # Folded "family given" used for ordering, and the folded name tokens sorted, for duplicates.
     sort_name: Mapped[str] = mapped_column(binary_string(220))
     name_key: Mapped[str] = mapped_column(binary_string(220))

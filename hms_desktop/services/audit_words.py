@@ -66,6 +66,8 @@ ACTIONS = {
     "demo.patients_loaded": "Demo patients loaded",
     "demo.schedule_loaded": "Demo schedule loaded",
     "settings.changed": "Clinic settings changed",
+    "formulary.added": "Medicine added to the formulary",
+    "formulary.changed": "Formulary medicine changed",
 }
 
 FIELDS = {
@@ -110,6 +112,12 @@ FIELDS = {
     "country": "Country",
     "currency": "Currency",
     "locale": "Number and money format",
+    "primary_doctor_id": "Primary doctor",
+    "strength": "Strength",
+    "form": "Form",
+    "route": "Route",
+    "dose": "Dose",
+    "frequency": "Frequency",
 }
 
 ENTITIES = {
@@ -120,6 +128,7 @@ ENTITIES = {
     "specialty": "Specialty",
     "settings": "Clinic settings",
     "clinic": "Clinic",
+    "formulary": "Formulary medicine",
 }
 
 #: The audit tab's "Show" filter: label -> (entity types, action prefixes); empty means any.
@@ -131,7 +140,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Hours and leave": ((), ("availability.",)),
     "Staff": ((), ("staff.",)),  # sign-ins are about a staff account too, but have their own
     "Sign-ins": ((), ("signin.", "signout")),
-    "Settings": (("settings",), ()),
+    "Settings": (("settings", "formulary"), ()),
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from ..models import Patient, PatientNamePrefix, PatientNameToken, utcnow
+from ..models import Doctor, Patient, PatientNamePrefix, PatientNameToken, utcnow
 from ..models.patient import BLOOD_GROUPS, SEXES
 from . import audit
 from . import patient_search_sql as search_sql
@@ -77,6 +77,7 @@ class PatientInput:
     emergency_contact_phone: str = ""
     notes: str = ""
     message_channels: str = "email"  # consent: "email", "sms", "email,sms" or "" (none)
+    primary_doctor_id: int | None = None  # the doctor who usually sees the patient (None: nobody)
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,20 @@ class PatientRecord:
     updated_at: datetime
     version: int
     message_channels: str = "email"
+    primary_doctor_id: int | None = None
 
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True)
+class PrimaryDoctor:
+    """The doctor who usually sees a patient, as the booking screens and the record name them."""
+
+    id: int
+    full_name: str
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,10 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
     if problem := channels_problem(data.message_channels, values.get("phone", "")):
         errors["message_channels"] = problem
     values["message_channels"] = stored_channels(data.message_channels)
+    doctor = data.primary_doctor_id
+    if doctor is not None and (isinstance(doctor, bool) or not isinstance(doctor, int) or doctor <= 0):
+        errors["primary_doctor_id"] = "Choose the primary doctor from the list, or nobody."
+    values["primary_doctor_id"] = doctor
     if errors:
         raise ValidationError(errors)
     digits = phone_digits(values["phone"])
@@ -221,6 +236,7 @@ def validate(data: PatientInput, today: date | None = None, *, region: str = DEF
 _EDITABLE = (
     "given_name", "family_name", "sex", "date_of_birth", "dob_estimated", "phone", "email", "address",
     "blood_group", "allergies", "emergency_contact_name", "emergency_contact_phone", "notes", "message_channels",
+    "primary_doctor_id",
 )
 _SUMMARY_COLUMNS = search_sql.SUMMARY_COLUMNS
 
@@ -252,7 +268,7 @@ def _record(p: Any, view: ClinicView) -> PatientRecord:
         emergency_contact_name=p.emergency_contact_name, emergency_contact_phone=shown_phone(p.emergency_contact_phone, region),
         notes=p.notes, archived=p.archived, archived_at=view.local(p.archived_at),
         created_at=view.local(p.created_at), updated_at=view.local(p.updated_at), version=p.version,
-        message_channels=p.message_channels,
+        message_channels=p.message_channels, primary_doctor_id=p.primary_doctor_id,
     )
 
 
@@ -373,6 +389,16 @@ class PatientService:
                 raise NotFound(f"No patient has the MRN {mrn.strip()}.")
             return _record(row, recent_clinic_view(uow.session))
 
+    def primary_doctor(self, patient_id: int) -> PrimaryDoctor | None:
+        """The patient's primary doctor (None when nobody is set), in one read."""
+        with self._units.read(Permission.PATIENT_VIEW) as uow:
+            row = uow.session.execute(
+                select(Patient.id, Doctor.id.label("doctor_id"), Doctor.full_name, Doctor.active)
+                .outerjoin(Doctor, Doctor.id == Patient.primary_doctor_id).where(Patient.id == patient_id)).first()
+            if row is None:
+                raise NotFound("That patient record does not exist.")
+            return None if row.doctor_id is None else PrimaryDoctor(row.doctor_id, row.full_name, row.active)
+
     def find_duplicates(self, data: PatientInput, *, exclude_id: int | None = None) -> list[DuplicateCandidate]:
         """Existing patients who are probably the same person: same name and date of birth, or
         the same phone number (compared on its last 8 digits, so country codes do not hide it)."""
@@ -412,6 +438,7 @@ class PatientService:
         with self._units.write(Permission.PATIENT_REGISTER) as uow:
             view = clinic_view(uow.session)
             values = validate(data, region=view.region)
+            _check_primary_doctor(uow.session, values["primary_doctor_id"], None)
             (pid,) = reserve_patient_ids(uow.session, 1)
             actor = uow.actor
             patient = Patient(
@@ -436,6 +463,7 @@ class PatientService:
             view = clinic_view(uow.session)
             values = validate(data, region=view.region)
             patient = self._load_for_change(uow.session, patient_id, expected_version)
+            _check_primary_doctor(uow.session, values["primary_doctor_id"], patient.primary_doctor_id)
             before = {k: getattr(patient, k) for k in _EDITABLE}
             after = {k: values[k] for k in _EDITABLE}
             changes = audit.diff(before, after)
@@ -505,6 +533,15 @@ class PatientService:
         words = tokens(f"{values['given_name']} {values['family_name']}")
         session.add_all(PatientNameToken(token=t, patient_id=patient_id) for t in words)
         session.add_all(PatientNamePrefix(**row) for row in _prefix_rows(patient_id, values["sort_name"], words))
+
+
+def _check_primary_doctor(session: Session, doctor_id: int | None, current: int | None) -> None:
+    """A new primary doctor must be an active doctor; the one already set may stay when they leave."""
+    if doctor_id is None or doctor_id == current:
+        return
+    active = session.scalar(select(Doctor.active).where(Doctor.id == doctor_id))
+    if not active:
+        raise ValidationError({"primary_doctor_id": "That doctor no longer works here: choose another, or nobody."})
 
 
 _CONFLICT_MESSAGE = (

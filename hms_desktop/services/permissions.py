@@ -54,6 +54,7 @@ class Permission(StrEnum):
     VITALS_WRITE = "vitals.write"  # enter vitals and record allergies (nurses at check-in)
     CLINICAL_ACCESS_LOG = "clinical.access_log"  # list who opened a patient's clinical record
     CLINICAL_EXPORT = "clinical.export"  # a patient's whole record as a FHIR bundle (hms patient export)
+    FORMULARY_MANAGE = "formulary.manage"  # the clinic formulary: medicines doctors pick from
     # Take off any attachment, with a reason (an administrator, e.g. a letter filed on the wrong
     # patient); the person who added one may take it off with CLINICAL_WRITE or VITALS_WRITE.
     DOCUMENTS_REMOVE_ANY = "documents.remove_any"

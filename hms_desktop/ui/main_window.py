@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
         self.patients_tab = PatientsTab(services.patients, runner, user, watcher=self.watcher,
                                         scheduling=services.scheduling)
         self.patients_tab.status_message.connect(self._show_status)
+        if user.can(Permission.DOCTOR_VIEW):
+            self.patients_tab.offer_doctors(services.doctors.search)
         self.queues_tab: QWidget | None = None
         self.scheduler_tab: QWidget | None = None
         # Billing, Doctors, Staff, Audit log, Dashboard and Reports are built when first shown
@@ -96,7 +98,7 @@ class MainWindow(QMainWindow):
         if user.can(Permission.CLINICAL_READ) and (user.can(Permission.CLINICAL_WRITE) or user.can(Permission.VITALS_WRITE)):
             from .clinical.visit_launcher import VisitLauncher
 
-            self.visit_records = VisitLauncher(services, runner, user, self)
+            self.visit_records = VisitLauncher(services, runner, user, self, watcher=self.watcher)
             for tab in (self.scheduler_tab, self.queues_tab):
                 if tab is not None:
                     tab.offer_visit_record(self.visit_records.open)  # type: ignore[attr-defined]
@@ -207,6 +209,10 @@ class MainWindow(QMainWindow):
                 prices_action = QAction("P&rice list…", self, objectName="priceListAction")
                 prices_action.triggered.connect(self.open_price_list)
                 admin.addAction(prices_action)
+            if self.user.can(Permission.FORMULARY_MANAGE):
+                formulary_action = QAction("&Formulary…", self, objectName="formularyAction")
+                formulary_action.triggered.connect(self.open_formulary)
+                admin.addAction(formulary_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About HMS Desktop", self)
         about.triggered.connect(self._about)
@@ -337,6 +343,13 @@ class MainWindow(QMainWindow):
         from .billing.price_list_dialog import PriceListDialog
 
         dialog = PriceListDialog(self.services, self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_formulary(self) -> None:
+        from .clinical.formulary_dialog import FormularyDialog
+
+        dialog = FormularyDialog(self.services.formulary, self.runner, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -21,6 +21,7 @@ from hms_desktop.services.clinical import (
     AllergyInput,
     AttachmentInput,
     DiagnosisInput,
+    MedicineInput,
     NotesInput,
     PrescriptionInput,
     VitalsInput,
@@ -48,6 +49,7 @@ P = Permission
 VISIT = (P.VISIT_MANAGE_ANY,)
 AVAILABILITY = (P.AVAILABILITY_EDIT_ANY,)
 REPORTS = (P.REPORTS_VIEW, P.REPORTS_VIEW_OWN)
+FORMULARY_READERS = (P.FORMULARY_MANAGE, P.CLINICAL_WRITE, P.CLINICAL_READ)
 
 # (service, method) -> (permissions, any one of which allows the call, and how to call it)
 CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, Callable[[Services, dict[str, Any]], Any]]] = {
@@ -57,6 +59,7 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("patients", "get"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get(ids["patient"])),
     ("patients", "summaries"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.summaries([ids["patient"]])),
     ("patients", "get_by_mrn"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.get_by_mrn(ids["mrn"])),
+    ("patients", "primary_doctor"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.primary_doctor(ids["patient"])),
     ("patients", "find_duplicates"): (Permission.PATIENT_VIEW, lambda s, ids: s.patients.find_duplicates(PATIENT)),
     ("patients", "register"): (Permission.PATIENT_REGISTER, lambda s, ids: s.patients.register(PATIENT)),
     ("patients", "update"): (Permission.PATIENT_EDIT, lambda s, ids: s.patients.update(ids["patient"], 999, PATIENT)),
@@ -134,6 +137,10 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("scheduling", "next_available_for_specialty"): (
         P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.next_available_for_specialty(ids["specialty"])),
     ("scheduling", "book"): (P.SCHEDULE_BOOK, lambda s, ids: s.scheduling.book(ids["patient"], ids["doctor"], at(11), reason="x")),
+    ("scheduling", "follow_up_offer"): (P.SCHEDULE_VIEW, lambda s, ids: s.scheduling.follow_up_offer(ids["visit"])),
+    # A doctor (no SCHEDULE_BOOK) books the follow-up of their own visit only: test_follow_up_booking.py.
+    ("scheduling", "book_follow_up"): (
+        (P.SCHEDULE_BOOK, P.CLINICAL_WRITE), lambda s, ids: s.scheduling.book_follow_up(ids["visit"], at(12, 30))),
     ("scheduling", "reschedule"): (P.SCHEDULE_BOOK, lambda s, ids: s.scheduling.reschedule(ids["appointment"], at(11, 30), reason="x")),
     ("scheduling", "add_walk_in"): (P.SCHEDULE_BOOK, lambda s, ids: s.scheduling.add_walk_in(ids["patient"], ids["doctor"], reason="x")),
     ("visits", "confirm"): ((P.SCHEDULE_BOOK, P.VISIT_MANAGE_ANY), lambda s, ids: s.visits.confirm(ids["appointment"])),
@@ -245,6 +252,10 @@ CALLS: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...] | None, C
     ("fhir", "patient_bundle"): (P.CLINICAL_EXPORT, lambda s, ids: s.fhir.patient_bundle(ids["mrn"])),
     ("clinical", "remove_allergy"): (
         (P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.clinical.remove_allergy(999_999)),
+    ("formulary", "medicines"): (FORMULARY_READERS, lambda s, ids: s.formulary.medicines()),
+    ("formulary", "search"): (FORMULARY_READERS, lambda s, ids: s.formulary.search("amox")),
+    ("formulary", "add"): (P.FORMULARY_MANAGE, lambda s, ids: s.formulary.add(MedicineInput(""))),
+    ("formulary", "update"): (P.FORMULARY_MANAGE, lambda s, ids: s.formulary.update(999_999, 1, MedicineInput("x"))),
     # Attachments: clinical content; the photo: demographic.
     ("attachments", "limit_bytes"): ((P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.attachments.limit_bytes()),
     ("attachments", "add"): ((P.CLINICAL_WRITE, P.VITALS_WRITE), lambda s, ids: s.attachments.add(

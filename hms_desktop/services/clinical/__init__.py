@@ -10,6 +10,7 @@ from .attachments import (
     DamagedFile,
 )
 from .fhir import FhirExport
+from .formulary import FormularyRecord, FormularyService, MedicineInput
 from .icd10 import IcdCode
 from .printing import ClinicalDocuments
 from .records import (
@@ -32,6 +33,6 @@ from .vitals import VITAL_SIGNS, VitalSign, VitalsInput
 __all__ = [
     "KINDS", "AttachmentContent", "AttachmentInput", "AttachmentRecord", "AttachmentService", "DamagedFile",
     "VITAL_SIGNS", "AccessRecord", "AllergyWarning", "AddendumRecord", "AllergyInput", "AllergyRecord", "ClinicalDocuments", "ClinicalService",
-    "DiagnosisInput", "DiagnosisRecord", "FhirExport", "IcdCode", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
+    "DiagnosisInput", "DiagnosisRecord", "FhirExport", "FormularyRecord", "FormularyService", "IcdCode", "MedicineInput", "NotesInput", "PrescriptionInput", "PrescriptionRecord",
     "VisitRecord", "VisitSummary", "VitalSign", "VitalsInput", "VitalsRecord",
 ]

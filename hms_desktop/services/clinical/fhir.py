@@ -99,6 +99,9 @@ class FhirExport:
             telecom = [{"system": "phone", "value": patient.phone}] if patient.phone else []
             if patient.email:
                 telecom.append({"system": "email", "value": patient.email})
+            primary = s.get(Doctor, patient.primary_doctor_id) if patient.primary_doctor_id is not None else None
+            # The primary doctor as a display-only reference, as the Encounter names its doctor.
+            practitioner = [{"display": primary.full_name}] if primary is not None else []
             entries.append((patient_ref, {
                 "resourceType": "Patient",
                 "identifier": [{"system": MRN_SYSTEM, "value": patient.mrn}],
@@ -107,6 +110,7 @@ class FhirExport:
                 "gender": patient.sex if patient.sex in ("female", "male", "other", "unknown") else "unknown",
                 "birthDate": patient.date_of_birth.isoformat(),
                 **({"telecom": telecom} if telecom else {}),
+                **({"generalPractitioner": practitioner} if practitioner else {}),
             }))
             visits = s.scalars(select(Visit).where(Visit.patient_id == patient.id).order_by(Visit.started_at)).all()
             doctors = {d.id: d.full_name for d in s.scalars(select(Doctor).where(

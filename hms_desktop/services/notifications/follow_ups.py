@@ -31,14 +31,20 @@ def follow_up_key(visit_id: int, due: date, channel: str) -> str:
     return f"{messages.FOLLOW_UP}:{visit_id}:{due.isoformat()}:{channel}"
 
 
-def _booked_clause(visit_patient, visit_doctor, visit_appointment, visit_started):  # noqa: ANN001, ANN202 - columns
+def booked_conditions(visit_patient, visit_doctor, visit_appointment, visit_started):  # noqa: ANN001, ANN201 - columns
     """The one rule for "a follow-up is booked": the patient has an appointment with the visit's
-    doctor after the visit (other than the visit's own), booked, on or already seen."""
-    return exists().where(
+    doctor after the visit (other than the visit's own), booked, on or already seen. The
+    conditions on Appointment, for an ``exists`` here or the appointment itself (the visit's
+    "Book follow-up" offer, scheduling/follow_up.py)."""
+    return (
         Appointment.patient_id == visit_patient, Appointment.doctor_id == visit_doctor,
         Appointment.status.in_(FOLLOW_UP_STATUSES), Appointment.starts_at > visit_started,
         (Appointment.id != visit_appointment) | visit_appointment.is_(None),
     )
+
+
+def _booked_clause(visit_patient, visit_doctor, visit_appointment, visit_started):  # noqa: ANN001, ANN202 - columns
+    return exists().where(*booked_conditions(visit_patient, visit_doctor, visit_appointment, visit_started))
 
 
 def follow_up_booked(session: Session, visit: Visit) -> bool:

@@ -12,6 +12,7 @@ appointment_changes  loading an appointment at the version seen; constraint expl
 availability   AvailabilityService: weekly templates, leave, blocks, clinic holidays
 visits         VisitService: confirm, check in, start, complete, cancel, reject, no-show, call next
 booking        SchedulingService: free slots, book, move, walk-ins, day lists
+follow_up      the follow-up offer of a visit, and who may book it (a doctor: own calendar only)
 
 Everything a caller imported from ``services.scheduling`` before the split still comes from here.
 """
@@ -19,6 +20,7 @@ Everything a caller imported from ``services.scheduling`` before the split still
 from .availability import AvailabilityService
 from .booking import SchedulingService
 from .clinic_clock import ClinicClock
+from .follow_up import FollowUpOffer
 from .records import (
     AppointmentEventRecord,
     AppointmentRecord,
@@ -45,6 +47,7 @@ __all__ = [
     "AvailabilityService",
     "ClinicClock",
     "DoctorDay",
+    "FollowUpOffer",
     "ExceptionChange",
     "ExceptionRecord",
     "SchedulingService",

@@ -32,6 +32,7 @@ from ..notifications import messages as notify
 from ..permissions import Permission
 from ..text import fold
 from ..unit_of_work import UnitOfWork, UnitsOfWork, retry_on_contention
+from . import follow_up
 from .appointment_changes import (
     OVERLAP_CONSTRAINTS,
     explain_schedule_constraints,
@@ -63,6 +64,7 @@ from .booking_sql import (
 )
 from .clinic_clock import ClinicClock, ClockedService
 from .doctor_calendar import Calendar, bookable_doctor_rows, doctor_rows, load_calendar
+from .follow_up import FollowUpOffer
 from .free_time import next_free, slot_taken
 from .freed_slots import filled_params, holds_a_slot, slot_filled, slot_freed, uncovered_parts
 from .records import (
@@ -177,13 +179,57 @@ class SchedulingService(ClockedService):
 
         Raises SlotTaken (with ``suggestions``) if the doctor or the patient is busy then.
         """
+        return self._book(patient_id, doctor_id, starts_at, ends_at, reason=reason, kind=kind, confirmed=confirmed)
+
+    # --- the follow-up a doctor asked for (follow_up.py holds the rule) -----------------------
+
+    def follow_up_offer(self, visit_id: int, day: date | None = None) -> FollowUpOffer:
+        """The first free slot of the visit's doctor on the follow-up day (``day``, else the one
+        stored on the visit) that the patient is also free for, else the first one on a later day;
+        or the appointment the patient already holds with the doctor that day."""
+        with self._units.read(Permission.SCHEDULE_VIEW) as uow:
+            return follow_up.offer(uow.session, self._zone(uow.session), self._now(), visit_id, day)
+
+    @retry_on_contention
+    def book_follow_up(self, visit_id: int, starts_at: datetime) -> AppointmentRecord:
+        """Book the visit's patient with the visit's doctor at ``starts_at`` (one slot), as a
+        follow-up, through the same checks, audit and change notice as ``book``. A desk with
+        SCHEDULE_BOOK may; a doctor may for their own visit only (follow_up.require_may_book)."""
+        def guard(uow: UnitOfWork) -> tuple[int, int]:
+            patient_id, doctor_id, _day = follow_up.load_visit(uow.session, visit_id)
+            follow_up.require_may_book(uow, doctor_id)
+            return patient_id, doctor_id
+
+        return self._book(None, None, starts_at, None, reason="Follow-up", kind=AppointmentKind.FOLLOW_UP,
+                          confirmed=True, permissions=(Permission.SCHEDULE_BOOK, Permission.CLINICAL_WRITE),
+                          guard=guard)
+
+    def _book(
+        self,
+        patient_id: int | None,
+        doctor_id: int | None,
+        starts_at: datetime,
+        ends_at: datetime | None,
+        *,
+        reason: str,
+        kind: str,
+        confirmed: bool,
+        permissions: tuple[Permission, ...] = (Permission.SCHEDULE_BOOK,),
+        guard: Callable[[UnitOfWork], tuple[int, int]] | None = None,
+    ) -> AppointmentRecord:
+        """``book``'s one body. ``guard`` (inside the unit, after the permission) names the patient
+        and the doctor when the caller does not (a follow-up: from the visit)."""
         now = self._now()
         start = starts_at.astimezone(UTC) if is_aware(starts_at) else starts_at
         end: datetime | None = None
         # The hot path of the busiest write: Core statements built once, run on the unit of work's
         # connection (no ORM objects, no flush), one read for everything the checks need.
         try:
-            with self._units.write(Permission.SCHEDULE_BOOK) as uow:
+            with self._units.write(any_of=permissions) as uow:
+                if guard is not None:
+                    patient_id, doctor_id = guard(uow)
+                if patient_id is None or doctor_id is None:
+                    raise ValidationError({"": "Choose the patient and the doctor."})
                 reason = check_reason(reason, required=False, limit=500)
                 if kind not in (AppointmentKind.SCHEDULED, AppointmentKind.FOLLOW_UP):
                     raise ValidationError({"kind": "Choose scheduled or follow-up (walk-ins are added to the queue)."})
@@ -233,7 +279,7 @@ class SchedulingService(ClockedService):
                 uow.announce("schedule", "booked", doctor_id=doctor_id, day=local_day, appointment_id=appointment_id)
                 return booked_record(appointment_id, values, patient, doctor, zone)
         except Clash as clash:
-            raise self._slot_taken(clash, doctor_id, patient_id, starts_at) from None
+            raise self._slot_taken(clash, doctor_id or 0, patient_id or 0, starts_at) from None
 
     def _slot_taken(self, clash: Clash, doctor_id: int, patient_id: int, around: datetime) -> SlotTaken:
         return slot_taken(self._units, self._clock, clash, doctor_id, patient_id, around)

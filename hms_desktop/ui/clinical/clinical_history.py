@@ -29,6 +29,7 @@ from ...services.clinical import AllergyRecord, AttachmentRecord, VisitRecord
 from ...services.patient_photos import PhotoRecord
 from ..common.worker import TaskRunner
 from ..patients.patient_photo import PhotoLabel
+from ..patients.primary_doctor_box import primary_doctor_line
 from .documents_panel import document_line
 from .prescription_form import medicine_line
 from .visit_pages import diagnosis_line, vitals_line
@@ -52,6 +53,7 @@ class ClinicalHistory:
     limit: int = PAGE  # how many were asked for: as many came back means there may be more
     documents: list[AttachmentRecord] = field(default_factory=list)  # newest first, descriptions only
     photo: PhotoRecord | None = None
+    primary_doctor: Any = None  # services.patients.PrimaryDoctor, or None when nobody is set
 
 
 def load_clinical_history(services: Any, patient_id: int, limit: int = PAGE) -> ClinicalHistory:
@@ -60,7 +62,7 @@ def load_clinical_history(services: Any, patient_id: int, limit: int = PAGE) -> 
     return ClinicalHistory(services.clinical.patient_timeline(patient_id, limit=limit),
                            services.clinical.allergies(patient_id), services.scheduling.time_zone(), limit,
                            services.attachments.for_patient(patient_id, limit=limit * DOCUMENTS_PER_PAGE),
-                           services.patient_photos.get(patient_id))
+                           services.patient_photos.get(patient_id), services.patients.primary_doctor(patient_id))
 
 
 VISIT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -80,6 +82,8 @@ class ClinicalHistoryPanel(QWidget):
         self.allergies.setWordWrap(True)
         self.photo = PhotoLabel(64)
         self.photo.hide()  # until there is one
+        self.primary_doctor = QLabel(objectName="historyPrimaryDoctor")
+        self.primary_doctor.setTextFormat(Qt.TextFormat.PlainText)
         self.kind = QComboBox(objectName="timelineKind")
         for label, value in KINDS:
             self.kind.addItem(label, value)
@@ -118,6 +122,7 @@ class ClinicalHistoryPanel(QWidget):
         top.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.allergies, 1)
         layout.addLayout(top)
+        layout.addWidget(self.primary_doctor)
         layout.addLayout(filters)
         layout.addWidget(split, 1)
         bottom = QHBoxLayout()
@@ -166,6 +171,7 @@ class ClinicalHistoryPanel(QWidget):
         words = [a.substance + (f" ({a.severity})" if a.severity else "") + (f": {a.reaction}" if a.reaction else "")
                  for a in history.allergies]
         self.allergies.setText("Allergies: " + "; ".join(words) if words else "No allergies on the allergy list.")
+        self.primary_doctor.setText(primary_doctor_line(history.primary_doctor))
         self.doctor.blockSignals(True)
         self.doctor.clear()
         self.doctor.addItem("Every doctor", "")

@@ -29,6 +29,8 @@ from ..common.printing import Printout
 from ..common.window_fit import clamp_to_screen
 from ..common.worker import TaskRunner
 from .documents_panel import DocumentsPanel, document_desk
+from .follow_up_offer import FollowUpBooking
+from .medicine_picker import MedicinePicker
 from .prescription_form import AllergyOverrideDialog
 from .visit_opening import OpenedVisit
 from .visit_pages import (
@@ -89,6 +91,7 @@ class VisitDialog(QDialog):
         self.vitals = VitalsPage()
         self.diagnoses = DiagnosesPage(runner, services.clinical.search_icd10)
         self.prescription = PrescriptionPage()
+        self.medicine_picker = MedicinePicker(runner, services.formulary.search, self.prescription.form)
         self.addenda = AddendaPage()
         self.sections = QTabWidget(objectName="visitSections")
         for page, title in ((self.notes, "&Notes"), (self.vitals, "&Vitals"), (self.diagnoses, "&Diagnoses"),
@@ -150,6 +153,7 @@ class VisitDialog(QDialog):
         self._page = self.sections.currentWidget()
 
         self._show(self.visit, notes=True)
+        self.follow_up_booking = FollowUpBooking(self, services, runner, user)
         self.discard_guard = DiscardGuard(self)
         self.resize(940, 660)
         clamp_to_screen(self)
@@ -193,6 +197,10 @@ class VisitDialog(QDialog):
         fill_list(self.addenda.list, [(f"{self._local(a.at)} {a.author}: {a.text}", a.id) for a in visit.addenda],
                   "No addenda.")
         self._update_actions()
+
+    def show_visit(self, visit: VisitRecord) -> None:
+        """The visit as another desk left it (visit_live_refresh.py); the notes are merged there."""
+        self._show(visit, notes=False)
 
     def _update_actions(self) -> None:
         draft, idle = not self.visit.signed, not self.busy
@@ -347,7 +355,7 @@ class VisitDialog(QDialog):
 
         self._call(self._services.clinical.add_prescription, self.visit.id, self.visit.version, item,
                    confirm_allergy=bool(reason), override_reason=reason, errors=self.prescription.form.errors,
-                   said=f"{item.medicine} added to the prescription.", done=lambda _v: self.prescription.form.clear(),
+                   said=f"{item.medicine} added to the prescription.", done=lambda _v: (self.prescription.form.clear(), self.medicine_picker.reset()),
                    failed=warned)
 
     def remove_medicine(self) -> None:

@@ -13,14 +13,17 @@ from ...services.identity import CurrentUser
 from ..common.messages import show_error
 from ..common.worker import TaskRunner
 from .visit_dialog import VisitDialog
+from .visit_live_refresh import VisitLiveRefresh
 from .visit_opening import open_visit, read_visit
 
 
 class VisitLauncher(QObject):
     opened = Signal(object)  # the VisitDialog
 
-    def __init__(self, services: Any, runner: TaskRunner, user: CurrentUser, parent: QWidget) -> None:
+    def __init__(self, services: Any, runner: TaskRunner, user: CurrentUser, parent: QWidget,
+                 watcher: Any = None) -> None:
         super().__init__(parent)
+        self._watcher = watcher  # the window's change feed: an open visit follows other desks' changes
         self._services = services
         self._runner = runner
         self._user = user
@@ -55,5 +58,7 @@ class VisitLauncher(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _r, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
         self.dialogs.append(dialog)
+        if self._watcher is not None:
+            dialog.live = VisitLiveRefresh(dialog, self._services, self._runner, self._watcher)
         dialog.show()
         self.opened.emit(dialog)

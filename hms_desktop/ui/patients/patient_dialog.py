@@ -41,6 +41,7 @@ from ..notifications.consent_boxes import ConsentBoxes, consent_words
 from .duplicates_dialog import DuplicatesDialog
 from .patient_history import PatientHistory, PatientHistoryPanel
 from .patient_photo import PhotoBox
+from .primary_doctor_box import PrimaryDoctorBox
 
 SEX_CHOICES = [("Female", "female"), ("Male", "male"), ("Other", "other"), ("Unknown", "unknown")]
 BLOOD_GROUPS = ["", "A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"]
@@ -49,6 +50,7 @@ FIELD_LABELS = {
     "phone": "Phone", "email": "E-mail", "address": "Address", "blood_group": "Blood group",
     "allergies": "Allergies", "emergency_contact_name": "Emergency contact",
     "emergency_contact_phone": "Emergency phone", "notes": "Notes", "message_channels": "Messages by",
+    "primary_doctor_id": "Primary doctor",
 }
 
 
@@ -85,6 +87,7 @@ class PatientDialog(QDialog):
         photos: Any = None,  # PatientPhotos, for any user who sees the patient
         documents: Any = None,  # a DocumentDesk (ui/clinical/documents_panel.py), for clinical readers
         waitlist: Callable[[PatientRecord], None] | None = None,
+        doctors: Callable[..., list[Any]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -130,6 +133,11 @@ class PatientDialog(QDialog):
         self.emergency_contact_name = QLineEdit(objectName="emergency_contact_name")
         self.emergency_contact_phone = QLineEdit(objectName="emergency_contact_phone")
         self.notes = _multiline("notes", 72)
+        self.primary_doctor = PrimaryDoctorBox()
+        if record is not None:
+            self.primary_doctor.set_value(record.primary_doctor_id)
+        if doctors is not None:
+            self.primary_doctor.load(runner, doctors)
 
         self.dob_unknown.toggled.connect(self._dob_unknown_toggled)
         self.merge: ConflictMerge[PatientRecord] = ConflictMerge(self._field_specs())
@@ -159,6 +167,7 @@ class PatientDialog(QDialog):
             ("address", "&Address", self.address),
         ]
         right = [
+            ("primary_doctor_id", "Primar&y doctor", self.primary_doctor),
             ("blood_group", "&Blood group", self.blood_group),
             ("allergies", "All&ergies", self.allergies),
             ("emergency_contact_name", "Emergency &contact", self.emergency_contact_name),
@@ -346,6 +355,7 @@ class PatientDialog(QDialog):
         self.emergency_contact_name.setText(record.emergency_contact_name)
         self.emergency_contact_phone.setText(record.emergency_contact_phone)
         self.notes.setPlainText(record.notes)
+        self.primary_doctor.set_value(record.primary_doctor_id)
         self._fill_meta(record)
 
     def _fill_meta(self, record: PatientRecord) -> None:
@@ -384,6 +394,7 @@ class PatientDialog(QDialog):
             emergency_contact_phone=self.emergency_contact_phone.text(),
             notes=self.notes.toPlainText(),
             message_channels=self.message_channels.value(),
+            primary_doctor_id=self.primary_doctor.value(),
         )
 
     def _dob_unknown_toggled(self, unknown: bool) -> None:
@@ -526,6 +537,8 @@ class PatientDialog(QDialog):
             block("allergies"), line("emergency_contact_name"),
             line("emergency_contact_phone"),
             block("notes"),
+            FieldSpec("primary_doctor_id", FIELD_LABELS["primary_doctor_id"], lambda r: r.primary_doctor_id,
+                      self.primary_doctor.value, self.primary_doctor.set_value, self.primary_doctor.words),
         ]
 
     def _born_of(self, record: PatientRecord) -> tuple[bool, object]:

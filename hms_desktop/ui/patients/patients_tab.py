@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -89,6 +90,7 @@ class PatientsTab(QWidget):
         self._waiting: Callable[..., list[WaitingRecord]] | None = None
         self._add_waiting: Callable[[PatientRecord], None] | None = None
         self._open_visit: Callable[[int], object] | None = None
+        self._doctors: Callable[..., list[Any]] | None = None
         self._photos: object | None = None
         self._documents: object | None = None
         self._patients = patients
@@ -295,7 +297,7 @@ class PatientsTab(QWidget):
     def new_patient(self) -> None:
         if not self._user.can(Permission.PATIENT_REGISTER):
             return
-        dialog = PatientDialog(self._patients, self._runner, None, parent=self)
+        dialog = PatientDialog(self._patients, self._runner, None, parent=self, doctors=self._doctors)
         self._show_dialog(dialog)
         # Save the receptionist retyping what they already searched for.
         words = [w for w in self.search.text().split() if w.isalpha()]
@@ -318,6 +320,11 @@ class PatientsTab(QWidget):
         """Give the patient record a "Book appointment" button that calls ``callback(patient)``
         (the main window passes the Scheduler's ``book_for_patient``)."""
         self._book = callback if self._user.can(Permission.SCHEDULE_BOOK) else None
+
+    def offer_doctors(self, doctors: Callable[..., list[Any]] | None) -> None:
+        """Let the patient form choose a primary doctor from ``doctors`` (DoctorService.search, on
+        the worker); without it the form keeps the primary doctor the record has."""
+        self._doctors = doctors
 
     def offer_waiting_list(self, entries: Callable[..., list[WaitingRecord]],
                            add: Callable[[PatientRecord], None] | None) -> None:
@@ -363,7 +370,8 @@ class PatientsTab(QWidget):
         self._show_dialog(PatientDialog(self._patients, self._runner, record, can_edit=can_edit, parent=self,
                                         history=history, book=self._book, bill=self._bill,
                                         balance=self._balances, clinical=self._clinical, photos=self._photos,
-                                        documents=self._documents, waitlist=self._add_waiting))
+                                        documents=self._documents, waitlist=self._add_waiting,
+                                        doctors=self._doctors))
 
     def _show_dialog(self, dialog: PatientDialog) -> None:
         if dialog.clinical is not None:

@@ -35,6 +35,7 @@ from ...services.patients import PatientRecord, PatientSummary
 from ...services.scheduling import AppointmentRecord, SchedulingService, Slot, SlotTaken, WalkIn
 from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
 from ..common.worker import TaskRunner
+from ..patients.primary_doctor_box import show_primary_doctor
 from . import shortcuts as keys
 from .doctor_box import DoctorBox
 from .patient_finder import ChosenPatient, PatientFinder
@@ -183,6 +184,8 @@ class BookingDialog(QDialog):
         self.finder.search.setFocus()
         if patient is not None:
             self.finder.choose(patient if isinstance(patient, ChosenPatient) else ChosenPatient.of(patient))
+        # "Primary doctor: Dr X" under the chosen patient (and a word when this slot is someone else's).
+        self.primary_doctor = show_primary_doctor(self, runner, patients.primary_doctor, doctor_of_slot=slot.doctor_id)
 
     @property
     def patient(self) -> ChosenPatient | None:
@@ -409,6 +412,8 @@ class WalkInDialog(QDialog):
         layout.addLayout(buttons)
         self.finder.patient_chosen.connect(lambda _p: self.reason.setFocus())
         self.finder.search.setFocus()
+        # The chosen patient's primary doctor, named and preselected (the desk may choose another).
+        self.primary_doctor = show_primary_doctor(self, runner, patients.primary_doctor, choose=self.doctor.select)
 
     def submit(self) -> None:
         self.errors.clear()

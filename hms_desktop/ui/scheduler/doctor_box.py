@@ -46,6 +46,12 @@ class DoctorBox(QComboBox):
         self.typed = ""
         self._since = QElapsedTimer()
 
+    def select(self, doctor_id: int | None) -> None:
+        """Make this doctor the choice if they are listed (a patient's primary doctor, offered first)."""
+        index = self.findData(doctor_id) if doctor_id is not None else -1
+        if index >= 0:
+            self.setCurrentIndex(index)
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         text = event.text()
         plain = not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)

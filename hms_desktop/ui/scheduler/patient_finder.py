@@ -75,6 +75,7 @@ class PatientFinder(QWidget):
     patient is registered from here. ``patient`` is the current choice (or None)."""
 
     patient_chosen = Signal(object)
+    patient_changed = Signal(object)  # ChosenPatient or None: every change of ``patient``, a search's single match too
 
     def __init__(self, patients: PatientService, runner: TaskRunner, *, can_register: bool = True,
                  parent: QWidget | None = None) -> None:
@@ -213,13 +214,17 @@ class PatientFinder(QWidget):
         self.error.hide()
         self.chosen_label.setText(f"<b>{_escape(chosen.name)}</b> &nbsp; {_escape(chosen.detail)}")
         self.chosen_label.show()
+        self.patient_changed.emit(chosen)
         if not by_search:
             self.patient_chosen.emit(chosen)
 
     def _unchoose(self) -> None:
+        had = self.patient is not None
         self.patient = None
         self._chosen_by_search = False
         self.chosen_label.hide()
+        if had:
+            self.patient_changed.emit(None)
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)

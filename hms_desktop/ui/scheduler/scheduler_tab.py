@@ -686,6 +686,7 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin,
             return None
         dialog = self.find_next_free()
         dialog.setWindowTitle(f"Find the next free time for {patient.full_name}")
+        dialog.doctor.select(getattr(patient, "primary_doctor_id", None))  # the primary doctor first, if any
         self._booking_for = patient
         return dialog
 

@@ -1,0 +1,140 @@
+"""Add or edit one medicine of the clinic formulary: generic name, strength, form, the usual route,
+dose and frequency, and whether it is offered to prescribers.
+
+The service checks everything (permission first); a refusal is shown under its field and nothing
+is saved. If another desk saved the same medicine meanwhile, their changes come into the form
+through the shared three-way merge (ui/common/conflict_merge.py) and the next Save is on their
+version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services.clinical import FormularyRecord, MedicineInput
+from ...services.errors import ConflictError
+from ..common.conflict_merge import ConflictMerge, FieldSpec
+from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..common.worker import TaskRunner
+
+# (field, label, placeholder, longest)
+FIELDS = (
+    ("name", "Generic &name", "Amoxicillin", 200),
+    ("strength", "&Strength", "500 mg", 60),
+    ("form", "&Form", "capsule", 40),
+    ("route", "&Route", "oral", 40),
+    ("dose", "&Dose", "1 capsule", 60),
+    ("frequency", "Fre&quency", "three times a day", 60),
+)
+
+
+class FormularyItemDialog(QDialog):
+    saved = Signal(object)  # FormularyRecord, as saved
+
+    def __init__(self, formulary: Any, runner: TaskRunner, record: FormularyRecord | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("formularyItemDialog")
+        self._formulary = formulary
+        self._runner = runner
+        self.record = record  # the version this form edits on top of (None: a new medicine)
+        self.setWindowTitle(f"Edit {record.label}" if record else "Add to the formulary")
+        self.banner = banner_label()
+        self.errors = FieldErrors()
+        self.boxes: dict[str, QLineEdit] = {}
+        for name, _label, hint, longest in FIELDS:
+            box = QLineEdit(objectName=f"formulary_{name}")
+            box.setPlaceholderText(hint)
+            box.setMaxLength(longest)
+            self.boxes[name] = box
+        self.active = QCheckBox("&Active (offered when prescribing)", objectName="formularyActive")
+        self.active.setChecked(True)
+
+        self.merge: ConflictMerge[FormularyRecord] = ConflictMerge(self._specs())
+        form = QFormLayout()
+        for name, label, _hint, _longest in FIELDS:
+            form.addRow(label, self.boxes[name])
+            form.addRow("", self.errors.add(name, self.boxes[name]))
+            form.addRow("", self.merge.label(name))
+        form.addRow("", self.active)
+        form.addRow("", self.merge.label("active"))
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName("formularySave")
+        self.use_theirs = QPushButton("Use their version", objectName="formularyUseTheirs")
+        self.use_theirs.clicked.connect(self._use_theirs)
+        self.buttons.addButton(self.use_theirs, QDialogButtonBox.ButtonRole.ResetRole)
+        self.use_theirs.hide()  # after addButton, which shows it: only a conflict brings it up
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(460)
+        if record is not None:
+            self.merge.fill(record)
+        self.boxes["name"].setFocus()
+
+    def _specs(self) -> list[FieldSpec[FormularyRecord]]:
+        def line(name: str, label: str) -> FieldSpec[FormularyRecord]:
+            box = self.boxes[name]
+            return FieldSpec(name, label, lambda r: getattr(r, name), lambda: box.text().strip(), box.setText)
+
+        specs = [line(name, label.replace("&", "").lower()) for name, label, _h, _l in FIELDS]
+        specs.append(FieldSpec("active", "active", lambda r: r.active, self.active.isChecked, self.active.setChecked,
+                               lambda v: "offered" if v else "no longer offered"))
+        return specs
+
+    def medicine(self) -> MedicineInput:
+        return MedicineInput(**{name: box.text() for name, box in self.boxes.items()})
+
+    def submit(self) -> None:
+        self.errors.clear()
+        self.banner.hide()
+        self.save_button.setEnabled(False)
+        if self.record is None:
+            self._runner.submit(self._formulary.add, self.medicine(), on_done=self._saved, on_error=self._refused,
+                                context=self)
+        else:
+            self._runner.submit(self._formulary.update, self.record.id, self.record.version, self.medicine(),
+                                active=self.active.isChecked(), on_done=self._saved, on_error=self._refused,
+                                context=self)
+
+    def _saved(self, record: FormularyRecord) -> None:
+        self.record = record
+        self.saved.emit(record)
+        self.accept()
+
+    def _refused(self, exc: Exception) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ConflictError) and isinstance(exc.current, FormularyRecord) and self.record is not None:
+            outcome = self.merge.merge(self.record, exc.current)
+            self.record = exc.current
+            show_banner(self.banner, outcome.sentence(
+                f"Someone at another desk saved {exc.current.label} while you were editing. "
+                "Nothing of yours has been saved yet."), "bannerWarning")
+            self.use_theirs.show()
+            return
+        report_in_form(self, exc, self.errors, self.banner)
+
+    def _use_theirs(self) -> None:
+        if self.record is not None:
+            self.merge.fill(self.record)
+        self.merge.hide()
+        self.errors.clear()
+        self.banner.hide()
+        self.use_theirs.hide()
