@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from hms_desktop.ui.clinical.prescription_form import AllergyOverrideDialog
 from hms_desktop.ui.clinical.visit_dialog import VisitDialog
 from hms_desktop.ui.main_window import MainWindow
 from tests.conftest import STAFF_PASSWORD, add_staff, second_desk, wait_idle
-from tests.services.conftest import _account_id, at, fix_clock, make_doctor
+from tests.services.conftest import TODAY, _account_id, at, fix_clock, make_doctor
 from tests.ui.test_visit_actions_shared import click_queue_row
 from tests.ui.widget_helpers import named_box, open_dialog, type_into
 
@@ -114,7 +114,7 @@ def open_todays_visit(qtbot, window: MainWindow, runner, appointment_id: int) ->
     return dialog
 
 
-def test_a_doctors_visit_from_todays_list_to_a_signed_record(qtbot, surgery: Surgery, runner, tmp_path: Path):
+def test_a_doctors_visit_from_todays_list_to_a_signed_record_with_its_follow_up_booked(qtbot, surgery: Surgery, runner, tmp_path: Path):
     window = open_window(qtbot, surgery.doctor, runner)
     dialog = open_todays_visit(qtbot, window, runner, surgery.appointment_id)
     assert dialog.heading.text().startswith("Asha Rao · MRN")
@@ -181,6 +181,19 @@ def test_a_doctors_visit_from_todays_list_to_a_signed_record(qtbot, surgery: Sur
     assert line.startswith("Amoxicillin 500 mg capsule — 1 capsule, three times a day, 5 days (qty 15). after food")
     assert "despite allergy to Amoxicillin: Rash was a viral exanthem" in line
     assert rx["medicine"].text() == ""
+
+    # The follow-up date: the doctor is offered the first free slot of that day, and books it.
+    later = TODAY + timedelta(days=7)
+    show_page(qtbot, dialog, dialog.notes)
+    type_into(qtbot, dialog.notes.follow_up, later.strftime("%d/%m/%Y"))
+    click(qtbot, dialog.notes.save)
+    wait_idle(qtbot, runner)
+    offer = named_box(qtbot, dialog, "followUpOffer")
+    assert offer.text() == f"Book follow-up at 09:00 on {later:%a %d %b %Y} with Dr Priya Nair?"
+    qtbot.mouseClick(offer.findChild(QPushButton, "confirmYes"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, runner)
+    [booked] = surgery.admin.scheduling.doctor_day(dialog.visit.doctor_id, later)
+    assert (booked.patient_id, booked.kind, booked.local_start) == (surgery.patient_id, "follow_up", at(9, 0, day=later))
 
     # Sign: the typed notes are saved first, then the visit is closed to changes.
     click(qtbot, dialog.sign_button)
