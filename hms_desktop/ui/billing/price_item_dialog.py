@@ -23,16 +23,16 @@ from PySide6.QtWidgets import (
 
 from ...models import ItemKind
 from ...services.billing.records import PriceItemRecord, TaxRateRecord
-from ...services.errors import ConflictError
 from ...services.money import MoneyError, format_rate
-from ..common.conflict_merge import ConflictMerge, FieldSpec
-from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..common.conflict_merge import ConflictMerge, FieldSpec, MergingEditor
+from ..common.form_helpers import FieldErrors, banner_label
 from ..common.money_field import MoneyField
 from ..common.worker import TaskRunner
 from .money_terms import MoneyTerms
 
 
-class PriceItemDialog(QDialog):
+class PriceItemDialog(MergingEditor, QDialog):
+    record_type = PriceItemRecord
     saved = Signal(object)  # PriceItemRecord, as saved
 
     def __init__(self, services, runner: TaskRunner, terms: MoneyTerms, rates: list[TaxRateRecord],  # type: ignore[no-untyped-def]
@@ -160,26 +160,5 @@ class PriceItemDialog(QDialog):
                                 price_minor=price, tax_rate_bp=rate, active=self.active.isChecked(),
                                 on_done=self._saved, on_error=self._refused, context=self)
 
-    def _saved(self, record: PriceItemRecord) -> None:
-        self.record = record
-        self.saved.emit(record)
-        self.accept()
-
-    def _refused(self, exc: Exception) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(exc, ConflictError) and isinstance(exc.current, PriceItemRecord) and self.record is not None:
-            outcome = self.merge.merge(self.record, exc.current)
-            self.record = exc.current
-            show_banner(self.banner, outcome.sentence(
-                f"Someone at another desk saved {exc.current.code} while you were editing. "
-                "Nothing of yours has been saved yet."), "bannerWarning")
-            self.use_theirs.show()
-            return
-        report_in_form(self, exc, self.errors, self.banner)
-
-    def _use_theirs(self) -> None:
-        if self.record is not None:
-            self.merge.fill(self.record)
-        self.errors.clear()
-        self.banner.hide()
-        self.use_theirs.hide()
+    def record_words(self, record: PriceItemRecord) -> str:
+        return record.code

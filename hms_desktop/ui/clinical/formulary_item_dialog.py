@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.clinical import FormularyRecord, MedicineInput
-from ...services.errors import ConflictError
-from ..common.conflict_merge import ConflictMerge, FieldSpec
-from ..common.form_helpers import FieldErrors, banner_label, report_in_form, show_banner
+from ..common.conflict_merge import ConflictMerge, FieldSpec, MergingEditor
+from ..common.form_helpers import FieldErrors, banner_label
 from ..common.worker import TaskRunner
 
 # (field, label, placeholder, longest)
@@ -39,7 +38,8 @@ FIELDS = (
 )
 
 
-class FormularyItemDialog(QDialog):
+class FormularyItemDialog(MergingEditor, QDialog):
+    record_type = FormularyRecord
     saved = Signal(object)  # FormularyRecord, as saved
 
     def __init__(self, formulary: Any, runner: TaskRunner, record: FormularyRecord | None = None,
@@ -114,27 +114,5 @@ class FormularyItemDialog(QDialog):
                                 active=self.active.isChecked(), on_done=self._saved, on_error=self._refused,
                                 context=self)
 
-    def _saved(self, record: FormularyRecord) -> None:
-        self.record = record
-        self.saved.emit(record)
-        self.accept()
-
-    def _refused(self, exc: Exception) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(exc, ConflictError) and isinstance(exc.current, FormularyRecord) and self.record is not None:
-            outcome = self.merge.merge(self.record, exc.current)
-            self.record = exc.current
-            show_banner(self.banner, outcome.sentence(
-                f"Someone at another desk saved {exc.current.label} while you were editing. "
-                "Nothing of yours has been saved yet."), "bannerWarning")
-            self.use_theirs.show()
-            return
-        report_in_form(self, exc, self.errors, self.banner)
-
-    def _use_theirs(self) -> None:
-        if self.record is not None:
-            self.merge.fill(self.record)
-        self.merge.hide()
-        self.errors.clear()
-        self.banner.hide()
-        self.use_theirs.hide()
+    def record_words(self, record: FormularyRecord) -> str:
+        return record.label

@@ -19,6 +19,9 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtWidgets import QLabel
 
+from ...services.errors import ConflictError
+from .form_helpers import report_in_form, show_banner
+
 R = TypeVar("R")
 
 TAKEN_TEXT = "Updated to the other desk's version."
@@ -113,3 +116,42 @@ class ConflictMerge(Generic[R]):
         for spec in self.specs:
             spec.write(spec.of_record(record))
         self.hide()
+
+
+class MergingEditor:
+    """The saving end of a small editor dialog that uses a ConflictMerge (the price-list item, the
+    formulary medicine): saved, it emits ``saved`` and closes; refused because another desk saved the
+    record meanwhile, it merges their version in, says so and offers "Use their version"; any other
+    refusal is shown in the form. Mixed into a QDialog that has ``record``, ``saved``, ``merge``,
+    ``banner``, ``errors``, ``save_button`` and ``use_theirs``, and says ``record_type`` and how the
+    banner names a record (``record_words``)."""
+
+    record_type: type
+    record: Any
+
+    def record_words(self, record: Any) -> str:
+        raise NotImplementedError
+
+    def _saved(self, record: Any) -> None:
+        self.record = record
+        self.saved.emit(record)  # type: ignore[attr-defined]
+        self.accept()  # type: ignore[attr-defined]
+
+    def _refused(self, exc: Exception) -> None:
+        self.save_button.setEnabled(True)  # type: ignore[attr-defined]
+        if isinstance(exc, ConflictError) and isinstance(exc.current, self.record_type) and self.record is not None:
+            outcome = self.merge.merge(self.record, exc.current)  # type: ignore[attr-defined]
+            self.record = exc.current
+            show_banner(self.banner, outcome.sentence(  # type: ignore[attr-defined]
+                f"Someone at another desk saved {self.record_words(exc.current)} while you were editing. "
+                "Nothing of yours has been saved yet."), "bannerWarning")
+            self.use_theirs.show()  # type: ignore[attr-defined]
+            return
+        report_in_form(self, exc, self.errors, self.banner)  # type: ignore[attr-defined, arg-type]
+
+    def _use_theirs(self) -> None:
+        if self.record is not None:
+            self.merge.fill(self.record)  # type: ignore[attr-defined]
+        self.errors.clear()  # type: ignore[attr-defined]
+        self.banner.hide()  # type: ignore[attr-defined]
+        self.use_theirs.hide()  # type: ignore[attr-defined]
