@@ -36,14 +36,15 @@ from ...services.errors import HmsError
 from ...services.identity import CurrentUser
 from ...services.patients import PatientRecord, PatientSummary
 from ...services.permissions import Permission
-from ...services.scheduling import AppointmentRecord, DoctorDay, Slot, VisitAction, WalkIn, allowed_actions
+from ...services.scheduling import AppointmentRecord, DoctorDay, VisitAction, allowed_actions
 from ..common.balances import balance_loader
 from ..common.live_updates import ScheduleWatcher
-from ..common.messages import show_error, show_info
+from ..common.messages import show_error
 from ..common.worker import TaskRunner
 from . import shortcuts as keys
 from .appointment_actions import AppointmentActionsMixin
-from .booking_dialog import BookingDialog, WalkInDialog, walk_in_text
+from .booking_actions import BookingActionsMixin
+from .booking_dialog import BookingDialog
 from .calendar_days import DAY, WEEK
 from .calendar_days import monday as _monday
 from .calendar_days import qdate as _qdate
@@ -62,7 +63,6 @@ from .doctor_picker import DoctorPickerMixin
 from .elided_label import ElidedLabel as _ElidedLabel
 from .grid_style import STATUS_LABELS
 from .load_calendar import calendar_span
-from .next_free_dialog import NextFreeDialog
 from .schedule_grid_view import ScheduleGridView
 from .slip_printing import SlipPrinter
 from .waiting_list_actions import WaitingListMixin
@@ -93,7 +93,7 @@ class _Grid:
     loads: dict[date, int] = field(default_factory=dict)  # booked per day, for the month calendar
 
 
-class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin, QWidget):
+class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, BookingActionsMixin, WaitingListMixin, QWidget):
     status_message = Signal(str)
 
     def __init__(
@@ -670,114 +670,6 @@ class SchedulerTab(DoctorPickerMixin, AppointmentActionsMixin, WaitingListMixin,
 
     def _bookable_doctors(self) -> list[DoctorRecord]:
         return [d for d in self._all_doctors if d.bookable]
-
-    # --- booking -----------------------------------------------------------------------------
-
-    def book_for_patient(self, patient: PatientRecord | PatientSummary) -> NextFreeDialog | None:
-        """Book for this patient (the patient record's "Book" action): find the next free time
-        with a doctor; the booking dialog then opens with the patient already chosen."""
-        if not self._user.can(Permission.SCHEDULE_BOOK):
-            self.status_message.emit("Your role cannot book appointments.")
-            return None
-        if self._today is None:
-            # The doctors are not loaded yet (the tab was never shown): open once they are.
-            self._pending_patient = patient
-            self.refresh()
-            return None
-        dialog = self.find_next_free()
-        dialog.setWindowTitle(f"Find the next free time for {patient.full_name}")
-        dialog.doctor.select(getattr(patient, "primary_doctor_id", None))  # the primary doctor first, if any
-        self._booking_for = patient
-        return dialog
-
-    def book_slot(self, slot: Slot | None, patient: PatientRecord | PatientSummary | None = None) -> BookingDialog | None:
-        if slot is None:
-            return None
-        if not self._user.can(Permission.SCHEDULE_BOOK):
-            self.status_message.emit("Your role cannot book appointments.")
-            return None
-        dialog = BookingDialog(
-            self._scheduling, self._patients, self._runner, slot, today=self._today,
-            can_register=self._user.can(Permission.PATIENT_REGISTER), patient=patient, parent=self,
-        )
-        if self._balance_load is not None:
-            dialog.offer_balance(self._balance_load)
-        dialog.booked.connect(lambda record, d=dialog: self._booked(record, slip=d.slip_after))
-        dialog.walked_in.connect(lambda result, d=dialog: self._walked_in(result, quiet=d.slip_after, slip=d.slip_after))
-        self._open(dialog)
-        return dialog
-
-    def find_next_free_soon(self) -> None:
-        """Ctrl+G from any tab: the main window shows this tab, which may not have its doctors yet."""
-        if self._today is None:
-            self._pending_find = True
-            self.refresh()
-            return
-        self.find_next_free()
-
-    def find_next_free(self) -> NextFreeDialog:
-        self._booking_for = None
-        dialog = NextFreeDialog(
-            self._scheduling, self._runner, self._specialties, self._all_doctors,
-            specialty_id=self.specialty.currentData(), parent=self,
-        )
-        dialog.chosen.connect(self._book_found_slot)
-        self._open(dialog)
-        return dialog
-
-    def _book_found_slot(self, slot: Slot) -> None:
-        # Show the day and doctor the slot is on, so the booking lands where the eye already is.
-        if slot.doctor_id in self._unchecked:
-            self._unchecked.discard(slot.doctor_id)
-            self._fill_doctor_list()
-        patient, self._booking_for = self._booking_for, None
-        self.show_day(slot.day)
-        self.book_slot(slot, patient)
-
-    @property
-    def next_free_dialog(self) -> NextFreeDialog | None:
-        return next((d for d in reversed(self.dialogs) if isinstance(d, NextFreeDialog)), None)
-
-    @property
-    def booking_dialog(self) -> BookingDialog | None:
-        return next((d for d in reversed(self.dialogs) if isinstance(d, BookingDialog)), None)
-
-    def _booked(self, record: AppointmentRecord, slip: bool = False) -> None:
-        self._selected_id = record.id
-        if slip:  # "Book and save slip": the save dialog opens in the documents folder
-            self.slip_printer.save_as_pdf(record)
-        self.status_message.emit(
-            f"Booked {record.patient_name} with {record.doctor_name} on {record.local_start:%a %d %b %H:%M}"
-        )
-        self.reload_grid()
-
-    def add_walk_in(self) -> WalkInDialog | None:
-        if not self._user.can(Permission.SCHEDULE_BOOK):
-            return None
-        index = self.current_view().currentIndex()
-        doctor_id = index.data(DoctorIdRole) if index.isValid() else None
-        if doctor_id is None and self._mode == WEEK:
-            doctor_id = self.week_doctor.currentData()
-        dialog = WalkInDialog(
-            self._scheduling, self._patients, self._runner, self._bookable_doctors(), doctor_id=doctor_id,
-            can_register=self._user.can(Permission.PATIENT_REGISTER), parent=self,
-        )
-        dialog.walked_in.connect(lambda result: self._walked_in(result, quiet=True))
-        self._open(dialog)
-        return dialog
-
-    @property
-    def walk_in_dialog(self) -> WalkInDialog | None:
-        return next((d for d in reversed(self.dialogs) if isinstance(d, WalkInDialog)), None)
-
-    def _walked_in(self, result: WalkIn, quiet: bool = False, slip: bool = False) -> None:
-        self._selected_id = result.appointment.id
-        if slip:
-            self.slip_printer.save_as_pdf(result.appointment)
-        self.status_message.emit(walk_in_text(result))
-        if not quiet:
-            self.last_message = show_info(self, f"Walk-in: token {result.token}", walk_in_text(result))
-        self.reload_grid()
 
     # --- slips -------------------------------------------------------------------------------
 
