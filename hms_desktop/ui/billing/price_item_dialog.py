@@ -13,10 +13,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -74,15 +72,7 @@ class PriceItemDialog(MergingEditor, QDialog):
         self.price.problem_changed.connect(
             lambda problem: self.errors.show({"price_minor": problem}) if problem else None)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setObjectName("priceSave")
-        self.use_theirs = QPushButton("Use their version", objectName="priceUseTheirs")
-        self.use_theirs.clicked.connect(self._use_theirs)
-        self.buttons.addButton(self.use_theirs, QDialogButtonBox.ButtonRole.ResetRole)
-        self.use_theirs.hide()  # after addButton, which shows it: only a conflict brings it up
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = self.save_buttons("price")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)

@@ -14,10 +14,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -70,15 +68,7 @@ class FormularyItemDialog(MergingEditor, QDialog):
         form.addRow("", self.active)
         form.addRow("", self.merge.label("active"))
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setObjectName("formularySave")
-        self.use_theirs = QPushButton("Use their version", objectName="formularyUseTheirs")
-        self.use_theirs.clicked.connect(self._use_theirs)
-        self.buttons.addButton(self.use_theirs, QDialogButtonBox.ButtonRole.ResetRole)
-        self.use_theirs.hide()  # after addButton, which shows it: only a conflict brings it up
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = self.save_buttons("formulary")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)

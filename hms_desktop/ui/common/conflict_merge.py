@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton
 
 from ...services.errors import ConflictError
 from .form_helpers import report_in_form, show_banner
@@ -131,6 +131,20 @@ class MergingEditor:
 
     def record_words(self, record: Any) -> str:
         raise NotImplementedError
+
+    def save_buttons(self, name: str) -> QDialogButtonBox:
+        """Save, Cancel and the hidden "Use their version" (object names ``<name>Save``,
+        ``<name>UseTheirs``), wired to ``submit``, ``reject`` and ``_use_theirs``."""
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName(f"{name}Save")
+        self.use_theirs = QPushButton("Use their version", objectName=f"{name}UseTheirs")
+        self.use_theirs.clicked.connect(self._use_theirs)
+        buttons.addButton(self.use_theirs, QDialogButtonBox.ButtonRole.ResetRole)
+        self.use_theirs.hide()  # after addButton, which shows it: only a conflict brings it up
+        buttons.accepted.connect(self.submit)  # type: ignore[attr-defined]
+        buttons.rejected.connect(self.reject)  # type: ignore[attr-defined]
+        return buttons
 
     def _saved(self, record: Any) -> None:
         self.record = record
